@@ -1,0 +1,5 @@
+"""``python -m spendtui``."""
+
+from spendtui.cli import main
+
+raise SystemExit(main())

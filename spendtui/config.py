@@ -1,0 +1,312 @@
+"""Configuration: a YAML file of named profiles, the environment, and command-line flags.
+
+Where the file is: ``--config PATH``, else ``$SPENDTUI_CONFIG``, else the platform config
+directory (``~/.config/spendtui/config.yaml`` on Linux). It is read with
+``yaml.safe_load`` and checked strictly: an unknown key or a wrong type is an error that
+names the file, the key and the problem.
+
+Precedence for each setting: command-line flag > environment (``DATABASE_URL``,
+``LITELLM_PROXY_URL``, ``LITELLM_PROXY_API_KEY``, then ``LITELLM_MASTER_KEY``) > the
+selected profile in the file > defaults. A value written ``os.environ/NAME`` (LiteLLM's
+convention) is read from the environment, so secrets need not sit in the file.
+
+Example::
+
+    default_profile: prod
+    refresh_interval: 2
+    profiles:
+      prod:
+        proxy_url: https://litellm.example.com
+        api_key: os.environ/LITELLM_MASTER_KEY
+        database_url: os.environ/DATABASE_URL
+      demo:
+        database_url: sqlite:///~/spend-demo.db
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from spendtui.errors import ConfigError
+
+ENV_PREFIX = "os.environ/"
+MIN_REFRESH = 1.0
+DEFAULT_REFRESH = 2.0
+
+_PROFILE_KEYS: dict[str, tuple[type, ...]] = {
+    "database_url": (str,),
+    "proxy_url": (str,),
+    "api_key": (str,),
+    "timezone": (str,),
+    "verify_tls": (bool,),
+    "ca_bundle": (str,),
+    "allow_db_writes": (bool,),
+    "timeout": (int, float),
+    "description": (str,),
+}
+_TOP_KEYS: dict[str, tuple[type, ...]] = {
+    "default_profile": (str,),
+    "profiles": (dict,),
+    "refresh_interval": (int, float),
+    "theme": (str,),
+    "mouse": (bool,),
+    "budgets": (list,),
+    "budget_alerts": (list,),
+    "alert_thresholds": (list,),
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Where one proxy's spend lives, and how to reach it."""
+
+    name: str
+    database_url: str | None = None
+    proxy_url: str | None = None
+    api_key: str | None = None
+    timezone: str = "UTC"
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+    allow_db_writes: bool = False
+    timeout: float = 10.0
+    description: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.database_url or self.proxy_url)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration after file, environment and flags are merged."""
+
+    path: Path | None
+    profiles: dict[str, Profile]
+    active: Profile
+    refresh_interval: float = DEFAULT_REFRESH
+    theme: str | None = None
+    mouse: bool = True
+    #: Raw budget plans and alert settings, validated by spendtui.core.budgets.
+    budgets: list[Any] = field(default_factory=list)
+    budget_alerts: list[Any] = field(default_factory=list)
+    alert_thresholds: list[Any] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
+
+    def with_profile(self, name: str, env: Mapping[str, str] | None = None) -> Config:
+        """The same config with another profile active (runtime context switch)."""
+        if name not in self.profiles:
+            raise ConfigError(
+                f"no profile named {name!r} (profiles: {', '.join(sorted(self.profiles)) or 'none'})"
+            )
+        active = _apply_env(self.profiles[name], env if env is not None else os.environ)
+        return replace(self, active=active)
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Values given on the command line; None means 'not given'."""
+
+    config_path: str | None = None
+    profile: str | None = None
+    database_url: str | None = None
+    proxy_url: str | None = None
+    api_key: str | None = None
+    insecure: bool = False
+    allow_db_writes: bool = False
+    refresh_interval: float | None = None
+
+
+def default_config_path(env: Mapping[str, str]) -> Path:
+    """``--config`` aside: ``$SPENDTUI_CONFIG`` or the platform config directory."""
+    if env.get("SPENDTUI_CONFIG"):
+        return Path(env["SPENDTUI_CONFIG"]).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("spendtui") / "config.yaml"
+
+
+def _where(path: Path, key: str) -> str:
+    return f"{path}: {key}"
+
+
+def _resolve_env(value: Any, path: Path, key: str, env: Mapping[str, str]) -> Any:
+    if isinstance(value, str) and value.startswith(ENV_PREFIX):
+        name = value[len(ENV_PREFIX) :].strip()
+        if not name:
+            raise ConfigError(f"{_where(path, key)}: 'os.environ/' needs a variable name")
+        if name not in env:
+            raise ConfigError(f"{_where(path, key)}: environment variable {name} is not set")
+        return env[name]
+    return value
+
+
+def _check_type(value: Any, types: tuple[type, ...], path: Path, key: str) -> None:
+    if types == (int, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, types)
+    if not ok:
+        wanted = " or ".join("number" if t in (int, float) else t.__name__ for t in types)
+        wanted = "number" if types == (int, float) else wanted
+        raise ConfigError(
+            f"{_where(path, key)}: expected {wanted}, got {type(value).__name__} ({value!r:.40})"
+        )
+
+
+def _profile(name: str, raw: Any, path: Path, env: Mapping[str, str]) -> Profile:
+    key = f"profiles.{name}"
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{_where(path, key)}: a profile must be a mapping of settings")
+    values: dict[str, Any] = {}
+    for item, value in raw.items():
+        item_key = f"{key}.{item}"
+        if item not in _PROFILE_KEYS:
+            known = ", ".join(sorted(_PROFILE_KEYS))
+            raise ConfigError(f"{_where(path, item_key)}: unknown setting (known: {known})")
+        if value is None:
+            continue
+        value = _resolve_env(value, path, item_key, env)
+        _check_type(value, _PROFILE_KEYS[item], path, item_key)
+        values[item] = value
+    if "timeout" in values and not (0 < values["timeout"] <= 600):
+        raise ConfigError(f"{_where(path, key + '.timeout')}: must be between 0 and 600 seconds")
+    if "timeout" in values:
+        values["timeout"] = float(values["timeout"])
+    return Profile(name=name, **values)
+
+
+def read_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
+    """Load and shape-check the YAML file; {} if it does not exist."""
+    try:
+        raw_bytes = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping (got {type(data).__name__})")
+    for key, value in data.items():
+        if not isinstance(key, str) or key not in _TOP_KEYS:
+            known = ", ".join(sorted(_TOP_KEYS))
+            raise ConfigError(f"{_where(path, str(key))}: unknown setting (known: {known})")
+        if value is not None:
+            _check_type(value, _TOP_KEYS[key], path, key)
+    return data
+
+
+def _apply_env(profile: Profile, env: Mapping[str, str]) -> Profile:
+    """Environment beats the file."""
+    changes: dict[str, Any] = {}
+    if env.get("DATABASE_URL"):
+        changes["database_url"] = env["DATABASE_URL"]
+    if env.get("LITELLM_PROXY_URL"):
+        changes["proxy_url"] = env["LITELLM_PROXY_URL"]
+    key = env.get("LITELLM_PROXY_API_KEY") or env.get("LITELLM_MASTER_KEY")
+    if key:
+        changes["api_key"] = key
+    return replace(profile, **changes) if changes else profile
+
+
+def _permission_warning(path: Path, data: dict[str, Any]) -> str | None:
+    """A file holding a literal secret that others can read deserves a warning."""
+    secrets = []
+    for name, profile in (data.get("profiles") or {}).items():
+        if not isinstance(profile, dict):
+            continue
+        key = profile.get("api_key")
+        if isinstance(key, str) and key and not key.startswith(ENV_PREFIX):
+            secrets.append(f"profiles.{name}.api_key")
+        url = profile.get("database_url")
+        if isinstance(url, str) and "@" in url and ":" in url.split("@")[0].split("//")[-1]:
+            secrets.append(f"profiles.{name}.database_url")
+    if not secrets:
+        return None
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        return (
+            f"{path} holds secrets ({', '.join(secrets)}) and is readable by other users: "
+            f"run chmod 600 {path}, or use os.environ/NAME values"
+        )
+    return None
+
+
+def load_config(overrides: Overrides = Overrides(), env: Mapping[str, str] | None = None) -> Config:
+    """Merge file, environment and flags into one Config; ConfigError if anything is wrong."""
+    env = os.environ if env is None else env
+    path = Path(overrides.config_path).expanduser() if overrides.config_path else default_config_path(env)
+    if overrides.config_path and not path.exists():
+        raise ConfigError(f"{path}: config file not found")
+    data = read_file(path, env)
+    profiles = {
+        str(name): _profile(str(name), raw, path, env) for name, raw in (data.get("profiles") or {}).items()
+    }
+    wanted = overrides.profile or data.get("default_profile")
+    if wanted is not None and wanted not in profiles:
+        source = "--profile" if overrides.profile else f"{path}: default_profile"
+        raise ConfigError(
+            f"{source}: no profile named {wanted!r} (profiles: {', '.join(sorted(profiles)) or 'none'})"
+        )
+    if wanted is None and len(profiles) == 1:
+        wanted = next(iter(profiles))
+    active = profiles[wanted] if wanted else Profile(name="default")
+    active = _apply_env(active, env)
+    flag_changes: dict[str, Any] = {}
+    if overrides.database_url:
+        flag_changes["database_url"] = overrides.database_url
+    if overrides.proxy_url:
+        flag_changes["proxy_url"] = overrides.proxy_url
+    if overrides.api_key:
+        flag_changes["api_key"] = overrides.api_key
+    if overrides.insecure:
+        flag_changes["verify_tls"] = False
+    if overrides.allow_db_writes:
+        flag_changes["allow_db_writes"] = True
+    if flag_changes:
+        active = replace(active, **flag_changes)
+    refresh = overrides.refresh_interval
+    if refresh is None:
+        refresh = float(data.get("refresh_interval") or DEFAULT_REFRESH)
+        if refresh < MIN_REFRESH:
+            raise ConfigError(f"{_where(path, 'refresh_interval')}: must be at least {MIN_REFRESH:g} seconds")
+    elif refresh < MIN_REFRESH:
+        raise ConfigError(f"--refresh: must be at least {MIN_REFRESH:g} seconds")
+    warning = _permission_warning(path, data)
+    return Config(
+        path=path if path.exists() else None,
+        profiles=profiles,
+        active=active,
+        refresh_interval=refresh,
+        theme=data.get("theme"),
+        mouse=data.get("mouse", True) if data.get("mouse") is not None else True,
+        budgets=list(data.get("budgets") or []),
+        budget_alerts=list(data.get("budget_alerts") or []),
+        alert_thresholds=list(data.get("alert_thresholds") or []),
+        warnings=(warning,) if warning else (),
+    )

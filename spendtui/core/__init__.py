@@ -1,0 +1,1 @@
+"""The headless core: cube, queries, budgets math. No Textual, no I/O."""

@@ -1,0 +1,288 @@
+"""The in-memory spend cube: one cell per (time bucket, model, key, customer, tag set).
+
+Cells are columns of numpy arrays, so a breakdown or filter over hundreds of thousands
+of cells is a handful of vectorised operations. Time buckets are UTC days, or UTC hours
+(``hour`` 0-23) for recent data; ``hour == -1`` marks a whole-day cell. Several cells may
+share the same coordinates (a late row lands in a new cell): every answer is a sum, so
+that changes nothing but memory, and ``compact()`` merges them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from spendtui.core.dims import Dimensions
+from spendtui.core.measures import N_MEASURES, SPEND
+from spendtui.timeutil import day_number, parse_timestamp
+
+_DIM_FIELDS = ("day", "hour", "mctx", "kctx", "cust", "tagset")
+
+
+@dataclass
+class Quality:
+    """Rows the cube could not use as they are, by reason. Shown to the user, never hidden."""
+
+    bad_spend: int = 0
+    bad_time: int = 0
+    bad_tags: int = 0
+    duplicates: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return self.bad_spend + self.bad_time
+
+    def describe(self) -> list[str]:
+        out = []
+        if self.bad_spend:
+            out.append(f"{self.bad_spend:,} rows skipped: spend missing, negative, NaN or absurd")
+        if self.bad_time:
+            out.append(f"{self.bad_time:,} rows skipped: unreadable timestamp")
+        if self.bad_tags:
+            out.append(f"{self.bad_tags:,} rows with unreadable request_tags (counted, untagged)")
+        return out + self.notes
+
+
+@dataclass
+class RawRow:
+    """One request as a source reads it, before interning. ``spend`` is pico-dollars."""
+
+    request_id: str
+    start: object
+    model: str | None
+    provider: str | None
+    api_key: str | None
+    user: str | None
+    team: str | None
+    customer: str | None
+    tags: object
+    spend: int | None
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    failed: bool
+    cache_hit: bool
+
+
+@dataclass
+class CellChunk:
+    """Pre-aggregated cells from a source, before interning.
+
+    ``buckets`` are ``YYYY-MM-DD`` (whole day) or ``YYYY-MM-DD HH`` (one hour) UTC strings;
+    ``keys`` are composite row keys (see ``Dimensions.composite``); ``measures`` is an
+    (n, 7) int64 array in ``measures`` order. ``bad_spend`` counts rows the source already
+    excluded for unusable spend.
+    """
+
+    buckets: list[str]
+    keys: list[str]
+    measures: np.ndarray
+    bad_spend: int = 0
+
+
+class Cube:
+    """Spend cells plus the interned dimension values they refer to."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.dims = Dimensions()
+        self.quality = Quality()
+        self.n = 0
+        self._alloc(capacity)
+        #: Total spend ever added (pico), an upper bound for overflow-safe sums.
+        self.spend_bound = 0
+        self._buckets: dict[str, tuple[int, int] | None] = {}
+        self._hot: dict[tuple[int, int, int, int, int, int], int] = {}
+        self.generation = 0
+
+    # ------------------------------------------------------------------ storage
+    def _alloc(self, capacity: int) -> None:
+        self.day = np.zeros(capacity, dtype=np.int32)
+        self.hour = np.zeros(capacity, dtype=np.int8)
+        self.mctx = np.zeros(capacity, dtype=np.int32)
+        self.kctx = np.zeros(capacity, dtype=np.int32)
+        self.cust = np.zeros(capacity, dtype=np.int32)
+        self.tagset = np.zeros(capacity, dtype=np.int32)
+        self.m = np.zeros((capacity, N_MEASURES), dtype=np.int64)
+
+    def _reserve(self, extra: int) -> None:
+        need = self.n + extra
+        capacity = len(self.day)
+        if need <= capacity:
+            return
+        new_capacity = max(need, capacity * 2)
+        for name in (*_DIM_FIELDS, "m"):
+            old = getattr(self, name)
+            shape = (new_capacity, *old.shape[1:])
+            grown = np.zeros(shape, dtype=old.dtype)
+            grown[: self.n] = old[: self.n]
+            setattr(self, name, grown)
+
+    def view(self, name: str) -> np.ndarray:
+        """The used part of a column."""
+        return getattr(self, name)[: self.n]
+
+    def _append(self, cols: dict[str, np.ndarray], measures: np.ndarray) -> int:
+        count = len(measures)
+        self._reserve(count)
+        start = self.n
+        for name in _DIM_FIELDS:
+            getattr(self, name)[start : start + count] = cols[name]
+        self.m[start : start + count] = measures
+        self.n += count
+        self.spend_bound += int(measures[:, SPEND].sum()) if count else 0
+        self.generation += 1
+        return start
+
+    # ------------------------------------------------------------------ ingest
+    def bucket(self, text: str) -> tuple[int, int] | None:
+        """(day, hour) of a ``YYYY-MM-DD`` or ``YYYY-MM-DD HH`` bucket; hour -1 for a day."""
+        found = self._buckets.get(text)
+        if found is not None or text in self._buckets:
+            return found
+        result: tuple[int, int] | None = None
+        try:
+            if len(text) == 10:
+                result = (day_number(date.fromisoformat(text)), -1)
+            elif len(text) == 13 and text[10] in " T":
+                hour = int(text[11:13])
+                if 0 <= hour < 24:
+                    result = (day_number(date.fromisoformat(text[:10])), hour)
+        except ValueError:
+            result = None
+        self._buckets[text] = result
+        return result
+
+    def add_chunk(self, chunk: CellChunk) -> None:
+        """Add pre-aggregated cells (cold load)."""
+        n = len(chunk.keys)
+        self.quality.bad_spend += chunk.bad_spend
+        if n == 0:
+            return
+        day = np.empty(n, dtype=np.int32)
+        hour = np.empty(n, dtype=np.int8)
+        mctx = np.empty(n, dtype=np.int32)
+        kctx = np.empty(n, dtype=np.int32)
+        cust = np.empty(n, dtype=np.int32)
+        tagset = np.empty(n, dtype=np.int32)
+        keep = np.ones(n, dtype=bool)
+        composite = self.dims.composite
+        requests = chunk.measures[:, 1]
+        for i, (bucket_text, key_text) in enumerate(zip(chunk.buckets, chunk.keys, strict=True)):
+            b = self.bucket(bucket_text)
+            if b is None:
+                keep[i] = False
+                self.quality.bad_time += int(requests[i])
+                continue
+            day[i], hour[i] = b
+            mctx[i], kctx[i], cust[i], tagset[i], tags_ok = composite(key_text)
+            if not tags_ok:
+                self.quality.bad_tags += int(requests[i])
+        cols = {"day": day, "hour": hour, "mctx": mctx, "kctx": kctx, "cust": cust, "tagset": tagset}
+        if not keep.all():
+            cols = {k: v[keep] for k, v in cols.items()}
+            measures = chunk.measures[keep]
+        else:
+            measures = chunk.measures
+        self._append(cols, measures)
+
+    def add_rows(self, rows: Iterable[RawRow]) -> int:
+        """Fold raw request rows in (incremental polls); returns how many were added."""
+        groups: dict[tuple[int, int, int, int, int, int], list[int]] = {}
+        dims = self.dims
+        added = 0
+        for row in rows:
+            if row.spend is None:
+                self.quality.bad_spend += 1
+                continue
+            moment = parse_timestamp(row.start)
+            if moment is None:
+                self.quality.bad_time += 1
+                continue
+            day, hour = day_number(moment.date()), moment.hour
+            tagset, ok = dims.tagset(row.tags)
+            if not ok:
+                self.quality.bad_tags += 1
+            key = (
+                day,
+                hour,
+                dims.model_context(row.model, row.provider),
+                dims.key_context(row.api_key, row.user, row.team),
+                dims.customers.intern(row.customer),
+                tagset,
+            )
+            acc = groups.get(key)
+            if acc is None:
+                acc = groups[key] = [0] * N_MEASURES
+            acc[0] += row.spend
+            acc[1] += 1
+            acc[2] += row.prompt_tokens
+            acc[3] += row.completion_tokens
+            acc[4] += row.total_tokens
+            acc[5] += 1 if row.failed else 0
+            acc[6] += 1 if row.cache_hit else 0
+            added += 1
+        if not groups:
+            return 0
+        fresh_keys, fresh_values = [], []
+        for key, acc in groups.items():
+            at = self._hot.get(key)
+            if at is not None:
+                self.m[at] += np.asarray(acc, dtype=np.int64)
+                self.spend_bound += acc[0]
+            else:
+                fresh_keys.append(key)
+                fresh_values.append(acc)
+        if fresh_keys:
+            arr = np.asarray(fresh_keys, dtype=np.int64)
+            cols = {name: arr[:, i] for i, name in enumerate(_DIM_FIELDS)}
+            start = self._append(cols, np.asarray(fresh_values, dtype=np.int64))
+            for offset, key in enumerate(fresh_keys):
+                self._hot[key] = start + offset
+            if len(self._hot) > 200_000:
+                self._prune_hot()
+        self.generation += 1
+        return added
+
+    def _prune_hot(self) -> None:
+        newest = max(k[0] for k in self._hot)
+        self._hot = {k: v for k, v in self._hot.items() if k[0] >= newest - 1}
+
+    # ------------------------------------------------------------------ maintenance
+    def compact(self, hourly_from_day: int | None = None) -> None:
+        """Merge cells with equal coordinates; hours before ``hourly_from_day`` become days."""
+        if self.n == 0:
+            return
+        hour = self.view("hour").astype(np.int16)
+        if hourly_from_day is not None:
+            hour = np.where(self.view("day") < hourly_from_day, -1, hour)
+        coords = np.stack(
+            [self.view("day").astype(np.int64), hour.astype(np.int64)]
+            + [self.view(n).astype(np.int64) for n in _DIM_FIELDS[2:]],
+            axis=1,
+        )
+        unique, inverse = np.unique(coords, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        merged = np.zeros((len(unique), N_MEASURES), dtype=np.int64)
+        np.add.at(merged, inverse, self.view("m"))
+        bound = self.spend_bound
+        self.n = 0
+        self._alloc(max(1024, len(unique)))
+        cols = {name: unique[:, i] for i, name in enumerate(_DIM_FIELDS)}
+        self._append(cols, merged)
+        self.spend_bound = bound
+        self._hot.clear()
+
+    def day_range(self) -> tuple[int, int] | None:
+        """First and last day that has a cell."""
+        if self.n == 0:
+            return None
+        days = self.view("day")
+        return int(days.min()), int(days.max())
+
+    def nbytes(self) -> int:
+        """Memory held by the cell columns."""
+        return sum(getattr(self, n).nbytes for n in (*_DIM_FIELDS, "m"))

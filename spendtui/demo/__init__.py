@@ -1,0 +1,1 @@
+"""The built-in demo: a deterministic LiteLLM-shaped SQLite database and a live simulator."""

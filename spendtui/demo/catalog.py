@@ -1,0 +1,175 @@
+"""What the demo world is made of: models with their list prices, and the names it uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DemoModel:
+    """One public model name (``model_group``) as a LiteLLM proxy would route it."""
+
+    name: str
+    provider: str
+    #: USD per 1M input / output tokens.
+    input_per_m: float
+    output_per_m: float
+    #: Typical prompt and completion sizes (log-normal medians).
+    prompt_median: int
+    completion_median: int
+    call_type: str = "acompletion"
+
+    @property
+    def litellm_model(self) -> str:
+        """The ``model`` column: provider-qualified, as LiteLLM logs it."""
+        return f"{self.provider}/{self.name}"
+
+    @property
+    def input_per_token(self) -> float:
+        """USD per input token, as LiteLLM's price map stores it (a float)."""
+        return self.input_per_m / 1e6
+
+    @property
+    def output_per_token(self) -> float:
+        """USD per output token."""
+        return self.output_per_m / 1e6
+
+
+#: The seed's models (flat per-1M price where the seed gives one) plus common list prices.
+MODELS: tuple[DemoModel, ...] = (
+    DemoModel("grok-code-fast-1", "xai", 0.50, 0.50, 2400, 900),
+    DemoModel("grok-4-1-fast-reasoning", "xai", 2.00, 2.00, 1800, 1400),
+    DemoModel("grok-4-1-fast-non-reasoning", "xai", 0.30, 0.30, 1200, 400),
+    DemoModel("perplexity-sonar-deep-research", "perplexity", 1.00, 1.00, 600, 3500),
+    DemoModel("perplexity-sonar-pro", "perplexity", 3.00, 15.00, 500, 700),
+    DemoModel("gpt-4o", "openai", 2.50, 10.00, 1500, 450),
+    DemoModel("gpt-4o-mini", "openai", 0.15, 0.60, 900, 300),
+    DemoModel("gpt-4.1", "openai", 2.00, 8.00, 2200, 600),
+    DemoModel("gpt-4.1-mini", "openai", 0.40, 1.60, 1100, 350),
+    DemoModel("o4-mini", "openai", 1.10, 4.40, 1300, 1800),
+    DemoModel("text-embedding-3-small", "openai", 0.02, 0.0, 400, 0, "aembedding"),
+    DemoModel("claude-sonnet-4-5", "anthropic", 3.00, 15.00, 2600, 700),
+    DemoModel("claude-haiku-4-5", "anthropic", 1.00, 5.00, 1000, 300),
+    DemoModel("claude-opus-4-1", "anthropic", 15.00, 75.00, 3000, 900),
+    DemoModel("gemini-2.5-flash", "gemini", 0.30, 2.50, 1400, 500),
+    DemoModel("gemini-2.5-pro", "gemini", 1.25, 10.00, 2400, 800),
+)
+
+#: Relative popularity of each model across keys (same order as MODELS).
+MODEL_POPULARITY: tuple[float, ...] = (
+    9,
+    4,
+    6,
+    1.5,
+    2.5,
+    8,
+    14,
+    6,
+    7,
+    3,
+    5,
+    8,
+    7,
+    1,
+    8,
+    3,
+)
+
+TEAMS: tuple[tuple[str, str, str], ...] = (
+    # (tag value, alias, cost centre)
+    ("ml", "ML Platform", "research"),
+    ("web", "Web", "engineering"),
+    ("data", "Data Engineering", "engineering"),
+    ("search", "Search", "product"),
+    ("support", "Customer Support", "support"),
+    ("research", "Research", "research"),
+    ("mobile", "Mobile", "engineering"),
+    ("growth", "Growth", "marketing"),
+    ("infra", "Infrastructure", "engineering"),
+    ("security", "Security", "engineering"),
+)
+
+PROJECTS: tuple[str, ...] = (
+    "web-app",
+    "mobile-app",
+    "search",
+    "chatbot",
+    "data-pipeline",
+    "internal-tools",
+    "analytics",
+    "support-bot",
+    "code-review",
+    "research-agent",
+)
+ENVS: tuple[tuple[str, float], ...] = (("prod", 0.55), ("staging", 0.25), ("dev", 0.20))
+FEATURES: tuple[str, ...] = (
+    "chat",
+    "search",
+    "summarize",
+    "codegen",
+    "embeddings",
+    "agent",
+    "translate",
+)
+FIRST_NAMES: tuple[str, ...] = (
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "erin",
+    "frank",
+    "grace",
+    "heidi",
+    "ivan",
+    "judy",
+    "mallory",
+    "niaj",
+    "olivia",
+    "peggy",
+    "rupert",
+    "sybil",
+    "trent",
+    "victor",
+    "walter",
+    "yasmin",
+    "zoe",
+    "arjun",
+    "bea",
+    "chen",
+    "diego",
+    "emma",
+    "farah",
+    "goran",
+    "hana",
+    "ines",
+)
+
+#: Hour-of-day traffic shape (UTC), a working-day curve with a long tail.
+HOUR_SHAPE: tuple[float, ...] = (
+    0.25,
+    0.2,
+    0.18,
+    0.18,
+    0.2,
+    0.3,
+    0.5,
+    0.8,
+    1.2,
+    1.6,
+    1.8,
+    1.9,
+    1.8,
+    1.85,
+    1.9,
+    1.8,
+    1.6,
+    1.3,
+    1.0,
+    0.8,
+    0.65,
+    0.5,
+    0.4,
+    0.3,
+)
+#: Monday..Sunday.
+WEEKDAY_SHAPE: tuple[float, ...] = (1.0, 1.05, 1.05, 1.0, 0.9, 0.45, 0.4)

@@ -1,0 +1,527 @@
+"""Deterministic demo spend: LiteLLM-shaped request rows, written to SQLite.
+
+Rows follow weekday and hour-of-day seasonality with growth over the period; each key
+has its own models, customers and tag habits, so the data compresses the way real
+proxy traffic does. Costs are computed the way LiteLLM computes them: tokens times the
+per-token float price.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from spendtui.core.durations import current_window, next_reset, parse_duration
+from spendtui.demo import catalog, schema
+from spendtui.demo.world import DemoKey, DemoWorld, abbreviate_key, build_world
+
+MASTER_KEY_ALIAS = "litellm_proxy_master_key"
+LAYOUTS = ("litellm", "compact")
+_MS = 1000
+
+
+@dataclass
+class RowBatch:
+    """Generated requests, one list per column (LiteLLM names), in write order."""
+
+    columns: dict[str, list]
+
+    def __len__(self) -> int:
+        return len(self.columns["request_id"])
+
+
+class _KeyTables:
+    """Per-key lookup arrays so row generation is vectorised."""
+
+    def __init__(self, world: DemoWorld) -> None:
+        keys = world.keys
+        n = len(keys)
+        self.model_ids = np.zeros((n, 3), dtype=np.int64)
+        self.model_cum = np.ones((n, 3))
+        for i, key in enumerate(keys):
+            k = len(key.model_ids)
+            self.model_ids[i, :k] = key.model_ids
+            self.model_ids[i, k:] = key.model_ids[-1]
+            self.model_cum[i, :k] = key.model_cum
+        self.cust_count = np.array([len(k.customers) for k in keys], dtype=np.int64)
+        self.cust_offset = np.concatenate([[0], np.cumsum(self.cust_count)[:-1]]).astype(np.int64)
+        self.cust_flat = [c for k in keys for c in k.customers]
+        self.metadata = [json.dumps({"user_api_key_alias": k.alias}) for k in keys]
+
+
+def _tag_values(key: DemoKey, sprint: int) -> list[str]:
+    values = []
+    for category in key.tag_order:
+        if category == "project":
+            values.append(f"project:{key.project}")
+        elif category == "env":
+            values.append(f"env:{key.env}")
+        elif category == "team" and key.team is not None:
+            values.append(f"team:{key.team.tag}")
+        elif category == "cost-center":
+            values.append(f"cost-center:{key.team.cost_center if key.team else 'shared'}")
+        elif category == "feature":
+            values.append(f"feature:{key.feature}")
+        elif category == "sprint":
+            values.append(f"sprint:{sprint}")
+    return values
+
+
+def _hour_weights(start: datetime, end: datetime, growth: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Start of each hour (epoch ms) in [start, end) and its traffic weight."""
+    first = start.replace(minute=0, second=0, microsecond=0)
+    n_hours = int((end - first).total_seconds() // 3600) + 1
+    starts = np.array(
+        [int((first + timedelta(hours=h)).timestamp() * _MS) for h in range(n_hours)],
+        dtype=np.int64,
+    )
+    weights = np.empty(n_hours)
+    span = max(1, n_hours - 1)
+    for h in range(n_hours):
+        moment = first + timedelta(hours=h)
+        w = catalog.HOUR_SHAPE[moment.hour] * catalog.WEEKDAY_SHAPE[moment.weekday()]
+        if growth:
+            w *= 0.6 + 0.8 * h / span
+        weights[h] = w
+    lo_ms, hi_ms = int(start.timestamp() * _MS), int(end.timestamp() * _MS)
+    covered = np.clip(np.minimum(starts + 3600 * _MS, hi_ms) - np.maximum(starts, lo_ms), 0, None)
+    weights *= covered / (3600 * _MS)
+    return starts, weights / weights.sum()
+
+
+def _fmt_ms(ms: np.ndarray) -> list[str]:
+    text = np.datetime_as_string(ms.astype("datetime64[ms]"), unit="ms")
+    return [t.replace("T", " ") for t in text.tolist()]
+
+
+def generate_rows(
+    world: DemoWorld,
+    rng: np.random.Generator,
+    start: datetime,
+    end: datetime,
+    n: int,
+    *,
+    growth: bool = True,
+    write_delay: tuple[float, float] = (2.0, 15.0),
+) -> RowBatch:
+    """``n`` requests with start times in [start, end), sorted by write time."""
+    tables = _KeyTables(world)
+    hour_starts, hour_p = _hour_weights(start, end, growth)
+    lo_ms, hi_ms = int(start.timestamp() * _MS), int(end.timestamp() * _MS)
+    hour = rng.choice(len(hour_starts), size=n, p=hour_p)
+    ts = hour_starts[hour] + rng.integers(0, 3600 * _MS, n)
+    ts = np.clip(ts, lo_ms, hi_ms - 1)
+
+    key = rng.choice(len(world.keys), size=n, p=world.key_p)
+    u = rng.random(n)
+    slot = np.minimum((u[:, None] > tables.model_cum[key]).sum(axis=1), 2)
+    model = tables.model_ids[key, slot]
+
+    prices_in = np.array([m.input_per_token for m in catalog.MODELS])
+    prices_out = np.array([m.output_per_token for m in catalog.MODELS])
+    med_p = np.array([m.prompt_median for m in catalog.MODELS], dtype=float)
+    med_c = np.array([m.completion_median for m in catalog.MODELS], dtype=float)
+    prompt = np.maximum(5, rng.lognormal(np.log(med_p[model]), 0.8)).astype(np.int64)
+    completion = np.where(
+        med_c[model] > 0, np.maximum(1, rng.lognormal(np.log(np.maximum(med_c[model], 1)), 0.7)), 0
+    ).astype(np.int64)
+
+    failed = rng.random(n) < 0.02
+    cached = (~failed) & (rng.random(n) < 0.04)
+    prompt[failed] = 0
+    completion[failed] = 0
+    spend = prompt * prices_in[model] + completion * prices_out[model]
+    spend[failed | cached] = 0.0
+
+    duration = (150 + completion * rng.uniform(8, 25, n)).astype(np.int64)
+    duration[cached] = rng.integers(5, 40, int(cached.sum()))
+    delay = (rng.uniform(*write_delay, n) * _MS).astype(np.int64)
+    created = ts + duration + delay
+
+    has_cust = (tables.cust_count[key] > 0) & (rng.random(n) < 0.75)
+    pick = (rng.random(n) ** 2 * np.maximum(tables.cust_count[key], 1)).astype(np.int64)
+    cust_idx = tables.cust_offset[key] + pick
+    n_tags = rng.choice(4, size=n, p=[0.12, 0.3, 0.35, 0.23])
+    master = rng.random(n) < 0.01
+    ids = rng.bytes(16 * n)
+
+    order = np.argsort(created, kind="stable")
+    ts, created, duration = ts[order], created[order], duration[order]
+    key, model, prompt, completion = key[order], model[order], prompt[order], completion[order]
+    spend, failed, cached = spend[order], failed[order], cached[order]
+    has_cust, cust_idx, n_tags, master = has_cust[order], cust_idx[order], n_tags[order], master[order]
+
+    sprint = ((ts // (86_400 * _MS)) - 20_000) // 14
+    tag_cache: dict[tuple[int, int, int], str] = {}
+    columns: dict[str, list] = {c: [] for c in schema.LITELLM_LOG_COLUMNS}
+    start_text = _fmt_ms(ts)
+    end_text = _fmt_ms(ts + duration)
+    created_text = _fmt_ms(created)
+    keys = world.keys
+    models = catalog.MODELS
+    for i in range(n):
+        k = int(key[i])
+        dk = keys[k]
+        m = models[int(model[i])]
+        nt = int(n_tags[i])
+        sp = int(sprint[i])
+        tags = tag_cache.get((k, nt, sp))
+        if tags is None:
+            tags = json.dumps(_tag_values(dk, sp)[:nt])
+            tag_cache[(k, nt, sp)] = tags
+        is_master = bool(master[i])
+        columns["request_id"].append(
+            ("embd-" if m.call_type == "aembedding" else "chatcmpl-")
+            + str(uuid.UUID(bytes=ids[16 * i : 16 * i + 16], version=4))
+        )
+        columns["call_type"].append(m.call_type)
+        columns["api_key"].append(MASTER_KEY_ALIAS if is_master else dk.token)
+        columns["spend"].append(float(spend[i]))
+        columns["total_tokens"].append(int(prompt[i] + completion[i]))
+        columns["prompt_tokens"].append(int(prompt[i]))
+        columns["completion_tokens"].append(int(completion[i]))
+        columns["startTime"].append(start_text[i])
+        columns["endTime"].append(end_text[i])
+        columns["completionStartTime"].append(None if failed[i] else end_text[i])
+        columns["model"].append(m.litellm_model)
+        columns["model_id"].append("")
+        columns["model_group"].append(m.name)
+        columns["custom_llm_provider"].append(m.provider)
+        columns["api_base"].append("")
+        columns["user"].append("default_user_id" if is_master else dk.user_id)
+        columns["metadata"].append("{}" if is_master else tables.metadata[k])
+        columns["cache_hit"].append("True" if cached[i] else "False")
+        columns["cache_key"].append("")
+        columns["request_tags"].append(tags)
+        columns["team_id"].append(None if is_master or dk.team is None else dk.team.team_id)
+        columns["end_user"].append(tables.cust_flat[int(cust_idx[i])] if has_cust[i] else None)
+        columns["requester_ip_address"].append(f"10.0.0.{k % 250 + 1}")
+        columns["session_id"].append(None)
+        columns["status"].append("failure" if failed[i] else "success")
+        columns["request_duration_ms"].append(int(duration[i]))
+        columns["created_at"].append(created_text[i])
+        columns["updated_at"].append(created_text[i])
+    return RowBatch(columns)
+
+
+def _rows(batch: RowBatch, names: Sequence[str]) -> list[tuple]:
+    return list(zip(*(batch.columns[c] for c in names), strict=True))
+
+
+def write_rows(conn: sqlite3.Connection, batch: RowBatch, layout: str) -> None:
+    """Append a batch to the SpendLogs table of the given layout (caller commits)."""
+    if layout == "litellm":
+        names = schema.LITELLM_LOG_COLUMNS
+        conn.executemany(schema.insert_sql("LiteLLM_SpendLogs", names), _rows(batch, names))
+    else:
+        # the compact layout keeps one timestamp, the request time, as created_at
+        cols = dict(batch.columns)
+        cols["created_at"] = batch.columns["startTime"]
+        names = schema.COMPACT_LOG_COLUMNS
+        conn.executemany(
+            schema.insert_sql("LiteLLM_SpendLogs", names),
+            list(zip(*(cols[c] for c in names), strict=True)),
+        )
+
+
+class _SpendIndex:
+    """Spend per entity since a moment, computed once per distinct window start."""
+
+    def __init__(self, batch: RowBatch) -> None:
+        self.batch = batch
+        self._cache: dict[tuple[str, str], dict[str, float]] = {}
+
+    def since(self, who: str, start: datetime | None) -> dict[str, float]:
+        text = start.strftime("%Y-%m-%d %H:%M:%S") if start else ""
+        found = self._cache.get((who, text))
+        if found is None:
+            found = self._cache[(who, text)] = _spend_by(self.batch, who, text)
+        return found
+
+
+def _spend_by(batch: RowBatch, who: str, since: str = "") -> dict[str, float]:
+    out: dict[str, float] = {}
+    for w, t, s in zip(batch.columns[who], batch.columns["startTime"], batch.columns["spend"], strict=True):
+        if w is not None and t >= since:
+            out[w] = out.get(w, 0.0) + s
+    return out
+
+
+def _fmt(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%d %H:%M:%S.000") if moment else None
+
+
+def _assign_budgets(world: DemoWorld, index: _SpendIndex, now: datetime, rng: np.random.Generator) -> None:
+    """Give keys and teams budgets sized against their real window spend: some over, some near."""
+    for key in world.keys:
+        if rng.random() >= 0.4:
+            continue
+        key.budget_duration = str(rng.choice(["30d", "1mo", "7d", "1d", "30d"]))
+        start, _ = current_window(parse_duration(key.budget_duration), now)
+        spent = index.since("api_key", start).get(key.token, 0.0)
+        band = rng.random()
+        if spent <= 0:
+            key.max_budget = float(rng.choice([5, 10, 25, 50]))
+        elif band < 0.12:
+            key.max_budget = round(spent * rng.uniform(0.7, 0.97), 2) or 0.01
+        elif band < 0.3:
+            key.max_budget = round(spent * rng.uniform(1.03, 1.3), 2)
+        else:
+            key.max_budget = round(spent * rng.uniform(1.6, 5.0) + 1, 0)
+        if rng.random() < 0.3:
+            key.soft_budget = round(key.max_budget * 0.8, 2)
+    for team in world.teams:
+        if team.budget_duration is None:
+            continue
+        start, _ = current_window(parse_duration(team.budget_duration), now)
+        spent = index.since("team_id", start).get(team.team_id, 0.0)
+        team.max_budget = round(max(spent, 1.0) * float(rng.uniform(0.9, 2.5)), 0)
+
+
+def write_world(
+    conn: sqlite3.Connection, world: DemoWorld, index: _SpendIndex, now: datetime, layout: str
+) -> None:
+    """Write keys, teams, users and customers with LiteLLM-style counters."""
+    lifetime_by_key = index.since("api_key", None)
+    now_text = _fmt(now)
+    if layout == "compact":
+        rows = []
+        for key in world.keys:
+            rows.append(
+                (
+                    key.token,
+                    lifetime_by_key.get(key.token, 0.0),
+                    key.max_budget,
+                    key.user_id,
+                    key.team.team_id if key.team else None,
+                )
+            )
+        conn.executemany(
+            "INSERT INTO LiteLLM_VerificationToken (token, spend, max_budget, user_id, team_id) "
+            "VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+        return
+    budget_rows, key_rows = [], []
+    for i, key in enumerate(world.keys):
+        spend = lifetime_by_key.get(key.token, 0.0)
+        reset_at = None
+        if key.budget_duration:
+            duration = parse_duration(key.budget_duration)
+            start, _ = current_window(duration, now)
+            spend = index.since("api_key", start).get(key.token, 0.0)
+            reset_at = next_reset(duration, now)
+        budget_id = None
+        if key.soft_budget is not None:
+            budget_id = f"budget-{world.seed}-{i:04d}"
+            budget_rows.append(
+                (
+                    budget_id,
+                    None,
+                    key.soft_budget,
+                    None,
+                    None,
+                    None,
+                    "{}",
+                    None,
+                    None,
+                    now_text,
+                    "default_user_id",
+                    now_text,
+                    "default_user_id",
+                )
+            )
+        key_rows.append(
+            (
+                key.token,
+                abbreviate_key(key.raw),
+                key.alias,
+                spend,
+                json.dumps(list(key.models_allowed)),
+                key.user_id,
+                key.team.team_id if key.team else None,
+                json.dumps({"tags": [f"project:{key.project}", f"env:{key.env}"]}),
+                key.tpm_limit,
+                key.rpm_limit,
+                key.max_budget,
+                key.budget_duration,
+                _fmt(reset_at),
+                budget_id,
+                now_text,
+                "default_user_id",
+                now_text,
+                "default_user_id",
+                lifetime_by_key.get(key.token, 0.0),
+            )
+        )
+    conn.executemany(
+        'INSERT INTO "LiteLLM_BudgetTable" (budget_id, max_budget, soft_budget, max_parallel_requests, '
+        "tpm_limit, rpm_limit, model_max_budget, budget_duration, budget_reset_at, created_at, "
+        "created_by, updated_at, updated_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        budget_rows,
+    )
+    conn.executemany(
+        'INSERT INTO "LiteLLM_VerificationToken" (token, key_name, key_alias, spend, models, user_id, '
+        "team_id, metadata, tpm_limit, rpm_limit, max_budget, budget_duration, budget_reset_at, "
+        "budget_id, created_at, created_by, updated_at, updated_by, total_spend) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        key_rows,
+    )
+    team_rows = []
+    for team in world.teams:
+        spend, reset_at = 0.0, None
+        if team.budget_duration:
+            duration = parse_duration(team.budget_duration)
+            start, _ = current_window(duration, now)
+            spend = index.since("team_id", start).get(team.team_id, 0.0)
+            reset_at = next_reset(duration, now)
+        else:
+            spend = index.since("team_id", None).get(team.team_id, 0.0)
+        team_rows.append(
+            (
+                team.team_id,
+                team.alias,
+                json.dumps({"tags": [f"team:{team.tag}"]}),
+                team.max_budget,
+                spend,
+                team.budget_duration,
+                _fmt(reset_at),
+            )
+        )
+    conn.executemany(
+        'INSERT INTO "LiteLLM_TeamTable" (team_id, team_alias, metadata, max_budget, spend, '
+        "budget_duration, budget_reset_at) VALUES (?,?,?,?,?,?,?)",
+        team_rows,
+    )
+    by_user = index.since("user", None)
+    user_rows = []
+    for i, (user_id, team) in enumerate(world.users):
+        max_budget = round(by_user.get(user_id, 0.0) * 1.5 + 20, 0) if i % 3 == 0 else None
+        user_rows.append(
+            (
+                user_id,
+                user_id.capitalize(),
+                team.team_id if team else None,
+                json.dumps([team.team_id] if team else []),
+                "internal_user",
+                max_budget,
+                by_user.get(user_id, 0.0),
+                f"{user_id}@example.com",
+            )
+        )
+    user_rows.append(
+        (
+            "default_user_id",
+            "Proxy admin",
+            None,
+            "[]",
+            "proxy_admin",
+            None,
+            by_user.get("default_user_id", 0.0),
+            None,
+        )
+    )
+    conn.executemany(
+        'INSERT INTO "LiteLLM_UserTable" (user_id, user_alias, team_id, teams, user_role, '
+        "max_budget, spend, user_email) VALUES (?,?,?,?,?,?,?,?)",
+        user_rows,
+    )
+    by_customer = index.since("end_user", None)
+    customer_rows, customer_budgets = [], []
+    for i, customer in enumerate(world.customers):
+        budget_id = None
+        if i % 10 == 0:
+            budget_id = f"budget-{world.seed}-cust-{i:04d}"
+            customer_budgets.append(
+                (
+                    budget_id,
+                    round(by_customer.get(customer, 0.0) * 1.2 + 5, 0),
+                    None,
+                    None,
+                    None,
+                    None,
+                    "{}",
+                    None,
+                    None,
+                    now_text,
+                    "default_user_id",
+                    now_text,
+                    "default_user_id",
+                )
+            )
+        customer_rows.append((customer, None, by_customer.get(customer, 0.0), budget_id))
+    conn.executemany(
+        'INSERT INTO "LiteLLM_BudgetTable" (budget_id, max_budget, soft_budget, max_parallel_requests, '
+        "tpm_limit, rpm_limit, model_max_budget, budget_duration, budget_reset_at, created_at, "
+        "created_by, updated_at, updated_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        customer_budgets,
+    )
+    conn.executemany(
+        'INSERT INTO "LiteLLM_EndUserTable" (user_id, alias, spend, budget_id) VALUES (?,?,?,?)',
+        customer_rows,
+    )
+
+
+def create_demo_db(
+    path: str | Path,
+    *,
+    rows: int = 200_000,
+    days: int = 90,
+    layout: str = "litellm",
+    seed: int = 7,
+    now: datetime | None = None,
+    chunk: int = 250_000,
+) -> DemoWorld:
+    """Write a fresh demo database at ``path`` (replacing any file there)."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}")
+    if rows < 0 or days < 1:
+        raise ValueError("rows must be >= 0 and days >= 1")
+    now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    world = build_world(seed)
+    rng = np.random.default_rng([seed, 2])
+    start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0)
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.executescript(schema.LITELLM_DDL if layout == "litellm" else schema.COMPACT_DDL)
+        # generate in chunks of time so memory stays flat for millions of rows
+        n_chunks = max(1, -(-rows // chunk))
+        span = (now - start) / n_chunks
+        hour_starts, hour_p = _hour_weights(start, now, growth=True)
+        chunk_bounds = [start + span * i for i in range(n_chunks + 1)]
+        weights = []
+        for lo, hi in zip(chunk_bounds, chunk_bounds[1:], strict=False):
+            lo_ms, hi_ms = lo.timestamp() * _MS, hi.timestamp() * _MS
+            weights.append(float(hour_p[(hour_starts >= lo_ms - 3600 * _MS) & (hour_starts < hi_ms)].sum()))
+        counts = np.floor(np.array(weights) / sum(weights) * rows).astype(int)
+        counts[-1] += rows - counts.sum()
+        sample = RowBatch({c: [] for c in schema.LITELLM_LOG_COLUMNS})
+        for (lo, hi), count in zip(zip(chunk_bounds, chunk_bounds[1:], strict=False), counts, strict=True):
+            batch = generate_rows(world, rng, lo, hi, int(count)) if count else None
+            if batch is None:
+                continue
+            write_rows(conn, batch, layout)
+            for c in ("api_key", "team_id", "user", "end_user", "startTime", "spend"):
+                sample.columns[c].extend(batch.columns[c])
+        index = _SpendIndex(sample)
+        _assign_budgets(world, index, now, rng)
+        write_world(conn, world, index, now, layout)
+        conn.commit()
+        conn.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        conn.close()
+    return world

@@ -1,0 +1,120 @@
+"""The spend engine: one source, one cube, kept current by incremental polls.
+
+Everything spendtui shows (dashboard panes, reports, budget checks) asks the engine.
+The engine is synchronous and thread-confined: the TUI calls it from one worker thread
+at a time and hands immutable answers to the UI thread.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from spendtui.core.cube import CellChunk, Cube, RawRow
+from spendtui.core.query import Query
+from spendtui.sources.db.names import Names
+from spendtui.timeutil import Clock, day_of, system_clock
+
+#: Days kept at hourly resolution (yesterday and today, UTC).
+HOURLY_DAYS = 2
+
+
+class Source(Protocol):
+    """What the engine needs from a source (database or proxy)."""
+
+    kind: str
+
+    @property
+    def display(self) -> str: ...
+
+    def load(self, first_day: int, hourly_from_day: int) -> LoadResultLike: ...
+
+    def poll(self) -> list[RawRow]: ...
+
+    def names(self) -> Names: ...
+
+    def close(self) -> None: ...
+
+
+class LoadResultLike(Protocol):
+    chunks: list[CellChunk]
+    rows: list[RawRow]
+
+
+@dataclass
+class RefreshStats:
+    """What the last load or poll did, for the status bar and the benchmark."""
+
+    rows: int = 0
+    seconds: float = 0.0
+    at: float = field(default_factory=time.time)
+
+
+class SpendEngine:
+    """Owns the cube for one source and a loaded range of days."""
+
+    def __init__(self, source: Source, clock: Clock = system_clock) -> None:
+        self.source = source
+        self.clock = clock
+        self.cube = Cube()
+        self.names = Names()
+        self.first_day: int | None = None
+        self.last_refresh: RefreshStats | None = None
+        self._keys_checked: set[str] = set()
+
+    @property
+    def query(self) -> Query:
+        return Query(self.cube)
+
+    def today(self) -> int:
+        return day_of(self.clock())
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def load(self, first_day: int) -> RefreshStats:
+        """Cold load from ``first_day`` (UTC day number) to now; replaces the cube."""
+        started = time.perf_counter()
+        result = self.source.load(first_day, self.today() - (HOURLY_DAYS - 1))
+        cube = Cube()
+        for chunk in result.chunks:
+            cube.add_chunk(chunk)
+        if result.rows:
+            cube.add_rows(result.rows)
+        self.cube = cube
+        self.first_day = first_day
+        self.refresh_names()
+        stats = RefreshStats(rows=cube.n, seconds=time.perf_counter() - started)
+        self.last_refresh = stats
+        return stats
+
+    def ensure_loaded(self, first_day: int) -> None:
+        """Load, or reload from an earlier day, so ``first_day`` is covered."""
+        if self.first_day is None or first_day < self.first_day:
+            self.load(first_day)
+
+    def refresh(self) -> RefreshStats:
+        """Fold in rows written since the last load or refresh."""
+        started = time.perf_counter()
+        rows = self.source.poll()
+        added = self.cube.add_rows(rows) if rows else 0
+        if rows and self._unknown_keys(rows):
+            self.refresh_names()
+        stats = RefreshStats(rows=added, seconds=time.perf_counter() - started)
+        self.last_refresh = stats
+        return stats
+
+    def refresh_names(self) -> None:
+        self.names = self.source.names()
+        self._keys_checked = set(self.cube.dims.keys.values)
+
+    def _unknown_keys(self, rows: list[RawRow]) -> bool:
+        """A key never looked up before appeared (a new key was created)."""
+        fresh = {r.api_key for r in rows if r.api_key} - self._keys_checked
+        self._keys_checked |= fresh
+        return bool(fresh)
+
+    def close(self) -> None:
+        self.source.close()

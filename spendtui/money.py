@@ -1,0 +1,88 @@
+"""Exact money: integer pico-dollars (1e-12 USD) in, Decimal out.
+
+LiteLLM stores each request's cost as a double. Per-token prices are multiples of
+1e-12 USD in practice (e.g. $0.0375 per 1M tokens is 37,500 pico-dollars per token),
+so rounding each stored double once to the nearest pico-dollar keeps it exact, and
+every sum after that is integer arithmetic: no float drift however many rows are added.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_EVEN, Decimal
+
+PICO = 10**12
+#: A single request above this is treated as corrupt data, not as spend.
+MAX_REQUEST_USD = 1_000_000
+_MAX_PICO = MAX_REQUEST_USD * PICO
+_MICRO = Decimal("0.000001")
+_CENT = Decimal("0.01")
+
+
+def to_pico(value: object) -> int | None:
+    """Convert one stored spend value to pico-dollars; None if it is not usable money.
+
+    Unusable: NULL, NaN, infinities, negative amounts, non-numbers and amounts above
+    ``MAX_REQUEST_USD`` for one request. Callers count such rows instead of adding them.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        pico = value * PICO
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        pico = round(value * PICO)
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        pico = int((value * PICO).to_integral_value(ROUND_HALF_EVEN))
+    elif isinstance(value, str):
+        try:
+            parsed = float(value)
+        except ValueError:
+            return None
+        return to_pico(parsed)
+    else:
+        return None
+    if pico < 0 or pico > _MAX_PICO:
+        return None
+    return pico
+
+
+def usd_to_pico(amount: Decimal | int | float | str) -> int:
+    """Convert a user-given USD amount (budget, threshold) to pico-dollars exactly."""
+    dec = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
+    return int((dec * PICO).to_integral_value(ROUND_HALF_EVEN))
+
+
+def to_decimal(pico: int) -> Decimal:
+    """Pico-dollars as an exact Decimal number of USD."""
+    return Decimal(pico) / PICO
+
+
+def to_micro_decimal(pico: int) -> Decimal:
+    """Pico-dollars as USD rounded (half-even) to 6 decimals, for JSON and CSV."""
+    return (Decimal(pico) / PICO).quantize(_MICRO, rounding=ROUND_HALF_EVEN)
+
+
+def format_usd(pico: int, places: int = 2, sign: bool = False) -> str:
+    """Human form: ``$1,234.57``; more places for small amounts when asked."""
+    quantum = Decimal(1).scaleb(-places)
+    value = (Decimal(pico) / PICO).quantize(quantum, rounding=ROUND_HALF_EVEN)
+    text = f"{abs(value):,.{places}f}"
+    if value < 0:
+        return f"-${text}"
+    return f"+${text}" if sign else f"${text}"
+
+
+def format_usd_auto(pico: int) -> str:
+    """Cents for ordinary amounts; four decimals below ten cents so tiny spend is not $0.00."""
+    if pico != 0 and abs(pico) < 10 * PICO // 100:
+        return format_usd(pico, 4)
+    return format_usd(pico, 2)
+
+
+def cents(pico: int) -> Decimal:
+    """Pico-dollars rounded to the cent (what the dashboard shows)."""
+    return (Decimal(pico) / PICO).quantize(_CENT, rounding=ROUND_HALF_EVEN)

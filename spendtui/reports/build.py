@@ -1,0 +1,96 @@
+"""Build report data from the engine's cube: rows that add up to the total."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spendtui.core.measures import Totals
+from spendtui.core.query import NO_FILTERS, Filters, Query, Window
+from spendtui.sources.db.names import Names
+
+#: ``spendtui report KIND`` -> breakdown dimension (None: total only; "day": daily rows).
+REPORT_KINDS: dict[str, str | None] = {
+    "spend": None,
+    "daily": "day",
+    "models": "model",
+    "providers": "provider",
+    "tags": "tag",
+    "keys": "key",
+    "users": "user",
+    "teams": "team",
+    "customers": "customer",
+}
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """``name`` is the identity LiteLLM logs (key hash, team id...); ``label`` is for people."""
+
+    name: str
+    label: str
+    totals: Totals
+
+
+@dataclass(frozen=True)
+class Report:
+    window: Window
+    group_by: str | None
+    rows: list[ReportRow]
+    total: Totals
+    #: Extra sections (``report user``): name -> (group_by, rows).
+    sections: dict[str, tuple[str, list[ReportRow]]] | None = None
+    subject: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+def _rows(query: Query, dimension: str, window: Window, filters: Filters, names: Names) -> list[ReportRow]:
+    if dimension == "day":
+        return [ReportRow(d.isoformat(), d.isoformat(), t) for d, t in query.daily(window, filters)]
+    base = dimension.split(":", 1)[0]
+    return [
+        ReportRow(g.name, names.label(base, g.value) if g.value else g.name, g.totals)
+        for g in query.breakdown(dimension, window, filters)
+    ]
+
+
+def build_report(
+    query: Query,
+    kind: str,
+    window: Window,
+    names: Names,
+    *,
+    tag_prefix: str | None = None,
+    filters: Filters = NO_FILTERS,
+    notes: tuple[str, ...] = (),
+) -> Report:
+    """The report ``kind`` over ``window``; ``tag_prefix`` narrows ``tags`` to one category."""
+    if kind not in REPORT_KINDS:
+        raise ValueError(f"unknown report {kind!r}")
+    dimension = REPORT_KINDS[kind]
+    if tag_prefix is not None:
+        if kind != "tags":
+            raise ValueError("--tag-prefix only applies to the tags report")
+        dimension = f"tag:{tag_prefix}"
+    total = query.totals(window, filters)
+    rows = _rows(query, dimension, window, filters, names) if dimension else []
+    group_by = dimension
+    return Report(window, group_by, rows, total, notes=notes)
+
+
+def build_user_report(
+    query: Query, user_id: str, window: Window, names: Names, notes: tuple[str, ...] = ()
+) -> Report:
+    """One internal user's total, daily rows and model rows."""
+    filters = Filters(user=frozenset({user_id}))
+    total = query.totals(window, filters)
+    daily = _rows(query, "day", window, filters, names)
+    models = _rows(query, "model", window, filters, names)
+    return Report(
+        window,
+        "user",
+        [],
+        total,
+        sections={"daily": ("day", daily), "models": ("model", models)},
+        subject=user_id,
+        notes=notes,
+    )

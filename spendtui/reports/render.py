@@ -1,0 +1,172 @@
+"""Report output: aligned tables for people, CSV and JSON for scripts.
+
+JSON (every report)::
+
+    {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD", "group_by": "model",
+     "rows": [{"name": ..., "spend": 1.234567, "requests": ..., "prompt_tokens": ...,
+               "completion_tokens": ..., "total_tokens": ...}],
+     "total": {"spend": ..., "requests": ..., ...}}
+
+``spend`` is USD with exactly 6 decimals. ``report user`` replaces ``rows`` by
+``"user"``, ``"daily"`` and ``"models"`` (rows shaped as above).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+
+from spendtui.core.measures import Totals
+from spendtui.money import format_usd, to_micro_decimal
+from spendtui.reports.build import Report, ReportRow
+
+FORMATS = ("table", "csv", "json")
+_NUMBER = re.compile(r'"\\u0000(-?[0-9]+\.[0-9]{6})\\u0000"')
+_FIELDS = ("spend", "requests", "prompt_tokens", "completion_tokens", "total_tokens")
+
+
+def _spend(pico: int) -> str:
+    """A marker that json.dumps keeps as a string; replaced by the bare number afterwards."""
+    return f"\x00{to_micro_decimal(pico)}\x00"
+
+
+def _numbers(t: Totals) -> dict[str, Any]:
+    return {
+        "spend": _spend(t.spend),
+        "requests": t.requests,
+        "prompt_tokens": t.prompt_tokens,
+        "completion_tokens": t.completion_tokens,
+        "total_tokens": t.total_tokens,
+    }
+
+
+def _json_rows(rows: list[ReportRow]) -> list[dict[str, Any]]:
+    return [{"name": r.name, **_numbers(r.totals)} for r in rows]
+
+
+def render_json(report: Report) -> str:
+    doc: dict[str, Any] = {
+        "start": report.window.first.isoformat(),
+        "end": report.window.last.isoformat(),
+        "group_by": report.group_by,
+    }
+    if report.sections is not None:
+        doc["user"] = report.subject
+        for name, (_, rows) in report.sections.items():
+            doc[name] = _json_rows(rows)
+    else:
+        doc["rows"] = _json_rows(report.rows)
+    doc["total"] = _numbers(report.total)
+    return _NUMBER.sub(r"\1", json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+def render_csv(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    sections = report.sections or {"": (report.group_by, report.rows)}
+    with_section = report.sections is not None
+    writer.writerow((["section"] if with_section else []) + ["name", *_FIELDS])
+    for section, (_, rows) in sections.items():
+        for r in rows:
+            t = r.totals
+            writer.writerow(
+                ([section] if with_section else [])
+                + [
+                    r.name,
+                    str(to_micro_decimal(t.spend)),
+                    t.requests,
+                    t.prompt_tokens,
+                    t.completion_tokens,
+                    t.total_tokens,
+                ]
+            )
+    if not report.rows and not with_section:
+        t = report.total
+        writer.writerow(
+            [
+                "total",
+                str(to_micro_decimal(t.spend)),
+                t.requests,
+                t.prompt_tokens,
+                t.completion_tokens,
+                t.total_tokens,
+            ]
+        )
+    return out.getvalue()
+
+
+def _table(title: str, rows: list[ReportRow], total: Totals) -> list[str]:
+    header = [title, "spend", "share", "requests", "prompt tok", "completion tok", "total tok"]
+    body = []
+    for r in rows:
+        t = r.totals
+        share = f"{t.spend * 100 / total.spend:.1f}%" if total.spend else "-"
+        name = r.label if r.label == r.name else f"{r.label} ({_short(r.name)})"
+        body.append(
+            [
+                name,
+                format_usd(t.spend),
+                share,
+                f"{t.requests:,}",
+                f"{t.prompt_tokens:,}",
+                f"{t.completion_tokens:,}",
+                f"{t.total_tokens:,}",
+            ]
+        )
+    footer = [
+        "TOTAL",
+        format_usd(total.spend),
+        "100.0%" if total.spend else "-",
+        f"{total.requests:,}",
+        f"{total.prompt_tokens:,}",
+        f"{total.completion_tokens:,}",
+        f"{total.total_tokens:,}",
+    ]
+    widths = [max(len(str(row[i])) for row in [header, *body, footer]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        first = str(cells[0]).ljust(widths[0])
+        rest = [str(c).rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
+        return "  ".join([first, *rest]).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return [line(header), rule, *(line(b) for b in body), rule, line(footer)]
+
+
+def _short(name: str) -> str:
+    return name[:10] + "…" if len(name) > 12 else name
+
+
+def render_table(report: Report) -> str:
+    lines = [f"{report.window.label()}"]
+    if report.sections is not None:
+        lines[0] = f"user {report.subject}: {report.window.label()}"
+        for name, (group_by, rows) in report.sections.items():
+            lines += ["", *_table(group_by or name, rows, report.total)]
+    elif report.group_by is None:
+        t = report.total
+        lines += [
+            f"spend             {format_usd(t.spend)}",
+            f"requests          {t.requests:,} ({t.failures:,} failed, {t.cache_hits:,} cache hits)",
+            f"prompt tokens     {t.prompt_tokens:,}",
+            f"completion tokens {t.completion_tokens:,}",
+            f"total tokens      {t.total_tokens:,}",
+        ]
+    else:
+        title = report.group_by.replace("tag:", "") if report.group_by.startswith("tag:") else report.group_by
+        lines += ["", *_table(title, report.rows, report.total)]
+        if report.group_by.startswith("tag"):
+            lines.append("A request with several tags counts once in each; the total counts it once.")
+    lines += [f"note: {n}" for n in report.notes]
+    return "\n".join(lines) + "\n"
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt == "json":
+        return render_json(report) + "\n"
+    if fmt == "csv":
+        return render_csv(report)
+    return render_table(report)

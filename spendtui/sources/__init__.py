@@ -1,0 +1,1 @@
+"""Data sources: the proxy's database (SQLAlchemy) and, separately, its REST API."""

@@ -1,0 +1,1 @@
+"""The database source: LiteLLM's PostgreSQL schema, and SQLite in both layouts."""

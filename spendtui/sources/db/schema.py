@@ -1,0 +1,131 @@
+"""Which LiteLLM tables and columns a database has, found by reflection.
+
+Two layouts are recognised:
+
+* ``litellm``: LiteLLM's own ``"LiteLLM_SpendLogs"`` (``request_id``, ``"startTime"``,
+  ``model_group``, ``api_key``, ``"user"``, ``team_id``, ``end_user``, ``request_tags``...),
+  as on PostgreSQL; older LiteLLM versions lack some columns, which is fine.
+* ``compact``: ``LiteLLM_SpendLogs(id, api_key, user, team_id, request_tags, model_group,
+  api_base, spend, total_tokens, completion_tokens, prompt_tokens, created_at)``.
+
+Everything else spendtui reads (aliases, budgets) is optional and detected the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from spendtui.errors import SourceDataError
+
+SPEND_LOGS = "LiteLLM_SpendLogs"
+TOKENS = "LiteLLM_VerificationToken"
+TEAMS = "LiteLLM_TeamTable"
+USERS = "LiteLLM_UserTable"
+END_USERS = "LiteLLM_EndUserTable"
+BUDGETS = "LiteLLM_BudgetTable"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A reflected table: its real name and its columns (real spelling)."""
+
+    name: str
+    schema: str | None
+    columns: frozenset[str]
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.columns for n in names)
+
+
+@dataclass(frozen=True)
+class SpendSchema:
+    """What the source can read, and how."""
+
+    layout: str  # "litellm" or "compact"
+    logs: Table
+    #: Column holding the request time (UTC).
+    time_column: str
+    #: Column holding the insert time, if any (``created_at`` on LiteLLM >= 2026-08).
+    written_column: str | None
+    #: Unique request id column (None on the compact layout: rowid is used).
+    id_column: str | None
+    tokens: Table | None = None
+    teams: Table | None = None
+    users: Table | None = None
+    end_users: Table | None = None
+    budgets: Table | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def col(self, name: str) -> bool:
+        return name in self.logs.columns
+
+    def fingerprint(self) -> str:
+        """Identity of the layout, for cache keys."""
+        return f"{self.layout}:{self.logs.name}:" + ",".join(sorted(self.logs.columns))
+
+
+def _find(names: list[str], wanted: str) -> str | None:
+    if wanted in names:
+        return wanted
+    lowered = {n.lower(): n for n in names}
+    return lowered.get(wanted.lower())
+
+
+def _table(conn: Connection, names: list[str], wanted: str, schema: str | None) -> Table | None:
+    real = _find(names, wanted)
+    if real is None:
+        return None
+    cols = inspect(conn).get_columns(real, schema=schema)
+    return Table(real, schema, frozenset(c["name"] for c in cols))
+
+
+def reflect(conn: Connection, schema: str | None = None) -> SpendSchema:
+    """Inspect the database; SourceDataError naming what is missing if it is unusable."""
+    insp = inspect(conn)
+    names = insp.get_table_names(schema=schema)
+    logs = _table(conn, names, SPEND_LOGS, schema)
+    where = f" in schema {schema!r}" if schema else ""
+    if logs is None:
+        raise SourceDataError(
+            f"no {SPEND_LOGS} table{where}: is this a LiteLLM database? "
+            f"(tables found: {', '.join(sorted(names)[:8]) or 'none'})"
+        )
+    notes: list[str] = []
+    if logs.has("startTime"):
+        layout, time_column = "litellm", "startTime"
+        id_column = "request_id" if logs.has("request_id") else None
+        written = "created_at" if logs.has("created_at") else None
+        if written is None:
+            notes.append(
+                "LiteLLM_SpendLogs has no created_at column (LiteLLM before 2026-08): "
+                "new rows are found by re-reading a recent startTime window"
+            )
+    elif logs.has("created_at"):
+        layout, time_column, written = "compact", "created_at", None
+        id_column = "id" if logs.has("id") else None
+    else:
+        raise SourceDataError(
+            f'{logs.name} has neither a "startTime" nor a created_at column, so spend cannot '
+            f"be placed in time (columns: {', '.join(sorted(logs.columns))})"
+        )
+    if "spend" not in logs.columns:
+        raise SourceDataError(f"{logs.name} has no spend column (columns: {', '.join(sorted(logs.columns))})")
+    missing = [c for c in ("model_group", "api_key") if c not in logs.columns]
+    if missing and not (layout == "litellm" and logs.has("model")):
+        notes.append(f"{logs.name} lacks {', '.join(missing)}: those breakdowns show (none)")
+    return SpendSchema(
+        layout=layout,
+        logs=logs,
+        time_column=time_column,
+        written_column=written,
+        id_column=id_column,
+        tokens=_table(conn, names, TOKENS, schema),
+        teams=_table(conn, names, TEAMS, schema),
+        users=_table(conn, names, USERS, schema),
+        end_users=_table(conn, names, END_USERS, schema),
+        budgets=_table(conn, names, BUDGETS, schema),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,417 @@
+"""The database source: read-only, short queries, aggregated on the server.
+
+* Cold load: rows of the window are aggregated in SQL (in chunks, on two connections in
+  parallel for SQLite) into cube cells; no raw rows cross into Python.
+* Polls read only rows past a watermark: ``rowid`` on SQLite (exact for append-only
+  tables), ``created_at`` on LiteLLM >= 2026-08 with an overlap re-read and de-duplication
+  on ``request_id`` (LiteLLM writes in batches, late and out of order), and ``"startTime"``
+  with the same overlap on older versions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
+from sqlalchemy.pool import QueuePool
+
+from spendtui.core.cube import CellChunk, RawRow
+from spendtui.errors import SourceDataError, SourceError, SourceUnavailable
+from spendtui.money import to_pico
+from spendtui.sources.db.names import Names, read_names
+from spendtui.sources.db.schema import SpendSchema, reflect
+from spendtui.sources.db.sql import CELL_SEP, Dialect, SpendSql
+from spendtui.sources.db.urls import DatabaseTarget
+from spendtui.timeutil import day_start
+
+#: Rows per aggregation chunk (SQLite). Small enough that a chunk holds a read lock for
+#: a few tens of milliseconds, large enough that per-query overhead stays negligible.
+CHUNK_ROWS = 16_384
+#: Re-read window for sources without an exact cursor.
+WRITTEN_OVERLAP = timedelta(minutes=5)
+START_OVERLAP = timedelta(minutes=15)
+#: How far before the written watermark a late row's start time may lie.
+LATE_HORIZON = timedelta(hours=6)
+POLL_LIMIT = 20_000
+#: PostgreSQL timestamps are naive UTC; cursors compare with them as they are.
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001
+
+
+@dataclass
+class LoadResult:
+    """What a cold load produced."""
+
+    chunks: list[CellChunk]
+    rows: list[RawRow] = field(default_factory=list)
+
+
+@dataclass
+class _Cursor:
+    """Where the next poll starts."""
+
+    rowid: int = 0
+    mark: datetime | None = None
+    seen: dict[str, datetime] = field(default_factory=dict)
+
+
+def _error(exc: Exception, display: str) -> SourceError:
+    """Map a driver error to spendtui's errors, with a message fit for the user."""
+    orig = getattr(exc, "orig", exc)
+    message = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    lowered = message.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return SourceUnavailable(f"{display}: database is locked by a writer; will retry ({message})")
+    if isinstance(exc, NoSuchTableError) or "no such table" in lowered or "does not exist" in lowered:
+        return SourceDataError(f"{display}: {message}")
+    if "no such column" in lowered or ("column" in lowered and "does not exist" in lowered):
+        return SourceDataError(f"{display}: {message}")
+    if isinstance(orig, sqlite3.DatabaseError) and "not a database" in lowered:
+        return SourceDataError(f"{display}: the file is not a SQLite database")
+    if "password authentication failed" in lowered or "authentication" in lowered:
+        return SourceUnavailable(f"{display}: authentication failed ({message})")
+    return SourceUnavailable(f"{display}: {message}")
+
+
+class DatabaseSource:
+    """Reads one LiteLLM database. Thread-safe for one load or poll at a time."""
+
+    kind = "database"
+
+    def __init__(self, target: DatabaseTarget, *, busy_timeout: float = 5.0, workers: int = 2) -> None:
+        self.target = target
+        self.busy_timeout = busy_timeout
+        self.workers = max(1, workers)
+        self._engine: Engine | None = None
+        self._schema: SpendSchema | None = None
+        self._sql: SpendSql | None = None
+        self._cursor = _Cursor()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ connection
+    @property
+    def display(self) -> str:
+        return self.target.display()
+
+    def _make_engine(self) -> Engine:
+        if self.target.dialect == "sqlite":
+            path = self.target.path or ""
+            if not Path(path).exists():
+                raise SourceUnavailable(f"no SQLite database at {path}")
+            uri = f"file:{quote(path)}?mode=ro"
+            timeout = self.busy_timeout
+
+            def connect() -> sqlite3.Connection:
+                conn = sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+                conn.execute("PRAGMA query_only = 1")
+                return conn
+
+            return create_engine("sqlite://", creator=connect, poolclass=QueuePool, pool_size=self.workers)
+        options = "-c default_transaction_read_only=on -c jit=off -c TimeZone=UTC -c statement_timeout=60000"
+        if self.target.schema:
+            options += f" -c search_path={self.target.schema}"
+        try:
+            engine = create_engine(
+                self.target.url,
+                pool_size=self.workers,
+                pool_pre_ping=True,
+                connect_args={"connect_timeout": 5, "options": options, "application_name": "spendtui"},
+            )
+        except ModuleNotFoundError as exc:
+            raise SourceUnavailable(
+                "PostgreSQL support needs psycopg: pip install 'spendtui[postgres]'"
+            ) from exc
+        return engine
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A pooled read-only connection; driver errors become SourceError."""
+        if self._engine is None:
+            self._engine = self._make_engine()
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except SourceError:
+            raise
+        except (DBAPIError, SQLAlchemyError, sqlite3.Error) as exc:
+            raise _error(exc, self.display) from None
+
+    def schema(self) -> SpendSchema:
+        """Reflect once; the layout and optional columns decide every query."""
+        if self._schema is None:
+            with self.connection() as conn:
+                self._schema = reflect(conn, self.target.schema)
+            self._sql = SpendSql(self._schema, Dialect(self.target.dialect))
+        return self._schema
+
+    @property
+    def sql(self) -> SpendSql:
+        self.schema()
+        assert self._sql is not None
+        return self._sql
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def identity(self) -> str:
+        """Stable identity of the data behind this source (for cache keys)."""
+        return f"db:{self.target.display()}"
+
+    # ------------------------------------------------------------------ names
+    def names(self) -> Names:
+        schema = self.schema()
+        with self.connection() as conn:
+            return read_names(conn, schema, Dialect(self.target.dialect))
+
+    # ------------------------------------------------------------------ cold load
+    def load(self, first_day: int, hourly_from_day: int) -> LoadResult:
+        """Aggregate every row from ``first_day`` (UTC) on; set the poll watermark."""
+        with self._lock:
+            self.schema()
+            if self.target.dialect == "sqlite":
+                return self._load_sqlite(first_day, hourly_from_day)
+            return self._load_postgres(first_day, hourly_from_day)
+
+    def _params(self, first_day: int, hourly_from_day: int) -> dict[str, str]:
+        return {
+            "ws": day_start(first_day).strftime("%Y-%m-%d"),
+            "hourly_from": day_start(hourly_from_day).strftime("%Y-%m-%d"),
+        }
+
+    def _load_sqlite(self, first_day: int, hourly_from_day: int) -> LoadResult:
+        sql = self.sql
+        ts = sql.ts
+        params = self._params(first_day, hourly_from_day)
+        # rows stamped a day early may still be in the window once zones are applied
+        params["ws_loose"] = day_start(first_day - 1).strftime("%Y-%m-%d")
+        with self.connection() as conn:
+            high = conn.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {sql.table}")).scalar_one()  # noqa: S608
+            low = conn.execute(
+                text(f"SELECT min(rowid) FROM {sql.table} WHERE {ts} >= :ws_loose"),  # noqa: S608
+                params,
+            ).scalar_one()
+            numeric = (
+                conn.execute(
+                    text(f"SELECT min(rowid) FROM {sql.table} WHERE typeof({ts}) != 'text'"),  # noqa: S608
+                ).scalar_one()
+                if self._time_may_be_numeric(conn)
+                else None
+            )
+        low = min(x for x in (low, numeric, high + 1) if x is not None)
+        self._cursor = _Cursor(rowid=int(high))
+        where = f"rowid BETWEEN :lo AND :hi AND ({ts} >= :ws_loose OR typeof({ts}) != 'text')"
+        statement = text(sql.cells(where))
+        bounds = [(lo, min(high, lo + CHUNK_ROWS - 1)) for lo in range(int(low), int(high) + 1, CHUNK_ROWS)]
+        local = threading.local()
+
+        def run(bound: tuple[int, int]) -> CellChunk:
+            conn = getattr(local, "conn", None)
+            if conn is None:
+                conn = local.conn = self._engine.connect()  # type: ignore[union-attr]
+            row = conn.execute(statement, {**params, "lo": bound[0], "hi": bound[1]}).one()
+            conn.rollback()
+            return _chunk_from_row(row)
+
+        chunks: list[CellChunk] = []
+        try:
+            if len(bounds) <= 2 or self.workers == 1:
+                with self.connection():
+                    chunks = [run(b) for b in bounds]
+            else:
+                with ThreadPoolExecutor(self.workers, thread_name_prefix="spendtui-load") as pool:
+                    chunks = list(pool.map(run, bounds))
+        except SourceError:
+            raise
+        except (DBAPIError, SQLAlchemyError, sqlite3.Error) as exc:
+            raise _error(exc, self.display) from None
+        finally:
+            conn = getattr(local, "conn", None)
+            if conn is not None:
+                conn.close()
+        return LoadResult(chunks)
+
+    def _time_may_be_numeric(self, conn: Connection) -> bool:
+        """Whether any request time is stored as a number: SQLite sorts numbers before
+        text, so the minimum tells (one index probe when the column is indexed)."""
+        sql = self.sql
+        lowest = conn.execute(text(f"SELECT min({sql.ts}) FROM {sql.table}")).scalar_one()  # noqa: S608
+        return isinstance(lowest, int | float)
+
+    def _load_postgres(self, first_day: int, hourly_from_day: int) -> LoadResult:
+        sql = self.sql
+        schema = self.schema()
+        params = self._params(first_day, hourly_from_day)
+        with self.connection() as conn:
+            conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+            if schema.written_column:
+                written = sql.d.q(schema.written_column)
+                mark = conn.execute(
+                    text(
+                        f"SELECT max({written}) FROM {sql.table} "  # noqa: S608
+                        f"WHERE {sql.ts} >= CAST(:recent AS timestamp)"
+                    ),
+                    {"recent": (datetime.now(UTC) - timedelta(days=2)).strftime("%Y-%m-%d %H:%M:%S")},
+                ).scalar_one()
+                cutoff = (mark - WRITTEN_OVERLAP) if mark else None
+                split_col = written
+            else:
+                newest = conn.execute(text(f"SELECT max({sql.ts}) FROM {sql.table}")).scalar_one()  # noqa: S608
+                cutoff = (newest - START_OVERLAP) if newest else None
+                split_col = sql.ts
+            base = f"{sql.ts} >= CAST(:ws AS timestamp)"
+            if cutoff is None:
+                where, raw_where = base, None
+            else:
+                params["cutoff"] = cutoff
+                where = f"{base} AND {split_col} < :cutoff"
+                raw_where = f"{base} AND {split_col} >= :cutoff"
+            row = conn.execute(text(sql.cells(where)), params).one()
+            chunks = [_chunk_from_row(row)]
+            rows: list[RawRow] = []
+            cursor = _Cursor(mark=cutoff)
+            if raw_where is not None:
+                result = conn.execute(text(sql.raw_rows(raw_where, "ts", limit=False)), params)
+                rows = self._take_rows(result, cursor)
+            conn.rollback()
+        self._cursor = cursor
+        return LoadResult(chunks, rows)
+
+    # ------------------------------------------------------------------ polls
+    def poll(self) -> list[RawRow]:
+        """Rows written since the last load or poll, each exactly once."""
+        with self._lock:
+            if self.target.dialect == "sqlite":
+                return self._poll_sqlite()
+            return self._poll_postgres()
+
+    def _poll_sqlite(self) -> list[RawRow]:
+        sql = self.sql
+        out: list[RawRow] = []
+        with self.connection() as conn:
+            while True:
+                result = conn.execute(
+                    text(sql.raw_rows("rowid > :after", "rowid")),
+                    {"after": self._cursor.rowid, "limit": POLL_LIMIT},
+                )
+                batch = self._take_rows(result, self._cursor)
+                out.extend(batch)
+                conn.rollback()
+                if len(batch) < POLL_LIMIT:
+                    return out
+
+    def _poll_postgres(self) -> list[RawRow]:
+        sql = self.sql
+        schema = self.schema()
+        cursor = self._cursor
+        out: list[RawRow] = []
+        limit = POLL_LIMIT
+        with self.connection() as conn:
+            while True:
+                if schema.written_column:
+                    col = sql.d.q(schema.written_column)
+                    since = (cursor.mark - WRITTEN_OVERLAP) if cursor.mark else _NAIVE_EPOCH
+                    where = f"{col} >= :since AND {sql.ts} >= :floor"
+                    params = {"since": since, "floor": since - LATE_HORIZON, "limit": limit}
+                    order = "written"
+                else:
+                    since = (cursor.mark - START_OVERLAP) if cursor.mark else _NAIVE_EPOCH
+                    where = f"{sql.ts} >= :since"
+                    params = {"since": since, "limit": limit}
+                    order = "ts"
+                result = conn.execute(text(sql.raw_rows(where, order)), params)
+                fetched = result.fetchall()
+                conn.rollback()
+                out.extend(self._take_rows(fetched, cursor))
+                if len(fetched) < limit:
+                    break
+                limit *= 2  # a full page: read further (ties are de-duplicated by id)
+        horizon = (cursor.mark or _NAIVE_EPOCH) - (
+            WRITTEN_OVERLAP if schema.written_column else START_OVERLAP
+        )
+        cursor.seen = {k: v for k, v in cursor.seen.items() if v >= horizon}
+        return out
+
+    def _take_rows(self, result: object, cursor: _Cursor) -> list[RawRow]:
+        out: list[RawRow] = []
+        use_written = self.schema().written_column is not None
+        for r in result:  # type: ignore[attr-defined]
+            if r.rid is not None and r.rid > cursor.rowid:
+                cursor.rowid = r.rid
+            mark_value = r.written if use_written else r.ts
+            if self.target.dialect != "sqlite":
+                rid = r.request_id
+                if rid is not None:
+                    if rid in cursor.seen:
+                        continue
+                    if isinstance(mark_value, datetime):
+                        cursor.seen[rid] = mark_value
+                if isinstance(mark_value, datetime) and (cursor.mark is None or mark_value > cursor.mark):
+                    cursor.mark = mark_value
+            out.append(_raw_row(r))
+        return out
+
+
+def _raw_row(r: object) -> RawRow:
+    status = r.status  # type: ignore[attr-defined]
+    cache = r.cache_hit  # type: ignore[attr-defined]
+    return RawRow(
+        request_id=str(r.request_id if r.request_id is not None else r.rid),  # type: ignore[attr-defined]
+        start=r.ts,  # type: ignore[attr-defined]
+        model=r.model,  # type: ignore[attr-defined]
+        provider=r.provider,  # type: ignore[attr-defined]
+        api_key=r.api_key,  # type: ignore[attr-defined]
+        user=r.usr,  # type: ignore[attr-defined]
+        team=r.team,  # type: ignore[attr-defined]
+        customer=r.customer,  # type: ignore[attr-defined]
+        tags=r.tags,  # type: ignore[attr-defined]
+        spend=to_pico(r.spend),  # type: ignore[attr-defined]
+        prompt_tokens=_int(r.p),  # type: ignore[attr-defined]
+        completion_tokens=_int(r.c),  # type: ignore[attr-defined]
+        total_tokens=_int(r.t),  # type: ignore[attr-defined]
+        failed=status == "failure",
+        cache_hit=isinstance(cache, str) and cache.lower() == "true",
+    )
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+
+
+def _split_ints(text_value: str | None, count: int) -> np.ndarray:
+    if not count:
+        return np.zeros(0, dtype=np.int64)
+    values = np.array(text_value.split(","), dtype=np.int64)  # type: ignore[union-attr]
+    if len(values) != count:
+        raise SourceDataError("the database returned a malformed aggregate (measure count mismatch)")
+    return values
+
+
+def _chunk_from_row(row: object) -> CellChunk:
+    """Turn the single-row aggregate answer into a CellChunk."""
+    _, buckets, keys, *measures, bad = row  # type: ignore[misc]
+    bucket_list = buckets.split(CELL_SEP) if buckets else []
+    key_list = keys.split(CELL_SEP) if keys else []
+    n = len(key_list)
+    if len(bucket_list) != n:
+        raise SourceDataError(
+            "a value in the spend table contains a control character spendtui uses as a "
+            "separator (\\x1e); cannot aggregate it safely"
+        )
+    cols = [_split_ints(m, n) for m in measures]
+    matrix = np.stack(cols, axis=1) if n else np.zeros((0, 7), dtype=np.int64)
+    return CellChunk(bucket_list, key_list, matrix, int(bad or 0))

@@ -1,0 +1,193 @@
+"""The SQL spendtui runs against a spend database, written once per dialect.
+
+Cold loads aggregate on the server: one ``GROUP BY`` per chunk of rows over every
+dimension at once, returned as a single row of delimited strings (``group_concat`` /
+``string_agg``) so the driver builds a handful of Python objects instead of one per
+value. Polls read raw rows newer than a watermark. Every value from outside goes in as a
+bound parameter; only reflected identifiers are spliced, quoted by the dialect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spendtui.sources.db.schema import SpendSchema
+
+CELL_SEP = "\x1e"  # between cells
+FIELD_SEP = "\x1f"  # between the parts of a composite key
+MEASURE_NAMES = ("s", "n", "p", "c", "t", "f", "h")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str  # "sqlite" or "postgresql"
+
+    @property
+    def sqlite(self) -> bool:
+        return self.name == "sqlite"
+
+    def q(self, ident: str) -> str:
+        """Quote an identifier (always, so camelCase and reserved words survive)."""
+        return '"' + ident.replace('"', '""') + '"'
+
+    def text(self, expr: str) -> str:
+        return expr if self.sqlite else f"({expr})::text"
+
+    def agg(self, expr: str, sep: str) -> str:
+        if self.sqlite:
+            return f"group_concat({expr}, '{sep}')" if sep != CELL_SEP else f"group_concat({expr}, char(30))"
+        sep_sql = "chr(30)" if sep == CELL_SEP else f"'{sep}'"
+        return f"string_agg({self.text(expr)}, {sep_sql})"
+
+    def as_int(self, boolean: str) -> str:
+        return f"({boolean})" if self.sqlite else f"(({boolean})::int)"
+
+
+class SpendSql:
+    """SQL text for one reflected schema and dialect."""
+
+    def __init__(self, schema: SpendSchema, dialect: Dialect) -> None:
+        self.schema = schema
+        self.d = dialect
+        q = dialect.q
+        logs = schema.logs
+        self.table = (q(logs.schema) + "." if logs.schema else "") + q(logs.name)
+        self.ts = q(schema.time_column)
+
+    # ------------------------------------------------------------------ expressions
+    def _col(self, name: str, default: str = "''") -> str:
+        return self.d.q(name) if self.schema.col(name) else default
+
+    def _coalesced(self, name: str) -> str:
+        return f"coalesce({self.d.q(name)}, '')" if self.schema.col(name) else "''"
+
+    def model_expr(self) -> str:
+        has_group, has_model = self.schema.col("model_group"), self.schema.col("model")
+        if has_group and has_model:
+            return "CASE WHEN coalesce(model_group, '') = '' THEN coalesce(model, '') ELSE model_group END"
+        return self._coalesced("model_group" if has_group else "model")
+
+    def tags_expr(self) -> str:
+        if not self.schema.col("request_tags"):
+            return "''"
+        return "coalesce(request_tags, '')" if self.d.sqlite else "coalesce(request_tags::text, '')"
+
+    def dimension_exprs(self) -> list[str]:
+        """model, provider, api_key, user, team, customer, tags: never NULL."""
+        return [
+            self.model_expr(),
+            self._coalesced("custom_llm_provider"),
+            self._coalesced("api_key"),
+            self._coalesced("user"),
+            self._coalesced("team_id"),
+            self._coalesced("end_user"),
+            self.tags_expr(),
+        ]
+
+    def group_exprs(self) -> list[str]:
+        """The same dimensions as grouped: raw columns where possible (cheaper to sort);
+        NULL and '' form separate groups that meet again in the composite key."""
+        out = [self.model_expr()]
+        for name in ("custom_llm_provider", "api_key", "user", "team_id", "end_user"):
+            if self.schema.col(name):
+                out.append(self.d.q(name))
+        if self.schema.col("request_tags"):
+            out.append("request_tags" if self.d.sqlite else "request_tags::text")
+        return out
+
+    def spend_ok(self) -> str:
+        if self.d.sqlite:
+            return "(typeof(spend) IN ('real', 'integer') AND spend >= 0 AND spend <= 1000000)"
+        return "(spend >= 0 AND spend <= 1000000)"
+
+    def spend_pico(self) -> str:
+        if self.d.sqlite:
+            return "CAST(round(spend * 1e12) AS INTEGER)"
+        return "round(spend * 1e12)::bigint"
+
+    def tokens(self) -> tuple[str, str, str]:
+        p = "coalesce(prompt_tokens, 0)" if self.schema.col("prompt_tokens") else "0"
+        c = "coalesce(completion_tokens, 0)" if self.schema.col("completion_tokens") else "0"
+        t = f"coalesce(total_tokens, {p} + {c})" if self.schema.col("total_tokens") else f"({p} + {c})"
+        return p, c, t
+
+    def failed_expr(self) -> str:
+        return self.d.as_int("status = 'failure'") if self.schema.col("status") else "0"
+
+    def cache_expr(self) -> str:
+        return self.d.as_int("lower(cache_hit) = 'true'") if self.schema.col("cache_hit") else "0"
+
+    def bucket_expr(self) -> str:
+        """UTC ``YYYY-MM-DD HH`` for rows at or after :hourly_from, else ``YYYY-MM-DD``."""
+        ts = self.ts
+        if self.d.sqlite:
+            # ISO text without a zone is already UTC: slice it. Anything else (a zone
+            # suffix, epoch numbers) goes through strftime, which converts to UTC.
+            hour = (
+                f"CASE WHEN typeof({ts}) = 'text' AND substr({ts}, 20) NOT GLOB '*[Z+-]*' "
+                f"THEN substr({ts}, 1, 13) "
+                f"ELSE strftime('%Y-%m-%d %H', {ts}, CASE WHEN typeof({ts}) IN ('integer', 'real') "
+                "THEN 'unixepoch' ELSE '+0 days' END) END"
+            )
+            return f"coalesce(substr({hour}, 1, CASE WHEN {ts} >= :hourly_from THEN 13 ELSE 10 END), '')"
+        return (
+            f"to_char({ts}, CASE WHEN {ts} >= CAST(:hourly_from AS timestamp) "
+            "THEN 'YYYY-MM-DD HH24' ELSE 'YYYY-MM-DD' END)"
+        )
+
+    def composite_expr(self, dims: list[str]) -> str:
+        sep = " || char(31) || " if self.d.sqlite else " || chr(31) || "
+        return sep.join(dims)
+
+    # ------------------------------------------------------------------ statements
+    def cells(self, where: str) -> str:
+        """One row: count, buckets, keys, 7 measure lists, rows with unusable spend."""
+        dims = self.dimension_exprs()
+        p, c, t = self.tokens()
+        ok = self.spend_ok()
+        # reflected identifiers, quoted; every value is a bound parameter
+        inner = (
+            f"SELECT {self.bucket_expr()} AS b, {self.composite_expr(dims)} AS k, "  # noqa: S608
+            f"CASE WHEN {ok} THEN 1 ELSE 0 END AS ok, "
+            f"sum(CASE WHEN {ok} THEN {self.spend_pico()} ELSE 0 END) AS s, count(*) AS n, "
+            f"sum({p}) AS p, sum({c}) AS c, sum({t}) AS t, "
+            f"sum({self.failed_expr()}) AS f, sum({self.cache_expr()}) AS h "
+            f"FROM {self.table} WHERE {where} "
+            f"GROUP BY 1, {', '.join(self.group_exprs())}, 3"
+        )
+        fields = [
+            "count(*)",
+            self.d.agg("CASE WHEN ok = 1 THEN b END", CELL_SEP),
+            self.d.agg("CASE WHEN ok = 1 THEN k END", CELL_SEP),
+        ]
+        fields += [self.d.agg(f"CASE WHEN ok = 1 THEN coalesce({m}, 0) END", ",") for m in MEASURE_NAMES]
+        fields.append("coalesce(sum(CASE WHEN ok = 1 THEN 0 ELSE n END), 0)")
+        return f"SELECT {', '.join(fields)} FROM ({inner}) AS cells"  # noqa: S608
+
+    def raw_rows(self, where: str, order: str, limit: bool = True) -> str:
+        """Raw request rows for polls and the live tail."""
+        q = self.d.q
+        cols = [
+            ("rowid" if self.d.sqlite else "NULL") + " AS rid",
+            (q(self.schema.id_column) if self.schema.id_column else "NULL") + " AS request_id",
+            f"{self.ts} AS ts",
+            (q(self.schema.written_column) if self.schema.written_column else "NULL") + " AS written",
+            self.model_expr() + " AS model",
+            self._col("custom_llm_provider", "NULL") + " AS provider",
+            self._col("api_key", "NULL") + " AS api_key",
+            self._col("user", "NULL") + " AS usr",
+            self._col("team_id", "NULL") + " AS team",
+            self._col("end_user", "NULL") + " AS customer",
+            (
+                ("request_tags" if self.d.sqlite else "request_tags::text")
+                if self.schema.col("request_tags")
+                else "NULL"
+            )
+            + " AS tags",
+            "spend",
+            *(f"{e} AS {n}" for e, n in zip(self.tokens(), ("p", "c", "t"), strict=True)),
+            self._col("status", "NULL") + " AS status",
+            self._col("cache_hit", "NULL") + " AS cache_hit",
+        ]
+        sql = f"SELECT {', '.join(cols)} FROM {self.table} WHERE {where} ORDER BY {order}"  # noqa: S608
+        return sql + (" LIMIT :limit" if limit else "")
