@@ -2,4 +2,5 @@
 
 from spendtui.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # guarded: helper processes re-import this module
+    raise SystemExit(main())

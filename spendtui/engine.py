@@ -19,6 +19,8 @@ from spendtui.timeutil import Clock, day_of, system_clock
 
 #: Days kept at hourly resolution (yesterday and today, UTC).
 HOURLY_DAYS = 2
+#: Seconds between deep polls (see DatabaseSource.poll).
+DEEP_EVERY = 60.0
 
 
 class Source(Protocol):
@@ -31,7 +33,7 @@ class Source(Protocol):
 
     def load(self, first_day: int, hourly_from_day: int) -> LoadResultLike: ...
 
-    def poll(self) -> list[RawRow]: ...
+    def poll(self, deep: bool = False) -> list[RawRow]: ...
 
     def names(self) -> Names: ...
 
@@ -63,6 +65,7 @@ class SpendEngine:
         self.first_day: int | None = None
         self.last_refresh: RefreshStats | None = None
         self._keys_checked: set[str] = set()
+        self._last_deep = time.monotonic()
 
     @property
     def query(self) -> Query:
@@ -83,6 +86,8 @@ class SpendEngine:
             cube.add_chunk(chunk)
         if result.rows:
             cube.add_rows(result.rows)
+        cube.sort_by_day()
+        cube.dims.forget_load_caches()
         self.cube = cube
         self.first_day = first_day
         self.refresh_names()
@@ -95,11 +100,20 @@ class SpendEngine:
         if self.first_day is None or first_day < self.first_day:
             self.load(first_day)
 
-    def refresh(self) -> RefreshStats:
-        """Fold in rows written since the last load or refresh."""
+    def refresh(self, deep: bool | None = None) -> RefreshStats:
+        """Fold in rows written since the last load or refresh.
+
+        Every DEEP_EVERY seconds (or when asked) the poll also looks far back for rows
+        the proxy wrote late."""
         started = time.perf_counter()
-        rows = self.source.poll()
+        if deep is None:
+            deep = time.monotonic() - self._last_deep >= DEEP_EVERY
+        if deep:
+            self._last_deep = time.monotonic()
+        rows = self.source.poll(deep=deep)
         added = self.cube.add_rows(rows) if rows else 0
+        if self.cube.n - self.cube.sorted_n > max(20_000, self.cube.n // 10):
+            self.cube.sort_by_day()
         if rows and self._unknown_keys(rows):
             self.refresh_names()
         stats = RefreshStats(rows=added, seconds=time.perf_counter() - started)

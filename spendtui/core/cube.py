@@ -97,6 +97,9 @@ class Cube:
         self._buckets: dict[str, tuple[int, int] | None] = {}
         self._hot: dict[tuple[int, int, int, int, int, int], int] = {}
         self.generation = 0
+        #: Cells [0, sorted_n) are in day order, so a window is a slice of them; later
+        #: cells (late rows for old days) form a small unsorted tail.
+        self.sorted_n = 0
 
     # ------------------------------------------------------------------ storage
     def _alloc(self, capacity: int) -> None:
@@ -106,7 +109,8 @@ class Cube:
         self.kctx = np.zeros(capacity, dtype=np.int32)
         self.cust = np.zeros(capacity, dtype=np.int32)
         self.tagset = np.zeros(capacity, dtype=np.int32)
-        self.m = np.zeros((capacity, N_MEASURES), dtype=np.int64)
+        #: Measures, one contiguous row per measure (column sums stay cache-friendly).
+        self.m = np.zeros((N_MEASURES, capacity), dtype=np.int64)
 
     def _reserve(self, extra: int) -> None:
         need = self.n + extra
@@ -114,15 +118,19 @@ class Cube:
         if need <= capacity:
             return
         new_capacity = max(need, capacity * 2)
-        for name in (*_DIM_FIELDS, "m"):
+        for name in _DIM_FIELDS:
             old = getattr(self, name)
-            shape = (new_capacity, *old.shape[1:])
-            grown = np.zeros(shape, dtype=old.dtype)
+            grown = np.zeros(new_capacity, dtype=old.dtype)
             grown[: self.n] = old[: self.n]
             setattr(self, name, grown)
+        grown_m = np.zeros((N_MEASURES, new_capacity), dtype=np.int64)
+        grown_m[:, : self.n] = self.m[:, : self.n]
+        self.m = grown_m
 
     def view(self, name: str) -> np.ndarray:
-        """The used part of a column."""
+        """The used part of a column (``m``: the (7, n) measure rows)."""
+        if name == "m":
+            return self.m[:, : self.n]
         return getattr(self, name)[: self.n]
 
     def _append(self, cols: dict[str, np.ndarray], measures: np.ndarray) -> int:
@@ -131,7 +139,13 @@ class Cube:
         start = self.n
         for name in _DIM_FIELDS:
             getattr(self, name)[start : start + count] = cols[name]
-        self.m[start : start + count] = measures
+        self.m[:, start : start + count] = measures.T
+        if count and self.sorted_n == start:
+            days = self.day[start : start + count]
+            in_order = bool((days[1:] >= days[:-1]).all()) if count > 1 else True
+            after = start == 0 or days[0] >= self.day[start - 1]
+            if in_order and after:
+                self.sorted_n = start + count
         self.n += count
         self.spend_bound += int(measures[:, SPEND].sum()) if count else 0
         self.generation += 1
@@ -231,12 +245,15 @@ class Cube:
         for key, acc in groups.items():
             at = self._hot.get(key)
             if at is not None:
-                self.m[at] += np.asarray(acc, dtype=np.int64)
+                self.m[:, at] += np.asarray(acc, dtype=np.int64)
                 self.spend_bound += acc[0]
             else:
                 fresh_keys.append(key)
                 fresh_values.append(acc)
         if fresh_keys:
+            order = sorted(range(len(fresh_keys)), key=lambda i: fresh_keys[i][:2])
+            fresh_keys = [fresh_keys[i] for i in order]
+            fresh_values = [fresh_values[i] for i in order]
             arr = np.asarray(fresh_keys, dtype=np.int64)
             cols = {name: arr[:, i] for i, name in enumerate(_DIM_FIELDS)}
             start = self._append(cols, np.asarray(fresh_values, dtype=np.int64))
@@ -252,6 +269,34 @@ class Cube:
         self._hot = {k: v for k, v in self._hot.items() if k[0] >= newest - 1}
 
     # ------------------------------------------------------------------ maintenance
+    def sort_by_day(self) -> None:
+        """Put every cell in day order (after a load, or when the unsorted tail grows)."""
+        if self.sorted_n == self.n:
+            return
+        order = np.argsort(self.view("day"), kind="stable")
+        for name in _DIM_FIELDS:
+            column = getattr(self, name)
+            column[: self.n] = column[: self.n][order]
+        self.m[:, : self.n] = self.m[:, : self.n][:, order]
+        self.sorted_n = self.n
+        self._hot.clear()
+
+    def day_parts(self, first_day: int | None, last_day: int | None) -> list[slice | np.ndarray]:
+        """Positions of the cells in a day range: a slice of the sorted cells plus any
+        matching cells of the unsorted tail."""
+        if first_day is None or last_day is None:
+            return [slice(0, self.n)]
+        days = self.day[: self.sorted_n]
+        lo = int(np.searchsorted(days, first_day, "left"))
+        hi = int(np.searchsorted(days, last_day, "right"))
+        parts: list[slice | np.ndarray] = [slice(lo, hi)]
+        if self.sorted_n < self.n:
+            tail = self.day[self.sorted_n : self.n]
+            hits = np.flatnonzero((tail >= first_day) & (tail <= last_day))
+            if len(hits):
+                parts.append(hits + self.sorted_n)
+        return parts
+
     def compact(self, hourly_from_day: int | None = None) -> None:
         """Merge cells with equal coordinates; hours before ``hourly_from_day`` become days."""
         if self.n == 0:
@@ -267,12 +312,15 @@ class Cube:
         unique, inverse = np.unique(coords, axis=0, return_inverse=True)
         inverse = inverse.reshape(-1)
         merged = np.zeros((len(unique), N_MEASURES), dtype=np.int64)
-        np.add.at(merged, inverse, self.view("m"))
+        measures = self.view("m")
+        for j in range(N_MEASURES):
+            np.add.at(merged[:, j], inverse, measures[j])
         bound = self.spend_bound
         self.n = 0
+        self.sorted_n = 0
         self._alloc(max(1024, len(unique)))
         cols = {name: unique[:, i] for i, name in enumerate(_DIM_FIELDS)}
-        self._append(cols, merged)
+        self._append(cols, merged)  # np.unique sorts by day first: stays in order
         self.spend_bound = bound
         self._hot.clear()
 

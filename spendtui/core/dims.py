@@ -114,6 +114,7 @@ class Dimensions:
         # composite row keys as sources send them -> (mctx, kctx, customer, tagset, tags_ok)
         self._composite: dict[str, tuple[int, int, int, int, bool]] = {}
         self._arrays: dict[str, np.ndarray] = {}
+        self._derived: dict[tuple[str, object], object] = {}
         self.version = 0
 
     def model_context(self, model: str | None, provider: str | None) -> int:
@@ -178,8 +179,13 @@ class Dimensions:
             self._composite[text] = found
         return found
 
+    def forget_load_caches(self) -> None:
+        """Drop lookup caches that only speed up a cold load (they hold every row key)."""
+        self._composite.clear()
+
     def _changed(self) -> None:
         self._arrays.clear()
+        self._derived.clear()
         self.version += 1
 
     def array(self, name: str) -> np.ndarray:
@@ -189,13 +195,46 @@ class Dimensions:
             found = self._arrays[name] = np.asarray(getattr(self, name), dtype=np.int64)
         return found
 
-    def tagset_has(self, tag_ids: set[int]) -> np.ndarray:
-        """Boolean per tag set: does it contain any of ``tag_ids``."""
-        return np.fromiter(
-            (any(t in tag_ids for t in tags) for tags in self.tagset_tags),
-            dtype=bool,
-            count=len(self.tagset_tags),
-        )
+    def tagset_has(self, tag_ids: frozenset[int]) -> np.ndarray:
+        """Boolean per tag set: does it contain any of ``tag_ids`` (cached)."""
+        key = ("has", tag_ids)
+        found = self._derived.get(key)
+        if found is None:
+            found = np.fromiter(
+                (any(t in tag_ids for t in tags) for tags in self.tagset_tags),
+                dtype=bool,
+                count=len(self.tagset_tags),
+            )
+            self._derived[key] = found
+        return found
+
+    def tag_pairs(self, category: str | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """(tag set ids, target ids, target labels) spreading tag-set sums onto tags.
+
+        Without a category the targets are tags (untagged sets go to target 0, "");
+        with one, the values of that category (sets lacking it go to target 0).
+        """
+        key = ("pairs", category)
+        found = self._derived.get(key)
+        if found is None:
+            labels: list[str] = [""]
+            index: dict[str, int] = {"": 0}
+            sets: list[int] = []
+            targets: list[int] = []
+            for set_id, tags in enumerate(self.tagset_tags):
+                names = [self.tags.values[t] for t in tags]
+                if category is not None:
+                    names = sorted({tag_value(n) for n in names if tag_category(n) == category})
+                for name in names or [""]:
+                    target = index.get(name)
+                    if target is None:
+                        target = index[name] = len(labels)
+                        labels.append(name)
+                    sets.append(set_id)
+                    targets.append(target)
+            found = (np.asarray(sets, dtype=np.intp), np.asarray(targets, dtype=np.intp), labels)
+            self._derived[key] = found
+        return found
 
     def memory_hint(self) -> int:
         """Number of interned values (for diagnostics)."""

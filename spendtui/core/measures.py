@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,7 +28,15 @@ class Totals:
         return cls(*(int(v) for v in row))
 
     def __add__(self, other: Totals) -> Totals:
-        return Totals(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return Totals(
+            self.spend + other.spend,
+            self.requests + other.requests,
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.total_tokens + other.total_tokens,
+            self.failures + other.failures,
+            self.cache_hits + other.cache_hits,
+        )
 
     @property
     def successes(self) -> int:
@@ -46,26 +54,46 @@ class Totals:
 ZERO = Totals()
 
 
-def group_totals(groups: np.ndarray, measures: np.ndarray, n_groups: int, spend_bound: int) -> list[Totals]:
-    """Exact sums of measure rows per group id (0..n_groups-1).
+def group_matrix(
+    groups: np.ndarray, measures: np.ndarray, n_groups: int, spend_bound: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Sums per group id (0..n_groups-1) of (7, k) measure rows, as a (7, n_groups) array.
 
     Integer addition is exact; the only risk is int64 overflow of spend, which in
     pico-dollars sits near $9.2M. When ``spend_bound`` (an upper bound on the spend being
-    summed) says that could happen, spend is summed in two 32-bit halves and recombined
-    in Python integers, so any amount stays exact.
+    summed) says that could happen, the SPEND row holds sums of the low 32 bits and the
+    second array sums of the high bits; ``to_totals`` recombines them in Python integers.
     """
-    out = np.zeros((n_groups, N_MEASURES), dtype=np.int64)
-    if len(groups) and spend_bound < _INT64_SAFE:
-        np.add.at(out, groups, measures)
-        return [Totals(*row) for row in out.tolist()]
-    if len(groups):
-        np.add.at(out[:, 1:], groups, measures[:, 1:])
-    lo = np.zeros(n_groups, dtype=np.int64)
+    out = np.zeros((N_MEASURES, n_groups), dtype=np.int64)
+    groups = groups.astype(np.intp, copy=False)
+    big = spend_bound >= _INT64_SAFE
+    spend = measures[SPEND]
+    if n_groups == 1:
+        out[:, 0] = measures.sum(axis=1)
+        if not big:
+            return out, None
+    else:
+        for j in range(1, N_MEASURES):
+            np.add.at(out[j], groups, measures[j])
+        if not big:
+            np.add.at(out[SPEND], groups, spend)
+            return out, None
+    out[SPEND] = 0
     hi = np.zeros(n_groups, dtype=np.int64)
-    spend = measures[:, SPEND]
-    np.add.at(lo, groups, spend & 0xFFFFFFFF)
+    np.add.at(out[SPEND], groups, spend & 0xFFFFFFFF)
     np.add.at(hi, groups, spend >> 32)
-    rows = out.tolist()
-    for i, (h, low) in enumerate(zip(hi.tolist(), lo.tolist(), strict=True)):
-        rows[i][SPEND] = (h << 32) + low
+    return out, hi
+
+
+def to_totals(matrix: np.ndarray, hi: np.ndarray | None) -> list[Totals]:
+    """Totals per column of a ``group_matrix`` result."""
+    rows = matrix.T.tolist()
+    if hi is not None:
+        for row, h in zip(rows, hi.tolist(), strict=True):
+            row[SPEND] += h << 32
     return [Totals(*row) for row in rows]
+
+
+def group_totals(groups: np.ndarray, measures: np.ndarray, n_groups: int, spend_bound: int) -> list[Totals]:
+    """Exact Totals per group id (see ``group_matrix``)."""
+    return to_totals(*group_matrix(groups, measures, n_groups, spend_bound))

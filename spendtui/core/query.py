@@ -11,8 +11,8 @@ from datetime import date, timedelta
 import numpy as np
 
 from spendtui.core.cube import Cube
-from spendtui.core.dims import NONE_LABEL, UNTAGGED_LABEL, tag_category, tag_value
-from spendtui.core.measures import Totals, group_totals
+from spendtui.core.dims import NONE_LABEL, UNTAGGED_LABEL, tag_category
+from spendtui.core.measures import Totals, group_matrix, group_totals, to_totals
 from spendtui.timeutil import day_date, day_number
 
 #: Dimensions a breakdown can group by (``tag:<category>`` is also accepted).
@@ -135,41 +135,70 @@ def _bool_lookup(size: int, ids: list[int]) -> np.ndarray:
     return table
 
 
+Parts = list[slice | np.ndarray]
+
+
 class Query:
-    """Read-only questions over one cube. Cheap to create; holds no copies of the data."""
+    """Read-only questions over one cube. Cheap to create; holds no copies of the data.
+
+    A window selects a slice of the day-sorted cells (plus matching cells of the small
+    unsorted tail), so unfiltered answers read views, not copies.
+    """
 
     def __init__(self, cube: Cube) -> None:
         self.cube = cube
 
-    # ------------------------------------------------------------------ masks
-    def mask(self, window: Window | None, filters: Filters = NO_FILTERS) -> np.ndarray:
-        cube = self.cube
-        dims = cube.dims
-        mask = np.ones(cube.n, dtype=bool)
-        if window is not None:
-            day = cube.view("day")
-            mask &= (day >= window.first_day) & (day <= window.last_day)
+    # ------------------------------------------------------------------ selection
+    def _filter_mask(self, part: slice | np.ndarray, filters: Filters) -> np.ndarray:
+        cube, dims = self.cube, self.cube.dims
+        mask: np.ndarray | None = None
         for dimension, values in filters.items():
             if dimension in _CONTEXT:
                 column, table, interner_name = _CONTEXT[dimension]
                 interner = getattr(dims, interner_name)
                 ids = [i for v in values if (i := interner.get(v)) is not None]
-                wanted = _bool_lookup(len(interner), ids)
-                allowed_ctx = wanted[dims.array(table)]
-                mask &= allowed_ctx[cube.view(column)]
+                allowed = _bool_lookup(len(interner), ids)[dims.array(table)]
+                keep = allowed[getattr(cube, column)[part]]
             elif dimension == "customer":
                 ids = [i for v in values if (i := dims.customers.get(v)) is not None]
-                mask &= _bool_lookup(len(dims.customers), ids)[cube.view("cust")]
-            elif dimension == "tag":
-                ids = {i for v in values if (i := dims.tags.get(v)) is not None}
-                mask &= dims.tagset_has(ids)[cube.view("tagset")]
+                keep = _bool_lookup(len(dims.customers), ids)[cube.cust[part]]
+            else:  # tag
+                ids = frozenset(i for v in values if (i := dims.tags.get(v)) is not None)
+                keep = dims.tagset_has(ids)[cube.tagset[part]]
+            mask = keep if mask is None else mask & keep
+        assert mask is not None
         return mask
+
+    def select(self, window: Window | None, filters: Filters = NO_FILTERS) -> Parts:
+        """Positions of the cells in the window that pass the filters."""
+        parts = self.cube.day_parts(window.first_day if window else None, window.last_day if window else None)
+        if filters.is_empty():
+            return parts
+        out: Parts = []
+        for part in parts:
+            keep = self._filter_mask(part, filters)
+            if isinstance(part, slice):
+                out.append(np.flatnonzero(keep) + part.start)
+            else:
+                out.append(part[keep])
+        return out
+
+    def mask(self, window: Window | None, filters: Filters = NO_FILTERS) -> np.ndarray:
+        """Boolean mask over all cells (for callers that need one)."""
+        mask = np.zeros(self.cube.n, dtype=bool)
+        for part in self.select(window, filters):
+            mask[part] = True
+        return mask
+
+    def _gather(self, parts: Parts, name: str) -> np.ndarray:
+        column = self.cube.view(name)
+        pieces = [column[..., p] for p in parts]
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces, axis=-1)
 
     # ------------------------------------------------------------------ answers
     def totals(self, window: Window | None, filters: Filters = NO_FILTERS) -> Totals:
-        mask = self.mask(window, filters)
-        m = self.cube.view("m")[mask]
-        return group_totals(np.zeros(len(m), dtype=np.intp), m, 1, self.cube.spend_bound)[0]
+        m = self._gather(self.select(window, filters), "m")
+        return group_totals(np.zeros(m.shape[1], dtype=np.intp), m, 1, self.cube.spend_bound)[0]
 
     def breakdown(self, dimension: str, window: Window | None, filters: Filters = NO_FILTERS) -> list[Group]:
         """Rows for every value of ``dimension`` with requests or spend, by spend descending.
@@ -178,73 +207,67 @@ class Query:
         ``(untagged)``; ``tag:<category>`` one row per value of that category, plus
         ``(untagged)`` for requests without a tag of the category.
         """
-        cube = self.cube
-        dims = cube.dims
-        mask = self.mask(window, filters)
-        m = cube.view("m")[mask]
+        cube, dims = self.cube, self.cube.dims
+        parts = self.select(window, filters)
+        m = self._gather(parts, "m")
+        bound = cube.spend_bound
         if dimension in _CONTEXT:
             column, table, interner_name = _CONTEXT[dimension]
             values = getattr(dims, interner_name).values
-            groups = dims.array(table)[cube.view(column)[mask]]
-            rows = self._rows(groups, m, len(values), values)
+            groups = dims.array(table)[self._gather(parts, column)]
+            rows = self._rows(group_totals(groups, m, len(values), bound), values)
         elif dimension == "customer":
             values = dims.customers.values
-            rows = self._rows(cube.view("cust")[mask], m, len(values), values)
+            rows = self._rows(group_totals(self._gather(parts, "cust"), m, len(values), bound), values)
         elif dimension == "tag" or dimension.startswith("tag:"):
             category = dimension[4:] if dimension.startswith("tag:") else None
-            rows = self._tag_rows(cube.view("tagset")[mask], m, category)
+            rows = self._tag_rows(self._gather(parts, "tagset"), m, category)
         else:
             raise ValueError(f"unknown dimension {dimension!r}; use one of {', '.join(DIMENSIONS)}")
         rows.sort(key=lambda g: (-g.totals.spend, -g.totals.requests, g.name))
         return rows
 
-    def _rows(self, groups: np.ndarray, m: np.ndarray, size: int, values: list[str]) -> list[Group]:
-        totals = group_totals(groups, m, size, self.cube.spend_bound)
-        return [Group(values[i], t) for i, t in enumerate(totals) if t.requests or t.spend]
+    @staticmethod
+    def _rows(totals: list[Totals], values: list[str], empty: str = NONE_LABEL) -> list[Group]:
+        return [Group(values[i], t, empty) for i, t in enumerate(totals) if t.requests or t.spend]
 
     def _tag_rows(self, tagsets: np.ndarray, m: np.ndarray, category: str | None) -> list[Group]:
+        """Sum per tag set, then spread each set's sums onto its tags (vectorised)."""
         dims = self.cube.dims
-        per_set = group_totals(tagsets, m, len(dims.tagset_tags), self.cube.spend_bound)
-        acc: dict[str, Totals] = {}
-        tag_names = dims.tags.values
-        for tagset_id, totals in enumerate(per_set):
-            if not (totals.requests or totals.spend):
-                continue
-            names = [tag_names[t] for t in dims.tagset_tags[tagset_id]]
-            if category is not None:
-                names = sorted({tag_value(n) for n in names if tag_category(n) == category})
-            if not names:
-                names = [""]
-            for name in names:
-                acc[name] = acc[name] + totals if name in acc else totals
-        return [Group(name, t, UNTAGGED_LABEL) for name, t in acc.items()]
+        per_set, hi = group_matrix(tagsets, m, len(dims.tagset_tags), self.cube.spend_bound)
+        pair_set, pair_target, labels = dims.tag_pairs(category)
+        out = np.zeros((per_set.shape[0], len(labels)), dtype=np.int64)
+        for j in range(per_set.shape[0]):
+            np.add.at(out[j], pair_target, per_set[j][pair_set])
+        out_hi = None
+        if hi is not None:
+            out_hi = np.zeros(len(labels), dtype=np.int64)
+            np.add.at(out_hi, pair_target, hi[pair_set])
+        return self._rows(to_totals(out, out_hi), labels, UNTAGGED_LABEL)
 
     def daily(self, window: Window, filters: Filters = NO_FILTERS) -> list[tuple[date, Totals]]:
         """Every day of the window, in order, zero days included."""
-        cube = self.cube
-        mask = self.mask(window, filters)
-        groups = cube.view("day")[mask].astype(np.int64) - window.first_day
-        totals = group_totals(groups, cube.view("m")[mask], window.days, cube.spend_bound)
+        parts = self.select(window, filters)
+        groups = self._gather(parts, "day").astype(np.int64) - window.first_day
+        totals = group_totals(groups, self._gather(parts, "m"), window.days, self.cube.spend_bound)
         return [(day_date(window.first_day + i), t) for i, t in enumerate(totals)]
 
     def hourly(self, day: int, filters: Filters = NO_FILTERS) -> list[tuple[int, Totals]] | None:
         """24 hourly totals for a day, or None when that day is only held as whole days."""
-        cube = self.cube
-        mask = self.mask(Window(day, day), filters)
-        hours = cube.view("hour")[mask]
+        parts = self.select(Window(day, day), filters)
+        hours = self._gather(parts, "hour")
         if len(hours) and (hours < 0).any():
             return None
-        totals = group_totals(hours.astype(np.int64), cube.view("m")[mask], 24, cube.spend_bound)
+        totals = group_totals(hours.astype(np.int64), self._gather(parts, "m"), 24, self.cube.spend_bound)
         return list(enumerate(totals))
 
     def tag_categories(self, window: Window | None = None) -> list[str]:
         """Every tag category seen (``project``, ``env``...), sorted."""
-        cube = self.cube
-        dims = cube.dims
-        used = np.unique(cube.view("tagset")[self.mask(window)]) if window else range(len(dims.tagset_tags))
+        dims = self.cube.dims
+        used = np.unique(self._gather(self.select(window), "tagset"))
         seen: set[str] = set()
-        for tagset_id in used:
-            for t in dims.tagset_tags[int(tagset_id)]:
+        for tagset_id in used.tolist():
+            for t in dims.tagset_tags[tagset_id]:
                 category = tag_category(dims.tags.values[t])
                 if category:
                     seen.add(category)

@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -30,6 +30,7 @@ from spendtui.core.cube import CellChunk, RawRow
 from spendtui.errors import SourceDataError, SourceError, SourceUnavailable
 from spendtui.money import to_pico
 from spendtui.sources.db.names import Names, read_names
+from spendtui.sources.db.parallel import iter_chunks
 from spendtui.sources.db.schema import SpendSchema, reflect
 from spendtui.sources.db.sql import CELL_SEP, Dialect, SpendSql
 from spendtui.sources.db.urls import DatabaseTarget
@@ -41,18 +42,23 @@ CHUNK_ROWS = 16_384
 #: Re-read window for sources without an exact cursor.
 WRITTEN_OVERLAP = timedelta(minutes=5)
 START_OVERLAP = timedelta(minutes=15)
-#: How far before the written watermark a late row's start time may lie.
-LATE_HORIZON = timedelta(hours=6)
+#: How far before the written watermark a late row's start time may lie: a normal poll
+#: looks back LATE_HORIZON (cheap: the "startTime" index bounds it), a deep poll (the
+#: engine asks for one every minute or so) DEEP_HORIZON, for rows a proxy flushed late.
+LATE_HORIZON = timedelta(minutes=30)
+DEEP_HORIZON = timedelta(days=2)
 POLL_LIMIT = 20_000
+#: Below this many rows a cold load is not worth starting helper processes for.
+PARALLEL_FROM_ROWS = 150_000
 #: PostgreSQL timestamps are naive UTC; cursors compare with them as they are.
 _NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001
 
 
 @dataclass
 class LoadResult:
-    """What a cold load produced."""
+    """What a cold load produced. ``chunks`` may be a generator: consume it once."""
 
-    chunks: list[CellChunk]
+    chunks: Iterable[CellChunk]
     rows: list[RawRow] = field(default_factory=list)
 
 
@@ -61,8 +67,17 @@ class _Cursor:
     """Where the next poll starts."""
 
     rowid: int = 0
+    #: Newest insert (or request) time seen.
     mark: datetime | None = None
+    #: Rows before this were aggregated by the cold load: polls never read below it.
+    floor: datetime | None = None
+    #: request ids read at or after the re-read horizon -> their mark value.
     seen: dict[str, datetime] = field(default_factory=dict)
+
+    def since(self, overlap: timedelta) -> datetime:
+        """Where the next poll starts: the overlap before the mark, never below the floor."""
+        start = (self.mark - overlap) if self.mark else _NAIVE_EPOCH
+        return max(start, self.floor) if self.floor else start
 
 
 def _error(exc: Exception, display: str) -> SourceError:
@@ -88,10 +103,12 @@ class DatabaseSource:
 
     kind = "database"
 
-    def __init__(self, target: DatabaseTarget, *, busy_timeout: float = 5.0, workers: int = 2) -> None:
+    def __init__(
+        self, target: DatabaseTarget, *, busy_timeout: float = 5.0, workers: int | None = None
+    ) -> None:
         self.target = target
         self.busy_timeout = busy_timeout
-        self.workers = max(1, workers)
+        self.workers = max(1, workers if workers is not None else min(4, os.cpu_count() or 1))
         self._engine: Engine | None = None
         self._schema: SpendSchema | None = None
         self._sql: SpendSql | None = None
@@ -108,7 +125,7 @@ class DatabaseSource:
             path = self.target.path or ""
             if not Path(path).exists():
                 raise SourceUnavailable(f"no SQLite database at {path}")
-            uri = f"file:{quote(path)}?mode=ro"
+            uri = self._sqlite_uri()
             timeout = self.busy_timeout
 
             def connect() -> sqlite3.Connection:
@@ -132,6 +149,9 @@ class DatabaseSource:
                 "PostgreSQL support needs psycopg: pip install 'spendtui[postgres]'"
             ) from exc
         return engine
+
+    def _sqlite_uri(self) -> str:
+        return f"file:{quote(self.target.path or '')}?mode=ro"
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -212,35 +232,38 @@ class DatabaseSource:
         low = min(x for x in (low, numeric, high + 1) if x is not None)
         self._cursor = _Cursor(rowid=int(high))
         where = f"rowid BETWEEN :lo AND :hi AND ({ts} >= :ws_loose OR typeof({ts}) != 'text')"
-        statement = text(sql.cells(where))
+        statement = sql.cells(where)
         bounds = [(lo, min(high, lo + CHUNK_ROWS - 1)) for lo in range(int(low), int(high) + 1, CHUNK_ROWS)]
-        local = threading.local()
+        helpers = self.workers - 1 if high - low > PARALLEL_FROM_ROWS else 0
+        return LoadResult(self._sqlite_chunks(statement, params, bounds, helpers))
 
-        def run(bound: tuple[int, int]) -> CellChunk:
-            conn = getattr(local, "conn", None)
-            if conn is None:
-                conn = local.conn = self._engine.connect()  # type: ignore[union-attr]
-            row = conn.execute(statement, {**params, "lo": bound[0], "hi": bound[1]}).one()
-            conn.rollback()
-            return _chunk_from_row(row)
-
-        chunks: list[CellChunk] = []
+    def _sqlite_chunks(
+        self, statement: str, params: dict[str, str], bounds: list[tuple[int, int]], helpers: int
+    ) -> Iterator[CellChunk]:
+        raw = sqlite3.connect(self._sqlite_uri(), uri=True, timeout=self.busy_timeout)
         try:
-            if len(bounds) <= 2 or self.workers == 1:
-                with self.connection():
-                    chunks = [run(b) for b in bounds]
-            else:
-                with ThreadPoolExecutor(self.workers, thread_name_prefix="spendtui-load") as pool:
-                    chunks = list(pool.map(run, bounds))
-        except SourceError:
-            raise
-        except (DBAPIError, SQLAlchemyError, sqlite3.Error) as exc:
+            raw.execute("PRAGMA query_only = 1")
+
+            def run_local(bound: tuple[int, int]) -> tuple:
+                row = raw.execute(statement, {**params, "lo": bound[0], "hi": bound[1]}).fetchone()
+                raw.rollback()
+                return tuple(row)
+
+            answers = iter_chunks(
+                bounds,
+                run_local,
+                uri=self._sqlite_uri(),
+                timeout=self.busy_timeout,
+                sql=statement,
+                params=params,
+                helpers=helpers,
+            )
+            for answer in answers:
+                yield _chunk_from_row(answer)
+        except sqlite3.Error as exc:
             raise _error(exc, self.display) from None
         finally:
-            conn = getattr(local, "conn", None)
-            if conn is not None:
-                conn.close()
-        return LoadResult(chunks)
+            raw.close()
 
     def _time_may_be_numeric(self, conn: Connection) -> bool:
         """Whether any request time is stored as a number: SQLite sorts numbers before
@@ -257,13 +280,16 @@ class DatabaseSource:
             conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
             if schema.written_column:
                 written = sql.d.q(schema.written_column)
+                # the newest insert time, found among recent requests (index on
+                # "startTime"), else anywhere; the split is relative to the data itself,
+                # never to this machine's clock
+                recent = {"recent": day_start(hourly_from_day - 1).replace(tzinfo=None)}
                 mark = conn.execute(
-                    text(
-                        f"SELECT max({written}) FROM {sql.table} "  # noqa: S608
-                        f"WHERE {sql.ts} >= CAST(:recent AS timestamp)"
-                    ),
-                    {"recent": (datetime.now(UTC) - timedelta(days=2)).strftime("%Y-%m-%d %H:%M:%S")},
+                    text(f"SELECT max({written}) FROM {sql.table} WHERE {sql.ts} >= :recent"),  # noqa: S608
+                    recent,
                 ).scalar_one()
+                if mark is None:
+                    mark = conn.execute(text(f"SELECT max({written}) FROM {sql.table}")).scalar_one()  # noqa: S608
                 cutoff = (mark - WRITTEN_OVERLAP) if mark else None
                 split_col = written
             else:
@@ -280,7 +306,7 @@ class DatabaseSource:
             row = conn.execute(text(sql.cells(where)), params).one()
             chunks = [_chunk_from_row(row)]
             rows: list[RawRow] = []
-            cursor = _Cursor(mark=cutoff)
+            cursor = _Cursor(mark=cutoff, floor=cutoff)
             if raw_where is not None:
                 result = conn.execute(text(sql.raw_rows(raw_where, "ts", limit=False)), params)
                 rows = self._take_rows(result, cursor)
@@ -289,12 +315,15 @@ class DatabaseSource:
         return LoadResult(chunks, rows)
 
     # ------------------------------------------------------------------ polls
-    def poll(self) -> list[RawRow]:
-        """Rows written since the last load or poll, each exactly once."""
+    def poll(self, deep: bool = False) -> list[RawRow]:
+        """Rows written since the last load or poll, each exactly once.
+
+        ``deep`` also finds rows whose request time lies further back (SQLite's rowid
+        cursor finds every new row anyway)."""
         with self._lock:
             if self.target.dialect == "sqlite":
                 return self._poll_sqlite()
-            return self._poll_postgres()
+            return self._poll_postgres(DEEP_HORIZON if deep else LATE_HORIZON)
 
     def _poll_sqlite(self) -> list[RawRow]:
         sql = self.sql
@@ -311,7 +340,7 @@ class DatabaseSource:
                 if len(batch) < POLL_LIMIT:
                     return out
 
-    def _poll_postgres(self) -> list[RawRow]:
+    def _poll_postgres(self, horizon: timedelta) -> list[RawRow]:
         sql = self.sql
         schema = self.schema()
         cursor = self._cursor
@@ -321,12 +350,12 @@ class DatabaseSource:
             while True:
                 if schema.written_column:
                     col = sql.d.q(schema.written_column)
-                    since = (cursor.mark - WRITTEN_OVERLAP) if cursor.mark else _NAIVE_EPOCH
+                    since = cursor.since(WRITTEN_OVERLAP)
                     where = f"{col} >= :since AND {sql.ts} >= :floor"
-                    params = {"since": since, "floor": since - LATE_HORIZON, "limit": limit}
+                    params = {"since": since, "floor": since - horizon, "limit": limit}
                     order = "written"
                 else:
-                    since = (cursor.mark - START_OVERLAP) if cursor.mark else _NAIVE_EPOCH
+                    since = cursor.since(START_OVERLAP)
                     where = f"{sql.ts} >= :since"
                     params = {"since": since, "limit": limit}
                     order = "ts"
@@ -337,9 +366,7 @@ class DatabaseSource:
                 if len(fetched) < limit:
                     break
                 limit *= 2  # a full page: read further (ties are de-duplicated by id)
-        horizon = (cursor.mark or _NAIVE_EPOCH) - (
-            WRITTEN_OVERLAP if schema.written_column else START_OVERLAP
-        )
+        horizon = cursor.since(WRITTEN_OVERLAP if schema.written_column else START_OVERLAP)
         cursor.seen = {k: v for k, v in cursor.seen.items() if v >= horizon}
         return out
 
@@ -377,9 +404,9 @@ def _raw_row(r: object) -> RawRow:
         customer=r.customer,  # type: ignore[attr-defined]
         tags=r.tags,  # type: ignore[attr-defined]
         spend=to_pico(r.spend),  # type: ignore[attr-defined]
-        prompt_tokens=_int(r.p),  # type: ignore[attr-defined]
-        completion_tokens=_int(r.c),  # type: ignore[attr-defined]
-        total_tokens=_int(r.t),  # type: ignore[attr-defined]
+        prompt_tokens=_int(r.pt),  # type: ignore[attr-defined]
+        completion_tokens=_int(r.ct),  # type: ignore[attr-defined]
+        total_tokens=_int(r.tt),  # type: ignore[attr-defined]
         failed=status == "failure",
         cache_hit=isinstance(cache, str) and cache.lower() == "true",
     )
@@ -395,7 +422,7 @@ def _int(value: object) -> int:
 def _split_ints(text_value: str | None, count: int) -> np.ndarray:
     if not count:
         return np.zeros(0, dtype=np.int64)
-    values = np.array(text_value.split(","), dtype=np.int64)  # type: ignore[union-attr]
+    values = np.fromstring(text_value, dtype=np.int64, sep=",")  # type: ignore[arg-type]
     if len(values) != count:
         raise SourceDataError("the database returned a malformed aggregate (measure count mismatch)")
     return values

@@ -96,26 +96,31 @@ class SpendSql:
         return out
 
     def spend_ok(self) -> str:
-        if self.d.sqlite:
-            return "(typeof(spend) IN ('real', 'integer') AND spend >= 0 AND spend <= 1000000)"
-        return "(spend >= 0 AND spend <= 1000000)"
+        """Usable spend: a number from 0 to $1M. NULL fails; so does NaN on PostgreSQL
+        (NaN sorts above every number) and text on SQLite (text sorts above numbers)."""
+        return "(spend BETWEEN 0 AND 1000000)"
 
     def spend_pico(self) -> str:
+        """Pico-dollars of a usable spend, 0 otherwise (so sums of bad rows cannot overflow)."""
         if self.d.sqlite:
-            return "CAST(round(spend * 1e12) AS INTEGER)"
-        return "round(spend * 1e12)::bigint"
+            return f"(CAST(round(spend * 1e12) AS INTEGER) * {self.spend_ok()})"
+        return f"(CASE WHEN {self.spend_ok()} THEN round(spend * 1e12)::bigint ELSE 0 END)"
 
     def tokens(self) -> tuple[str, str, str]:
-        p = "coalesce(prompt_tokens, 0)" if self.schema.col("prompt_tokens") else "0"
-        c = "coalesce(completion_tokens, 0)" if self.schema.col("completion_tokens") else "0"
-        t = f"coalesce(total_tokens, {p} + {c})" if self.schema.col("total_tokens") else f"({p} + {c})"
+        p = "prompt_tokens" if self.schema.col("prompt_tokens") else "0"
+        c = "completion_tokens" if self.schema.col("completion_tokens") else "0"
+        both = f"coalesce({p}, 0) + coalesce({c}, 0)"
+        t = f"coalesce(total_tokens, {both})" if self.schema.col("total_tokens") else f"({both})"
         return p, c, t
 
     def failed_expr(self) -> str:
         return self.d.as_int("status = 'failure'") if self.schema.col("status") else "0"
 
     def cache_expr(self) -> str:
-        return self.d.as_int("lower(cache_hit) = 'true'") if self.schema.col("cache_hit") else "0"
+        # LiteLLM writes str(bool): 'True'/'False' (and 'None'); it tests LOWER(cache_hit)='true'
+        if not self.schema.col("cache_hit"):
+            return "0"
+        return self.d.as_int("cache_hit IN ('True', 'true', 'TRUE')")
 
     def bucket_expr(self) -> str:
         """UTC ``YYYY-MM-DD HH`` for rows at or after :hourly_from, else ``YYYY-MM-DD``."""
@@ -123,13 +128,14 @@ class SpendSql:
         if self.d.sqlite:
             # ISO text without a zone is already UTC: slice it. Anything else (a zone
             # suffix, epoch numbers) goes through strftime, which converts to UTC.
-            hour = (
-                f"CASE WHEN typeof({ts}) = 'text' AND substr({ts}, 20) NOT GLOB '*[Z+-]*' "
-                f"THEN substr({ts}, 1, 13) "
-                f"ELSE strftime('%Y-%m-%d %H', {ts}, CASE WHEN typeof({ts}) IN ('integer', 'real') "
-                "THEN 'unixepoch' ELSE '+0 days' END) END"
+            # (only digits and '.' after the seconds means no zone suffix)
+            width = f"CASE WHEN {ts} >= :hourly_from THEN 13 ELSE 10 END"
+            return (
+                f"CASE WHEN typeof({ts}) = 'text' AND rtrim(substr({ts}, 20), '.0123456789') = '' "
+                f"THEN substr({ts}, 1, {width}) "
+                f"ELSE coalesce(substr(strftime('%Y-%m-%d %H', {ts}, CASE WHEN typeof({ts}) IN "
+                f"('integer', 'real') THEN 'unixepoch' ELSE '+0 days' END), 1, {width}), '') END"
             )
-            return f"coalesce(substr({hour}, 1, CASE WHEN {ts} >= :hourly_from THEN 13 ELSE 10 END), '')"
         return (
             f"to_char({ts}, CASE WHEN {ts} >= CAST(:hourly_from AS timestamp) "
             "THEN 'YYYY-MM-DD HH24' ELSE 'YYYY-MM-DD' END)"
@@ -148,8 +154,8 @@ class SpendSql:
         # reflected identifiers, quoted; every value is a bound parameter
         inner = (
             f"SELECT {self.bucket_expr()} AS b, {self.composite_expr(dims)} AS k, "  # noqa: S608
-            f"CASE WHEN {ok} THEN 1 ELSE 0 END AS ok, "
-            f"sum(CASE WHEN {ok} THEN {self.spend_pico()} ELSE 0 END) AS s, count(*) AS n, "
+            f"{self.d.as_int(ok)} AS ok, "
+            f"sum({self.spend_pico()}) AS s, count(*) AS n, "
             f"sum({p}) AS p, sum({c}) AS c, sum({t}) AS t, "
             f"sum({self.failed_expr()}) AS f, sum({self.cache_expr()}) AS h "
             f"FROM {self.table} WHERE {where} "
@@ -185,7 +191,7 @@ class SpendSql:
             )
             + " AS tags",
             "spend",
-            *(f"{e} AS {n}" for e, n in zip(self.tokens(), ("p", "c", "t"), strict=True)),
+            *(f"{e} AS {n}" for e, n in zip(self.tokens(), ("pt", "ct", "tt"), strict=True)),
             self._col("status", "NULL") + " AS status",
             self._col("cache_hit", "NULL") + " AS cache_hit",
         ]

@@ -1,0 +1,136 @@
+"""Test helpers: fixed clock, fixture paths, PostgreSQL test databases, demo rows in PG."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from spendtui.demo.generator import RowBatch
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+FIXTURES = DATA / "litellm-1.108.7"
+RESPONSES = FIXTURES / "responses"
+#: The moment every demo database in the tests pretends is "now".
+FIXED_NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip outside CI when a real server is missing; fail under CI=true."""
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: required)")
+    pytest.skip(reason)
+
+
+def pg_admin_url() -> str | None:
+    return os.environ.get("SPENDTUI_TEST_PG")
+
+
+def create_pg_database(name: str) -> str:
+    """A fresh, empty database on the test server; returns its URL."""
+    import psycopg
+
+    admin = pg_admin_url()
+    need(bool(admin), "SPENDTUI_TEST_PG is not set: start one with `bash .ci/postgres.sh start`")
+    assert admin is not None
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        need(False, f"PostgreSQL test server unreachable: {exc}")
+    return admin.rsplit("/", 1)[0] + f"/{name}"
+
+
+def load_real_schema(url: str) -> None:
+    """Apply the recorded LiteLLM 1.108.7 schema (pg_dump output, psql meta-commands removed)."""
+    import psycopg
+
+    sql = (FIXTURES / "schema.sql").read_text()
+    sql = "\n".join(
+        line for line in sql.splitlines() if not line.startswith("\\") and " OWNER TO " not in line
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+LOG_COLUMNS_PG = (
+    "request_id",
+    "call_type",
+    "api_key",
+    "spend",
+    "total_tokens",
+    "prompt_tokens",
+    "completion_tokens",
+    "startTime",
+    "endTime",
+    "completionStartTime",
+    "model",
+    "model_id",
+    "model_group",
+    "custom_llm_provider",
+    "api_base",
+    "user",
+    "metadata",
+    "cache_hit",
+    "cache_key",
+    "request_tags",
+    "team_id",
+    "end_user",
+    "requester_ip_address",
+    "session_id",
+    "status",
+    "request_duration_ms",
+    "created_at",
+    "updated_at",
+)
+
+
+def insert_pg_rows(url: str, batch: RowBatch, columns: tuple[str, ...] = LOG_COLUMNS_PG) -> None:
+    """COPY generated rows into "LiteLLM_SpendLogs"."""
+    import psycopg
+
+    cols = ", ".join(f'"{c}"' for c in columns)
+    with psycopg.connect(url) as conn:
+        with conn.cursor() as cur:
+            with cur.copy(f'COPY "LiteLLM_SpendLogs" ({cols}) FROM STDIN') as copy:
+                for row in zip(*(batch.columns[c] for c in columns), strict=True):
+                    copy.write_row(row)
+        conn.commit()
+
+
+def insert_pg_keys(url: str, world) -> None:  # type: ignore[no-untyped-def]
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        for key in world.keys:
+            conn.execute(
+                'INSERT INTO "LiteLLM_VerificationToken" (token, key_name, key_alias, user_id, team_id, '
+                "max_budget, budget_duration, metadata) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    key.token,
+                    f"sk-...{key.raw[-4:]}",
+                    key.alias,
+                    key.user_id,
+                    key.team.team_id if key.team else None,
+                    key.max_budget,
+                    key.budget_duration,
+                    json.dumps({}),
+                ),
+            )
+        for team in world.teams:
+            conn.execute(
+                'INSERT INTO "LiteLLM_TeamTable" (team_id, team_alias) VALUES (%s, %s)',
+                (team.team_id, team.alias),
+            )
+        conn.commit()

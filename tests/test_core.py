@@ -1,0 +1,171 @@
+"""The pure core: money, cube sums, tags, filters, windows. No I/O."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from spendtui.core.cube import CellChunk, Cube, RawRow
+from spendtui.core.dims import parse_tags, tag_category, tag_value
+from spendtui.core.measures import Totals, group_totals
+from spendtui.core.query import Filters, Query, Window
+from spendtui.money import PICO, format_usd, format_usd_auto, to_micro_decimal, to_pico, usd_to_pico
+from spendtui.timeutil import day_number, parse_timestamp
+
+
+def row(rid, start, spend, model="m", key="k", user="u", team="t", customer=None, tags="[]", failed=False):
+    return RawRow(
+        rid, start, model, "p", key, user, team, customer, tags, to_pico(spend), 10, 5, 15, failed, False
+    )
+
+
+def test_to_pico_rejects_unusable_values() -> None:
+    assert to_pico(1.5) == 1_500_000_000_000
+    assert to_pico(0.0000015) == 1_500_000
+    assert to_pico(Decimal("0.1")) == 100_000_000_000
+    for bad in (None, float("nan"), float("inf"), -0.01, 1e7, "x", True, [1]):
+        assert to_pico(bad) is None
+
+
+def test_many_tiny_costs_sum_exactly() -> None:
+    cube = Cube()
+    cube.add_rows(row(str(i), "2026-11-20 10:00:00", 0.0000015) for i in range(100_000))
+    total = Query(cube).totals(None)
+    assert total.spend == 100_000 * 1_500_000  # exactly $0.15
+    assert to_micro_decimal(total.spend) == Decimal("0.150000")
+    assert sum([0.0000015] * 100_000) != 0.15  # what a float sum would have said
+
+
+def test_group_totals_beyond_int64_stays_exact() -> None:
+    groups = np.array([0, 0, 1, 0], dtype=np.intp)
+    big = 4_000_000 * PICO  # $4M per row: sums overflow int64 pico-dollars
+    measures = np.array([[big, 1, 0, 0, 0, 0, 0]] * 4, dtype=np.int64).T
+    totals = group_totals(groups, measures, 2, spend_bound=4 * big)
+    assert totals[0].spend == 3 * big and totals[1].spend == big
+    assert totals[0].requests == 3
+
+
+def test_tags_count_once_per_tag_and_total_once() -> None:
+    cube = Cube()
+    cube.add_rows(
+        [
+            row("a", "2026-11-20 10:00:00", 1, tags='["project:web", "env:prod"]'),
+            row("b", "2026-11-20 10:00:00", 2, tags='["project:web"]'),
+            row("c", "2026-11-20 10:00:00", 4, tags="[]"),
+            row("d", "2026-11-20 10:00:00", 8, tags='["project:api", "project:web"]'),
+        ]
+    )
+    q = Query(cube)
+    tags = {g.name: g.totals.spend // PICO for g in q.breakdown("tag", None)}
+    assert tags == {"project:web": 11, "env:prod": 1, "(untagged)": 4, "project:api": 8}
+    projects = {g.name: g.totals.spend // PICO for g in q.breakdown("tag:project", None)}
+    assert projects == {"web": 11, "api": 8, "(untagged)": 4}
+    envs = {g.name: g.totals.spend // PICO for g in q.breakdown("tag:env", None)}
+    assert envs == {"prod": 1, "(untagged)": 14}
+    assert q.totals(None).spend == 15 * PICO
+    assert q.tag_categories() == ["env", "project"]
+
+
+def test_filters_or_within_and_across_dimensions() -> None:
+    cube = Cube()
+    cube.add_rows(
+        [
+            row("a", "2026-11-20 10:00:00", 1, model="gpt", key="k1", tags='["project:web"]'),
+            row("b", "2026-11-20 10:00:00", 2, model="claude", key="k1"),
+            row("c", "2026-11-21 10:00:00", 4, model="gpt", key="k2", customer="customer_1"),
+            row("d", "2026-11-22 10:00:00", 8, model="gemini", key="k2", tags='["project:web"]'),
+        ]
+    )
+    q = Query(cube)
+    spend = lambda f, w=None: q.totals(w, f).spend // PICO  # noqa: E731
+    assert spend(Filters(model=frozenset({"gpt", "claude"}))) == 7
+    assert spend(Filters(model=frozenset({"gpt"}), key=frozenset({"k2"}))) == 4
+    assert spend(Filters(tag=frozenset({"project:web"}))) == 9
+    assert spend(Filters(customer=frozenset({"customer_1"}))) == 4
+    assert spend(Filters(model=frozenset({"unknown"}))) == 0
+    d20 = day_number(date(2026, 11, 20))
+    assert spend(Filters(), Window(d20, d20 + 1)) == 7
+    customers = {g.name: g.totals.spend // PICO for g in q.breakdown("customer", None)}
+    assert customers == {"(none)": 11, "customer_1": 4}
+
+
+def test_daily_and_hourly_series() -> None:
+    cube = Cube()
+    cube.add_rows(
+        [
+            row("a", "2026-11-20 10:15:00", 1),
+            row("b", "2026-11-20 10:45:00", 2),
+            row("c", "2026-11-20 23:59:59", 4),
+            row("d", "2026-11-22 00:00:00", 8),
+        ]
+    )
+    q = Query(cube)
+    d20 = day_number(date(2026, 11, 20))
+    daily = q.daily(Window(d20, d20 + 2))
+    assert [(d.isoformat(), t.spend // PICO) for d, t in daily] == [
+        ("2026-11-20", 7),
+        ("2026-11-21", 0),
+        ("2026-11-22", 8),
+    ]
+    hours = q.hourly(d20)
+    assert hours is not None and hours[10][1].spend == 3 * PICO and hours[23][1].requests == 1
+
+
+def test_whole_day_cells_have_no_hourly_series() -> None:
+    cube = Cube()
+    chunk = CellChunk(
+        ["2026-11-20"], ["m\x1fp\x1fk\x1fu\x1ft\x1f\x1f[]"], np.array([[PICO, 1, 0, 0, 0, 0, 0]])
+    )
+    cube.add_chunk(chunk)
+    assert Query(cube).hourly(day_number(date(2026, 11, 20))) is None
+
+
+def test_compact_merges_duplicate_cells_without_changing_answers() -> None:
+    cube = Cube()
+    for i in range(50):
+        cube.add_rows([row(str(i), "2026-11-20 10:00:00", 1)])
+    cube._hot.clear()
+    cube.add_rows([row("x", "2026-11-20 10:00:00", 1)])
+    before = Query(cube).breakdown("model", None)
+    n_before = cube.n
+    cube.compact()
+    assert cube.n < n_before and Query(cube).breakdown("model", None) == before
+
+
+def test_parse_tags_and_categories() -> None:
+    assert parse_tags('["b", "a", "a", " "]') == (("a", "b"), True)
+    assert parse_tags("not json")[1] is False
+    assert parse_tags(["x", 1]) == (("x",), False)
+    assert parse_tags(None) == ((), True)
+    assert tag_category("cost-center:research") == "cost-center"
+    assert tag_value("User-Agent: curl/8") == "curl/8"
+    assert tag_category("plain") is None
+
+
+def test_windows() -> None:
+    today = date(2026, 11, 27)
+    assert Window.last_days(7, today).first == date(2026, 11, 21)
+    assert Window.month_to_date(today).first == date(2026, 11, 1)
+    assert Window.quarter_to_date(today).first == date(2026, 10, 1)
+    w = Window.last_days(7, today)
+    assert w.previous().last == date(2026, 11, 20) and w.previous().days == 7
+    with pytest.raises(ValueError):
+        Window(5, 4)
+
+
+def test_money_formatting() -> None:
+    assert format_usd(1_234_567 * PICO // 100) == "$12,345.67"
+    assert format_usd_auto(PICO // 1000) == "$0.0010"
+    assert usd_to_pico("0.1") == PICO // 10
+    assert Totals(spend=10 * PICO, requests=4, total_tokens=2000).cost_per_1k_tokens() == 5 * PICO
+
+
+def test_parse_timestamp_forms() -> None:
+    assert parse_timestamp("2026-11-20T23:30:00-05:00").isoformat() == "2026-11-21T04:30:00+00:00"
+    assert parse_timestamp("2026-11-20 10:00:00.123456789").microsecond == 123456
+    assert parse_timestamp("2026-02-30") is None and parse_timestamp(math.nan) is None
+    assert parse_timestamp("garbage") is None

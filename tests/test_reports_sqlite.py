@@ -1,0 +1,155 @@
+"""Every report equals SQL ground truth on SQLite, in both layouts, to 1e-6 USD."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from spendtui.cli import main
+from tests.truth import Truth
+
+START, END = date(2026, 10, 28), date(2026, 11, 27)
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+    code = main([*argv, "--format", "json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return json.loads(out.out)
+
+
+def assert_rows(doc: dict, truth: dict) -> None:
+    got = {r["name"]: r for r in doc["rows"]}
+    assert set(got) == set(truth), set(got) ^ set(truth)
+    for name, (spend, requests, prompt, completion, total) in truth.items():
+        row = got[name]
+        assert abs(row["spend"] - spend) <= 1e-6, (name, row["spend"], spend)
+        assert (row["requests"], row["prompt_tokens"], row["completion_tokens"], row["total_tokens"]) == (
+            requests,
+            prompt,
+            completion,
+            total,
+        ), name
+
+
+def assert_total(doc: dict, truth_total: tuple) -> None:
+    spend, requests, prompt, completion, total = truth_total
+    t = doc["total"]
+    assert abs(t["spend"] - spend) <= 1e-6
+    assert (t["requests"], t["prompt_tokens"], t["completion_tokens"], t["total_tokens"]) == (
+        requests,
+        prompt,
+        completion,
+        total,
+    )
+
+
+def window_args(db) -> list[str]:
+    return ["--db", f"sqlite:///{db}", "--start", START.isoformat(), "--end", END.isoformat()]
+
+
+@pytest.mark.parametrize(
+    ("kind", "column"),
+    [
+        ("keys", "api_key"),
+        ("users", '"user"'),
+        ("teams", "team_id"),
+        ("customers", "end_user"),
+        ("providers", "custom_llm_provider"),
+    ],
+)
+def test_breakdowns_match_sql(capsys, litellm_db, kind, column) -> None:
+    truth = Truth(f"sqlite:///{litellm_db}")
+    doc = run_json(capsys, "report", kind, *window_args(litellm_db))
+    assert doc["group_by"] == kind.rstrip("s") if kind != "keys" else doc["group_by"] == "key"
+    assert_rows(doc, truth.by(column, START, END))
+    assert_total(doc, truth.total(START, END))
+    assert doc["start"] == START.isoformat() and doc["end"] == END.isoformat()
+
+
+def test_models_match_sql(capsys, litellm_db) -> None:
+    truth = Truth(f"sqlite:///{litellm_db}")
+    doc = run_json(capsys, "report", "models", *window_args(litellm_db))
+    assert_rows(doc, truth.model(START, END))
+    spends = [r["spend"] for r in doc["rows"]]
+    assert spends == sorted(spends, reverse=True)
+
+
+def test_daily_matches_sql_and_is_by_date(capsys, litellm_db) -> None:
+    truth = Truth(f"sqlite:///{litellm_db}")
+    doc = run_json(capsys, "report", "daily", *window_args(litellm_db))
+    names = [r["name"] for r in doc["rows"]]
+    assert names == sorted(names) and names[0] == START.isoformat() and names[-1] == END.isoformat()
+    expected = truth.daily(START, END)
+    nonzero = {r["name"]: r for r in doc["rows"] if r["requests"]}
+    assert set(nonzero) == set(expected)
+    assert_rows({"rows": list(nonzero.values())}, expected)
+
+
+def test_tags_count_once_per_tag_and_untagged(capsys, litellm_db) -> None:
+    truth = Truth(f"sqlite:///{litellm_db}")
+    doc = run_json(capsys, "report", "tags", *window_args(litellm_db))
+    assert_rows(doc, truth.tags(START, END))
+    assert_total(doc, truth.total(START, END))
+    assert "(untagged)" in {r["name"] for r in doc["rows"]}
+
+
+@pytest.mark.parametrize("prefix", ["project", "env", "cost-center", "sprint"])
+def test_tag_prefix_rows_per_value(capsys, litellm_db, prefix) -> None:
+    truth = Truth(f"sqlite:///{litellm_db}")
+    doc = run_json(capsys, "report", "tags", "--tag-prefix", prefix, *window_args(litellm_db))
+    assert doc["group_by"] == f"tag:{prefix}"
+    assert_rows(doc, truth.tags(START, END, prefix))
+
+
+def test_spend_report_has_only_total(capsys, litellm_db) -> None:
+    truth = Truth(f"sqlite:///{litellm_db}")
+    doc = run_json(capsys, "report", "spend", *window_args(litellm_db))
+    assert doc["rows"] == [] and doc["group_by"] is None
+    assert_total(doc, truth.total(START, END))
+
+
+def test_user_report(capsys, litellm_db) -> None:
+    truth = Truth(f"sqlite:///{litellm_db}")
+    by_user = truth.by('"user"', START, END)
+    user = max((u for u in by_user if u != "(none)"), key=lambda u: by_user[u][1])
+    code = main(["report", "user", user, *window_args(litellm_db), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["user"] == user
+    assert_total(doc, by_user[user])
+    assert sum(r["requests"] for r in doc["daily"]) == by_user[user][1]
+    assert abs(sum(r["spend"] for r in doc["models"]) - by_user[user][0]) < 1e-5
+
+
+@pytest.mark.parametrize(
+    ("kind", "column"), [("models", "model_group"), ("keys", "api_key"), ("teams", "team_id")]
+)
+def test_compact_layout_matches_sql(capsys, compact_db, kind, column) -> None:
+    truth = Truth(f"sqlite:///{compact_db}", layout="compact")
+    doc = run_json(capsys, "report", kind, *window_args(compact_db))
+    assert_rows(doc, truth.by(column, START, END))
+    assert_total(doc, truth.total(START, END))
+
+
+def test_compact_tags_and_daily(capsys, compact_db) -> None:
+    truth = Truth(f"sqlite:///{compact_db}", layout="compact")
+    doc = run_json(capsys, "report", "tags", *window_args(compact_db))
+    assert_rows(doc, truth.tags(START, END))
+    doc = run_json(capsys, "report", "daily", *window_args(compact_db))
+    assert_rows({"rows": [r for r in doc["rows"] if r["requests"]]}, truth.daily(START, END))
+
+
+def test_table_and_csv_formats(capsys, litellm_db) -> None:
+    assert main(["report", "models", *window_args(litellm_db)]) == 0
+    table = capsys.readouterr().out
+    lines = table.splitlines()
+    assert lines[0].startswith("2026-10-28") and "UTC" in lines[0]
+    assert any(line.startswith("TOTAL") for line in lines)
+    widths = {len(line) for line in lines[2:] if line and not line.startswith("-")}
+    assert len(widths) <= 2  # aligned columns (the total line may differ only by trailing text)
+    assert main(["report", "models", *window_args(litellm_db), "--format", "csv"]) == 0
+    csv_lines = capsys.readouterr().out.splitlines()
+    assert csv_lines[0] == "name,spend,requests,prompt_tokens,completion_tokens,total_tokens"
+    assert all(len(line.split(",")) == 6 for line in csv_lines)

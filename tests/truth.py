@@ -1,0 +1,110 @@
+"""SQL ground truth, written independently of spendtui: plain GROUP BY per question.
+
+Each function returns {name: (spend_usd_float, requests, prompt, completion, total)}
+for rows whose request time falls in [start, end] (inclusive UTC days), using only
+rows with usable spend (0 <= spend <= 1e6), as spendtui documents.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import create_engine, text
+
+MEASURES = (
+    "sum(spend), count(*), sum(coalesce(prompt_tokens,0)), sum(coalesce(completion_tokens,0)), "
+    "sum(coalesce(total_tokens, coalesce(prompt_tokens,0) + coalesce(completion_tokens,0)))"
+)
+
+
+class Truth:
+    """Ground-truth queries against one database (sqlite or postgresql, litellm or compact)."""
+
+    def __init__(self, url: str, layout: str = "litellm") -> None:
+        self.url = url
+        self.layout = layout
+        self.pg = url.startswith("postgresql")
+        self.engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        self.ts = '"startTime"' if layout == "litellm" else "created_at"
+
+    def _where(self, start: date, end: date) -> tuple[str, dict]:
+        lo = start.isoformat()
+        hi = (end + timedelta(days=1)).isoformat()
+        cast = "CAST(:lo AS timestamp)" if self.pg else ":lo"
+        cast_hi = "CAST(:hi AS timestamp)" if self.pg else ":hi"
+        return (
+            f"{self.ts} >= {cast} AND {self.ts} < {cast_hi} AND spend >= 0 AND spend <= 1000000",
+            {"lo": lo, "hi": hi},
+        )
+
+    def _run(self, sql: str, params: dict) -> dict:
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(sql), params).fetchall()
+        return {
+            (r[0] if r[0] not in (None, "") else "(none)"): (
+                float(r[1] or 0),
+                int(r[2]),
+                int(r[3]),
+                int(r[4]),
+                int(r[5]),
+            )
+            for r in rows
+        }
+
+    def total(self, start: date, end: date) -> tuple:
+        where, params = self._where(start, end)
+        got = self._run(f"SELECT 'total', {MEASURES} FROM \"LiteLLM_SpendLogs\" WHERE {where}", params)
+        return got.get("total", (0.0, 0, 0, 0, 0))
+
+    def by(self, column_sql: str, start: date, end: date) -> dict:
+        where, params = self._where(start, end)
+        sql = f'SELECT {column_sql} AS g, {MEASURES} FROM "LiteLLM_SpendLogs" WHERE {where} GROUP BY 1'
+        merged: dict = {}
+        for name, vals in self._run(sql, params).items():
+            old = merged.get(name)
+            merged[name] = vals if old is None else tuple(a + b for a, b in zip(old, vals, strict=True))
+        return merged
+
+    def model(self, start: date, end: date) -> dict:
+        if self.layout == "compact":
+            return self.by("model_group", start, end)
+        return self.by("CASE WHEN coalesce(model_group, '') = '' THEN model ELSE model_group END", start, end)
+
+    def daily(self, start: date, end: date) -> dict:
+        expr = f"to_char({self.ts}, 'YYYY-MM-DD')" if self.pg else f"substr({self.ts}, 1, 10)"
+        return self.by(expr, start, end)
+
+    def tags(self, start: date, end: date, prefix: str | None = None) -> dict:
+        where, params = self._where(start, end)
+        if self.pg:
+            each = "jsonb_array_elements_text(coalesce(request_tags, '[]'::jsonb))"
+            source = f'"LiteLLM_SpendLogs", LATERAL {each} AS j(value)'
+            empty = "coalesce(jsonb_array_length(request_tags), 0) = 0"
+        else:
+            source = "\"LiteLLM_SpendLogs\", json_each(coalesce(request_tags, '[]')) AS j"
+            empty = "coalesce(json_array_length(request_tags), 0) = 0"
+        value = "j.value"
+        cond = ""
+        if prefix:
+            value = f"trim(substr(j.value, {len(prefix) + 2}))"
+            cond = f" AND j.value LIKE '{prefix}:%'"
+        sql = f"SELECT {value}, {MEASURES} FROM {source} WHERE {where}{cond} GROUP BY 1"
+        out = self._run(sql, params)
+        if prefix:
+            if self.pg:
+                inner = "jsonb_array_elements_text(coalesce(request_tags, '[]'::jsonb)) AS k(value)"
+            else:
+                inner = "json_each(coalesce(request_tags, '[]')) AS k"
+            lacking = f"NOT EXISTS (SELECT 1 FROM {inner} WHERE k.value LIKE '{prefix}:%')"
+            untagged = self._run(
+                f"SELECT '(untagged)', {MEASURES} FROM \"LiteLLM_SpendLogs\" WHERE {where} AND {lacking}",
+                params,
+            )
+        else:
+            untagged = self._run(
+                f"SELECT '(untagged)', {MEASURES} FROM \"LiteLLM_SpendLogs\" WHERE {where} AND {empty}",
+                params,
+            )
+        if untagged.get("(untagged)", (0, 0))[1]:
+            out["(untagged)"] = untagged["(untagged)"]
+        return out
