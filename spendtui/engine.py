@@ -8,6 +8,7 @@ at a time and hands immutable answers to the UI thread.
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -19,6 +20,8 @@ from spendtui.timeutil import Clock, day_of, system_clock
 
 #: Days kept at hourly resolution (yesterday and today, UTC).
 HOURLY_DAYS = 2
+#: Requests kept for the live tail.
+TAIL_SIZE = 500
 #: Seconds between deep polls (see DatabaseSource.poll).
 DEEP_EVERY = 60.0
 
@@ -36,6 +39,8 @@ class Source(Protocol):
     def poll(self, deep: bool = False) -> list[RawRow]: ...
 
     def names(self) -> Names: ...
+
+    def recent(self, limit: int = 200) -> list[RawRow]: ...
 
     def close(self) -> None: ...
 
@@ -66,6 +71,10 @@ class SpendEngine:
         self.last_refresh: RefreshStats | None = None
         self._keys_checked: set[str] = set()
         self._last_deep = time.monotonic()
+        #: The newest requests, oldest first (bounded): the live tail.
+        self.tail: deque[RawRow] = deque(maxlen=TAIL_SIZE)
+        #: Requests added to ``tail`` so far (lets a view tell what is new).
+        self.tail_seq = 0
 
     @property
     def query(self) -> Query:
@@ -91,6 +100,8 @@ class SpendEngine:
         self.cube = cube
         self.first_day = first_day
         self.refresh_names()
+        self.tail.clear()
+        self._extend_tail(self.source.recent(TAIL_SIZE))
         stats = RefreshStats(rows=cube.n, seconds=time.perf_counter() - started)
         self.last_refresh = stats
         return stats
@@ -110,8 +121,13 @@ class SpendEngine:
             deep = time.monotonic() - self._last_deep >= DEEP_EVERY
         if deep:
             self._last_deep = time.monotonic()
+        #: The newest requests, oldest first (bounded): the live tail.
+        self.tail: deque[RawRow] = deque(maxlen=TAIL_SIZE)
+        #: Requests added to ``tail`` so far (lets a view tell what is new).
+        self.tail_seq = 0
         rows = self.source.poll(deep=deep)
         added = self.cube.add_rows(rows) if rows else 0
+        self._extend_tail(rows)
         if self.cube.n - self.cube.sorted_n > max(20_000, self.cube.n // 10):
             self.cube.sort_by_day()
         if rows and self._unknown_keys(rows):
@@ -119,6 +135,10 @@ class SpendEngine:
         stats = RefreshStats(rows=added, seconds=time.perf_counter() - started)
         self.last_refresh = stats
         return stats
+
+    def _extend_tail(self, rows: list[RawRow]) -> None:
+        self.tail.extend(rows)
+        self.tail_seq += len(rows)
 
     def refresh_names(self) -> None:
         self.names = self.source.names()

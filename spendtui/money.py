@@ -28,13 +28,15 @@ def to_pico(value: object) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
+        if abs(value) > MAX_REQUEST_USD:
+            return None
         pico = value * PICO
     elif isinstance(value, float):
-        if not math.isfinite(value):
+        if not math.isfinite(value) or abs(value) > MAX_REQUEST_USD:
             return None
         pico = round(value * PICO)
     elif isinstance(value, Decimal):
-        if not value.is_finite():
+        if not value.is_finite() or abs(value) > MAX_REQUEST_USD:
             return None
         pico = int((value * PICO).to_integral_value(ROUND_HALF_EVEN))
     elif isinstance(value, str):

@@ -314,6 +314,24 @@ class DatabaseSource:
         self._cursor = cursor
         return LoadResult(chunks, rows)
 
+    # ------------------------------------------------------------------ tail
+    def recent(self, limit: int = 200) -> list[RawRow]:
+        """The newest requests (by write order where known), newest last, for the live tail."""
+        sql = self.sql
+        schema = self.schema()
+        # PostgreSQL: bounded by "startTime" (indexed) to the newest day of data
+        newest_day = f"{sql.ts} >= (SELECT max({sql.ts}) FROM {sql.table}) - interval '1 day'"  # noqa: S608
+        if self.target.dialect == "sqlite":
+            order, where = "rowid DESC", "1 = 1"
+        elif schema.written_column:
+            order, where = f"{sql.d.q(schema.written_column)} DESC", newest_day
+        else:
+            order, where = f"{sql.ts} DESC", newest_day
+        with self.connection() as conn:
+            rows = conn.execute(text(sql.raw_rows(where, order)), {"limit": limit}).fetchall()
+            conn.rollback()
+        return [_raw_row(r) for r in reversed(rows)]
+
     # ------------------------------------------------------------------ polls
     def poll(self, deep: bool = False) -> list[RawRow]:
         """Rows written since the last load or poll, each exactly once.
