@@ -2,56 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+
+from spendtui.core.totals import ZERO, Totals
+
+__all__ = ["ZERO", "Totals", "group_matrix", "group_totals", "to_totals"]
 
 SPEND, REQUESTS, PROMPT, COMPLETION, TOTAL, FAILURES, CACHE_HITS = range(7)
 N_MEASURES = 7
 _INT64_SAFE = 2**62
-
-
-@dataclass(frozen=True, slots=True)
-class Totals:
-    """Sums over a set of requests. ``spend`` is integer pico-dollars (1e-12 USD)."""
-
-    spend: int = 0
-    requests: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
-    failures: int = 0
-    cache_hits: int = 0
-
-    @classmethod
-    def from_row(cls, row: np.ndarray | list[int]) -> Totals:
-        return cls(*(int(v) for v in row))
-
-    def __add__(self, other: Totals) -> Totals:
-        return Totals(
-            self.spend + other.spend,
-            self.requests + other.requests,
-            self.prompt_tokens + other.prompt_tokens,
-            self.completion_tokens + other.completion_tokens,
-            self.total_tokens + other.total_tokens,
-            self.failures + other.failures,
-            self.cache_hits + other.cache_hits,
-        )
-
-    @property
-    def successes(self) -> int:
-        return self.requests - self.failures
-
-    def avg_cost(self) -> int | None:
-        """Average pico-dollars per request (integer division), None without requests."""
-        return self.spend // self.requests if self.requests else None
-
-    def cost_per_1k_tokens(self) -> int | None:
-        """Pico-dollars per 1,000 tokens, None without tokens."""
-        return self.spend * 1000 // self.total_tokens if self.total_tokens else None
-
-
-ZERO = Totals()
 
 
 def group_matrix(

@@ -1,0 +1,102 @@
+"""Regenerate the README screenshots: every pane at 120x40, from demo data with a fixed clock.
+
+    python screenshots/generate.py            # writes screenshots/*.svg and *.png
+
+Needs ``rsvg-convert`` (Debian: ``apt-get install librsvg2-bin``) for the PNGs. The data
+is the deterministic demo database (seed 7) pretending it is 2026-11-27 12:00 UTC, so the
+pictures only change when the UI does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from spendtui.config import Config, Profile
+from spendtui.demo.generator import create_demo_db
+from spendtui.timeutil import fixed_clock
+from spendtui.tui.app import SpendApp
+from spendtui.tui.launch import Launch
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+HERE = Path(__file__).resolve().parent
+SIZE = (120, 40)
+
+Step = Callable[[object], Awaitable[None]]
+
+
+def make_app(db: Path, size_name: str = "") -> SpendApp:
+    profile = Profile(name="demo", database_url=f"sqlite:///{db}")
+    config = Config(path=None, profiles={}, active=profile)
+    return SpendApp(Launch(config=config, clock=fixed_clock(NOW), autopoll=False, source_label="demo.db"))
+
+
+async def settle(app: SpendApp, pilot: object) -> None:
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()  # type: ignore[attr-defined]
+
+
+SHOTS: list[tuple[str, list[str], tuple[int, int]]] = [
+    ("overview", [], SIZE),
+    ("models", ["2"], SIZE),
+    ("tags", ["3"], SIZE),
+    ("keys", ["4"], SIZE),
+    ("users", ["5"], SIZE),
+    ("teams", ["6"], SIZE),
+    ("customers", ["7"], SIZE),
+    ("charts", ["8"], SIZE),
+    ("tail", ["9"], SIZE),
+    ("drill", ["2", "enter"], SIZE),
+    ("filtered", ["4", "f", "1"], SIZE),
+    ("help", ["question_mark"], SIZE),
+    ("overview-80x24", [], (80, 24)),
+]
+
+
+async def shoot(db: Path, name: str, keys: list[str], size: tuple[int, int], out: Path) -> Path:
+    app = make_app(db)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(app, pilot)
+        svg = out / f"{name}.svg"
+        app.save_screenshot(str(svg))
+    return svg
+
+
+def to_png(svg: Path) -> None:
+    """rsvg cannot fetch the SVG's web font: render with a local monospace one instead."""
+    text = svg.read_text().replace('"Fira Code"', '"DejaVu Sans Mono"')
+    with tempfile.NamedTemporaryFile("w", suffix=".svg", delete=False) as tmp:
+        tmp.write(text)
+    subprocess.run(["rsvg-convert", tmp.name, "-o", str(svg.with_suffix(".png"))], check=True)
+    Path(tmp.name).unlink()
+
+
+def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="spendtui-shots-"))
+    try:
+        db = work / "demo.db"
+        create_demo_db(db, rows=60_000, days=45, seed=7, now=NOW)
+        for name, keys, size in SHOTS:
+            svg = asyncio.run(shoot(db, name, keys, size, HERE))
+            if shutil.which("rsvg-convert"):
+                to_png(svg)
+            print(f"wrote {svg.relative_to(HERE.parent)}", file=sys.stderr)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if not shutil.which("rsvg-convert"):
+        print("rsvg-convert not found: SVGs only (apt-get install librsvg2-bin)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

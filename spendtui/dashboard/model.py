@@ -1,0 +1,96 @@
+"""The data a snapshot carries to the UI: plain, immutable, numpy-free."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from spendtui.core.selection import Window
+from spendtui.core.totals import Totals
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One breakdown row, with raw values (for sorting) the widgets format."""
+
+    value: str
+    label: str
+    totals: Totals
+    share: float
+    previous_spend: int
+
+    @property
+    def change(self) -> float | None:
+        if self.previous_spend == 0:
+            return float("inf") if self.totals.spend else None
+        return (self.totals.spend - self.previous_spend) / self.previous_spend
+
+
+@dataclass(frozen=True)
+class TableData:
+    dimension: str
+    rows: list[TableRow]
+    total: Totals
+    categories: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Kpis:
+    window: Totals
+    previous: Totals
+    today: Totals
+    month: Totals
+    #: Pico-dollars per hour over about the last hour and the last 24 hours.
+    burn_1h: float
+    burn_24h: float
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """Daily spend split into stacks (USD floats: for drawing only) and today's hours."""
+
+    days: list[date]
+    stacks: list[tuple[str, list[float]]]
+    split: str
+    hours: list[float] | None
+
+
+@dataclass(frozen=True)
+class TailRow:
+    request_id: str
+    time: str
+    key: str
+    user: str
+    customer: str
+    model: str
+    tokens: int
+    spend: int | None
+    tags: str
+    status: str
+
+
+@dataclass(frozen=True)
+class DrillData:
+    dimension: str
+    value: str
+    label: str
+    totals: Totals
+    daily: list[tuple[date, Totals]]
+    tables: list[TableData]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    now: datetime
+    window: Window
+    window_label: str
+    kpis: Kpis
+    overview_daily: list[tuple[date, Totals]] | None = None
+    top: dict[str, TableData] | None = None
+    table: TableData | None = None
+    chart: ChartData | None = None
+    tail: list[TailRow] | None = None
+    drill: DrillData | None = None
+    quality: tuple[str, ...] = ()
+    loaded_from: date | None = None

@@ -1,0 +1,207 @@
+"""Snapshots: everything the visible panes draw, computed from the engine in one go.
+
+Built in a worker thread (the engine is not thread-safe; the TUI serialises access) and
+handed to the UI thread as immutable data. Only what the active pane needs is computed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from spendtui.core.cube import RawRow
+from spendtui.core.dims import parse_tags
+from spendtui.core.query import Filters, Window
+from spendtui.dashboard.model import ChartData, DrillData, Kpis, Snapshot, TableData, TableRow, TailRow
+from spendtui.dashboard.state import ViewState
+from spendtui.engine import SpendEngine
+from spendtui.money import PICO
+from spendtui.timeutil import day_number, parse_timestamp
+
+#: Dimensions shown when drilling into an item (the item's own dimension is skipped).
+DRILL_DIMENSIONS = ("model", "key", "user", "team", "customer", "tag")
+
+
+def _label(engine: SpendEngine, dimension: str, value: str, empty: str) -> str:
+    if not value:
+        return empty
+    return engine.names.label(dimension.split(":", 1)[0], value)
+
+
+def table(
+    engine: SpendEngine, dimension: str, window: Window, filters: Filters, limit: int | None = None
+) -> TableData:
+    """A breakdown with shares and the change against the previous period."""
+    query = engine.query
+    current = query.breakdown(dimension, window, filters)
+    previous = {g.value: g.totals.spend for g in query.breakdown(dimension, window.previous(), filters)}
+    total = query.totals(window, filters)
+    rows = [
+        TableRow(
+            value=g.value,
+            label=_label(engine, dimension, g.value, g.name),
+            totals=g.totals,
+            share=(g.totals.spend / total.spend) if total.spend else 0.0,
+            previous_spend=previous.get(g.value, 0),
+        )
+        for g in (current[:limit] if limit else current)
+    ]
+    categories = query.tag_categories(window) if dimension.startswith("tag") else []
+    return TableData(dimension, rows, total, categories)
+
+
+def _hour_spend(engine: SpendEngine, day: int, filters: Filters) -> list[int]:
+    hours = engine.query.hourly(day, filters)
+    return [t.spend for _, t in hours] if hours else [0] * 24
+
+
+def kpis(engine: SpendEngine, window: Window, filters: Filters, now: datetime) -> Kpis:
+    query = engine.query
+    today = day_number(now.date())
+    month_start = day_number(now.date().replace(day=1))
+    hours_today = _hour_spend(engine, today, filters)
+    hours_yesterday = _hour_spend(engine, today - 1, filters)
+    frac = (now.minute * 60 + now.second) / 3600
+    current = now.hour
+    # about the last hour: the previous clock hour plus the running one
+    prev_hour = hours_today[current - 1] if current else hours_yesterday[23]
+    burn_1h = (prev_hour + hours_today[current]) / (1 + frac)
+    # the last 24 hours: the running hour plus the 23 before it
+    last24 = hours_today[: current + 1] + hours_yesterday[current + 1 :]
+    burn_24h = sum(last24) / (23 + frac) if (23 + frac) else 0.0
+    return Kpis(
+        window=query.totals(window, filters),
+        previous=query.totals(window.previous(), filters),
+        today=query.totals(Window(today, today), filters),
+        month=query.totals(Window(month_start, today), filters),
+        burn_1h=burn_1h,
+        burn_24h=burn_24h,
+    )
+
+
+def chart(engine: SpendEngine, state: ViewState, window: Window, now: datetime) -> ChartData:
+    """Daily bars for the window split by the top models or tags (the rest as "other")."""
+    query = engine.query
+    split = state.chart_split
+    dimension = "model" if split == "model" else "tag"
+    top = [g for g in query.breakdown(dimension, window, state.filters) if g.value][: state.top_n]
+    days = [d for d, _ in query.daily(window, state.filters)]
+    stacks: list[tuple[str, list[float]]] = []
+    covered = [0] * len(days)
+    for group in top:
+        filters = state.filters.with_value(dimension, group.value)
+        series = [t.spend for _, t in query.daily(window, filters)]
+        if dimension == "model":
+            covered = [a + b for a, b in zip(covered, series, strict=True)]
+        stacks.append((group.value, [v / PICO for v in series]))
+    if dimension == "model":
+        totals = [t.spend for _, t in query.daily(window, state.filters)]
+        other = [(t - c) / PICO for t, c in zip(totals, covered, strict=True)]
+        if any(other):
+            stacks.append(("other", other))
+    today = day_number(now.date())
+    hours = query.hourly(today, state.filters)
+    hourly = [t.spend / PICO for _, t in hours] if hours else None
+    return ChartData(days, stacks, split, hourly)
+
+
+def _matches(row: RawRow, filters: Filters) -> bool:
+    if filters.is_empty():
+        return True
+    checks = (
+        ("model", row.model),
+        ("provider", row.provider),
+        ("key", row.api_key),
+        ("user", row.user),
+        ("team", row.team),
+        ("customer", row.customer),
+    )
+    for dimension, value in checks:
+        wanted = getattr(filters, dimension)
+        if wanted and (value or "") not in wanted:
+            return False
+    if filters.tag:
+        tags, _ = parse_tags(row.tags)
+        if not set(tags) & filters.tag:
+            return False
+    return True
+
+
+def tail(engine: SpendEngine, filters: Filters, limit: int = 300) -> list[TailRow]:
+    """The newest requests first, as the tail pane shows them."""
+    out: list[TailRow] = []
+    for row in reversed(engine.tail):
+        if not _matches(row, filters):
+            continue
+        moment = parse_timestamp(row.start)
+        tags, _ = parse_tags(row.tags)
+        out.append(
+            TailRow(
+                request_id=row.request_id,
+                time=moment.strftime("%m-%d %H:%M:%S") if moment else "?",
+                key=engine.names.key(row.api_key or "") or "(none)",
+                user=row.user or "",
+                customer=row.customer or "",
+                model=row.model or "",
+                tokens=row.total_tokens,
+                spend=row.spend,
+                tags=", ".join(tags),
+                status="failed" if row.failed else ("cache hit" if row.cache_hit else "ok"),
+            )
+        )
+        if len(out) >= limit:
+            break
+    return out
+
+
+def drill(engine: SpendEngine, state: ViewState, window: Window) -> DrillData | None:
+    if state.drill is None:
+        return None
+    dimension, value = state.drill
+    base = dimension.split(":", 1)[0]
+    if dimension.startswith("tag:"):
+        value_filter = f"{dimension[4:]}:{value}"
+        filters = state.filters.with_value("tag", value_filter)
+    else:
+        filters = state.filters.with_value(base, value)
+    tables = [table(engine, d, window, filters, limit=10) for d in DRILL_DIMENSIONS if d != base]
+    return DrillData(
+        dimension=dimension,
+        value=value,
+        label=_label(engine, dimension, value, value),
+        totals=engine.query.totals(window, filters),
+        daily=engine.query.daily(window, filters),
+        tables=tables,
+    )
+
+
+def build(engine: SpendEngine, state: ViewState, version: int, now: datetime) -> Snapshot:
+    """The snapshot for ``state``: KPIs always, then whatever the active pane needs."""
+    today = now.date()
+    window = state.window_for(today)
+    snap_kpis = kpis(engine, window, state.filters, now)
+    overview_daily = top = data = chart_data = tail_rows = None
+    if state.pane == "overview":
+        overview_daily = engine.query.daily(window, state.filters)
+        top = {d: table(engine, d, window, state.filters, limit=5) for d in ("model", "tag", "key")}
+    dimension = state.breakdown_dimension()
+    if dimension:
+        data = table(engine, dimension, window, state.filters)
+    if state.pane == "charts":
+        chart_data = chart(engine, state, window, now)
+    if state.pane == "tail":
+        tail_rows = tail(engine, state.filters)
+    return Snapshot(
+        version=version,
+        now=now,
+        window=window,
+        window_label=state.window_label(today),
+        kpis=snap_kpis,
+        overview_daily=overview_daily,
+        top=top,
+        table=data,
+        chart=chart_data,
+        tail=tail_rows,
+        drill=drill(engine, state, window),
+        quality=tuple(engine.cube.quality.describe()),
+        loaded_from=None,
+    )

@@ -1,0 +1,88 @@
+"""The dashboard's view state: which pane, which window, which filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from spendtui.core.selection import NO_FILTERS, Filters, Window
+
+PANES = (
+    "overview",
+    "models",
+    "tags",
+    "keys",
+    "users",
+    "teams",
+    "customers",
+    "charts",
+    "tail",
+)
+TABLE_PANES = {
+    "models": "model",
+    "tags": "tag",
+    "keys": "key",
+    "users": "user",
+    "teams": "team",
+    "customers": "customer",
+}
+WINDOWS = ("today", "7d", "30d", "mtd", "qtd")
+WINDOW_LABELS = {
+    "today": "Today",
+    "7d": "Last 7 days",
+    "30d": "Last 30 days",
+    "mtd": "Month to date",
+    "qtd": "Quarter to date",
+    "custom": "Custom",
+}
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Everything that decides what the panes show. Immutable: changes make a new one."""
+
+    pane: str = "overview"
+    window: str = "30d"
+    custom: tuple[date, date] | None = None
+    filters: Filters = NO_FILTERS
+    #: Tags pane: None for every tag, or one category (``project``) to group by its values.
+    tag_category: str | None = None
+    #: Charts pane: split daily bars by "model" or "tag".
+    chart_split: str = "model"
+    top_n: int = 6
+    #: Drill-down target (dimension, value), or None.
+    drill: tuple[str, str] | None = None
+
+    def window_for(self, today: date) -> Window:
+        if self.window == "custom" and self.custom:
+            return Window.from_dates(*self.custom)
+        if self.window == "today":
+            return Window.from_dates(today, today)
+        if self.window == "7d":
+            return Window.last_days(7, today)
+        if self.window == "mtd":
+            return Window.month_to_date(today)
+        if self.window == "qtd":
+            return Window.quarter_to_date(today)
+        return Window.last_days(30, today)
+
+    def window_label(self, today: date) -> str:
+        w = self.window_for(today)
+        return f"{WINDOW_LABELS.get(self.window, self.window)} · {w.label()}"
+
+    def next_window(self) -> ViewState:
+        order = list(WINDOWS)
+        current = order.index(self.window) if self.window in order else -1
+        return replace(self, window=order[(current + 1) % len(order)], custom=None)
+
+    def breakdown_dimension(self) -> str | None:
+        """The dimension of the active table pane (``tag:project`` for a tag category)."""
+        dim = TABLE_PANES.get(self.pane)
+        if dim == "tag" and self.tag_category:
+            return f"tag:{self.tag_category}"
+        return dim
+
+    def first_day_needed(self, today: date) -> int:
+        """The earliest day any pane needs (the window and the previous period)."""
+        w = self.window_for(today)
+        return w.previous().first_day

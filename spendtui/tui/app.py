@@ -1,0 +1,579 @@
+"""SpendApp: the live dashboard.
+
+Data work happens in thread workers that take the engine lock (the engine is not
+thread-safe); the UI thread only applies immutable snapshots. Polls never overlap: the
+next one is armed when the previous one finishes, backing off after errors.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+
+from spendtui.config import Profile
+from spendtui.core.selection import NO_FILTERS
+from spendtui.dashboard.model import Snapshot
+from spendtui.dashboard.state import PANES, TABLE_PANES, ViewState
+from spendtui.errors import SpendtuiError
+from spendtui.sources.db.urls import mask_url
+from spendtui.tui.commands import SpendCommands
+from spendtui.tui.launch import Launch
+from spendtui.tui.screens.dialogs import ChoiceDialog, DatesDialog, FilterDialog
+from spendtui.tui.screens.drill import DrillScreen
+from spendtui.tui.screens.help import HelpScreen
+from spendtui.tui.screens.welcome import WelcomeScreen
+from spendtui.tui.widgets.breakdown import BreakdownTable
+from spendtui.tui.widgets.charts import SpendChart
+from spendtui.tui.widgets.overview import Overview
+from spendtui.tui.widgets.status import StatusBar, WindowBar
+from spendtui.tui.widgets.tail import TailTable
+
+if TYPE_CHECKING:
+    from spendtui.engine import SpendEngine
+
+PANE_TITLES = {
+    "overview": "1 Overview",
+    "models": "2 Models",
+    "tags": "3 Tags",
+    "keys": "4 Keys",
+    "users": "5 Users",
+    "teams": "6 Teams",
+    "customers": "7 Customers",
+    "charts": "8 Charts",
+    "tail": "9 Live tail",
+}
+#: Rebuild the snapshot at least this often even when no rows arrive (burn rates decay,
+#: the day rolls over).
+RECOMPUTE_EVERY = 30.0
+MAX_BACKOFF = 60.0
+
+
+@dataclass
+class SnapshotReady(Message):
+    snapshot: Snapshot
+    rows: int
+    polled: bool
+
+
+@dataclass
+class EngineFailed(Message):
+    error: str
+    polled: bool
+
+
+class SpendApp(App[int]):
+    """The dashboard. Build it with a Launch (the CLI does; so do the tests)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "spendtui"
+    COMMANDS = App.COMMANDS | {SpendCommands}
+    BINDINGS = [
+        *[
+            Binding(str(i + 1), f"pane('{pane}')", PANE_TITLES[pane][2:], show=False, id=f"pane-{pane}")
+            for i, pane in enumerate(PANES)
+        ],
+        Binding("w", "next_window", "Window"),
+        Binding("W", "custom_window", "Dates", show=False),
+        Binding("f", "filter_selected", "Filter"),
+        Binding("F", "pick_filter", "Filter…", show=False),
+        Binding("x", "clear_filters", "Clear"),
+        Binding("slash", "search", "Search"),
+        Binding("c", "tag_category", "Category", show=False),
+        Binding("C", "pick_tag_category", "Pick category", show=False),
+        Binding("g", "chart_split", "Split", show=False),
+        Binding("space", "toggle_follow", "Follow", show=False),
+        Binding("r", "refresh_now", "Refresh"),
+        Binding("p", "toggle_pause", "Pause"),
+        Binding("plus,equals_sign", "interval(1)", "+1s", show=False),
+        Binding("minus", "interval(-1)", "-1s", show=False),
+        Binding("P", "pick_profile", "Profile", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, launch: Launch) -> None:
+        super().__init__()
+        self.launch = launch
+        self.config = launch.config
+        self.profile: Profile = launch.config.active
+        self.state: ViewState = replace(launch.state)
+        self.interval = max(1.0, launch.refresh)
+        self.engine: SpendEngine | None = None
+        self._lock = threading.Lock()
+        self._version = 0
+        self._applied: Snapshot | None = None
+        self._polling = False
+        self._paused = False
+        self._failures = 0
+        self._last_snapshot_at = 0.0
+        self._poll_timer: Any = None
+        self._drill: DrillScreen | None = None
+        self._stopping = False
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield WindowBar(id="window-bar")
+        with TabbedContent(initial=self.state.pane, id="panes"):
+            with TabPane(PANE_TITLES["overview"], id="overview"):
+                yield Overview()
+            for pane in TABLE_PANES:
+                with TabPane(PANE_TITLES[pane], id=pane):
+                    if pane == "tags":
+                        yield Static(id="tag-categories")
+                    yield BreakdownTable(id=f"table-{pane}")
+                    yield Input(placeholder="search (escape closes)", id=f"search-{pane}", classes="search")
+            with TabPane(PANE_TITLES["charts"], id="charts"):
+                yield SpendChart(id="chart-daily")
+                yield SpendChart(id="chart-hourly")
+            with TabPane(PANE_TITLES["tail"], id="tail"):
+                yield TailTable(id="tail-table")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def on_mount(self) -> None:
+        self.status.interval = self.interval
+        self.status.clock = self.launch.clock
+        self.status.profile = self.profile.name if self.config.profiles else ""
+        self._show_window_bar()
+        self._install_terminal_watchdog()
+        if self.launch.prepare is None and not self.profile.configured:
+            self.push_screen(
+                WelcomeScreen(str(self.config.path or "~/.config/spendtui/config.yaml")), self._welcome_done
+            )
+            return
+        self._start()
+
+    def _welcome_done(self, choice: str | None) -> None:
+        if choice == "demo" and self.launch.demo_factory is not None:
+            demo = self.launch.demo_factory()
+            self.launch.prepare, self.launch.cleanup = demo.prepare, demo.cleanup
+            self.launch.source_label = demo.source_label
+            self.config = demo.config
+            self._start()
+        else:
+            self.exit(0)
+
+    def _source_label(self) -> str:
+        if self.launch.source_label:
+            return self.launch.source_label
+        return mask_url(self.profile.database_url or self.profile.proxy_url or "")
+
+    def _start(self) -> None:
+        self.status.source = self._source_label()
+        self.status.loading = "loading"
+        self._run_engine("load")
+
+    # ------------------------------------------------------------------ engine work
+    @work(thread=True, group="engine", exit_on_error=False)
+    def _run_engine(self, mode: str) -> None:
+        """Load, poll or just rebuild the snapshot, under the engine lock."""
+        version = self._version
+        state = self.state
+        polled = mode == "poll"
+        rows = 0
+        try:
+            with self._lock:
+                if self._stopping:
+                    return
+                if self.engine is None or mode == "load":
+                    if self.launch.prepare is not None:
+                        self.call_from_thread(setattr, self.status, "loading", "generating demo data")
+                        self.profile = self.launch.prepare()
+                        self.launch.prepare = None
+                        self.call_from_thread(
+                            setattr, self.status, "source", mask_url(self.profile.database_url or "")
+                        )
+                    if self.engine is None:
+                        self.engine = self.launch.engine_factory(self.profile, self.launch.clock)
+                    self.call_from_thread(setattr, self.status, "loading", "loading")
+                    self.engine.load(state.first_day_needed(self.engine.now().date()))
+                    rows = -1
+                else:
+                    self.engine.ensure_loaded(state.first_day_needed(self.engine.now().date()))
+                    if polled:
+                        rows = self.engine.refresh().rows
+                stale_view = self._applied is None or self._applied.version != version
+                due = time.monotonic() - self._last_snapshot_at >= RECOMPUTE_EVERY
+                if rows == 0 and not stale_view and not due:
+                    self.post_message(SnapshotReady(self._applied, 0, polled))  # type: ignore[arg-type]
+                    return
+                from spendtui.dashboard import snapshot
+
+                snap = snapshot.build(self.engine, state, version, self.engine.now())
+                self._last_snapshot_at = time.monotonic()
+        except SpendtuiError as exc:
+            self.post_message(EngineFailed(str(exc), polled))
+            return
+        except Exception as exc:  # a bug must not take the dashboard down
+            self.post_message(EngineFailed(f"internal error: {type(exc).__name__}: {exc}", polled))
+            return
+        self.post_message(SnapshotReady(snap, rows, polled))
+
+    @on(SnapshotReady)
+    def _apply_snapshot(self, message: SnapshotReady) -> None:
+        self.status.loading = ""
+        self.status.mark_ok()
+        if self._failures:
+            self.notify("source is back", timeout=3)
+        self._failures = 0
+        snap = message.snapshot
+        if snap is not self._applied and snap.version == self._version:
+            self._applied = snap
+            self._draw(snap)
+        if message.polled or message.rows == -1:
+            self._arm_poll()
+
+    @on(EngineFailed)
+    def _engine_failed(self, message: EngineFailed) -> None:
+        self.status.loading = ""
+        first = self._failures == 0
+        self._failures += 1
+        self.status.mark_failed(message.error)
+        if first:
+            self.notify(message.error, title="Source error", severity="error", timeout=8)
+        if message.polled or self._applied is None:
+            self._arm_poll()
+
+    def _arm_poll(self) -> None:
+        """Schedule the next poll (never two in flight), backing off after failures."""
+        self._polling = False
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+        if self._paused or not self.launch.autopoll or self._stopping:
+            return
+        delay = self.interval if not self._failures else min(MAX_BACKOFF, self.interval * 2**self._failures)
+        self._poll_timer = self.set_timer(delay, self._poll)
+
+    def _poll(self) -> None:
+        self._poll_timer = None
+        if self._polling or self._paused:
+            return
+        self._polling = True
+        self._run_engine("poll" if self.engine is not None else "load")
+
+    def recompute(self) -> None:
+        """The view changed: build a new snapshot (no poll)."""
+        self._version += 1
+        self._show_window_bar()
+        if self.engine is not None:
+            self._run_engine("view")
+
+    # ------------------------------------------------------------------ drawing
+    def _show_window_bar(self, snap: Snapshot | None = None) -> None:
+        today = self.launch.clock().date()
+        summary = ""
+        if snap is not None:
+            from spendtui.dashboard import format as fmt
+
+            summary = f"· {fmt.money(snap.kpis.window.spend)} · {fmt.count(snap.kpis.window.requests)} req"
+        self.query_one(WindowBar).show(self.state.window_label(today), self.state.filters, summary)
+
+    def _draw(self, snap: Snapshot) -> None:
+        self._show_window_bar(snap)
+        self.status.requests = snap.kpis.window.requests
+        self.status.extra = "; ".join(snap.quality)
+        pane = self.state.pane
+        if pane == "overview":
+            self.query_one(Overview).show(snap)
+        elif pane in TABLE_PANES and snap.table is not None:
+            self.query_one(f"#table-{pane}", BreakdownTable).show(snap.table)
+            if pane == "tags":
+                self._show_categories(snap.table.categories)
+        elif pane == "charts" and snap.chart is not None:
+            chart = snap.chart
+            split = "model" if chart.split == "model" else "tag"
+            self.query_one("#chart-daily", SpendChart).daily(
+                f"Daily spend by {split} (top {len(chart.stacks)}; g switches)", chart.days, chart.stacks
+            )
+            self.query_one("#chart-hourly", SpendChart).hourly("Spend by hour today", chart.hours)
+        elif pane == "tail" and snap.tail is not None:
+            self.query_one(TailTable).show(snap.tail)
+        if self._drill is not None and snap.drill is not None:
+            self._drill.show(snap.drill, snap.window_label)
+
+    # ------------------------------------------------------------------ panes
+    def action_pane(self, pane: str) -> None:
+        if pane not in PANES:
+            return
+        self.query_one(TabbedContent).active = pane
+
+    @on(TabbedContent.TabActivated)
+    def _pane_changed(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane.id or "overview"
+        if pane == self.state.pane:
+            return
+        self.state = replace(self.state, pane=pane)
+        if pane in TABLE_PANES:
+            self.query_one(f"#table-{pane}", BreakdownTable).focus()
+        elif pane == "tail":
+            self.query_one(TailTable).focus()
+        self.recompute()
+
+    # ------------------------------------------------------------------ window and filters
+    def action_next_window(self) -> None:
+        self.state = self.state.next_window()
+        self.recompute()
+
+    def action_custom_window(self) -> None:
+        w = self.state.window_for(self.launch.clock().date())
+
+        def done(result: tuple[date, date] | None) -> None:
+            if result:
+                self.state = replace(self.state, window="custom", custom=result)
+                self.recompute()
+
+        self.push_screen(DatesDialog(w.first, w.last), done)
+
+    def set_window(self, window: str) -> None:
+        self.state = replace(self.state, window=window, custom=None)
+        self.recompute()
+
+    def _active_table(self) -> BreakdownTable | None:
+        if self.state.pane in TABLE_PANES:
+            return self.query_one(f"#table-{self.state.pane}", BreakdownTable)
+        return None
+
+    def add_filter(self, dimension: str, value: str) -> None:
+        if dimension.startswith("tag:"):
+            dimension, value = "tag", f"{dimension[4:]}:{value}"
+        self.state = replace(self.state, filters=self.state.filters.with_value(dimension, value))
+        self.notify(f"filter: {dimension} = {value or '(none)'}", timeout=2)
+        self.recompute()
+
+    def action_filter_selected(self) -> None:
+        table = self._active_table()
+        row = table.selected() if table else None
+        if table is None or row is None:
+            self.notify("select a row in a table pane to filter by it", severity="warning", timeout=3)
+            return
+        self.add_filter(table.dimension, row.value)
+
+    def action_clear_filters(self) -> None:
+        if not self.state.filters.is_empty():
+            self.state = replace(self.state, filters=NO_FILTERS)
+            self.recompute()
+
+    def action_pick_filter(self) -> None:
+        self._collect_choices()
+
+    @work(thread=True, group="choices", exit_on_error=False)
+    def _collect_choices(self) -> None:
+        if self.engine is None:
+            return
+        with self._lock:
+            query, names = self.engine.query, self.engine.names
+            values = {
+                d: [(v, names.label(d, v)) for v in query.values(d)]
+                for d in ("model", "tag", "key", "user", "team", "customer", "provider")
+            }
+        self.call_from_thread(self._show_filter_dialog, values)
+
+    def _show_filter_dialog(self, values: dict[str, list[tuple[str, str]]]) -> None:
+        def done(result: tuple[str, str] | None) -> None:
+            if result:
+                self.add_filter(*result)
+
+        self.push_screen(FilterDialog(values), done)
+
+    def action_search(self) -> None:
+        if self.state.pane not in TABLE_PANES:
+            return
+        box = self.query_one(f"#search-{self.state.pane}", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    @on(Input.Changed, ".search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        table = self._active_table()
+        if table is not None:
+            table.set_search(event.value)
+
+    @on(Input.Submitted, ".search")
+    def _search_done(self, event: Input.Submitted) -> None:
+        table = self._active_table()
+        if table is not None:
+            table.focus()
+
+    def on_key(self, event: Any) -> None:
+        if event.key == "escape" and isinstance(self.focused, Input) and self.focused.has_class("search"):
+            box = self.focused
+            box.value = ""
+            box.remove_class("-visible")
+            table = self._active_table()
+            if table is not None:
+                table.set_search("")
+                table.focus()
+            event.stop()
+
+    def _categories(self) -> list[str]:
+        table = self._applied.table if self._applied else None
+        return table.categories if table is not None and table.dimension.startswith("tag") else []
+
+    def _show_categories(self, categories: list[str]) -> None:
+        text = Text("Group tags by: ", style="bold")
+        for name in ["", *categories]:
+            label = name or "all tags"
+            active = (self.state.tag_category or "") == name
+            text.append(f" {label} ", style="reverse bold" if active else "")
+            text.append(" ")
+        text.append("  (c next, C pick)", style="dim")
+        self.query_one("#tag-categories", Static).update(text)
+
+    def action_tag_category(self) -> None:
+        """Tags pane: the next category (all tags, then each prefix seen)."""
+        if self.state.pane != "tags":
+            return
+        order = ["", *self._categories()]
+        current = self.state.tag_category or ""
+        nxt = order[(order.index(current) + 1) % len(order)] if current in order else ""
+        self.state = replace(self.state, tag_category=nxt or None)
+        self.recompute()
+
+    def action_pick_tag_category(self) -> None:
+        if self.state.pane != "tags":
+            self.action_pane("tags")
+        choices = [("", "all tags")] + [(c, f"{c}: one row per value") for c in self._categories()]
+
+        def done(choice: str | None) -> None:
+            if choice is not None:
+                self.state = replace(self.state, tag_category=choice or None)
+                self.recompute()
+
+        self.push_screen(ChoiceDialog("Group tags by", choices, self.state.tag_category or ""), done)
+
+    def action_chart_split(self) -> None:
+        self.state = replace(self.state, chart_split="tag" if self.state.chart_split == "model" else "model")
+        self.recompute()
+
+    def action_toggle_follow(self) -> None:
+        if self.state.pane == "tail":
+            tail = self.query_one(TailTable)
+            tail.following = not tail.following
+            self.notify("tail following" if tail.following else "tail paused (space resumes)", timeout=2)
+
+    # ------------------------------------------------------------------ drill-down
+    @on(BreakdownTable.Drill)
+    def _drill_into(self, event: BreakdownTable.Drill) -> None:
+        self.state = replace(self.state, drill=(event.dimension, event.value))
+        self._drill = DrillScreen(event.dimension, event.value, event.label)
+        self.push_screen(self._drill, self._drill_closed)
+        self.recompute()
+
+    def _drill_closed(self, _: None) -> None:
+        self._drill = None
+        self.state = replace(self.state, drill=None)
+
+    # ------------------------------------------------------------------ refresh control
+    def action_refresh_now(self) -> None:
+        if self._polling:
+            return
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+        self._poll()
+
+    def action_toggle_pause(self) -> None:
+        self._paused = not self._paused
+        self.status.paused = self._paused
+        if self._paused:
+            if self._poll_timer is not None:
+                self._poll_timer.stop()
+                self._poll_timer = None
+        elif not self._polling:
+            self._arm_poll()
+
+    def action_interval(self, step: int) -> None:
+        self.interval = max(1.0, self.interval + step)
+        self.status.interval = self.interval
+        self.status.clock = self.launch.clock
+        if not self._polling and not self._paused:
+            self._arm_poll()
+
+    # ------------------------------------------------------------------ profiles
+    def action_pick_profile(self) -> None:
+        if not self.config.profiles:
+            self.notify("no profiles in the config file", severity="warning", timeout=3)
+            return
+        choices = [
+            (name, f"{name}  {mask_url(p.database_url or p.proxy_url or '')}")
+            for name, p in self.config.profiles.items()
+        ]
+        self.push_screen(
+            ChoiceDialog("Switch profile", choices, self.profile.name),
+            lambda name: self.switch_profile(name) if name else None,
+        )
+
+    def switch_profile(self, name: str) -> None:
+        try:
+            config = self.config.with_profile(name)
+        except SpendtuiError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if not config.active.configured:
+            self.notify(f"profile {name} has no database_url or proxy_url", severity="error")
+            return
+        self.config = config
+        self.profile = config.active
+        self.status.profile = name
+        self._applied = None
+        self._version += 1
+        self._close_engine_then_load()
+
+    @work(thread=True, group="engine", exit_on_error=False)
+    def _close_engine_then_load(self) -> None:
+        with self._lock:
+            if self.engine is not None:
+                self.engine.close()
+                self.engine = None
+        self.call_from_thread(self._start)
+
+    # ------------------------------------------------------------------ help, quit, terminal loss
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def _install_terminal_watchdog(self) -> None:
+        """Exit when the terminal goes away (SSH drop): SIGHUP, or stdin no longer a tty."""
+        try:
+            import asyncio
+
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit, 0)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+        if sys.__stdin__ is not None and sys.__stdin__.isatty():
+            self.set_interval(2.0, self._check_terminal)
+
+    def _check_terminal(self) -> None:
+        try:
+            alive = os.isatty(sys.__stdin__.fileno()) if sys.__stdin__ else False
+        except (OSError, ValueError):
+            alive = False
+        if not alive:
+            self.exit(0)
+
+    async def action_quit(self) -> None:
+        self.exit(0)
+
+    def on_unmount(self) -> None:
+        self._stopping = True
+        with self._lock:
+            if self.engine is not None:
+                self.engine.close()
+        if self.launch.cleanup is not None:
+            self.launch.cleanup()

@@ -1,0 +1,1 @@
+"""Dashboard screens and dialogs."""

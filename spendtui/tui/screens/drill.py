@@ -1,0 +1,93 @@
+"""Drill-down: one model, tag, key, user, team or customer, by day and by everything else."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from spendtui.dashboard import format as fmt
+from spendtui.dashboard.model import DrillData, TableData
+from spendtui.tui.widgets.charts import SpendChart
+
+TITLES = {
+    "model": "Models",
+    "key": "Keys",
+    "user": "Users",
+    "team": "Teams",
+    "customer": "Customers",
+    "tag": "Tags",
+}
+
+
+def small_table(data: TableData) -> Table:
+    base = data.dimension.split(":", 1)[0]
+    table = Table(
+        title=TITLES.get(base, base),
+        title_justify="left",
+        title_style="bold",
+        expand=True,
+        box=None,
+        padding=(0, 1),
+    )
+    table.add_column("name", ratio=3, no_wrap=True, overflow="ellipsis")
+    table.add_column("spend", justify="right", no_wrap=True)
+    table.add_column("req", justify="right", no_wrap=True, style="dim")
+    if not data.rows:
+        table.add_row(Text("none", style="dim"), "", "")
+    for row in data.rows:
+        table.add_row(Text(row.label), fmt.money(row.totals.spend), fmt.count(row.totals.requests))
+    return table
+
+
+class DrillScreen(Screen[None]):
+    """Escape returns to the pane it came from."""
+
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("q", "back", "Back", show=False)]
+    DEFAULT_CSS = """
+    DrillScreen #drill-title { height: 2; padding: 0 1; background: $boost; }
+    DrillScreen #drill-chart { height: 1fr; min-height: 8; }
+    DrillScreen #drill-tables { grid-size: 3; height: auto; max-height: 60%; grid-gutter: 0 2; padding: 0 1; }
+    DrillScreen.-narrow #drill-tables { grid-size: 2; }
+    """
+
+    def __init__(self, dimension: str, value: str, label: str) -> None:
+        super().__init__()
+        self.dimension, self.value, self.label = dimension, value, label
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(f"{self.dimension}: {self.label} — loading", style="bold"), id="drill-title")
+            yield SpendChart(id="drill-chart")
+            with Grid(id="drill-tables"):
+                for i in range(5):
+                    yield Static(id=f"drill-table-{i}")
+        yield Footer()
+
+    def show(self, data: DrillData, window_label: str) -> None:
+        if (data.dimension, data.value) != (self.dimension, self.value):
+            return
+        t = data.totals
+        title = Text(f"{data.dimension}: {data.label}", style="bold")
+        title.append(
+            f"   {fmt.money(t.spend)} · {fmt.count(t.requests)} requests · "
+            f"{fmt.count(t.total_tokens)} tokens\n{window_label}",
+            style="",
+        )
+        self.query_one("#drill-title", Static).update(title)
+        days = [d for d, _ in data.daily]
+        self.query_one(SpendChart).daily(
+            f"Daily spend: {data.label}", days, [("spend", [x.spend / 1e12 for _, x in data.daily])]
+        )
+        for i, table in enumerate(data.tables[:5]):
+            self.query_one(f"#drill-table-{i}", Static).update(small_table(table))
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 110, "-narrow")
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,100 @@
+"""The help screen: every key binding, grouped, plus what the panes show."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS: list[tuple[str, list[tuple[str, str]]]] = [
+    (
+        "Panes",
+        [
+            ("1", "Overview"),
+            ("2", "Models"),
+            ("3", "Tags"),
+            ("4", "Keys"),
+            ("5", "Users"),
+            ("6", "Teams"),
+            ("7", "Customers"),
+            ("8", "Charts"),
+            ("9", "Live tail"),
+        ],
+    ),
+    (
+        "Time and filters",
+        [
+            ("w", "next window: today, 7 d, 30 d, month to date, quarter to date"),
+            ("W", "custom dates (UTC)"),
+            ("f", "filter every pane by the selected row"),
+            ("F", "pick a filter (model, tag, key, user, team, customer)"),
+            ("x", "clear all filters"),
+            ("/", "search the table"),
+        ],
+    ),
+    (
+        "Tables",
+        [
+            ("enter", "drill into the selected row (escape returns)"),
+            ("s / S", "sort by the next column / reverse (or click a header)"),
+            ("c / C", "Tags: next category (all tags, project, team, env, …) / pick one"),
+            ("g", "Charts: split daily bars by models or tags"),
+            ("space", "Live tail: pause or follow"),
+        ],
+    ),
+    (
+        "Refresh",
+        [
+            ("r", "refresh now"),
+            ("p", "pause / resume"),
+            ("+ / -", "refresh interval (minimum 1 s)"),
+        ],
+    ),
+    (
+        "App",
+        [
+            ("ctrl+p", "command palette: panes, windows, profiles, themes"),
+            ("P", "switch profile"),
+            ("?", "this help"),
+            ("q", "quit"),
+        ],
+    ),
+]
+
+
+def help_table() -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 2))
+    table.add_column("key", style="bold", no_wrap=True)
+    table.add_column("action")
+    for group, rows in KEYS:
+        table.add_row(Text(group, style="bold underline"), "")
+        for key, action in rows:
+            table.add_row(key, action)
+        table.add_row("", "")
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Press any of escape, q or ? to close."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 84; max-width: 100%; height: auto; max-height: 90%;
+        border: round $primary; background: $surface; padding: 1 2; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text("spendtui keys — all days are UTC", style="bold"))
+            yield Static(help_table())
+            yield Static(
+                Text(
+                    "Money is exact: LiteLLM's per-request costs summed as integers, shown to the cent.",
+                    style="dim",
+                )
+            )

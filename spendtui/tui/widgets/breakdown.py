@@ -1,0 +1,157 @@
+"""A sortable breakdown table that updates in place (keyed rows, changed cells only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist
+
+from spendtui.dashboard.model import TableData, TableRow
+from spendtui.tui.widgets import cells
+
+COLUMNS = (
+    ("name", "Name"),
+    ("spend", "Spend"),
+    ("share", "Share"),
+    ("requests", "Requests"),
+    ("tokens", "Tokens"),
+    ("avg", "Avg/req"),
+    ("per1k", "$/1K tok"),
+    ("change", "Δ prev"),
+)
+NAME_WIDTH = 34
+
+
+def row_cells(row: TableRow) -> list[cells.Cell]:
+    t = row.totals
+    name = row.label if len(row.label) <= NAME_WIDTH else row.label[: NAME_WIDTH - 1] + "…"
+    return [
+        cells.label(name),
+        cells.money(t.spend),
+        cells.share(row.share),
+        cells.number(t.requests),
+        cells.number(t.total_tokens),
+        cells.money(t.avg_cost()),
+        cells.money(t.cost_per_1k_tokens()),
+        cells.change(row.change),
+    ]
+
+
+class BreakdownTable(DataTable):
+    """Spend by one dimension. Enter drills in; the cursor, sort and scroll survive refreshes."""
+
+    BINDINGS = [
+        Binding("s", "cycle_sort", "Sort", tooltip="Sort by the next column"),
+        Binding("S", "reverse_sort", "Reverse", show=False),
+    ]
+
+    @dataclass
+    class Drill(Message):
+        """The user asked to drill into a row."""
+
+        table: BreakdownTable
+        dimension: str
+        value: str
+        label: str
+
+        @property
+        def control(self) -> BreakdownTable:
+            return self.table
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+        self.dimension = ""
+        self.sort_column = "spend"
+        self.sort_reverse = True
+        self.search = ""
+        self._spend_rows: dict[str, TableRow] = {}
+        self._table_data: TableData | None = None
+
+    def on_mount(self) -> None:
+        for key, title in COLUMNS:
+            self.add_column(title, key=key, width=NAME_WIDTH if key == "name" else None)
+
+    # ------------------------------------------------------------------ data
+    def show(self, data: TableData) -> None:
+        """Apply a new table: update changed cells, add and remove rows, sort once."""
+        self._table_data = data
+        self.dimension = data.dimension
+        wanted = {self._row_key(r): r for r in data.rows if self._visible(r)}
+        changed = False
+        with self.app.batch_update():
+            for key in [k for k in self._spend_rows if k not in wanted]:
+                self.remove_row(key)
+                del self._spend_rows[key]
+                changed = True
+            for key, row in wanted.items():
+                values = row_cells(row)
+                if key in self._spend_rows:
+                    old = self._spend_rows[key]
+                    if old == row:
+                        continue
+                    for (column, _), value in zip(COLUMNS, values, strict=True):
+                        if self.get_cell(key, column) != value:
+                            self.update_cell(key, column, value)
+                else:
+                    self.add_row(*values, key=key)
+                self._spend_rows[key] = row
+                changed = True
+            if changed:
+                self._sort()
+
+    @staticmethod
+    def _row_key(row: TableRow) -> str:
+        return row.value or "\x00none"
+
+    def _visible(self, row: TableRow) -> bool:
+        if not self.search:
+            return True
+        needle = self.search.lower()
+        return needle in row.label.lower() or needle in row.value.lower()
+
+    def set_search(self, text: str) -> None:
+        self.search = text
+        if self._table_data is not None:
+            self.show(self._table_data)
+
+    # ------------------------------------------------------------------ sorting
+    def _sort(self) -> None:
+        self.sort(self.sort_column, reverse=self.sort_reverse)
+
+    def action_cycle_sort(self) -> None:
+        keys = [k for k, _ in COLUMNS]
+        self.sort_column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
+        self.sort_reverse = self.sort_column != "name"
+        self._sort()
+        self.notify(f"sorted by {dict(COLUMNS)[self.sort_column]}", timeout=1.5)
+
+    def action_reverse_sort(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self._sort()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        column = str(event.column_key.value)
+        if column == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = column, column != "name"
+        self._sort()
+
+    # ------------------------------------------------------------------ selection
+    def selected(self) -> TableRow | None:
+        if self.row_count == 0:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except (RowDoesNotExist, IndexError):
+            return None
+        return self._spend_rows.get(str(key))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        row = self._spend_rows.get(str(event.row_key.value))
+        if row is not None and self.dimension:
+            self.post_message(self.Drill(self, self.dimension, row.value, row.label))

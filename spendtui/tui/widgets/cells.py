@@ -1,0 +1,73 @@
+"""Table cells that show formatted text but sort by their raw value."""
+
+from __future__ import annotations
+
+import math
+from functools import total_ordering
+
+from rich.text import Text
+
+from spendtui.dashboard import format as fmt
+
+
+@total_ordering
+class Cell:
+    """A right-aligned (or left-aligned) cell; equality and order use the raw value."""
+
+    __slots__ = ("value", "text", "style", "left")
+
+    def __init__(self, value: float | str, text: str, style: str = "", left: bool = False) -> None:
+        self.value = value
+        self.text = text
+        self.style = style
+        self.left = left
+
+    def __rich__(self) -> Text:
+        return Text(self.text, style=self.style, justify="left" if self.left else "right", no_wrap=True)
+
+    def _key(self) -> tuple:
+        v = self.value
+        if isinstance(v, str):
+            return (1, v.lower())
+        return (0, -math.inf if v is None or (isinstance(v, float) and math.isnan(v)) else v)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Cell):
+            return NotImplemented
+        return self._key() < other._key()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Cell) and self.text == other.text and self.value == other.value
+
+    def __hash__(self) -> int:
+        return hash((self.text, str(self.value)))
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def label(text: str, style: str = "") -> Cell:
+    return Cell(text, text, style, left=True)
+
+
+def money(pico: int | None) -> Cell:
+    if pico is None:
+        return Cell(-1, "–")
+    return Cell(pico, fmt.money(pico))
+
+
+def number(n: int) -> Cell:
+    return Cell(n, fmt.count(n))
+
+
+def share(ratio: float) -> Cell:
+    return Cell(ratio, f"{ratio * 100:.1f}%")
+
+
+def change(ratio: float | None) -> Cell:
+    if ratio is None:
+        return Cell(-math.inf, "–", "dim")
+    if math.isinf(ratio):
+        return Cell(math.inf, "new", "bold")
+    style = "red" if ratio > 0.05 else "green" if ratio < -0.05 else ""
+    return Cell(ratio, f"{ratio * 100:+.0f}%", style)

@@ -1,0 +1,71 @@
+"""Spend charts drawn with textual-plotext (the only module that touches plotext)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual_plotext import PlotextPlot
+
+
+class SpendChart(PlotextPlot):
+    """A bar chart of spend; redrawn only when its data changes."""
+
+    DEFAULT_CSS = """
+    SpendChart { height: 1fr; min-height: 8; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._drawn: object = None
+
+    def _begin(self, key: object) -> bool:
+        if key == self._drawn:
+            return False
+        self._drawn = key
+        self.plt.clear_data()
+        self.plt.clear_figure()
+        return True
+
+    def daily(self, title: str, days: list[date], stacks: list[tuple[str, list[float]]]) -> None:
+        """Daily bars, stacked by series when there is more than one."""
+        key = ("daily", title, tuple(days), tuple((n, tuple(v)) for n, v in stacks))
+        if not self._begin(key):
+            return
+        plt = self.plt
+        labels = [d.strftime("%m-%d") for d in days]
+        if not days or not stacks or not any(any(v) for _, v in stacks):
+            plt.title(f"{title}: no spend in this window")
+        elif len(stacks) == 1:
+            plt.bar(labels, stacks[0][1], marker="hd", width=0.6)
+            plt.title(title)
+        else:
+            plt.stacked_bar(
+                labels, [v for _, v in stacks], labels=[n[:24] for n, _ in stacks], marker="hd", width=0.6
+            )
+            plt.title(title)
+        plt.xlabel("UTC day")
+        plt.ylabel("USD")
+        self._thin_ticks(labels)
+        self.refresh()
+
+    def hourly(self, title: str, hours: list[float] | None) -> None:
+        key = ("hourly", title, tuple(hours) if hours else None)
+        if not self._begin(key):
+            return
+        plt = self.plt
+        if hours is None:
+            plt.title(f"{title}: hourly detail is only kept for the last two days")
+        else:
+            plt.bar([f"{h:02d}" for h in range(24)], hours, marker="hd", width=0.6)
+            plt.title(title)
+            plt.xlabel("UTC hour")
+            plt.ylabel("USD")
+        self.refresh()
+
+    def _thin_ticks(self, labels: list[str]) -> None:
+        """At most ~8 x labels, so dates stay readable in 80 columns."""
+        if len(labels) <= 8:
+            return
+        step = -(-len(labels) // 8)
+        positions = list(range(1, len(labels) + 1))
+        self.plt.xticks(positions[::step], labels[::step])

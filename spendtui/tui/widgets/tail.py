@@ -1,0 +1,70 @@
+"""The live tail: the newest requests, newest first, bounded."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from spendtui.dashboard.model import TailRow
+from spendtui.tui.widgets import cells
+
+COLUMNS = (
+    ("time", "Time (UTC)"),
+    ("key", "Key"),
+    ("user", "User"),
+    ("customer", "Customer"),
+    ("model", "Model"),
+    ("tokens", "Tokens"),
+    ("cost", "Cost"),
+    ("tags", "Tags"),
+    ("status", "Status"),
+)
+MAX_ROWS = 300
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class TailTable(DataTable):
+    """Rows are keyed by request id; new ones are added, old ones fall off the end."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.following = True
+        self._shown: list[str] = []
+
+    def on_mount(self) -> None:
+        for key, title in COLUMNS:
+            self.add_column(title, key=key)
+
+    def show(self, rows: list[TailRow]) -> None:
+        if not self.following:
+            return
+        wanted = [r.request_id for r in rows[:MAX_ROWS]]
+        if wanted == self._shown:
+            return
+        keep = set(wanted)
+        with self.app.batch_update():
+            for key in self._shown:
+                if key not in keep:
+                    self.remove_row(key)
+            present = set(self._shown) & keep
+            for r in reversed(rows[:MAX_ROWS]):
+                if r.request_id in present:
+                    continue
+                style = "red" if r.status == "failed" else ""
+                self.add_row(
+                    cells.Cell(r.time, r.time, left=True),
+                    Text(_cut(r.key, 22)),
+                    Text(_cut(r.model, 24)),
+                    cells.number(r.tokens),
+                    cells.money(r.spend),
+                    Text(r.status, style=style),
+                    Text(_cut(r.user, 14)),
+                    Text(_cut(r.customer, 15)),
+                    Text(_cut(r.tags, 48), style="dim"),
+                    key=r.request_id,
+                )
+            self.sort("time", reverse=True)
+        self._shown = wanted

@@ -1,0 +1,46 @@
+"""Dashboard fixtures: a real demo database, a fixed clock, an app that polls on demand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spendtui.config import Config, Profile
+from spendtui.dashboard.state import ViewState
+from spendtui.demo.generator import create_demo_db
+from spendtui.timeutil import fixed_clock
+from spendtui.tui.app import SpendApp
+from spendtui.tui.launch import Launch
+from tests.helpers import FIXED_NOW
+
+
+@pytest.fixture(scope="session")
+def tui_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tui") / "demo.db"
+    create_demo_db(path, rows=20_000, days=40, seed=5, now=FIXED_NOW)
+    return path
+
+
+def make_app(
+    db: Path, *, profiles: dict[str, Profile] | None = None, state: ViewState | None = None, **launch: object
+) -> SpendApp:
+    profile = Profile(name="test", database_url=f"sqlite:///{db}")
+    config = Config(path=None, profiles=profiles or {}, active=profile)
+    return SpendApp(
+        Launch(
+            config=config,
+            clock=fixed_clock(FIXED_NOW),
+            autopoll=False,
+            state=state or ViewState(),
+            source_label=f"sqlite: {db.name}",
+            **launch,
+        )
+    )  # type: ignore[arg-type]
+
+
+async def settle(app: SpendApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait until every worker has finished and its messages are applied."""
+    for _ in range(4):
+        await app.workers.wait_for_complete()
+        await pilot.pause()

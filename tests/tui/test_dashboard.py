@@ -1,0 +1,271 @@
+"""Pilot tests of the dashboard against a real SQLite database and SQL ground truth."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import date
+
+import numpy as np
+import pytest
+from textual.widgets import Input, TabbedContent
+
+from spendtui.config import Profile
+from spendtui.core.selection import Window
+from spendtui.demo.generator import create_demo_db
+from spendtui.demo.simulator import Simulator
+from spendtui.tui.screens.dialogs import DatesDialog
+from spendtui.tui.screens.drill import DrillScreen
+from spendtui.tui.screens.help import HelpScreen
+from spendtui.tui.screens.welcome import WelcomeScreen
+from spendtui.tui.widgets.breakdown import BreakdownTable
+from spendtui.tui.widgets.status import StatusBar
+from spendtui.tui.widgets.tail import TailTable
+from tests.helpers import FIXED_NOW
+from tests.truth import Truth
+from tests.tui.conftest import make_app, settle
+
+TODAY = FIXED_NOW.date()
+W30 = Window.last_days(30, TODAY)
+
+
+def table_values(app, pane: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    table = app.query_one(f"#table-{pane}", BreakdownTable)
+    return {row.value: row.totals.spend for row in table._spend_rows.values()}
+
+
+async def test_every_pane_shows_the_source_figures(tui_db) -> None:
+    truth = Truth(f"sqlite:///{tui_db}")
+    app = make_app(tui_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app._applied is not None
+        spend, requests, *_ = truth.total(W30.first, W30.last)
+        assert app._applied.kpis.window.requests == requests
+        assert abs(app._applied.kpis.window.spend / 1e12 - spend) < 1e-6
+        for key, pane, column in (
+            ("2", "models", "CASE WHEN coalesce(model_group,'')='' THEN model ELSE model_group END"),
+            ("4", "keys", "api_key"),
+            ("5", "users", '"user"'),
+            ("6", "teams", "team_id"),
+            ("7", "customers", "end_user"),
+        ):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert app.query_one(TabbedContent).active == pane
+            expected = {
+                ("" if k == "(none)" else k): round(v[0] * 1e12)
+                for k, v in truth.by(column, W30.first, W30.last).items()
+            }
+            got = table_values(app, pane)
+            assert set(got) == set(expected), pane
+            assert all(abs(got[k] - expected[k]) <= 1e6 for k in expected), pane  # 1e-6 USD
+        await pilot.press("3")
+        await settle(app, pilot)
+        tags = table_values(app, "tags")
+        assert set(tags) == {("" if k == "(untagged)" else k) for k in truth.tags(W30.first, W30.last)}
+        await pilot.press("8")
+        await settle(app, pilot)
+        assert app._applied.chart is not None and len(app._applied.chart.days) == 30
+        await pilot.press("9")
+        await settle(app, pilot)
+        assert app.query_one(TailTable).row_count > 0
+
+
+async def test_filter_window_and_drill(tui_db) -> None:
+    truth = Truth(f"sqlite:///{tui_db}")
+    app = make_app(tui_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        table = app.query_one("#table-models", BreakdownTable)
+        top = table.selected()
+        assert top is not None
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert app.state.filters.model == frozenset({top.value})
+        by_model = truth.model(W30.first, W30.last)
+        assert app._applied.kpis.window.requests == by_model[top.value][1]
+        await pilot.press("4")  # every pane honours the filter
+        await settle(app, pilot)
+        assert (
+            sum(r.totals.requests for r in app.query_one("#table-keys", BreakdownTable)._spend_rows.values())
+            == by_model[top.value][1]
+        )
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert app.state.filters.is_empty()
+        # windows: w cycles today -> 7d -> ...; the figures follow
+        app.state = app.state.__class__(pane="keys", window="30d")
+        await pilot.press("w")
+        await settle(app, pilot)
+        assert app.state.window == "mtd"
+        mtd = Window.month_to_date(TODAY)
+        assert app._applied.kpis.window.requests == truth.total(mtd.first, mtd.last)[1]
+        await pilot.press("W")
+        await pilot.pause()
+        assert isinstance(app.screen, DatesDialog)
+        app.screen.query_one("#start", Input).value = "2026-11-10"
+        app.screen.query_one("#end", Input).value = "2026-11-12"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.state.window == "custom"
+        assert app._applied.kpis.window.requests == truth.total(date(2026, 11, 10), date(2026, 11, 12))[1]
+        # drill into the top key and come back
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DrillScreen)
+        drill = app._applied.drill
+        assert drill is not None and drill.dimension == "key"
+        assert (
+            drill.totals.requests
+            == truth.by("api_key", date(2026, 11, 10), date(2026, 11, 12))[drill.value][1]
+        )
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, DrillScreen) and app.state.drill is None
+
+
+async def test_bad_dates_are_refused_inline(tui_db) -> None:
+    app = make_app(tui_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("W")
+        await pilot.pause()
+        app.screen.query_one("#start", Input).value = "2026-13-40"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DatesDialog)
+        assert "not a date" in str(app.screen.query_one("#error").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.state.window == "30d"
+
+
+async def test_search_sort_pause_interval_help(tui_db) -> None:
+    app = make_app(tui_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        table = app.query_one("#table-models", BreakdownTable)
+        await pilot.press("slash")
+        await pilot.press(*"gpt")
+        await pilot.pause()
+        assert table.row_count > 0 and all("gpt" in r.label for r in table._spend_rows.values())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.search == "" and table.row_count > 3
+        await pilot.press("s")  # sort by share (same order as spend), then requests
+        await pilot.press("s")
+        await pilot.pause()
+        assert table.sort_column == "requests"
+        first = table.get_row_at(0)[3].value
+        assert first == max(r.totals.requests for r in table._spend_rows.values())
+        status = app.query_one(StatusBar)
+        await pilot.press("p")
+        assert status.paused and app._poll_timer is None
+        await pilot.press("p")
+        assert not status.paused
+        start = app.interval
+        await pilot.press("plus")
+        assert app.interval == start + 1
+        for _ in range(5):
+            await pilot.press("minus")
+        assert app.interval == 1.0  # never below one second
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_source_failure_shows_stale_then_recovers(tui_db, tmp_path) -> None:
+    db = tmp_path / "flaky.db"
+    shutil.copy(tui_db, db)
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        before = app._applied
+        with sqlite3.connect(db) as conn:
+            conn.execute('ALTER TABLE "LiteLLM_SpendLogs" RENAME TO moved')
+        app.action_refresh_now()
+        await settle(app, pilot)
+        status = app.query_one(StatusBar)
+        assert status.stale_since is not None and "moved" not in status.error
+        assert "no such table" in status.error
+        assert app._applied is before  # the last data stays on screen
+        assert "STALE" in str(status.render())
+        with sqlite3.connect(db) as conn:
+            conn.execute('ALTER TABLE moved RENAME TO "LiteLLM_SpendLogs"')
+        app.action_refresh_now()
+        await settle(app, pilot)
+        assert status.stale_since is None and status.error == ""
+
+
+async def test_profile_switch_reads_the_other_database(tui_db, tmp_path) -> None:
+    other = tmp_path / "other.db"
+    create_demo_db(other, rows=3_000, days=10, seed=99, now=FIXED_NOW)
+    profiles = {
+        "main": Profile(name="main", database_url=f"sqlite:///{tui_db}"),
+        "other": Profile(name="other", database_url=f"sqlite:///{other}"),
+    }
+    app = make_app(tui_db, profiles=profiles)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.switch_profile("other")
+        await settle(app, pilot)
+        truth = Truth(f"sqlite:///{other}")
+        assert app.profile.name == "other"
+        assert app._applied.kpis.window.requests == truth.total(W30.first, W30.last)[1]
+        assert app.query_one(StatusBar).profile == "other"
+
+
+async def test_simulated_requests_show_up(tmp_path) -> None:
+    db = tmp_path / "live.db"
+    world = create_demo_db(db, rows=2_000, days=5, seed=3, now=FIXED_NOW)
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        before = app._applied.kpis.today.requests
+        sim = Simulator(db, world=world, rate=30, clock=lambda: FIXED_NOW)
+        sim.rng = np.random.default_rng(1)
+        written = sim.step(FIXED_NOW) + sim.step(FIXED_NOW.replace(second=5))
+        assert written > 0
+        await pilot.press("9")
+        app.action_refresh_now()
+        await settle(app, pilot)
+        assert app._applied.kpis.today.requests == before + written
+        assert app.query_one(TailTable).row_count >= written
+
+
+async def test_nothing_configured_shows_how_to_start(tmp_path) -> None:
+    from spendtui.config import Config
+    from spendtui.tui.app import SpendApp
+    from spendtui.tui.launch import Launch
+
+    app = SpendApp(
+        Launch(config=Config(path=None, profiles={}, active=Profile(name="default")), autopoll=False)
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        import html
+
+        text = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+        assert "spendtui --db" in text and "spendtui --demo" in text and "LITELLM_PROXY_URL" in text
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_small_and_large_terminals(tui_db, size) -> None:
+    app = make_app(tui_db)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        for key in "123456789":
+            await pilot.press(key)
+            await settle(app, pilot)
+        assert app.query_one(StatusBar).region.height == 1

@@ -1,0 +1,49 @@
+"""What the screen looks like: SVG snapshots of the main panes (deterministic data and clock).
+
+Review a changed SVG by eye (pytest --snapshot-update only after looking at the report).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spendtui.demo.generator import create_demo_db
+from tests.helpers import FIXED_NOW
+from tests.tui.conftest import make_app, settle
+
+
+@pytest.fixture(scope="module")
+def snap_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("snap") / "demo.db"
+    create_demo_db(path, rows=12_000, days=40, seed=8, now=FIXED_NOW)
+    return path
+
+
+def run_keys(*keys: str):  # type: ignore[no-untyped-def]
+    async def before(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        await settle(app, pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(app, pilot)
+
+    return before
+
+
+@pytest.mark.parametrize(
+    ("name", "keys", "size"),
+    [
+        ("overview", (), (120, 40)),
+        ("models", ("2",), (120, 40)),
+        ("tags_by_category", ("3", "c"), (120, 40)),
+        ("charts", ("8",), (120, 40)),
+        ("tail", ("9",), (120, 40)),
+        ("drill", ("4", "enter"), (120, 40)),
+        ("overview_80x24", (), (80, 24)),
+    ],
+)
+def test_screens(snap_compare, snap_db, name, keys, size) -> None:
+    app = make_app(snap_db)
+    assert snap_compare(app, terminal_size=size, run_before=run_keys(*keys))
