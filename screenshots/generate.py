@@ -38,9 +38,13 @@ def make_app(db: Path, size_name: str = "") -> SpendApp:
 
 
 async def settle(app: SpendApp, pilot: object) -> None:
-    for _ in range(3):
+    """Workers done, messages applied, idle work (table sizing) finished."""
+    quiet = 0
+    while quiet < 2:
         await app.workers.wait_for_complete()
         await pilot.pause()  # type: ignore[attr-defined]
+        quiet = quiet + 1 if not any(w.is_running for w in app.workers) else 0
+    await pilot.pause(0.05)  # type: ignore[attr-defined]
 
 
 SHOTS: list[tuple[str, list[str], tuple[int, int]]] = [

@@ -58,7 +58,13 @@ def demo_launch(config: Config, rate: float, view: ViewState, refresh: float, mo
         path=config.path, profiles={}, active=Profile(name="demo"), refresh_interval=config.refresh_interval
     )
     return Launch(
-        config=demo_config, state=view, refresh=refresh, mouse=mouse, prepare=prepare, cleanup=cleanup
+        config=demo_config,
+        state=view,
+        refresh=refresh,
+        mouse=mouse,
+        prepare=prepare,
+        cleanup=cleanup,
+        source_label=f"demo database, {rate:g} simulated requests/s",
     )
 
 

@@ -176,31 +176,33 @@ class Cube:
         self.quality.bad_spend += chunk.bad_spend
         if n == 0:
             return
-        day = np.empty(n, dtype=np.int32)
-        hour = np.empty(n, dtype=np.int8)
-        mctx = np.empty(n, dtype=np.int32)
-        kctx = np.empty(n, dtype=np.int32)
-        cust = np.empty(n, dtype=np.int32)
-        tagset = np.empty(n, dtype=np.int32)
-        keep = np.ones(n, dtype=bool)
-        composite = self.dims.composite
-        requests = chunk.measures[:, 1]
-        for i, (bucket_text, key_text) in enumerate(zip(chunk.buckets, chunk.keys, strict=True)):
-            b = self.bucket(bucket_text)
-            if b is None:
-                keep[i] = False
-                self.quality.bad_time += int(requests[i])
-                continue
-            day[i], hour[i] = b
-            mctx[i], kctx[i], cust[i], tagset[i], tags_ok = composite(key_text)
-            if not tags_ok:
-                self.quality.bad_tags += int(requests[i])
-        cols = {"day": day, "hour": hour, "mctx": mctx, "kctx": kctx, "cust": cust, "tagset": tagset}
-        if not keep.all():
-            cols = {k: v[keep] for k, v in cols.items()}
-            measures = chunk.measures[keep]
-        else:
-            measures = chunk.measures
+        # dictionary lookups in comprehensions; numpy only sees whole columns
+        seen_buckets, bucket = self._buckets, self.bucket
+        buckets = [seen_buckets[b] if b in seen_buckets else bucket(b) for b in chunk.buckets]
+        seen_keys, composite = self.dims._composite, self.dims.composite
+        keys = [seen_keys.get(k) or composite(k) for k in chunk.keys]
+        measures = chunk.measures
+        if None in buckets:
+            keep = np.fromiter((b is not None for b in buckets), dtype=bool, count=n)
+            self.quality.bad_time += int(measures[~keep, 1].sum())
+            buckets = [b for b in buckets if b is not None]
+            keys = [k for k, ok in zip(keys, keep.tolist(), strict=True) if ok]
+            measures = measures[keep]
+        if not buckets:
+            return
+        when = np.asarray(buckets, dtype=np.int32)
+        what = np.asarray(keys, dtype=np.int32)
+        unreadable = what[:, 4] == 0
+        if unreadable.any():
+            self.quality.bad_tags += int(measures[unreadable, 1].sum())
+        cols = {
+            "day": when[:, 0],
+            "hour": when[:, 1],
+            "mctx": what[:, 0],
+            "kctx": what[:, 1],
+            "cust": what[:, 2],
+            "tagset": what[:, 3],
+        }
         self._append(cols, measures)
 
     def add_rows(self, rows: Iterable[RawRow]) -> int:

@@ -17,10 +17,13 @@ class TableRow:
     label: str
     totals: Totals
     share: float
-    previous_spend: int
+    #: None while the previous period is still loading.
+    previous_spend: int | None
 
     @property
     def change(self) -> float | None:
+        if self.previous_spend is None:
+            return None
         if self.previous_spend == 0:
             return float("inf") if self.totals.spend else None
         return (self.totals.spend - self.previous_spend) / self.previous_spend
@@ -37,7 +40,8 @@ class TableData:
 @dataclass(frozen=True)
 class Kpis:
     window: Totals
-    previous: Totals
+    #: None while the previous period is still loading.
+    previous: Totals | None
     today: Totals
     month: Totals
     #: Pico-dollars per hour over about the last hour and the last 24 hours.

@@ -21,6 +21,11 @@ from spendtui.timeutil import day_number, parse_timestamp
 DRILL_DIMENSIONS = ("model", "key", "user", "team", "customer", "tag")
 
 
+def _covers_previous(engine: SpendEngine, window: Window) -> bool:
+    """Whether the previous period is loaded (it follows the window by a moment)."""
+    return engine.first_day is not None and engine.first_day <= window.previous().first_day
+
+
 def _label(engine: SpendEngine, dimension: str, value: str, empty: str) -> str:
     if not value:
         return empty
@@ -33,7 +38,9 @@ def table(
     """A breakdown with shares and the change against the previous period."""
     query = engine.query
     current = query.breakdown(dimension, window, filters)
-    previous = {g.value: g.totals.spend for g in query.breakdown(dimension, window.previous(), filters)}
+    previous: dict[str, int] | None = None
+    if _covers_previous(engine, window):
+        previous = {g.value: g.totals.spend for g in query.breakdown(dimension, window.previous(), filters)}
     total = query.totals(window, filters)
     rows = [
         TableRow(
@@ -41,7 +48,7 @@ def table(
             label=_label(engine, dimension, g.value, g.name),
             totals=g.totals,
             share=(g.totals.spend / total.spend) if total.spend else 0.0,
-            previous_spend=previous.get(g.value, 0),
+            previous_spend=None if previous is None else previous.get(g.value, 0),
         )
         for g in (current[:limit] if limit else current)
     ]
@@ -70,7 +77,7 @@ def kpis(engine: SpendEngine, window: Window, filters: Filters, now: datetime) -
     burn_24h = sum(last24) / (23 + frac) if (23 + frac) else 0.0
     return Kpis(
         window=query.totals(window, filters),
-        previous=query.totals(window.previous(), filters),
+        previous=query.totals(window.previous(), filters) if _covers_previous(engine, window) else None,
         today=query.totals(Window(today, today), filters),
         month=query.totals(Window(month_start, today), filters),
         burn_1h=burn_1h,

@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -122,6 +123,10 @@ class SpendApp(App[int]):
         self._poll_timer: Any = None
         self._drill: DrillScreen | None = None
         self._stopping = False
+        #: Wall-clock moments of the first frame and the first data on screen, and the
+        #: UI-thread seconds spent applying each snapshot (read by benchmarks/tui.py).
+        self.timings: dict[str, float] = {}
+        self.apply_seconds: deque[float] = deque(maxlen=1000)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -197,16 +202,21 @@ class SpendApp(App[int]):
                         self.call_from_thread(setattr, self.status, "loading", "generating demo data")
                         self.profile = self.launch.prepare()
                         self.launch.prepare = None
-                        self.call_from_thread(
-                            setattr, self.status, "source", mask_url(self.profile.database_url or "")
-                        )
+                        self.call_from_thread(setattr, self.status, "source", self._source_label())
                     if self.engine is None:
                         self.engine = self.launch.engine_factory(self.profile, self.launch.clock)
                     self.call_from_thread(setattr, self.status, "loading", "loading")
-                    self.engine.load(state.first_day_needed(self.engine.now().date()))
+                    # the window first (data on screen sooner); the previous period,
+                    # for the change columns, is loaded right after ("extend")
+                    self.engine.load(state.window_for(self.engine.now().date()).first_day)
                     rows = -1
                 else:
+                    first = self.engine.first_day
                     self.engine.ensure_loaded(state.first_day_needed(self.engine.now().date()))
+                    if mode == "extend":
+                        rows = -2
+                    elif self.engine.first_day != first:
+                        rows = -3  # reloaded further back: draw it
                     if polled:
                         rows = self.engine.refresh().rows
                 stale_view = self._applied is None or self._applied.version != version
@@ -226,8 +236,18 @@ class SpendApp(App[int]):
             return
         self.post_message(SnapshotReady(snap, rows, polled))
 
+    def on_ready(self) -> None:
+        self.timings.setdefault("first_frame", time.time())
+
     @on(SnapshotReady)
     def _apply_snapshot(self, message: SnapshotReady) -> None:
+        started = time.perf_counter()
+        self._apply(message)
+        self.apply_seconds.append(time.perf_counter() - started)
+        if message.rows == -1:
+            self.timings.setdefault("first_data", time.time())
+
+    def _apply(self, message: SnapshotReady) -> None:
         self.status.loading = ""
         self.status.mark_ok()
         if self._failures:
@@ -237,7 +257,9 @@ class SpendApp(App[int]):
         if snap is not self._applied and snap.version == self._version:
             self._applied = snap
             self._draw(snap)
-        if message.polled or message.rows == -1:
+        if message.rows == -1:
+            self._run_engine("extend")
+        elif message.polled or message.rows == -2:
             self._arm_poll()
 
     @on(EngineFailed)

@@ -40,7 +40,11 @@ def make_app(
 
 
 async def settle(app: SpendApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    """Wait until every worker has finished and its messages are applied."""
-    for _ in range(4):
+    """Wait until every worker has finished, its messages are applied and widgets have
+    processed their idle work (DataTable sizes columns when idle)."""
+    quiet = 0
+    while quiet < 2:
         await app.workers.wait_for_complete()
         await pilot.pause()
+        quiet = quiet + 1 if not any(w.is_running for w in app.workers) else 0
+    await pilot.pause(0.05)

@@ -29,7 +29,7 @@ class Tile(Static):
 
 def _tiles(k: Kpis) -> list[tuple[str, str, str]]:
     w, p = k.window, k.previous
-    delta, _ = fmt.change(w.spend, p.spend)
+    delta = fmt.change(w.spend, p.spend)[0] if p is not None else "…"
     cache = fmt.percent(w.cache_hits, w.requests, 0)
     avg = w.avg_cost()
     failed = f"{fmt.count(w.failures)} failed"

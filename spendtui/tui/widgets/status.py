@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from spendtui.core.query import Filters
+from spendtui.core.selection import Filters
 from spendtui.timeutil import Clock, format_age, system_clock
 
 

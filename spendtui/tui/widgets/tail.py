@@ -11,13 +11,13 @@ from spendtui.tui.widgets import cells
 COLUMNS = (
     ("time", "Time (UTC)"),
     ("key", "Key"),
-    ("user", "User"),
-    ("customer", "Customer"),
     ("model", "Model"),
     ("tokens", "Tokens"),
     ("cost", "Cost"),
-    ("tags", "Tags"),
     ("status", "Status"),
+    ("user", "User"),
+    ("customer", "Customer"),
+    ("tags", "Tags"),
 )
 MAX_ROWS = 300
 

@@ -1,0 +1,143 @@
+"""Dashboard benchmark: first frame, data on screen, UI-thread cost per refresh, idle CPU.
+
+    python -m benchmarks.tui                 # uses (or builds) a 200k-row demo database
+    python -m benchmarks.tui --idle 60       # also idle CPU over 60 s in a real terminal (tmux)
+
+* first frame / data on screen: a fresh ``python`` process starts the real app headless
+  (Textual's ``run_test``, 120x40); times are from process start, medians of ``--runs``.
+* UI-thread time per refresh: time spent applying snapshots on the UI thread, for polls
+  that found no new rows (the steady state) and for ones that did.
+* idle CPU: ``spendtui --db DB`` in a real tmux terminal for ``--idle`` seconds at the
+  default 2 s refresh, CPU seconds from ``/proc/<pid>/stat``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD = r"""
+import asyncio, json, sys, time
+T0 = float(sys.argv[2])
+from spendtui.config import Config, Profile
+from spendtui.tui.app import SpendApp
+from spendtui.tui.launch import Launch
+
+async def main():
+    profile = Profile(name="bench", database_url="sqlite:///" + sys.argv[1])
+    app = SpendApp(Launch(config=Config(path=None, profiles={}, active=profile), refresh=1.0))
+    async with app.run_test(size=(120, 40)) as pilot:
+        while "first_data" not in app.timings:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(float(sys.argv[3]))  # let a few no-change polls happen
+        steady = list(app.apply_seconds)[1:]
+    print(json.dumps({"first_frame": app.timings["first_frame"] - T0,
+                      "first_data": app.timings["first_data"] - T0,
+                      "apply_ms": [s * 1000 for s in steady]}))
+
+asyncio.run(main())
+"""
+
+
+def startup(db: Path, runs: int, settle: float) -> dict[str, float]:
+    frames, datas, applies = [], [], []
+    for _ in range(runs):
+        t0 = time.time()
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(db), str(t0), str(settle)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        doc = json.loads(out.stdout.strip().splitlines()[-1])
+        frames.append(doc["first_frame"])
+        datas.append(doc["first_data"])
+        applies.extend(doc["apply_ms"])
+    return {
+        "first_frame_s": statistics.median(frames),
+        "first_data_s": statistics.median(datas),
+        "apply_ms_median": statistics.median(applies) if applies else float("nan"),
+        "apply_ms_max": max(applies) if applies else float("nan"),
+        "applies": len(applies),
+    }
+
+
+def idle_cpu(db: Path, seconds: float) -> float | None:
+    """Percent of one core used by the dashboard idling in a real terminal."""
+    if not shutil.which("tmux"):
+        return None
+    session = f"spendtui-bench-{os.getpid()}"
+    exe = Path(sys.executable).with_name("spendtui")
+    cmd = f"{exe} --db sqlite:///{db}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True)
+    try:
+        time.sleep(8)  # load, then idle
+        pid = subprocess.run(
+            ["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()[0]
+
+        def cpu() -> float:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        before, started = cpu(), time.monotonic()
+        time.sleep(seconds)
+        used = cpu() - before
+        return used / (time.monotonic() - started) * 100
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", type=Path, help="demo database (default: build a 200k-row one)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--settle", type=float, default=5.0, help="seconds of polling per run")
+    parser.add_argument("--idle", type=float, default=0.0, help="seconds of idle-CPU measurement (0: skip)")
+    args = parser.parse_args(argv)
+    work = None
+    db = args.db
+    if db is None:
+        work = Path(tempfile.mkdtemp(prefix="spendtui-tui-bench-"))
+        db = work / "demo.db"
+        from spendtui.demo.generator import create_demo_db
+
+        create_demo_db(db, rows=200_000, days=90, seed=7)
+    try:
+        subprocess.run([sys.executable, "-c", "import spendtui.tui.app"], check=True)  # warm the file cache
+        r = startup(db, args.runs, args.settle)
+        print(f"database: {db} ({db.stat().st_size / 1e6:.0f} MB); medians of {args.runs} runs")
+        print(f"first frame after start:      {r['first_frame_s']:.2f} s   (target <= 0.5 s)")
+        print(f"data on screen after start:   {r['first_data_s']:.2f} s   (target <= 1 s)")
+        print(
+            f"UI thread per refresh:        {r['apply_ms_median']:.2f} ms median, {r['apply_ms_max']:.1f} ms max "
+            f"over {r['applies']} refreshes (target < 5 ms)"
+        )
+        if args.idle:
+            pct = idle_cpu(db, args.idle)
+            print(
+                f"idle CPU at 2 s refresh:      {pct:.2f} % of one core over {args.idle:.0f} s (target < 2 %)"
+                if pct is not None
+                else "idle CPU: tmux not found"
+            )
+    finally:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
