@@ -56,6 +56,7 @@ PANE_TITLES = {
     "charts": "8 Charts",
     "tail": "9 Live tail",
 }
+PANE_KEYS = Binding.Group("Panes", compact=True)
 #: Rebuild the snapshot at least this often even when no rows arrive (burn rates decay,
 #: the day rolls over).
 RECOMPUTE_EVERY = 30.0
@@ -83,7 +84,7 @@ class SpendApp(App[int]):
     COMMANDS = App.COMMANDS | {SpendCommands}
     BINDINGS = [
         *[
-            Binding(str(i + 1), f"pane('{pane}')", PANE_TITLES[pane][2:], show=False, id=f"pane-{pane}")
+            Binding(str(i + 1), f"pane('{pane}')", PANE_TITLES[pane][2:], id=f"pane-{pane}", group=PANE_KEYS)
             for i, pane in enumerate(PANES)
         ],
         Binding("w", "next_window", "Window"),

@@ -269,3 +269,25 @@ async def test_small_and_large_terminals(tui_db, size) -> None:
             await pilot.press(key)
             await settle(app, pilot)
         assert app.query_one(StatusBar).region.height == 1
+
+
+async def test_command_palette_runs_spendtui_commands(tui_db) -> None:
+    from textual.command import CommandPalette
+
+    app = make_app(tui_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"Window: Today")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.state.window == "today"
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Go to customers")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.query_one(TabbedContent).active == "customers"
