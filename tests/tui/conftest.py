@@ -27,16 +27,9 @@ def make_app(
 ) -> SpendApp:
     profile = Profile(name="test", database_url=f"sqlite:///{db}")
     config = Config(path=None, profiles=profiles or {}, active=profile)
-    return SpendApp(
-        Launch(
-            config=config,
-            clock=fixed_clock(FIXED_NOW),
-            autopoll=False,
-            state=state or ViewState(),
-            source_label=f"sqlite: {db.name}",
-            **launch,
-        )
-    )  # type: ignore[arg-type]
+    options: dict[str, object] = {"autopoll": False, "source_label": f"sqlite: {db.name}", **launch}
+    launch_config = Launch(config=config, clock=fixed_clock(FIXED_NOW), state=state or ViewState(), **options)
+    return SpendApp(launch_config)  # type: ignore[arg-type]
 
 
 async def settle(app: SpendApp, pilot) -> None:  # type: ignore[no-untyped-def]

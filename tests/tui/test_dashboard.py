@@ -291,3 +291,57 @@ async def test_command_palette_runs_spendtui_commands(tui_db) -> None:
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.query_one(TabbedContent).active == "customers"
+
+
+async def test_cursor_and_sort_survive_refreshes(tmp_path) -> None:
+    db = tmp_path / "live.db"
+    world = create_demo_db(db, rows=3_000, days=5, seed=4, now=FIXED_NOW)
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        table = app.query_one("#table-keys", BreakdownTable)
+        await pilot.press("s", "s")  # sort by requests
+        for _ in range(5):
+            await pilot.press("down")
+        chosen = table.selected()
+        assert chosen is not None
+        sim = Simulator(db, world=world, rate=50, clock=lambda: FIXED_NOW)
+        sim.step(FIXED_NOW)
+        assert sim.step(FIXED_NOW.replace(second=10)) > 0
+        app.action_refresh_now()
+        await settle(app, pilot)
+        assert table.sort_column == "requests"
+        assert table.selected() is not None and table.selected().value == chosen.value
+        counts = [table.get_row_at(i)[3].value for i in range(table.row_count)]
+        assert counts == sorted(counts, reverse=True)
+
+
+async def test_polls_never_overlap(tui_db) -> None:
+    import threading
+    import time as _time
+
+    app = make_app(tui_db, autopoll=True, refresh=1.0)
+    state = {"inside": 0, "max": 0, "polls": 0}
+    lock = threading.Lock()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        engine = app.engine
+        real_refresh = engine.refresh
+
+        def slow_refresh(deep=None):  # type: ignore[no-untyped-def]
+            with lock:
+                state["inside"] += 1
+                state["max"] = max(state["max"], state["inside"])
+            _time.sleep(1.5)  # a source slower than the refresh interval
+            with lock:
+                state["inside"] -= 1
+                state["polls"] += 1
+            return real_refresh(deep)
+
+        engine.refresh = slow_refresh
+        await pilot.pause(5.0)
+        await pilot.press("r", "r", "r")  # impatient user
+        await pilot.pause(2.0)
+    assert state["polls"] >= 2 and state["max"] == 1
