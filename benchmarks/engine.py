@@ -69,9 +69,7 @@ def floor_and_naive(path: Path, runs: int, window_start: str) -> dict[str, float
 
     out = {
         "floor_table": median_ms(q(f"SELECT sum(spend), count(*) FROM {table}"), runs),
-        "floor_window": median_ms(
-            q(f"SELECT sum(spend), count(*) FROM {table} WHERE {where}", window_start), runs
-        ),
+        "floor_window": median_ms(q(f"SELECT sum(spend), count(*) FROM {table} WHERE {where}", window_start), runs),
     }
     naive = [
         f"SELECT sum(spend), count(*) FROM {table} WHERE {where}",
@@ -80,8 +78,7 @@ def floor_and_naive(path: Path, runs: int, window_start: str) -> dict[str, float
         f'SELECT "user", sum(spend), count(*) FROM {table} WHERE {where} GROUP BY 1',
         f"SELECT team_id, sum(spend), count(*) FROM {table} WHERE {where} GROUP BY 1",
         f'SELECT substr("startTime", 1, 10), sum(spend), count(*) FROM {table} WHERE {where} GROUP BY 1',
-        f"SELECT j.value, sum(spend), count(*) FROM {table}, json_each(request_tags) j "
-        f"WHERE {where} GROUP BY 1",
+        f"SELECT j.value, sum(spend), count(*) FROM {table}, json_each(request_tags) j WHERE {where} GROUP BY 1",
     ]
     out["naive"] = median_ms(lambda: [conn.execute(s, (window_start,)).fetchall() for s in naive], runs)
     conn.close()
@@ -97,9 +94,7 @@ def spendtui_numbers(path: Path, runs: int) -> dict[str, float]:
     window = Window(today - WINDOW_DAYS + 1, today)
     out: dict[str, float] = {}
     eng = engine(path)
-    out["cold_load"] = median_ms(
-        lambda: (eng.load(window.first_day), eng.query.breakdown("model", window)), runs
-    )
+    out["cold_load"] = median_ms(lambda: (eng.load(window.first_day), eng.query.breakdown("model", window)), runs)
     out["cells"] = eng.cube.n
     # incremental: 500 rows appended by another writer, then one refresh
     world = build_world(7)
@@ -147,20 +142,14 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
-    )
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument(
-        "--data-dir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "spendtui-bench"
-    )
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "spendtui-bench")
     parser.add_argument("--json", action="store_true", help="print raw numbers as JSON")
     args = parser.parse_args(argv)
     args.data_dir.mkdir(parents=True, exist_ok=True)

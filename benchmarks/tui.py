@@ -100,9 +100,7 @@ def idle_cpu(db: Path, seconds: float) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, help="demo database (default: build a 200k-row one)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--settle", type=float, default=5.0, help="seconds of polling per run")

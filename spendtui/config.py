@@ -102,9 +102,7 @@ class Config:
     def with_profile(self, name: str, env: Mapping[str, str] | None = None) -> Config:
         """The same config with another profile active (runtime context switch)."""
         if name not in self.profiles:
-            raise ConfigError(
-                f"no profile named {name!r} (profiles: {', '.join(sorted(self.profiles)) or 'none'})"
-            )
+            raise ConfigError(f"no profile named {name!r} (profiles: {', '.join(sorted(self.profiles)) or 'none'})")
         active = _apply_env(self.profiles[name], env if env is not None else os.environ)
         return replace(self, active=active)
 
@@ -155,9 +153,7 @@ def _check_type(value: Any, types: tuple[type, ...], path: Path, key: str) -> No
     if not ok:
         wanted = " or ".join("number" if t in (int, float) else t.__name__ for t in types)
         wanted = "number" if types == (int, float) else wanted
-        raise ConfigError(
-            f"{_where(path, key)}: expected {wanted}, got {type(value).__name__} ({value!r:.40})"
-        )
+        raise ConfigError(f"{_where(path, key)}: expected {wanted}, got {type(value).__name__} ({value!r:.40})")
 
 
 def _profile(name: str, raw: Any, path: Path, env: Mapping[str, str]) -> Profile:
@@ -264,15 +260,11 @@ def load_config(overrides: Overrides = Overrides(), env: Mapping[str, str] | Non
     if overrides.config_path and not path.exists():
         raise ConfigError(f"{path}: config file not found")
     data = read_file(path, env)
-    profiles = {
-        str(name): _profile(str(name), raw, path, env) for name, raw in (data.get("profiles") or {}).items()
-    }
+    profiles = {str(name): _profile(str(name), raw, path, env) for name, raw in (data.get("profiles") or {}).items()}
     wanted = overrides.profile or data.get("default_profile")
     if wanted is not None and wanted not in profiles:
         source = "--profile" if overrides.profile else f"{path}: default_profile"
-        raise ConfigError(
-            f"{source}: no profile named {wanted!r} (profiles: {', '.join(sorted(profiles)) or 'none'})"
-        )
+        raise ConfigError(f"{source}: no profile named {wanted!r} (profiles: {', '.join(sorted(profiles)) or 'none'})")
     if wanted is None and len(profiles) == 1:
         wanted = next(iter(profiles))
     active = profiles[wanted] if wanted else Profile(name="default")

@@ -88,9 +88,7 @@ def parse_timestamp(value: object) -> datetime | None:
     year, month, day_, hh, mm, ss, frac, zone = match.groups()
     try:
         micro = int((frac or "0")[:6].ljust(6, "0"))
-        moment = datetime(
-            int(year), int(month), int(day_), int(hh or 0), int(mm or 0), int(ss or 0), micro, UTC
-        )
+        moment = datetime(int(year), int(month), int(day_), int(hh or 0), int(mm or 0), int(ss or 0), micro, UTC)
     except ValueError:
         return None
     if zone and zone != "Z":

@@ -57,9 +57,7 @@ def load_real_schema(url: str) -> None:
     import psycopg
 
     sql = (FIXTURES / "schema.sql").read_text()
-    sql = "\n".join(
-        line for line in sql.splitlines() if not line.startswith("\\") and " OWNER TO " not in line
-    )
+    sql = "\n".join(line for line in sql.splitlines() if not line.startswith("\\") and " OWNER TO " not in line)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(sql)
 

@@ -213,9 +213,7 @@ def test_python_dash_m_and_exit_codes(tmp_path) -> None:
         env={"PATH": "/usr/bin:/bin", "SPENDTUI_CONFIG": str(tmp_path / "c.yaml")},
     )
     assert run.returncode == 3 and run.stderr.startswith("spendtui: ")
-    run = subprocess.run(
-        [sys.executable, "-m", "spendtui", "report", "nonsense"], capture_output=True, text=True
-    )
+    run = subprocess.run([sys.executable, "-m", "spendtui", "report", "nonsense"], capture_output=True, text=True)
     assert run.returncode == 2 and run.stderr.count("\n") == 1
     run = subprocess.run(
         [

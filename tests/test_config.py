@@ -101,9 +101,7 @@ def test_broken_config_exits_2_with_one_line(tmp_path, capsys) -> None:
 
 
 def test_world_readable_secret_warns(tmp_path, capsys, monkeypatch) -> None:
-    path = write(
-        tmp_path, "profiles:\n  p:\n    api_key: sk-literal\n    database_url: sqlite:///x.db\n", 0o644
-    )
+    path = write(tmp_path, "profiles:\n  p:\n    api_key: sk-literal\n    database_url: sqlite:///x.db\n", 0o644)
     cfg = load_config(Overrides(config_path=str(path)), env={})
     assert cfg.warnings and "chmod 600" in cfg.warnings[0] and "profiles.p.api_key" in cfg.warnings[0]
     os.chmod(path, 0o600)

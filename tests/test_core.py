@@ -18,9 +18,7 @@ from spendtui.timeutil import day_number, parse_timestamp
 
 
 def row(rid, start, spend, model="m", key="k", user="u", team="t", customer=None, tags="[]", failed=False):
-    return RawRow(
-        rid, start, model, "p", key, user, team, customer, tags, to_pico(spend), 10, 5, 15, failed, False
-    )
+    return RawRow(rid, start, model, "p", key, user, team, customer, tags, to_pico(spend), 10, 5, 15, failed, False)
 
 
 def test_to_pico_rejects_unusable_values() -> None:
@@ -117,9 +115,7 @@ def test_daily_and_hourly_series() -> None:
 
 def test_whole_day_cells_have_no_hourly_series() -> None:
     cube = Cube()
-    chunk = CellChunk(
-        ["2026-11-20"], ["m\x1fp\x1fk\x1fu\x1ft\x1f\x1f[]"], np.array([[PICO, 1, 0, 0, 0, 0, 0]])
-    )
+    chunk = CellChunk(["2026-11-20"], ["m\x1fp\x1fk\x1fu\x1ft\x1f\x1f[]"], np.array([[PICO, 1, 0, 0, 0, 0, 0]]))
     cube.add_chunk(chunk)
     assert Query(cube).hourly(day_number(date(2026, 11, 20))) is None
 

@@ -98,9 +98,7 @@ def test_postgres_incremental_with_overlap_and_duplicates(with_created_at: bool)
     load_real_schema(url)
     world = build_world(31)
     rng = np.random.default_rng(3)
-    history = generate_rows(
-        world, rng, FIXED_NOW - timedelta(days=15), FIXED_NOW - timedelta(minutes=1), 4000
-    )
+    history = generate_rows(world, rng, FIXED_NOW - timedelta(days=15), FIXED_NOW - timedelta(minutes=1), 4000)
     insert_pg_rows(url, history)
     if not with_created_at:
         with psycopg.connect(url, autocommit=True) as conn:

@@ -123,9 +123,7 @@ def test_user_report(capsys, litellm_db) -> None:
     assert abs(sum(r["spend"] for r in doc["models"]) - by_user[user][0]) < 1e-5
 
 
-@pytest.mark.parametrize(
-    ("kind", "column"), [("models", "model_group"), ("keys", "api_key"), ("teams", "team_id")]
-)
+@pytest.mark.parametrize(("kind", "column"), [("models", "model_group"), ("keys", "api_key"), ("teams", "team_id")])
 def test_compact_layout_matches_sql(capsys, compact_db, kind, column) -> None:
     truth = Truth(f"sqlite:///{compact_db}", layout="compact")
     doc = run_json(capsys, "report", kind, *window_args(compact_db))

@@ -32,7 +32,7 @@ def add_source_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from spendtui.cli import demo, report, tui
+    from spendtui.cli import demo, keys, report, tui
 
     parser = _Parser(
         prog="spendtui",
@@ -43,5 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=tui.run)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     report.add_parser(sub)
+    keys.add_parser(sub)
     demo.add_parser(sub)
     return parser

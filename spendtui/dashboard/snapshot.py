@@ -32,9 +32,7 @@ def _label(engine: SpendEngine, dimension: str, value: str, empty: str) -> str:
     return engine.names.label(dimension.split(":", 1)[0], value)
 
 
-def table(
-    engine: SpendEngine, dimension: str, window: Window, filters: Filters, limit: int | None = None
-) -> TableData:
+def table(engine: SpendEngine, dimension: str, window: Window, filters: Filters, limit: int | None = None) -> TableData:
     """A breakdown with shares and the change against the previous period."""
     query = engine.query
     current = query.breakdown(dimension, window, filters)

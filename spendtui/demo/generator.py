@@ -285,9 +285,7 @@ def _assign_budgets(world: DemoWorld, index: _SpendIndex, now: datetime, rng: np
         team.max_budget = round(max(spent, 1.0) * float(rng.uniform(0.9, 2.5)), 0)
 
 
-def write_world(
-    conn: sqlite3.Connection, world: DemoWorld, index: _SpendIndex, now: datetime, layout: str
-) -> None:
+def write_world(conn: sqlite3.Connection, world: DemoWorld, index: _SpendIndex, now: datetime, layout: str) -> None:
     """Write keys, teams, users and customers with LiteLLM-style counters."""
     lifetime_by_key = index.since("api_key", None)
     now_text = _fmt(now)
@@ -304,8 +302,7 @@ def write_world(
                 )
             )
         conn.executemany(
-            "INSERT INTO LiteLLM_VerificationToken (token, spend, max_budget, user_id, team_id) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO LiteLLM_VerificationToken (token, spend, max_budget, user_id, team_id) VALUES (?, ?, ?, ?, ?)",
             rows,
         )
         return

@@ -75,8 +75,7 @@ class Simulator:
             if team:
                 by_team[team] = by_team.get(team, 0.0) + spend
         conn.executemany(
-            'UPDATE "LiteLLM_VerificationToken" SET spend = spend + ?, total_spend = total_spend + ? '
-            "WHERE token = ?",
+            'UPDATE "LiteLLM_VerificationToken" SET spend = spend + ?, total_spend = total_spend + ? WHERE token = ?',
             [(s, s, k) for k, s in by_key.items()],
         )
         conn.executemany(

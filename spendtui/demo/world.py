@@ -103,9 +103,7 @@ def build_world(seed: int, n_keys: int = 300) -> DemoWorld:
         shares = rng.dirichlet(np.ones(n_models) * 1.5)
         customer_facing = rng.random() < 0.4
         n_customers = int(rng.integers(3, 25)) if customer_facing else 0
-        key_customers = tuple(
-            customers[int(j)] for j in rng.choice(len(customers), size=n_customers, replace=False)
-        )
+        key_customers = tuple(customers[int(j)] for j in rng.choice(len(customers), size=n_customers, replace=False))
         categories = ["project", "env", "team", "cost-center", "feature", "sprint"]
         order = tuple(categories[int(j)] for j in rng.permutation(len(categories)))
         base_alias = f"{project}-{env}"
@@ -128,9 +126,7 @@ def build_world(seed: int, n_keys: int = 300) -> DemoWorld:
                 model_cum=np.cumsum(shares),
                 customers=key_customers,
                 weight=weight,
-                models_allowed=tuple(catalog.MODELS[int(j)].name for j in model_ids)
-                if rng.random() < 0.5
-                else (),
+                models_allowed=tuple(catalog.MODELS[int(j)].name for j in model_ids) if rng.random() < 0.5 else (),
                 tpm_limit=int(rng.choice([100_000, 500_000, 2_000_000])) if rng.random() < 0.3 else None,
                 rpm_limit=int(rng.choice([60, 300, 1000])) if rng.random() < 0.3 else None,
             )

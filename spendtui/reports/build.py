@@ -77,9 +77,7 @@ def build_report(
     return Report(window, group_by, rows, total, notes=notes)
 
 
-def build_user_report(
-    query: Query, user_id: str, window: Window, names: Names, notes: tuple[str, ...] = ()
-) -> Report:
+def build_user_report(query: Query, user_id: str, window: Window, names: Names, notes: tuple[str, ...] = ()) -> Report:
     """One internal user's total, daily rows and model rows."""
     filters = Filters(user=frozenset({user_id}))
     total = query.totals(window, filters)

@@ -118,10 +118,7 @@ async def test_filter_window_and_drill(tui_db) -> None:
         assert isinstance(app.screen, DrillScreen)
         drill = app._applied.drill
         assert drill is not None and drill.dimension == "key"
-        assert (
-            drill.totals.requests
-            == truth.by("api_key", date(2026, 11, 10), date(2026, 11, 12))[drill.value][1]
-        )
+        assert drill.totals.requests == truth.by("api_key", date(2026, 11, 10), date(2026, 11, 12))[drill.value][1]
         await pilot.press("escape")
         await settle(app, pilot)
         assert not isinstance(app.screen, DrillScreen) and app.state.drill is None
@@ -246,9 +243,7 @@ async def test_nothing_configured_shows_how_to_start(tmp_path) -> None:
     from spendtui.tui.app import SpendApp
     from spendtui.tui.launch import Launch
 
-    app = SpendApp(
-        Launch(config=Config(path=None, profiles={}, active=Profile(name="default")), autopoll=False)
-    )
+    app = SpendApp(Launch(config=Config(path=None, profiles={}, active=Profile(name="default")), autopoll=False))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, WelcomeScreen)

@@ -103,9 +103,7 @@ class DatabaseSource:
 
     kind = "database"
 
-    def __init__(
-        self, target: DatabaseTarget, *, busy_timeout: float = 5.0, workers: int | None = None
-    ) -> None:
+    def __init__(self, target: DatabaseTarget, *, busy_timeout: float = 5.0, workers: int | None = None) -> None:
         self.target = target
         self.busy_timeout = busy_timeout
         self.workers = max(1, workers if workers is not None else min(4, os.cpu_count() or 1))
@@ -145,9 +143,7 @@ class DatabaseSource:
                 connect_args={"connect_timeout": 5, "options": options, "application_name": "spendtui"},
             )
         except ModuleNotFoundError as exc:
-            raise SourceUnavailable(
-                "PostgreSQL support needs psycopg: pip install 'spendtui[postgres]'"
-            ) from exc
+            raise SourceUnavailable("PostgreSQL support needs psycopg: pip install 'spendtui[postgres]'") from exc
         return engine
 
     def _sqlite_uri(self) -> str:

@@ -184,11 +184,7 @@ class SpendSql:
             self._col("user", "NULL") + " AS usr",
             self._col("team_id", "NULL") + " AS team",
             self._col("end_user", "NULL") + " AS customer",
-            (
-                ("request_tags" if self.d.sqlite else "request_tags::text")
-                if self.schema.col("request_tags")
-                else "NULL"
-            )
+            (("request_tags" if self.d.sqlite else "request_tags::text") if self.schema.col("request_tags") else "NULL")
             + " AS tags",
             "spend",
             *(f"{e} AS {n}" for e, n in zip(self.tokens(), ("pt", "ct", "tt"), strict=True)),

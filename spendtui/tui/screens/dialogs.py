@@ -86,9 +86,7 @@ class FilterDialog(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Filter every pane by")
-            yield Select(
-                [(d, d) for d in self.values], value=self.dimension, allow_blank=False, id="dimension"
-            )
+            yield Select([(d, d) for d in self.values], value=self.dimension, allow_blank=False, id="dimension")
             yield Input(placeholder="type to narrow", id="search")
             yield OptionList(id="options")
 
@@ -153,10 +151,7 @@ class ChoiceDialog(ModalScreen[str | None]):
         with Vertical():
             yield Label(self.title_text)
             yield OptionList(
-                *[
-                    Option(("● " if key == self.current else "  ") + label, id=key)
-                    for key, label in self.choices
-                ]
+                *[Option(("● " if key == self.current else "  ") + label, id=key) for key, label in self.choices]
             )
 
     @on(OptionList.OptionSelected)

@@ -47,6 +47,15 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ],
     ),
     (
+        "Keys",
+        [
+            ("n", "new budgeted key (shown once, with copy to clipboard)"),
+            ("e", "Keys pane: edit the selected key's budget"),
+            ("b / B", "Keys pane: block / unblock the selected key"),
+            ("D", "Keys pane: delete the selected key (asks first)"),
+        ],
+    ),
+    (
         "Refresh",
         [
             ("r", "refresh now"),

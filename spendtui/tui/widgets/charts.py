@@ -39,9 +39,7 @@ class SpendChart(PlotextPlot):
             plt.bar(labels, stacks[0][1], marker="hd", width=0.6)
             plt.title(title)
         else:
-            plt.stacked_bar(
-                labels, [v for _, v in stacks], labels=[n[:24] for n, _ in stacks], marker="hd", width=0.6
-            )
+            plt.stacked_bar(labels, [v for _, v in stacks], labels=[n[:24] for n, _ in stacks], marker="hd", width=0.6)
             plt.title(title)
         plt.xlabel("UTC day")
         plt.ylabel("USD")

@@ -1,0 +1,194 @@
+"""``spendtui keys``: create and change budgeted virtual keys from scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from spendtui.cli.args import add_source_flags
+from spendtui.cli.common import config_from_args
+from spendtui.errors import UsageError
+from spendtui.keys.model import CreatedKey
+from spendtui.keys.spec import SpecError, parse_spec
+
+SPEC_FLAGS = (
+    ("--alias", "alias", "key alias (required for create)"),
+    ("--max-budget", "max_budget", "maximum spend in USD per budget window"),
+    ("--budget-duration", "budget_duration", "window: daily, weekly, monthly, or <n>s|m|h|d|w|mo (e.g. 30d)"),
+    ("--soft-budget", "soft_budget", "alert-only budget in USD (at most the max budget)"),
+    ("--models", "models", "allowed models, comma separated (default: all)"),
+    ("--tags", "tags", "category:value tags, comma separated (LiteLLM: Enterprise only via the proxy)"),
+    ("--team", "team_id", "team id"),
+    ("--user", "user_id", "internal user id"),
+    ("--tpm", "tpm_limit", "tokens per minute limit"),
+    ("--rpm", "rpm_limit", "requests per minute limit"),
+    ("--duration", "duration", "key expiry from now, e.g. 90d (default: never)"),
+    ("--metadata", "metadata", "JSON object stored with the key"),
+)
+UPDATE_FIELDS = {"max_budget", "budget_duration", "soft_budget"}
+
+
+def add_write_flags(p: argparse.ArgumentParser) -> None:
+    add_source_flags(p)
+    p.add_argument(
+        "--allow-db-writes",
+        action="store_true",
+        help="without a proxy, insert/update the key row in the database yourself",
+    )
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    keys = sub.add_parser(
+        "keys",
+        help="create and manage budgeted virtual keys",
+        description="Create and change LiteLLM virtual keys: through the proxy when one "
+        "is configured, else (opt-in) straight into the database.",
+    )
+    ksub = keys.add_subparsers(title="actions", metavar="ACTION", required=True)
+    create = ksub.add_parser("create", help="create a key (prints it once)")
+    for flag, dest, text in SPEC_FLAGS:
+        create.add_argument(flag, dest=dest, help=text)
+    add_write_flags(create)
+    create.set_defaults(handler=run_create)
+    update = ksub.add_parser("update", help="change a key's max budget, duration or soft budget")
+    update.add_argument("key", help="alias, sk- key, or hash")
+    for flag, dest, text in SPEC_FLAGS:
+        if dest in UPDATE_FIELDS:
+            update.add_argument(flag, dest=dest, help=text)
+    add_write_flags(update)
+    update.set_defaults(handler=run_update)
+    for action, text in (("block", "block a key (the proxy refuses it)"), ("unblock", "unblock a key")):
+        p = ksub.add_parser(action, help=text)
+        p.add_argument("key", help="alias, sk- key, or hash")
+        add_write_flags(p)
+        p.set_defaults(handler=run_block, blocked=action == "block")
+    delete = ksub.add_parser("delete", help="delete a key (asks first)")
+    delete.add_argument("key", help="alias, sk- key, or hash")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_write_flags(delete)
+    delete.set_defaults(handler=run_delete)
+
+
+def _spec(args: argparse.Namespace, require_alias: bool, fields: set[str] | None = None):  # type: ignore[no-untyped-def]
+    values = {dest: getattr(args, dest, None) for _, dest, _ in SPEC_FLAGS if fields is None or dest in fields}
+    try:
+        return parse_spec(values, require_alias=require_alias)
+    except SpecError as exc:
+        flags = {dest: flag for flag, dest, _ in SPEC_FLAGS}
+        raise UsageError("invalid key: " + "; ".join(f"{flags.get(k, k)} {v}" for k, v in exc.errors.items())) from None
+
+
+def _writer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from spendtui.keys.writers import writer_for
+
+    config = config_from_args(args)
+    return config, writer_for(config.active)
+
+
+def _resolve(args: argparse.Namespace, config) -> str:  # type: ignore[no-untyped-def]
+    from spendtui.keys.writers import resolve_key
+    from spendtui.sources.factory import build_source
+
+    ident = args.key
+    if ident.startswith("sk-") or len(ident) == 64:
+        return resolve_key(ident, _no_names())
+    source = build_source(config.active)
+    try:
+        return resolve_key(ident, source.names())
+    finally:
+        source.close()
+
+
+def _no_names():  # type: ignore[no-untyped-def]
+    from spendtui.sources.db.names import Names
+
+    return Names()
+
+
+def print_created(created: CreatedKey, fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(created.as_json(include_key=True), indent=2))
+    else:
+        print("New key. It is shown only this once: copy it now.\n")
+        print(f"    {created.key}\n")
+        rows = [("alias", created.alias), ("hash (token)", created.token), ("shown as", created.key_name)]
+        if created.max_budget is not None:
+            per = f" per {created.budget_duration}" if created.budget_duration else ""
+            rows.append(("max budget", f"${created.max_budget}{per}"))
+        if created.budget_reset_at:
+            rows.append(("budget resets", created.budget_reset_at.strftime("%Y-%m-%d %H:%M UTC")))
+        if created.soft_budget is not None:
+            rows.append(("soft budget", f"${created.soft_budget}"))
+        for label, value in (
+            ("models", ", ".join(created.models)),
+            ("tags", ", ".join(created.tags)),
+            ("team", created.team_id),
+            ("user", created.user_id),
+            ("tpm limit", created.tpm_limit),
+            ("rpm limit", created.rpm_limit),
+        ):
+            if value:
+                rows.append((label, value))
+        rows.append(("expires", created.expires.strftime("%Y-%m-%d %H:%M UTC") if created.expires else "never"))
+        width = max(len(k) for k, _ in rows)
+        for label, value in rows:
+            print(f"{label.ljust(width)}  {value}")
+    for note in created.notes:
+        print(f"spendtui: note: {note}", file=sys.stderr)
+
+
+def run_create(args: argparse.Namespace) -> int:
+    spec = _spec(args, require_alias=True)
+    _, writer = _writer(args)
+    try:
+        created = writer.create(spec)
+    finally:
+        writer.close()
+    print_created(created, args.format)
+    return 0
+
+
+def run_update(args: argparse.Namespace) -> int:
+    spec = _spec(args, require_alias=False, fields=UPDATE_FIELDS)
+    if not spec.given:
+        raise UsageError("nothing to change: give --max-budget, --budget-duration or --soft-budget")
+    config, writer = _writer(args)
+    try:
+        token = _resolve(args, config)
+        writer.update(token, spec)
+    finally:
+        writer.close()
+    print(json.dumps({"updated": token, **spec.request_body()}) if args.format == "json" else f"updated {args.key}")
+    return 0
+
+
+def run_block(args: argparse.Namespace) -> int:
+    config, writer = _writer(args)
+    try:
+        token = _resolve(args, config)
+        writer.block(token, args.blocked)
+    finally:
+        writer.close()
+    word = "blocked" if args.blocked else "unblocked"
+    print(json.dumps({word: token}) if args.format == "json" else f"{word} {args.key}")
+    return 0
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    config, writer = _writer(args)
+    try:
+        token = _resolve(args, config)
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise UsageError("refusing to delete without confirmation: add --yes")
+            answer = input(f"Delete key {args.key} ({token[:12]}…)? This cannot be undone. [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                print("not deleted")
+                return 1
+        writer.delete(token)
+    finally:
+        writer.close()
+    print(json.dumps({"deleted": token}) if args.format == "json" else f"deleted {args.key}")
+    return 0
