@@ -154,7 +154,7 @@ class SpendApp(App[int]):
             with TabPane(PANE_TITLES["tail"], id="tail"):
                 yield TailTable(id="tail-table")
         yield StatusBar(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def status(self) -> StatusBar:
