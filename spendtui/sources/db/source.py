@@ -34,7 +34,7 @@ from spendtui.sources.db.parallel import iter_chunks
 from spendtui.sources.db.schema import SpendSchema, reflect
 from spendtui.sources.db.sql import CELL_SEP, Dialect, SpendSql
 from spendtui.sources.db.urls import DatabaseTarget
-from spendtui.timeutil import day_start
+from spendtui.timeutil import day_start, parse_timestamp
 
 #: Rows per aggregation chunk (SQLite). Small enough that a chunk holds a read lock for
 #: a few tens of milliseconds, large enough that per-query overhead stays negligible.
@@ -48,6 +48,8 @@ START_OVERLAP = timedelta(minutes=15)
 LATE_HORIZON = timedelta(minutes=30)
 DEEP_HORIZON = timedelta(days=2)
 POLL_LIMIT = 20_000
+#: Chunk size when the database is not in WAL mode (a chunk holds a shared lock ~5 ms).
+SMALL_CHUNK_ROWS = 2_048
 #: Below this many rows a cold load is not worth starting helper processes for.
 PARALLEL_FROM_ROWS = 150_000
 #: PostgreSQL timestamps are naive UTC; cursors compare with them as they are.
@@ -213,11 +215,9 @@ class DatabaseSource:
         # rows stamped a day early may still be in the window once zones are applied
         params["ws_loose"] = day_start(first_day - 1).strftime("%Y-%m-%d")
         with self.connection() as conn:
+            wal = str(conn.execute(text("PRAGMA journal_mode")).scalar_one()).lower() == "wal"
             high = conn.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {sql.table}")).scalar_one()  # noqa: S608
-            low = conn.execute(
-                text(f"SELECT min(rowid) FROM {sql.table} WHERE {ts} >= :ws_loose"),  # noqa: S608
-                params,
-            ).scalar_one()
+            low = self._first_rowid(conn, first_day - 1, wal)
             numeric = (
                 conn.execute(
                     text(f"SELECT min(rowid) FROM {sql.table} WHERE typeof({ts}) != 'text'"),  # noqa: S608
@@ -229,8 +229,13 @@ class DatabaseSource:
         self._cursor = _Cursor(rowid=int(high))
         where = f"rowid BETWEEN :lo AND :hi AND ({ts} >= :ws_loose OR typeof({ts}) != 'text')"
         statement = sql.cells(where)
-        bounds = [(lo, min(high, lo + CHUNK_ROWS - 1)) for lo in range(int(low), int(high) + 1, CHUNK_ROWS)]
-        helpers = self.workers - 1 if high - low > PARALLEL_FROM_ROWS else 0
+        if wal:
+            size, helpers = CHUNK_ROWS, (self.workers - 1 if high - low > PARALLEL_FROM_ROWS else 0)
+        else:
+            # rollback journal: every read holds a lock the proxy's writes wait for, so
+            # read in small bites, one at a time, and let writers in between
+            size, helpers = SMALL_CHUNK_ROWS, 0
+        bounds = [(lo, min(high, lo + size - 1)) for lo in range(int(low), int(high) + 1, size)]
         return LoadResult(self._sqlite_chunks(statement, params, bounds, helpers))
 
     def _sqlite_chunks(
@@ -260,6 +265,39 @@ class DatabaseSource:
             raise _error(exc, self.display) from None
         finally:
             raw.close()
+
+    def _first_rowid(self, conn: Connection, first_day: int, wal: bool) -> int | None:
+        """The lowest rowid of a row stamped on or after ``first_day`` (exact).
+
+        Without WAL a long read blocks the proxy's writes, so the index is searched one
+        day at a time (each probe a millisecond or so) instead of in one sweep."""
+        sql = self.sql
+        if wal:
+            return conn.execute(
+                text(f"SELECT min(rowid) FROM {sql.table} WHERE {sql.ts} >= :lo"),  # noqa: S608
+                {"lo": day_start(first_day).strftime("%Y-%m-%d")},
+            ).scalar_one()
+        newest = conn.execute(text(f"SELECT max({sql.ts}) FROM {sql.table}")).scalar_one()  # noqa: S608
+        conn.rollback()
+        if newest is None:
+            return None
+        last_day = (parse_timestamp(newest) or day_start(first_day)).date()
+        lowest: int | None = None
+        day = first_day
+        while day_start(day).date() <= last_day:
+            found = conn.execute(
+                text(f"SELECT min(rowid) FROM {sql.table} WHERE {sql.ts} >= :lo AND {sql.ts} < :hi"),  # noqa: S608
+                {"lo": day_start(day).strftime("%Y-%m-%d"), "hi": day_start(day + 1).strftime("%Y-%m-%d")},
+            ).scalar_one()
+            conn.rollback()
+            if found is not None and (lowest is None or found < lowest):
+                lowest = found
+            day += 1
+        tail = conn.execute(
+            text(f"SELECT min(rowid) FROM {sql.table} WHERE {sql.ts} >= :lo"),  # noqa: S608
+            {"lo": day_start(day).strftime("%Y-%m-%d")},
+        ).scalar_one()
+        return min(x for x in (lowest, tail) if x is not None) if (lowest or tail) else None
 
     def _time_may_be_numeric(self, conn: Connection) -> bool:
         """Whether any request time is stored as a number: SQLite sorts numbers before
