@@ -25,7 +25,9 @@ def test_concurrent_writer(litellm_db, tmp_path, mode) -> None:
     shutil.copy(litellm_db, db)
     writer = subprocess.Popen(
         [sys.executable, "-m", "tests.reliability.writer", str(db), "8", "100", mode],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     engine = SpendEngine(DatabaseSource(parse_database_url(str(db)), busy_timeout=10))
     time.sleep(0.5)
@@ -37,7 +39,9 @@ def test_concurrent_writer(litellm_db, tmp_path, mode) -> None:
         time.sleep(0.2)
     engine.refresh()
     report = json.loads(writer.stdout.read().strip())
-    print(f"\n{mode}: writer wrote {report['written']} rows, slowest commit {report['slowest_commit'] * 1000:.1f} ms, {polls} polls")
+    print(
+        f"\n{mode}: writer wrote {report['written']} rows, slowest commit {report['slowest_commit'] * 1000:.1f} ms, {polls} polls"
+    )
     assert report["written"] > 300 and polls > 10
     window = Window(engine.today() - 60, engine.today())
     got = engine.query.totals(window)
