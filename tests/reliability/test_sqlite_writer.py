@@ -39,9 +39,8 @@ def test_concurrent_writer(litellm_db, tmp_path, mode) -> None:
         time.sleep(0.2)
     engine.refresh()
     report = json.loads(writer.stdout.read().strip())
-    print(
-        f"\n{mode}: writer wrote {report['written']} rows, slowest commit {report['slowest_commit'] * 1000:.1f} ms, {polls} polls"
-    )
+    slowest_ms = report["slowest_commit"] * 1000
+    print(f"\n{mode}: writer wrote {report['written']} rows, slowest commit {slowest_ms:.1f} ms, {polls} polls")
     assert report["written"] > 300 and polls > 10
     window = Window(engine.today() - 60, engine.today())
     got = engine.query.totals(window)
