@@ -133,11 +133,12 @@ spends = st.one_of(
     st.text(max_size=5),
     st.decimals(allow_nan=True),
 )
+NAIVE_MIN, NAIVE_MAX = datetime(1971, 1, 1), datetime(2100, 1, 1)  # noqa: DTZ001
 stamps = st.one_of(
     st.none(),
     st.text(max_size=30),
     st.integers(-(10**12), 10**12),
-    st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1)).map(str),
+    st.datetimes(min_value=NAIVE_MIN, max_value=NAIVE_MAX).map(str),  # naive, as LiteLLM stores them
 )
 strings = st.one_of(st.none(), st.text(max_size=12))
 
