@@ -68,9 +68,11 @@ class Profile:
     """Where one proxy's spend lives, and how to reach it."""
 
     name: str
-    database_url: str | None = None
+    #: May hold a password: kept out of repr (tracebacks, debug output).
+    database_url: str | None = field(default=None, repr=False)
     proxy_url: str | None = None
-    api_key: str | None = None
+    #: The admin key: never in repr.
+    api_key: str | None = field(default=None, repr=False)
     timezone: str = "UTC"
     verify_tls: bool = True
     ca_bundle: str | None = None

@@ -729,6 +729,17 @@ class SpendApp(App[int]):
     async def action_quit(self) -> None:
         self.exit(0)
 
+    def _fatal_error(self) -> None:
+        """A crash report without local variables: Textual's default prints locals, which
+        can hold the admin key or a database password."""
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        report = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
+        self._close_messages_no_wait()
+
     def on_unmount(self) -> None:
         self._stopping = True
         with self._lock:
