@@ -20,6 +20,8 @@ from spendtui.core.measures import N_MEASURES, SPEND
 from spendtui.timeutil import day_number, parse_timestamp
 
 _DIM_FIELDS = ("day", "hour", "mctx", "kctx", "cust", "tagset")
+#: Recent cells remembered for merging new rows into (see ``_prune_hot``).
+HOT_LIMIT = 20_000
 
 
 @dataclass
@@ -261,14 +263,16 @@ class Cube:
             start = self._append(cols, np.asarray(fresh_values, dtype=np.int64))
             for offset, key in enumerate(fresh_keys):
                 self._hot[key] = start + offset
-            if len(self._hot) > 200_000:
+            if len(self._hot) > HOT_LIMIT:
                 self._prune_hot()
         self.generation += 1
         return added
 
     def _prune_hot(self) -> None:
-        newest = max(k[0] for k in self._hot)
-        self._hot = {k: v for k, v in self._hot.items() if k[0] >= newest - 1}
+        """Forget merge targets older than the last two hours: new rows land in the current
+        hour, so older entries would only cost memory (a late row just adds a cell)."""
+        newest = max(k[0] * 24 + k[1] for k in self._hot)
+        self._hot = {k: v for k, v in self._hot.items() if k[0] * 24 + k[1] >= newest - 1}
 
     # ------------------------------------------------------------------ maintenance
     def sort_by_day(self) -> None:
