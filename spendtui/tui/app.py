@@ -14,10 +14,8 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -25,19 +23,18 @@ from textual.message import Message
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
 from spendtui.config import Profile
-from spendtui.core.selection import NO_FILTERS
 from spendtui.dashboard.model import Snapshot
 from spendtui.dashboard.state import PANES, TABLE_PANES, ViewState
 from spendtui.errors import SpendtuiError
-from spendtui.keys.spec import KeySpec
 from spendtui.sources.db.urls import mask_url
 from spendtui.tui.commands import SpendCommands
+from spendtui.tui.key_actions import KeyActions
 from spendtui.tui.launch import Launch
-from spendtui.tui.screens.dialogs import ChoiceDialog, DatesDialog, FilterDialog
+from spendtui.tui.screens.dialogs import ChoiceDialog
 from spendtui.tui.screens.drill import DrillScreen
 from spendtui.tui.screens.help import HelpScreen
-from spendtui.tui.screens.keys import BudgetEditScreen, ConfirmScreen, KeyFormData, NewKeyScreen, RevealKeyScreen
 from spendtui.tui.screens.welcome import WelcomeScreen
+from spendtui.tui.view_actions import ViewActions
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.charts import SpendChart
 from spendtui.tui.widgets.overview import Overview
@@ -78,7 +75,7 @@ class EngineFailed(Message):
     polled: bool
 
 
-class SpendApp(App[int]):
+class SpendApp(ViewActions, KeyActions, App[int]):
     """The dashboard. Build it with a Launch (the CLI does; so do the tests)."""
 
     CSS_PATH = "app.tcss"
@@ -339,178 +336,6 @@ class SpendApp(App[int]):
         if self._drill is not None and snap.drill is not None:
             self._drill.show(snap.drill, snap.window_label)
 
-    # ------------------------------------------------------------------ panes
-    def action_pane(self, pane: str) -> None:
-        if pane not in PANES:
-            return
-        self.query_one(TabbedContent).active = pane
-
-    @on(TabbedContent.TabActivated)
-    def _pane_changed(self, event: TabbedContent.TabActivated) -> None:
-        pane = event.pane.id or "overview"
-        if pane == self.state.pane:
-            return
-        self.state = replace(self.state, pane=pane)
-        if pane in TABLE_PANES:
-            self.query_one(f"#table-{pane}", BreakdownTable).focus()
-        elif pane == "tail":
-            self.query_one(TailTable).focus()
-        self.recompute()
-
-    # ------------------------------------------------------------------ window and filters
-    def action_next_window(self) -> None:
-        self.state = self.state.next_window()
-        self.recompute()
-
-    def action_custom_window(self) -> None:
-        w = self.state.window_for(self.launch.clock().date())
-
-        def done(result: tuple[date, date] | None) -> None:
-            if result:
-                self.state = replace(self.state, window="custom", custom=result)
-                self.recompute()
-
-        self.push_screen(DatesDialog(w.first, w.last), done)
-
-    def set_window(self, window: str) -> None:
-        self.state = replace(self.state, window=window, custom=None)
-        self.recompute()
-
-    def _active_table(self) -> BreakdownTable | None:
-        if self.state.pane in TABLE_PANES:
-            return self.query_one(f"#table-{self.state.pane}", BreakdownTable)
-        return None
-
-    def add_filter(self, dimension: str, value: str) -> None:
-        if dimension.startswith("tag:"):
-            dimension, value = "tag", f"{dimension[4:]}:{value}"
-        self.state = replace(self.state, filters=self.state.filters.with_value(dimension, value))
-        self.notify(f"filter: {dimension} = {value or '(none)'}", timeout=2)
-        self.recompute()
-
-    def action_filter_selected(self) -> None:
-        table = self._active_table()
-        row = table.selected() if table else None
-        if table is None or row is None:
-            self.notify("select a row in a table pane to filter by it", severity="warning", timeout=3)
-            return
-        self.add_filter(table.dimension, row.value)
-
-    def action_clear_filters(self) -> None:
-        if not self.state.filters.is_empty():
-            self.state = replace(self.state, filters=NO_FILTERS)
-            self.recompute()
-
-    def action_pick_filter(self) -> None:
-        self._collect_choices()
-
-    @work(thread=True, group="choices", exit_on_error=False)
-    def _collect_choices(self) -> None:
-        if self.engine is None:
-            return
-        with self._lock:
-            query, names = self.engine.query, self.engine.names
-            values = {
-                d: [(v, names.label(d, v)) for v in query.values(d)]
-                for d in ("model", "tag", "key", "user", "team", "customer", "provider")
-            }
-        self.call_from_thread(self._show_filter_dialog, values)
-
-    def _show_filter_dialog(self, values: dict[str, list[tuple[str, str]]]) -> None:
-        def done(result: tuple[str, str] | None) -> None:
-            if result:
-                self.add_filter(*result)
-
-        self.push_screen(FilterDialog(values), done)
-
-    def action_search(self) -> None:
-        if self.state.pane not in TABLE_PANES:
-            return
-        box = self.query_one(f"#search-{self.state.pane}", Input)
-        box.add_class("-visible")
-        box.focus()
-
-    @on(Input.Changed, ".search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        table = self._active_table()
-        if table is not None:
-            table.set_search(event.value)
-
-    @on(Input.Submitted, ".search")
-    def _search_done(self, event: Input.Submitted) -> None:
-        table = self._active_table()
-        if table is not None:
-            table.focus()
-
-    def on_key(self, event: Any) -> None:
-        if event.key == "escape" and isinstance(self.focused, Input) and self.focused.has_class("search"):
-            box = self.focused
-            box.value = ""
-            box.remove_class("-visible")
-            table = self._active_table()
-            if table is not None:
-                table.set_search("")
-                table.focus()
-            event.stop()
-
-    def _categories(self) -> list[str]:
-        table = self._applied.table if self._applied else None
-        return table.categories if table is not None and table.dimension.startswith("tag") else []
-
-    def _show_categories(self, categories: list[str]) -> None:
-        text = Text("Group tags by: ", style="bold")
-        for name in ["", *categories]:
-            label = name or "all tags"
-            active = (self.state.tag_category or "") == name
-            text.append(f" {label} ", style="reverse bold" if active else "")
-            text.append(" ")
-        text.append("  (c next, C pick)", style="dim")
-        self.query_one("#tag-categories", Static).update(text)
-
-    def action_tag_category(self) -> None:
-        """Tags pane: the next category (all tags, then each prefix seen)."""
-        if self.state.pane != "tags":
-            return
-        order = ["", *self._categories()]
-        current = self.state.tag_category or ""
-        nxt = order[(order.index(current) + 1) % len(order)] if current in order else ""
-        self.state = replace(self.state, tag_category=nxt or None)
-        self.recompute()
-
-    def action_pick_tag_category(self) -> None:
-        if self.state.pane != "tags":
-            self.action_pane("tags")
-        choices = [("", "all tags")] + [(c, f"{c}: one row per value") for c in self._categories()]
-
-        def done(choice: str | None) -> None:
-            if choice is not None:
-                self.state = replace(self.state, tag_category=choice or None)
-                self.recompute()
-
-        self.push_screen(ChoiceDialog("Group tags by", choices, self.state.tag_category or ""), done)
-
-    def action_chart_split(self) -> None:
-        self.state = replace(self.state, chart_split="tag" if self.state.chart_split == "model" else "model")
-        self.recompute()
-
-    def action_toggle_follow(self) -> None:
-        if self.state.pane == "tail":
-            tail = self.query_one(TailTable)
-            tail.following = not tail.following
-            self.notify("tail following" if tail.following else "tail paused (space resumes)", timeout=2)
-
-    # ------------------------------------------------------------------ drill-down
-    @on(BreakdownTable.Drill)
-    def _drill_into(self, event: BreakdownTable.Drill) -> None:
-        self.state = replace(self.state, drill=(event.dimension, event.value))
-        self._drill = DrillScreen(event.dimension, event.value, event.label)
-        self.push_screen(self._drill, self._drill_closed)
-        self.recompute()
-
-    def _drill_closed(self, _: None) -> None:
-        self._drill = None
-        self.state = replace(self.state, drill=None)
-
     # ------------------------------------------------------------------ refresh control
     def action_refresh_now(self) -> None:
         if self._polling:
@@ -573,135 +398,6 @@ class SpendApp(App[int]):
                 self.engine.close()
                 self.engine = None
         self.call_from_thread(self._start)
-
-    # ------------------------------------------------------------------ keys
-    def action_new_key(self) -> None:
-        self._key_form_data()
-
-    @work(thread=True, group="keys", exit_on_error=False)
-    def _key_form_data(self) -> None:
-        models: list[str] = []
-        teams: list[tuple[str, str]] = []
-        if self.engine is not None:
-            with self._lock:
-                models = self.engine.query.values("model")
-                teams = sorted(
-                    ((t, f"{a} ({t[:8]})") for t, a in self.engine.names.team_alias.items()),
-                    key=lambda item: item[1].lower(),
-                )
-        where = "through the proxy" if self.profile.proxy_url else "into the database"
-        self.call_from_thread(self.push_screen, NewKeyScreen(KeyFormData(models, teams, where)))
-
-    @work(thread=True, group="keys", exit_on_error=False)
-    def create_key(self, spec: KeySpec, form: NewKeyScreen) -> None:
-        """Write the key (never twice: the form refuses a second submit while this runs)."""
-        from spendtui.keys.writers import writer_for
-
-        try:
-            writer = writer_for(self.profile)
-            try:
-                created = writer.create(spec)
-            finally:
-                writer.close()
-        except SpendtuiError as exc:
-            self.call_from_thread(form.failed, str(exc))
-            return
-        except Exception as exc:
-            self.call_from_thread(form.failed, f"could not create the key: {type(exc).__name__}: {exc}")
-            return
-        summary = f"alias {created.alias} · shown elsewhere as {created.key_name}"
-        if created.max_budget is not None:
-            summary += f" · max ${created.max_budget}" + (
-                f" per {created.budget_duration}" if created.budget_duration else ""
-            )
-        raw = created.key
-        del created
-
-        def reveal() -> None:
-            form.dismiss(None)
-            self.push_screen(RevealKeyScreen(raw, summary))
-            self.recompute_names()
-
-        self.call_from_thread(reveal)
-
-    def recompute_names(self) -> None:
-        self._refresh_names()
-
-    @work(thread=True, group="engine", exit_on_error=False)
-    def _refresh_names(self) -> None:
-        if self.engine is None:
-            return
-        with self._lock:
-            try:
-                self.engine.refresh_names()
-            except SpendtuiError:
-                return
-        self.call_from_thread(self.recompute)
-
-    def _selected_key(self) -> tuple[str, str] | None:
-        if self.state.pane != "keys":
-            self.notify("select a key in the Keys pane (4) first", severity="warning", timeout=3)
-            return None
-        row = self.query_one("#table-keys", BreakdownTable).selected()
-        if row is None or not row.value:
-            self.notify("select a key first", severity="warning", timeout=3)
-            return None
-        return row.value, row.label
-
-    def action_edit_budget(self) -> None:
-        selected = self._selected_key()
-        if selected is None:
-            return
-        token, label = selected
-        self.push_screen(
-            BudgetEditScreen(label), lambda spec: self._change_key("update", token, label, spec) if spec else None
-        )
-
-    def action_block_key(self, blocked: bool) -> None:
-        selected = self._selected_key()
-        if selected is None:
-            return
-        token, label = selected
-        verb = "Block" if blocked else "Unblock"
-        question = f"{verb} key {label}?" + (" The proxy will refuse its requests." if blocked else "")
-        self.push_screen(
-            ConfirmScreen(question),
-            lambda yes: self._change_key("block" if blocked else "unblock", token, label) if yes else None,
-        )
-
-    def action_delete_key(self) -> None:
-        selected = self._selected_key()
-        if selected is None:
-            return
-        token, label = selected
-        self.push_screen(
-            ConfirmScreen(f"Delete key {label}? Its requests will be refused; this cannot be undone."),
-            lambda yes: self._change_key("delete", token, label) if yes else None,
-        )
-
-    @work(thread=True, group="keys", exit_on_error=False)
-    def _change_key(self, action: str, token: str, label: str, spec: KeySpec | None = None) -> None:
-        from spendtui.keys.writers import writer_for
-
-        try:
-            writer = writer_for(self.profile)
-            try:
-                if action == "update" and spec is not None:
-                    writer.update(token, spec)
-                elif action in ("block", "unblock"):
-                    writer.block(token, action == "block")
-                elif action == "delete":
-                    writer.delete(token)
-            finally:
-                writer.close()
-        except SpendtuiError as exc:
-            self.call_from_thread(
-                self.notify, str(exc), title=f"Could not {action} {label}", severity="error", timeout=10
-            )
-            return
-        done = {"update": "updated", "block": "blocked", "unblock": "unblocked", "delete": "deleted"}[action]
-        self.call_from_thread(self.notify, f"{label} {done}", timeout=4)
-        self.call_from_thread(self.recompute_names)
 
     # ------------------------------------------------------------------ help, quit, terminal loss
     def action_help(self) -> None:

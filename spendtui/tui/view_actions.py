@@ -1,0 +1,202 @@
+"""Dashboard actions that change what is shown: panes, windows, filters, search, drill-down."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.widgets import Input, Static, TabbedContent
+
+from spendtui.core.selection import NO_FILTERS
+from spendtui.dashboard.state import PANES, TABLE_PANES
+from spendtui.tui.screens.dialogs import ChoiceDialog, DatesDialog, FilterDialog
+from spendtui.tui.screens.drill import DrillScreen
+from spendtui.tui.widgets.breakdown import BreakdownTable
+from spendtui.tui.widgets.tail import TailTable
+
+if TYPE_CHECKING:
+    from spendtui.tui.app import SpendApp
+
+    _Base = SpendApp
+else:
+    _Base = object
+
+
+class ViewActions(_Base):
+    """Mixed into SpendApp: every action here changes the view state, then recomputes."""
+
+    # ------------------------------------------------------------------ panes
+    def action_pane(self, pane: str) -> None:
+        if pane not in PANES:
+            return
+        self.query_one(TabbedContent).active = pane
+
+    # (named handlers, not @on: Textual only collects @on handlers from widget classes)
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane.id or "overview"
+        if pane == self.state.pane:
+            return
+        self.state = replace(self.state, pane=pane)
+        if pane in TABLE_PANES:
+            self.query_one(f"#table-{pane}", BreakdownTable).focus()
+        elif pane == "tail":
+            self.query_one(TailTable).focus()
+        self.recompute()
+
+    # ------------------------------------------------------------------ window and filters
+    def action_next_window(self) -> None:
+        self.state = self.state.next_window()
+        self.recompute()
+
+    def action_custom_window(self) -> None:
+        w = self.state.window_for(self.launch.clock().date())
+
+        def done(result: tuple[date, date] | None) -> None:
+            if result:
+                self.state = replace(self.state, window="custom", custom=result)
+                self.recompute()
+
+        self.push_screen(DatesDialog(w.first, w.last), done)
+
+    def set_window(self, window: str) -> None:
+        self.state = replace(self.state, window=window, custom=None)
+        self.recompute()
+
+    def _active_table(self) -> BreakdownTable | None:
+        if self.state.pane in TABLE_PANES:
+            return self.query_one(f"#table-{self.state.pane}", BreakdownTable)
+        return None
+
+    def add_filter(self, dimension: str, value: str) -> None:
+        if dimension.startswith("tag:"):
+            dimension, value = "tag", f"{dimension[4:]}:{value}"
+        self.state = replace(self.state, filters=self.state.filters.with_value(dimension, value))
+        self.notify(f"filter: {dimension} = {value or '(none)'}", timeout=2)
+        self.recompute()
+
+    def action_filter_selected(self) -> None:
+        table = self._active_table()
+        row = table.selected() if table else None
+        if table is None or row is None:
+            self.notify("select a row in a table pane to filter by it", severity="warning", timeout=3)
+            return
+        self.add_filter(table.dimension, row.value)
+
+    def action_clear_filters(self) -> None:
+        if not self.state.filters.is_empty():
+            self.state = replace(self.state, filters=NO_FILTERS)
+            self.recompute()
+
+    def action_pick_filter(self) -> None:
+        self._collect_choices()
+
+    @work(thread=True, group="choices", exit_on_error=False)
+    def _collect_choices(self) -> None:
+        if self.engine is None:
+            return
+        with self._lock:
+            query, names = self.engine.query, self.engine.names
+            values = {
+                d: [(v, names.label(d, v)) for v in query.values(d)]
+                for d in ("model", "tag", "key", "user", "team", "customer", "provider")
+            }
+        self.call_from_thread(self._show_filter_dialog, values)
+
+    def _show_filter_dialog(self, values: dict[str, list[tuple[str, str]]]) -> None:
+        def done(result: tuple[str, str] | None) -> None:
+            if result:
+                self.add_filter(*result)
+
+        self.push_screen(FilterDialog(values), done)
+
+    def action_search(self) -> None:
+        if self.state.pane not in TABLE_PANES:
+            return
+        box = self.query_one(f"#search-{self.state.pane}", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if not event.input.has_class("search"):
+            return
+        table = self._active_table()
+        if table is not None:
+            table.set_search(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not event.input.has_class("search"):
+            return
+        table = self._active_table()
+        if table is not None:
+            table.focus()
+
+    def on_key(self, event: Any) -> None:
+        if event.key == "escape" and isinstance(self.focused, Input) and self.focused.has_class("search"):
+            box = self.focused
+            box.value = ""
+            box.remove_class("-visible")
+            table = self._active_table()
+            if table is not None:
+                table.set_search("")
+                table.focus()
+            event.stop()
+
+    def _categories(self) -> list[str]:
+        table = self._applied.table if self._applied else None
+        return table.categories if table is not None and table.dimension.startswith("tag") else []
+
+    def _show_categories(self, categories: list[str]) -> None:
+        text = Text("Group tags by: ", style="bold")
+        for name in ["", *categories]:
+            label = name or "all tags"
+            active = (self.state.tag_category or "") == name
+            text.append(f" {label} ", style="reverse bold" if active else "")
+            text.append(" ")
+        text.append("  (c next, C pick)", style="dim")
+        self.query_one("#tag-categories", Static).update(text)
+
+    def action_tag_category(self) -> None:
+        """Tags pane: the next category (all tags, then each prefix seen)."""
+        if self.state.pane != "tags":
+            return
+        order = ["", *self._categories()]
+        current = self.state.tag_category or ""
+        nxt = order[(order.index(current) + 1) % len(order)] if current in order else ""
+        self.state = replace(self.state, tag_category=nxt or None)
+        self.recompute()
+
+    def action_pick_tag_category(self) -> None:
+        if self.state.pane != "tags":
+            self.action_pane("tags")
+        choices = [("", "all tags")] + [(c, f"{c}: one row per value") for c in self._categories()]
+
+        def done(choice: str | None) -> None:
+            if choice is not None:
+                self.state = replace(self.state, tag_category=choice or None)
+                self.recompute()
+
+        self.push_screen(ChoiceDialog("Group tags by", choices, self.state.tag_category or ""), done)
+
+    def action_chart_split(self) -> None:
+        self.state = replace(self.state, chart_split="tag" if self.state.chart_split == "model" else "model")
+        self.recompute()
+
+    def action_toggle_follow(self) -> None:
+        if self.state.pane == "tail":
+            tail = self.query_one(TailTable)
+            tail.following = not tail.following
+            self.notify("tail following" if tail.following else "tail paused (space resumes)", timeout=2)
+
+    # ------------------------------------------------------------------ drill-down
+    def on_breakdown_table_drill(self, event: BreakdownTable.Drill) -> None:
+        self.state = replace(self.state, drill=(event.dimension, event.value))
+        self._drill = DrillScreen(event.dimension, event.value, event.label)
+        self.push_screen(self._drill, self._drill_closed)
+        self.recompute()
+
+    def _drill_closed(self, _: None) -> None:
+        self._drill = None
+        self.state = replace(self.state, drill=None)
