@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 
@@ -16,7 +17,9 @@ from spendtui.core.durations import current_window, next_reset, parse_duration
 from spendtui.demo.world import DemoWorld, abbreviate_key
 
 
-class RowLike:  # the columns of a generator.RowBatch this module reads
+class RowLike(Protocol):
+    """The columns of a generator.RowBatch this module reads."""
+
     columns: dict[str, list]
 
 
