@@ -121,10 +121,6 @@ class SpendEngine:
             deep = time.monotonic() - self._last_deep >= DEEP_EVERY
         if deep:
             self._last_deep = time.monotonic()
-        #: The newest requests, oldest first (bounded): the live tail.
-        self.tail: deque[RawRow] = deque(maxlen=TAIL_SIZE)
-        #: Requests added to ``tail`` so far (lets a view tell what is new).
-        self.tail_seq = 0
         rows = self.source.poll(deep=deep)
         added = self.cube.add_rows(rows) if rows else 0
         self._extend_tail(rows)

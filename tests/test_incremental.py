@@ -152,3 +152,23 @@ def test_postgres_incremental_with_overlap_and_duplicates(with_created_at: bool)
     spend, requests, *_ = truth.total(window.first, window.last)
     total = live.query.totals(window)
     assert total.requests == requests and abs(total.spend / 1e12 - spend) < 1e-6
+
+
+def test_tail_keeps_the_newest_requests_across_refreshes(litellm_db, tmp_path) -> None:
+    from spendtui.engine import TAIL_SIZE
+
+    db = tmp_path / "tail.db"
+    shutil.copy(litellm_db, db)
+    engine = engine_for(f"sqlite:///{db}")
+    engine.load(day_of(FIXED_NOW) - 3)
+    assert len(engine.tail) == TAIL_SIZE
+    newest_before = engine.tail[-1].request_id
+    recent, _, _ = appended_batches(11)
+    with sqlite3.connect(db) as conn:
+        write_rows(conn, recent, "litellm")
+    engine.refresh()
+    assert len(engine.tail) == TAIL_SIZE  # bounded, and not reset by a refresh
+    ids = [r.request_id for r in engine.tail]
+    assert ids[-1] == recent.columns["request_id"][-1]
+    assert newest_before in ids or len(recent) >= TAIL_SIZE
+    assert engine.tail_seq == TAIL_SIZE + len(recent)
