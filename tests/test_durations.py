@@ -135,6 +135,8 @@ def test_reset_times_equal_what_a_real_litellm_stored() -> None:
         created = parse_timestamp(item["created_at"])
         assert created is not None
         expected = parse_timestamp(item["budget_reset_at"])
-        assert next_reset(parse_duration(item["budget_duration"]), created) == expected, item["budget_duration"]
+        assert next_reset(parse_duration(item["budget_duration"]), created) == expected, item[
+            "budget_duration"
+        ]
         checked += 1
     assert checked == 6  # 1h, 7d, 1d, 30d keys and two 30d teams
