@@ -32,7 +32,7 @@ def add_source_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from spendtui.cli import demo, report, tui
+    from spendtui.cli import check, demo, report, tui
 
     parser = _Parser(
         prog="spendtui",
@@ -44,4 +44,5 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     report.add_parser(sub)
     demo.add_parser(sub)
+    check.add_parser(sub)
     return parser
