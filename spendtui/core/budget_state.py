@@ -10,12 +10,14 @@ returning every key, team, user and customer that has a ``max_budget`` or a soft
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from spendtui.money import PICO
+from spendtui.timeutil import parse_timestamp
 
 KINDS = ("key", "team", "user", "customer", "plan")
 #: Budgets above this (USD) are treated as unreadable data, not as a limit.
@@ -93,3 +95,52 @@ def budget_usd(value: object) -> int | None:
     if amount is None or not amount.is_finite() or abs(amount) > MAX_BUDGET_USD:
         return None
     return int((amount * PICO).to_integral_value(ROUND_HALF_EVEN))
+
+
+def text_or_none(value: object) -> str | None:
+    """Stripped text, None for NULL or blank."""
+    if value is None:
+        return None
+    out = str(value).strip()
+    return out or None
+
+
+def _flag(value: object) -> bool:
+    """Booleans as databases and JSON give them (True, 1, 't', 'true')."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "t", "yes")
+    return bool(value)
+
+
+def state_from_row(
+    kind: str, ident: str, name: str, row: Mapping[str, Any], linked: Mapping[str, Any] | None = None
+) -> BudgetState:
+    """A state from an entity's row (database or JSON, LiteLLM's column names) and its
+    linked ``LiteLLM_BudgetTable`` row, read as LiteLLM enforces them: the row's own
+    ``max_budget``/``soft_budget`` first, the linked row's when the row has none; and an
+    entity without a ``budget_duration`` of its own resets on the linked row's schedule."""
+    budget = linked or {}
+
+    def pick(column: str) -> object:
+        own = row.get(column)
+        return own if own is not None else budget.get(column)
+
+    duration = text_or_none(row.get("budget_duration"))
+    reset_at = parse_timestamp(row.get("budget_reset_at"))
+    if duration is None and budget:
+        duration = text_or_none(budget.get("budget_duration"))
+        reset_at = parse_timestamp(budget.get("budget_reset_at"))
+    return BudgetState(
+        kind=kind,
+        id=ident,
+        name=name,
+        spend=budget_usd(row.get("spend")) or 0,
+        max_budget=budget_usd(pick("max_budget")),
+        soft_budget=budget_usd(pick("soft_budget")),
+        budget_duration=duration,
+        budget_reset_at=reset_at if duration else None,
+        blocked=_flag(row.get("blocked")),
+        key_name=text_or_none(row.get("key_name")) if kind == "key" else None,
+        team_id=text_or_none(row.get("team_id")) if kind in ("key", "user") else None,
+        user_id=text_or_none(row.get("user_id")) if kind == "key" else None,
+    )

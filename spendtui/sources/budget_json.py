@@ -18,48 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from spendtui.core.budget_state import BudgetState, budget_usd
-from spendtui.timeutil import parse_timestamp
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    out = str(value).strip()
-    return out or None
+from spendtui.core.budget_state import BudgetState, state_from_row, text_or_none
 
 
 def _linked(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     budget = obj.get("litellm_budget_table")
     return budget if isinstance(budget, Mapping) else {}
-
-
-def _state(
-    kind: str, ident: str, name: str, obj: Mapping[str, Any], budget: Mapping[str, Any]
-) -> BudgetState:
-    def pick(field: str) -> object:
-        own = obj.get(field)
-        return own if own is not None else budget.get(field)
-
-    duration = _text(obj.get("budget_duration"))
-    reset_at = parse_timestamp(obj.get("budget_reset_at"))
-    if duration is None and budget:
-        duration = _text(budget.get("budget_duration"))
-        reset_at = parse_timestamp(budget.get("budget_reset_at"))
-    return BudgetState(
-        kind=kind,
-        id=ident,
-        name=name,
-        spend=budget_usd(obj.get("spend")) or 0,
-        max_budget=budget_usd(pick("max_budget")),
-        soft_budget=budget_usd(pick("soft_budget")),
-        budget_duration=duration,
-        budget_reset_at=reset_at if duration else None,
-        blocked=bool(obj.get("blocked")),
-        key_name=_text(obj.get("key_name")) if kind == "key" else None,
-        team_id=_text(obj.get("team_id")) if kind in ("key", "user") else None,
-        user_id=_text(obj.get("user_id")) if kind == "key" else None,
-    )
 
 
 def _mappings(items: object) -> Iterable[Mapping[str, Any]]:
@@ -82,11 +46,11 @@ def key_budgets(answer: object) -> list[BudgetState]:
     """Budgeted keys from ``/key/list`` full objects (hash strings are skipped)."""
     out = []
     for obj in _mappings(answer):
-        token = _text(obj.get("token"))
+        token = text_or_none(obj.get("token"))
         if token is None:
             continue
-        name = _text(obj.get("key_alias")) or _text(obj.get("key_name")) or f"#{token[:8]}"
-        out.append(_state("key", token, name, obj, _linked(obj)))
+        name = text_or_none(obj.get("key_alias")) or text_or_none(obj.get("key_name")) or f"#{token[:8]}"
+        out.append(state_from_row("key", token, name, obj, _linked(obj)))
     return _keep(out)
 
 
@@ -94,9 +58,11 @@ def team_budgets(answer: object) -> list[BudgetState]:
     """Budgeted teams from ``/team/list`` (or ``/v2/team/list``)."""
     out = []
     for obj in _mappings(answer):
-        team_id = _text(obj.get("team_id"))
+        team_id = text_or_none(obj.get("team_id"))
         if team_id is not None:
-            out.append(_state("team", team_id, _text(obj.get("team_alias")) or team_id, obj, {}))
+            out.append(
+                state_from_row("team", team_id, text_or_none(obj.get("team_alias")) or team_id, obj, {})
+            )
     return _keep(out)
 
 
@@ -106,9 +72,9 @@ def user_budgets(answer: object) -> list[BudgetState]:
         answer = [answer["user_info"]]
     out = []
     for obj in _mappings(answer):
-        user_id = _text(obj.get("user_id"))
+        user_id = text_or_none(obj.get("user_id"))
         if user_id is not None:
-            out.append(_state("user", user_id, user_id, obj, {}))
+            out.append(state_from_row("user", user_id, user_id, obj, {}))
     return _keep(out)
 
 
@@ -116,10 +82,12 @@ def customer_budgets(answer: object) -> list[BudgetState]:
     """Customers whose budget row has a limit, from ``/customer/list``."""
     out = []
     for obj in _mappings(answer):
-        customer = _text(obj.get("user_id"))
+        customer = text_or_none(obj.get("user_id"))
         budget = _linked(obj)
         if customer is None or not budget:
             continue
         own = {"spend": obj.get("spend"), "blocked": obj.get("blocked")}
-        out.append(_state("customer", customer, _text(obj.get("alias")) or customer, own, budget))
+        out.append(
+            state_from_row("customer", customer, text_or_none(obj.get("alias")) or customer, own, budget)
+        )
     return _keep(out)

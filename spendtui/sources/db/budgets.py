@@ -23,11 +23,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from spendtui.core.budget_state import BudgetState, budget_usd
+from spendtui.core.budget_state import BudgetState, state_from_row, text_or_none
 from spendtui.sources.db.names import abbreviate_hash
 from spendtui.sources.db.schema import SpendSchema, Table
 from spendtui.sources.db.sql import Dialect
-from spendtui.timeutil import parse_timestamp
 
 _BUDGET_COLUMNS = ("budget_id", "max_budget", "soft_budget", "budget_duration", "budget_reset_at")
 
@@ -45,51 +44,6 @@ def _rows(
     sql = f"SELECT {', '.join(d.q(c) for c in present)} FROM {name} WHERE {' OR '.join(conditions)}"  # noqa: S608
     result = conn.execute(text(sql))
     return [dict(zip(present, row, strict=True)) for row in result]
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    out = str(value).strip()
-    return out or None
-
-
-def _flag(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "t", "yes")
-    return bool(value)
-
-
-def _state(
-    kind: str, ident: str, name: str, row: dict[str, Any], budget: dict[str, Any] | None
-) -> BudgetState:
-    """One state from an entity row and its linked budget row (fields the row lacks)."""
-    linked = budget or {}
-
-    def pick(column: str) -> object:
-        own = row.get(column)
-        return own if own is not None else linked.get(column)
-
-    duration = _text(row.get("budget_duration"))
-    reset_at = parse_timestamp(row.get("budget_reset_at"))
-    if duration is None and budget is not None:
-        # LiteLLM resets an entity without a window of its own on its budget row's schedule
-        duration = _text(linked.get("budget_duration"))
-        reset_at = parse_timestamp(linked.get("budget_reset_at"))
-    return BudgetState(
-        kind=kind,
-        id=ident,
-        name=name,
-        spend=budget_usd(row.get("spend")) or 0,
-        max_budget=budget_usd(pick("max_budget")),
-        soft_budget=budget_usd(pick("soft_budget")),
-        budget_duration=duration,
-        budget_reset_at=reset_at if duration else None,
-        blocked=_flag(row.get("blocked")),
-        key_name=_text(row.get("key_name")),
-        team_id=_text(row.get("team_id")),
-        user_id=_text(row.get("user_id")) if kind != "user" else None,
-    )
 
 
 def read_budgets(conn: Connection, schema: SpendSchema, d: Dialect) -> list[BudgetState]:
@@ -115,40 +69,46 @@ def read_budgets(conn: Connection, schema: SpendSchema, d: Dialect) -> list[Budg
         )
         keys = []
         for row in _rows(conn, d, schema.tokens, cols, ["max_budget", "budget_id"]):
-            token = _text(row.get("token"))
+            token = text_or_none(row.get("token"))
             if token is None:
                 continue
-            name = _text(row.get("key_alias")) or _text(row.get("key_name")) or abbreviate_hash(token)
-            keys.append(_state("key", token, name, row, linked.get(str(row.get("budget_id")))))
+            name = (
+                text_or_none(row.get("key_alias"))
+                or text_or_none(row.get("key_name"))
+                or abbreviate_hash(token)
+            )
+            keys.append(state_from_row("key", token, name, row, linked.get(str(row.get("budget_id")))))
         out += sorted(keys, key=lambda s: (s.name, s.id))
     if schema.teams is not None:
         cols = ("team_id", "team_alias", "spend", "max_budget", "soft_budget", "budget_duration")
         cols += ("budget_reset_at", "blocked")
         teams = []
         for row in _rows(conn, d, schema.teams, cols, ["max_budget", "soft_budget"]):
-            team_id = _text(row.get("team_id"))
+            team_id = text_or_none(row.get("team_id"))
             if team_id is not None:
-                name = _text(row.get("team_alias")) or team_id
-                teams.append(_state("team", team_id, name, {**row, "team_id": None}, None))
+                name = text_or_none(row.get("team_alias")) or team_id
+                teams.append(state_from_row("team", team_id, name, row))
         out += sorted(teams, key=lambda s: (s.name, s.id))
     if schema.users is not None:
         cols = ("user_id", "spend", "max_budget", "budget_duration", "budget_reset_at")
         users = []
         for row in _rows(conn, d, schema.users, cols, ["max_budget"]):
-            user_id = _text(row.get("user_id"))
+            user_id = text_or_none(row.get("user_id"))
             if user_id is not None:
-                users.append(_state("user", user_id, user_id, row, None))
+                users.append(state_from_row("user", user_id, user_id, row))
         out += sorted(users, key=lambda s: (s.name, s.id))
     if schema.end_users is not None and linked:
         cols = ("user_id", "alias", "spend", "budget_id", "blocked")
         customers = []
         for row in _rows(conn, d, schema.end_users, cols, ["budget_id"]):
-            customer = _text(row.get("user_id"))
+            customer = text_or_none(row.get("user_id"))
             budget = linked.get(str(row.get("budget_id")))
             if customer is None or budget is None:
                 continue
             own = {"spend": row.get("spend"), "blocked": row.get("blocked")}
-            customers.append(_state("customer", customer, _text(row.get("alias")) or customer, own, budget))
+            customers.append(
+                state_from_row("customer", customer, text_or_none(row.get("alias")) or customer, own, budget)
+            )
         out += sorted(customers, key=lambda s: (s.name, s.id))
     conn.rollback()
     return [s for s in out if s.has_limit]
