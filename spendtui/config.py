@@ -93,7 +93,7 @@ class Config:
     refresh_interval: float = DEFAULT_REFRESH
     theme: str | None = None
     mouse: bool = True
-    #: Raw budget plans and alert settings, validated by spendtui.core.budgets.
+    #: Raw budget plans and alert settings, validated by spendtui.budgets.config.
     budgets: list[Any] = field(default_factory=list)
     budget_alerts: list[Any] = field(default_factory=list)
     alert_thresholds: list[Any] = field(default_factory=list)
