@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from spendtui.budgets.config import BudgetSettings
 from spendtui.core.budget_eval import LEVELS, EvaluatedBudget, by_urgency, evaluate
@@ -28,6 +29,9 @@ from spendtui.core.query import Filters, Query, Window
 from spendtui.errors import ConfigError
 from spendtui.sources.db.names import Names
 from spendtui.timeutil import day_number, day_of
+
+if TYPE_CHECKING:
+    from spendtui.engine import SpendEngine
 
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -195,21 +199,21 @@ def evaluate_board(
 
 
 def budget_board(
-    engine: object, settings: BudgetSettings, tz: tzinfo = UTC, *, kinds: Iterable[str] | None = None
+    engine: SpendEngine, settings: BudgetSettings, tz: tzinfo = UTC, *, kinds: Iterable[str] | None = None
 ) -> BudgetBoard:
     """Read the source's budgets, make sure the engine holds the plans' days, evaluate."""
-    now = engine.now()  # type: ignore[attr-defined]
+    now = engine.now()
     wanted = set(kinds or KINDS)
-    states, notes = read_states(engine.source) if wanted - {"plan"} else ([], ())  # type: ignore[attr-defined]
-    engine.ensure_loaded(plans_first_day(settings, now))  # type: ignore[attr-defined]
+    states, notes = read_states(engine.source) if wanted - {"plan"} else ([], ())
+    engine.ensure_loaded(plans_first_day(settings, now))
     return evaluate_board(
         states,
         settings,
-        engine.query,  # type: ignore[attr-defined]
-        engine.names,  # type: ignore[attr-defined]
+        engine.query,
+        engine.names,
         now,
         tz,
         kinds=wanted,
-        loaded_from=engine.first_day,  # type: ignore[attr-defined]
+        loaded_from=engine.first_day,
         notes=notes,
     )
