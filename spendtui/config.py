@@ -95,7 +95,7 @@ class Config:
     refresh_interval: float = DEFAULT_REFRESH
     theme: str | None = None
     mouse: bool = True
-    #: Raw budget plans and alert settings, validated by spendtui.core.budgets.
+    #: Raw budget plans and alert settings, validated by spendtui.budgets.config.
     budgets: list[Any] = field(default_factory=list)
     budget_alerts: list[Any] = field(default_factory=list)
     alert_thresholds: list[Any] = field(default_factory=list)
@@ -292,6 +292,10 @@ def load_config(overrides: Overrides = Overrides(), env: Mapping[str, str] | Non
     elif refresh < MIN_REFRESH:
         raise ConfigError(f"--refresh: must be at least {MIN_REFRESH:g} seconds")
     warning = _permission_warning(path, data)
+    # budget plans, thresholds and alert targets: validated strictly here, used by `check`
+    from spendtui.budgets.config import parse_budget_settings
+
+    budget_warnings = parse_budget_settings(data, path, env).warnings
     return Config(
         path=path if path.exists() else None,
         profiles=profiles,
@@ -302,5 +306,5 @@ def load_config(overrides: Overrides = Overrides(), env: Mapping[str, str] | Non
         budgets=list(data.get("budgets") or []),
         budget_alerts=list(data.get("budget_alerts") or []),
         alert_thresholds=list(data.get("alert_thresholds") or []),
-        warnings=(warning,) if warning else (),
+        warnings=((warning,) if warning else ()) + budget_warnings,
     )

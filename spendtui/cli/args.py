@@ -32,7 +32,7 @@ def add_source_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from spendtui.cli import demo, keys, report, tui
+    from spendtui.cli import check, demo, keys, report, tui
 
     parser = _Parser(
         prog="spendtui",
@@ -45,4 +45,5 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_parser(sub)
     keys.add_parser(sub)
     demo.add_parser(sub)
+    check.add_parser(sub)
     return parser

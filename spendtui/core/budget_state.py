@@ -2,14 +2,26 @@
 
 Sources (database, proxy) produce these; spendtui's own budget plans from the config are
 evaluated into the same shape, so gauges, forecasts and alerts treat them alike.
+
+What a source must offer for budgets is ``BudgetSource`` below: one method, ``budgets()``,
+returning every key, team, user and customer that has a ``max_budget`` or a soft budget.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any, Protocol, runtime_checkable
+
+from spendtui.money import PICO
+from spendtui.timeutil import parse_timestamp
 
 KINDS = ("key", "team", "user", "customer", "plan")
+#: Budgets above this (USD) are treated as unreadable data, not as a limit.
+MAX_BUDGET_USD = 10**12
 
 
 @dataclass(frozen=True)
@@ -33,7 +45,102 @@ class BudgetState:
     key_name: str | None = None
     team_id: str | None = None
     user_id: str | None = None
+    #: An explicit window (spendtui plans); sources leave these None and the window
+    #: follows from ``budget_duration`` and ``budget_reset_at``.
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    #: What a plan counts, in words (``tag project:web-app``); None for LiteLLM budgets.
+    scope: str | None = None
 
     @property
     def has_limit(self) -> bool:
         return self.max_budget is not None or self.soft_budget is not None
+
+    @property
+    def uid(self) -> str:
+        """Unique across kinds: ``team:team-alpha``."""
+        return f"{self.kind}:{self.id}"
+
+
+@runtime_checkable
+class BudgetSource(Protocol):
+    """What the budget engine needs from a source (database or proxy).
+
+    ``budgets()`` returns the current state of every key, team, user and customer that
+    has a limit (``max_budget`` or soft budget), with ``spend`` as LiteLLM counts it for
+    the current window. It raises ``SourceError`` when the source cannot be read.
+    """
+
+    def budgets(self) -> list[BudgetState]: ...
+
+
+def budget_usd(value: object) -> int | None:
+    """A stored USD amount (budget or spend counter) as pico-dollars; None if unusable.
+
+    Floats are read through their shortest decimal form (``5.0``, ``0.00174795``), so a
+    budget typed as 5 is exactly 5,000,000,000,000 pico-dollars. NULL, NaN, infinities and
+    absurd amounts give None; negative counters are kept (LiteLLM can be told to reset
+    spend to any value).
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        value = repr(value)
+    try:
+        amount = Decimal(value) if isinstance(value, str | int | Decimal) else None
+    except (InvalidOperation, ValueError):
+        return None
+    if amount is None or not amount.is_finite() or abs(amount) > MAX_BUDGET_USD:
+        return None
+    return int((amount * PICO).to_integral_value(ROUND_HALF_EVEN))
+
+
+def text_or_none(value: object) -> str | None:
+    """Stripped text, None for NULL or blank."""
+    if value is None:
+        return None
+    out = str(value).strip()
+    return out or None
+
+
+def _flag(value: object) -> bool:
+    """Booleans as databases and JSON give them (True, 1, 't', 'true')."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "t", "yes")
+    return bool(value)
+
+
+def state_from_row(
+    kind: str, ident: str, name: str, row: Mapping[str, Any], linked: Mapping[str, Any] | None = None
+) -> BudgetState:
+    """A state from an entity's row (database or JSON, LiteLLM's column names) and its
+    linked ``LiteLLM_BudgetTable`` row, read as LiteLLM enforces them: the row's own
+    ``max_budget``/``soft_budget`` first, the linked row's when the row has none; and an
+    entity without a ``budget_duration`` of its own resets on the linked row's schedule."""
+    budget = linked or {}
+
+    def pick(column: str) -> object:
+        own = row.get(column)
+        return own if own is not None else budget.get(column)
+
+    duration = text_or_none(row.get("budget_duration"))
+    reset_at = parse_timestamp(row.get("budget_reset_at"))
+    if duration is None and budget:
+        duration = text_or_none(budget.get("budget_duration"))
+        reset_at = parse_timestamp(budget.get("budget_reset_at"))
+    return BudgetState(
+        kind=kind,
+        id=ident,
+        name=name,
+        spend=budget_usd(row.get("spend")) or 0,
+        max_budget=budget_usd(pick("max_budget")),
+        soft_budget=budget_usd(pick("soft_budget")),
+        budget_duration=duration,
+        budget_reset_at=reset_at if duration else None,
+        blocked=_flag(row.get("blocked")),
+        key_name=text_or_none(row.get("key_name")) if kind == "key" else None,
+        team_id=text_or_none(row.get("team_id")) if kind in ("key", "user") else None,
+        user_id=text_or_none(row.get("user_id")) if kind == "key" else None,
+    )

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
+from spendtui.core.budget_state import BudgetState
 from spendtui.core.cube import CellChunk, RawRow
 from spendtui.errors import SourceDataError, SourceError, SourceUnavailable
 from spendtui.money import to_pico
@@ -192,6 +193,15 @@ class DatabaseSource:
         schema = self.schema()
         with self.connection() as conn:
             return read_names(conn, schema, Dialect(self.target.dialect))
+
+    # ------------------------------------------------------------------ budgets
+    def budgets(self) -> list[BudgetState]:
+        """Keys, teams, users and customers with a limit (see sources.db.budgets)."""
+        from spendtui.sources.db.budgets import read_budgets
+
+        schema = self.schema()
+        with self.connection() as conn:
+            return read_budgets(conn, schema, Dialect(self.target.dialect))
 
     # ------------------------------------------------------------------ cold load
     def load(self, first_day: int, hourly_from_day: int) -> LoadResult:

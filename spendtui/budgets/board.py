@@ -1,0 +1,211 @@
+"""Every budget evaluated at once, most urgent first: what the Budgets pane and
+``spendtui check`` draw from.
+
+* ``read_states(source)``: LiteLLM's budgets from the source (I/O; empty when the
+  source cannot report budgets).
+* ``evaluate_board(states, settings, query, names, now, tz)``: plans counted from the
+  engine's records, burn rates from its hourly cells, every budget evaluated and sorted
+  (CPU only; call it on each refresh).
+* ``budget_board(engine, settings, tz)``: both, after making sure the engine holds the
+  days the plans need.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING
+
+from spendtui.budgets.config import BudgetSettings
+from spendtui.core.budget_eval import LEVELS, EvaluatedBudget, by_urgency, evaluate
+from spendtui.core.budget_state import KINDS, BudgetSource, BudgetState
+from spendtui.core.durations import DurationError, zone
+from spendtui.core.forecast import HourlySpend
+from spendtui.core.hourly import hourly_by, hourly_filtered
+from spendtui.core.plans import BudgetPlan, plan_dates, plan_state
+from spendtui.core.query import Filters, Query, Window
+from spendtui.errors import ConfigError
+from spendtui.sources.db.names import Names
+from spendtui.timeutil import day_number, day_of
+
+if TYPE_CHECKING:
+    from spendtui.engine import SpendEngine
+
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class BudgetBoard:
+    """The evaluated budgets, most urgent first, and what could not be evaluated."""
+
+    evaluated_at: datetime
+    budgets: list[EvaluatedBudget]
+    notes: tuple[str, ...] = ()
+
+    def of_kind(self, *kinds: str) -> list[EvaluatedBudget]:
+        """The budgets of these kinds (``key``, ``team``, ``user``, ``customer``, ``plan``)."""
+        return [b for b in self.budgets if b.state.kind in kinds]
+
+    def alerting(self) -> list[EvaluatedBudget]:
+        """Budgets at or over a threshold (level warning or exceeded), most urgent first."""
+        return [b for b in self.budgets if b.level != "ok"]
+
+    @property
+    def level(self) -> str:
+        """The worst level on the board (``ok`` when empty)."""
+        return max((b.level for b in self.budgets), key=LEVELS.index, default="ok")
+
+    def counts(self) -> dict[str, int]:
+        return {level: sum(1 for b in self.budgets if b.level == level) for level in LEVELS}
+
+
+def profile_zone(profile_name: str, name: str | None) -> tzinfo:
+    """The profile's LiteLLM ``timezone`` as a tzinfo; ConfigError naming the profile."""
+    try:
+        return zone(name)
+    except DurationError:
+        raise ConfigError(
+            f"profile {profile_name!r}: timezone {name!r} is not an IANA time zone (e.g. Europe/Berlin)"
+        ) from None
+
+
+def read_states(source: object) -> tuple[list[BudgetState], tuple[str, ...]]:
+    """LiteLLM's budgets from a source; a note instead when it cannot report them."""
+    if isinstance(source, BudgetSource):
+        return source.budgets(), ()
+    return [], ("this source does not report LiteLLM budgets; only spendtui plans are shown",)
+
+
+def plans_first_day(settings: BudgetSettings, now: datetime) -> int:
+    """The earliest UTC day the engine must hold: active plan periods and the hourly days."""
+    today = now.astimezone(UTC).date()
+    first = day_number(today) - 1
+    for plan in settings.plans:
+        dates = plan_dates(plan, today)
+        if dates is not None:
+            first = min(first, day_number(dates[0]))
+    return first
+
+
+_INTERNERS = {
+    "model": "models",
+    "provider": "providers",
+    "key": "keys",
+    "user": "users",
+    "team": "teams",
+    "customer": "customers",
+    "tag": "tags",
+}
+
+
+def _reverse(mapping: dict[str, str], wanted: str) -> list[str]:
+    return [ident for ident, label in mapping.items() if label == wanted]
+
+
+def _resolve(dim: str, value: str, names: Names) -> list[str]:
+    """A scope value as the records hold it: key alias -> hashes, team or customer alias -> ids."""
+    if dim == "key" and not _HASH.match(value):
+        found = _reverse(names.key_alias, value) or _reverse(names.key_name, value)
+    elif dim == "team":
+        found = _reverse(names.team_alias, value)
+    elif dim == "customer":
+        found = _reverse(names.customer_alias, value)
+    else:
+        found = []
+    return found or [value]
+
+
+def plan_filters(plan: BudgetPlan, names: Names, query: Query) -> tuple[Filters, tuple[str, ...]]:
+    """The plan's scope as query filters, with a note per value no loaded record has."""
+    filters = Filters()
+    notes: list[str] = []
+    dims = query.cube.dims
+    for dim, values in plan.scope:
+        interner = getattr(dims, _INTERNERS[dim])
+        for value in values:
+            resolved = _resolve(dim, value, names)
+            for v in resolved:
+                filters = filters.with_value(dim, v)
+            if all(interner.get(v) is None for v in resolved):
+                notes.append(f"plan {plan.name!r}: no loaded record has {dim} {value!r}")
+    return filters, tuple(notes)
+
+
+def _hourly_sources(states: list[BudgetState], query: Query, now: datetime) -> dict[tuple[str, str], HourlySpend]:
+    today = day_of(now)
+    out: dict[tuple[str, str], HourlySpend] = {}
+    for kind in ("key", "team", "user", "customer"):
+        ids = [s.id for s in states if s.kind == kind]
+        for ident, series in hourly_by(query, kind, ids, today - 1, today, now).items():
+            out[(kind, ident)] = series
+    return out
+
+
+def evaluate_board(
+    states: Iterable[BudgetState],
+    settings: BudgetSettings,
+    query: Query,
+    names: Names,
+    now: datetime,
+    tz: tzinfo = UTC,
+    *,
+    kinds: Iterable[str] | None = None,
+    loaded_from: int | None = None,
+    notes: Iterable[str] = (),
+) -> BudgetBoard:
+    """Evaluate every LiteLLM budget and every active plan at ``now``; most urgent first.
+
+    ``loaded_from`` is the first UTC day the engine holds (plans starting earlier are
+    flagged as undercounted).
+    """
+    wanted = set(kinds or KINDS)
+    found = [s for s in states if s.kind in wanted and s.has_limit]
+    all_notes = list(notes)
+    hourly = _hourly_sources(found, query, now)
+    evaluated = []
+    for state in found:
+        override = settings.override_for(state.kind, state.id, state.name)
+        thresholds = override.thresholds if override and override.thresholds is not None else settings.thresholds
+        evaluated.append(evaluate(state, now, tz=tz, thresholds=thresholds, hourly=hourly.get((state.kind, state.id))))
+    if "plan" in wanted:
+        today = now.astimezone(UTC).date()
+        for plan in settings.plans:
+            dates = plan_dates(plan, today)
+            if dates is None:
+                continue
+            filters, plan_notes = plan_filters(plan, names, query)
+            all_notes += plan_notes
+            first, last = day_number(dates[0]), min(day_number(dates[1]), day_of(now))
+            if loaded_from is not None and loaded_from > first:
+                all_notes.append(f"plan {plan.name!r}: records before {dates[0]} are not loaded; spend is undercounted")
+            spend = query.totals(Window(first, last), filters).spend if last >= first else 0
+            state = plan_state(plan, dates[0], dates[1], spend)
+            if not state.has_limit:
+                continue
+            series = hourly_filtered(query, filters, day_of(now) - 1, day_of(now), now)
+            thresholds = plan.thresholds if plan.thresholds is not None else settings.thresholds
+            evaluated.append(evaluate(state, now, tz=tz, thresholds=thresholds, hourly=series))
+    return BudgetBoard(now, by_urgency(evaluated), tuple(all_notes))
+
+
+def budget_board(
+    engine: SpendEngine, settings: BudgetSettings, tz: tzinfo = UTC, *, kinds: Iterable[str] | None = None
+) -> BudgetBoard:
+    """Read the source's budgets, make sure the engine holds the plans' days, evaluate."""
+    now = engine.now()
+    wanted = set(kinds or KINDS)
+    states, notes = read_states(engine.source) if wanted - {"plan"} else ([], ())
+    engine.ensure_loaded(plans_first_day(settings, now))
+    return evaluate_board(
+        states,
+        settings,
+        engine.query,
+        engine.names,
+        now,
+        tz,
+        kinds=wanted,
+        loaded_from=engine.first_day,
+        notes=notes,
+    )

@@ -1,0 +1,331 @@
+"""Strict validation of the budget settings in the config file.
+
+Three top-level keys (all optional)::
+
+    alert_thresholds: [0.8, 1.0]          # fractions of each budget (default 0.8 and 1.0)
+    budget_alerts:                         # where to post when a threshold is crossed
+      - threshold: 0.8
+        webhook: os.environ/SLACK_WEBHOOK_URL
+      - threshold: soft                    # a LiteLLM soft budget crossed
+        webhook: https://hooks.slack.com/services/...
+    budgets:
+      - name: company quarterly            # a plan: spend counted from the records
+        period: quarterly
+        amounts: {Q1: 500, Q2: 750, Q3: 600, Q4: 1000}
+      - name: web-app monthly
+        tag: project:web-app               # scope: tag, team, model, key, user, customer, provider
+        amount: 200
+        period: monthly                    # daily, weekly, monthly, quarterly, yearly
+        thresholds: [0.5, 0.8, 1.0]        # this plan only
+        alerts: [{threshold: 0.5, webhook: https://example.com/hook}]
+      - name: launch
+        amount: 1500
+        start: 2026-11-01                  # explicit dates instead of a period (inclusive)
+        end: 2026-12-15
+      - litellm: team:Alpha                # a LiteLLM budget (key, team, user, customer):
+        thresholds: [0.5, 0.9, 1.0]        #   its own thresholds and alerts
+
+Every problem is one ConfigError naming the file and the key (``budgets[1].amount``).
+Thresholds named in ``budget_alerts`` are added to the global thresholds. Email alerts
+are not supported: an ``email`` key is accepted and reported as a warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from spendtui.core.budget_state import KINDS
+from spendtui.core.plans import MONTHS, PERIODS, QUARTERS, SCOPE_DIMENSIONS, BudgetPlan
+from spendtui.core.thresholds import DEFAULT_THRESHOLDS, AlertTarget, Threshold, normalise, parse_threshold
+from spendtui.errors import ConfigError
+from spendtui.money import usd_to_pico
+
+ENV_PREFIX = "os.environ/"
+MAX_AMOUNT_USD = Decimal(10) ** 12
+_PLAN_KEYS = {
+    "name",
+    "amount",
+    "amounts",
+    "period",
+    "start",
+    "end",
+    "thresholds",
+    "alerts",
+    *SCOPE_DIMENSIONS,
+}
+_OVERRIDE_KEYS = {"litellm", "thresholds", "alerts"}
+_ALERT_KEYS = {"threshold", "webhook", "email"}
+
+
+@dataclass(frozen=True)
+class BudgetOverride:
+    """Thresholds and alerts for one LiteLLM budget, found by id or by name."""
+
+    kind: str
+    ref: str
+    thresholds: tuple[Threshold, ...] | None = None
+    alerts: tuple[AlertTarget, ...] = ()
+
+
+@dataclass(frozen=True)
+class BudgetSettings:
+    """The validated budget configuration."""
+
+    thresholds: tuple[Threshold, ...] = DEFAULT_THRESHOLDS
+    alerts: tuple[AlertTarget, ...] = ()
+    plans: tuple[BudgetPlan, ...] = ()
+    overrides: tuple[BudgetOverride, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def override_for(self, kind: str, ident: str, name: str) -> BudgetOverride | None:
+        """The override naming this budget by id, else by name."""
+        for match in (ident, name):
+            for o in self.overrides:
+                if o.kind == kind and o.ref == match:
+                    return o
+        return None
+
+    @property
+    def webhooks(self) -> list[str]:
+        """Every distinct webhook URL configured (secret: never print these)."""
+        urls = [a.webhook for a in self.alerts]
+        urls += [a.webhook for p in self.plans for a in p.alerts]
+        urls += [a.webhook for o in self.overrides for a in o.alerts]
+        return list(dict.fromkeys(urls))
+
+
+class _Checker:
+    def __init__(self, path: Path | None, env: Mapping[str, str]) -> None:
+        self.path = path
+        self.env = env
+        self.warnings: list[str] = []
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path or 'config'}: {key}: {problem}")
+
+    def mapping(self, value: Any, key: str, allowed: set[str]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected a mapping, got {type(value).__name__}")
+        for item in value:
+            if not isinstance(item, str) or item not in allowed:
+                raise self.fail(f"{key}.{item}", f"unknown setting (known: {', '.join(sorted(allowed))})")
+        return value
+
+    def text(self, value: Any, key: str) -> str:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, f"expected text, got {type(value).__name__}")
+        return value.strip()
+
+    def threshold(self, value: Any, key: str, *, allow_soft: bool = False) -> Threshold:
+        try:
+            return parse_threshold(value, allow_soft=allow_soft)
+        except ValueError as exc:
+            raise self.fail(key, str(exc)) from None
+
+    def thresholds(self, value: Any, key: str) -> tuple[Threshold, ...]:
+        if not isinstance(value, list):
+            raise self.fail(key, f"expected a list of fractions such as [0.8, 1.0], got {type(value).__name__}")
+        return normalise([self.threshold(v, f"{key}[{i}]") for i, v in enumerate(value)])
+
+    def amount(self, value: Any, key: str) -> int:
+        if isinstance(value, str):
+            value = value.strip().removeprefix("$").replace(",", "")
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise self.fail(key, f"expected an amount in USD such as 500, got {type(value).__name__}")
+        try:
+            amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        except InvalidOperation:
+            raise self.fail(key, f"expected an amount in USD such as 500, got {value!r}") from None
+        if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT_USD:
+            raise self.fail(key, f"must be between 0 and {MAX_AMOUNT_USD:,} USD, got {value!r}")
+        return usd_to_pico(amount)
+
+    def day(self, value: Any, key: str) -> date:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise self.fail(key, f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+    def webhook(self, value: Any, key: str) -> str:
+        if isinstance(value, str) and value.startswith(ENV_PREFIX):
+            name = value[len(ENV_PREFIX) :].strip()
+            if not name or name not in self.env:
+                raise self.fail(key, f"environment variable {name or '(none)'} is not set")
+            value = self.env[name]
+        if not isinstance(value, str):
+            raise self.fail(key, f"expected a URL, got {type(value).__name__}")
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            # the value is likely a secret: do not echo it
+            raise self.fail(key, "must be an http:// or https:// URL (or os.environ/NAME)")
+        return value.strip()
+
+    def alerts(self, value: Any, key: str) -> tuple[AlertTarget, ...]:
+        if not isinstance(value, list):
+            raise self.fail(key, f"expected a list of {{threshold, webhook}} entries, got {type(value).__name__}")
+        out: list[AlertTarget] = []
+        for i, raw in enumerate(value):
+            where = f"{key}[{i}]"
+            item = self.mapping(raw, where, _ALERT_KEYS)
+            if "threshold" not in item:
+                raise self.fail(where, "needs a threshold (e.g. 0.8, 1.0 or soft)")
+            threshold = self.threshold(item["threshold"], f"{where}.threshold", allow_soft=True)
+            if item.get("email") is not None:
+                self.warnings.append(
+                    f"{self.path or 'config'}: {where}.email: email alerts are not supported "
+                    "(out of scope); use a webhook"
+                )
+            if item.get("webhook") is None:
+                if item.get("email") is None:
+                    raise self.fail(where, "needs a webhook URL")
+                continue
+            out.append(AlertTarget(threshold, self.webhook(item["webhook"], f"{where}.webhook"), where))
+        return tuple(out)
+
+    def scope(self, item: dict[str, Any], key: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        out = []
+        for dim in SCOPE_DIMENSIONS:
+            if dim not in item or item[dim] is None:
+                continue
+            raw = item[dim] if isinstance(item[dim], list) else [item[dim]]
+            if not raw:
+                raise self.fail(f"{key}.{dim}", "expected a value or a list of values")
+            values = [self.text(v, f"{key}.{dim}") for v in raw]
+            if dim == "key":
+                # a raw key in the config is hashed at once, as LiteLLM logs it
+                values = [hashlib.sha256(v.encode()).hexdigest() if v.startswith("sk-") else v for v in values]
+            out.append((dim, tuple(dict.fromkeys(values))))
+        return tuple(out)
+
+    def plan(self, item: dict[str, Any], key: str) -> BudgetPlan:
+        if "name" not in item:
+            raise self.fail(key, "a budget plan needs a name")
+        name = self.text(item["name"], f"{key}.name")
+        period = item.get("period")
+        if period is not None:
+            period = self.text(period, f"{key}.period").lower()
+            if period not in PERIODS:
+                raise self.fail(f"{key}.period", f"expected one of {', '.join(PERIODS)}, got {period!r}")
+        start = self.day(item["start"], f"{key}.start") if item.get("start") is not None else None
+        end = self.day(item["end"], f"{key}.end") if item.get("end") is not None else None
+        if period is None and (start is None or end is None):
+            raise self.fail(key, f"needs a period ({', '.join(PERIODS)}) or both start and end dates")
+        if period is not None and (start is not None or end is not None):
+            raise self.fail(key, "give either a period or start/end dates, not both")
+        if start is not None and end is not None and end < start:
+            raise self.fail(f"{key}.end", f"{end} is before start {start}")
+        amount = self.amount(item["amount"], f"{key}.amount") if item.get("amount") is not None else None
+        amounts = self.amounts(item.get("amounts"), f"{key}.amounts", period)
+        if amount is None and not amounts:
+            raise self.fail(key, "needs an amount (USD) or amounts per period")
+        return BudgetPlan(
+            name=name,
+            period=period,
+            amount=amount,
+            amounts=amounts,
+            start=start,
+            end=end,
+            scope=self.scope(item, key),
+            thresholds=self.thresholds(item["thresholds"], f"{key}.thresholds") if "thresholds" in item else None,
+            alerts=self.alerts(item["alerts"], f"{key}.alerts") if item.get("alerts") is not None else (),
+        )
+
+    def amounts(self, value: Any, key: str, period: str | None) -> dict[str, int]:
+        if value is None:
+            return {}
+        if period not in ("quarterly", "monthly"):
+            raise self.fail(key, "amounts per period need period: quarterly (Q1..Q4) or monthly (jan..dec)")
+        if not isinstance(value, dict) or not value:
+            raise self.fail(key, "expected a mapping such as {Q1: 500, Q2: 750}")
+        out: dict[str, int] = {}
+        for label, raw in value.items():
+            name = _period_label(label, period)
+            if name is None:
+                allowed = "Q1, Q2, Q3, Q4" if period == "quarterly" else "jan..dec or 1..12"
+                raise self.fail(f"{key}.{label}", f"unknown {period} period (use {allowed})")
+            out[name] = self.amount(raw, f"{key}.{label}")
+        return out
+
+    def override(self, item: dict[str, Any], key: str) -> BudgetOverride:
+        ref = self.text(item["litellm"], f"{key}.litellm")
+        kind, _, ident = ref.partition(":")
+        kinds = [k for k in KINDS if k != "plan"]
+        if kind not in kinds or not ident.strip():
+            raise self.fail(f"{key}.litellm", f"expected KIND:ID_OR_NAME with KIND one of {', '.join(kinds)}")
+        ident = ident.strip()
+        if kind == "key" and ident.startswith("sk-"):
+            ident = hashlib.sha256(ident.encode()).hexdigest()
+        if "thresholds" not in item and "alerts" not in item:
+            raise self.fail(key, "a LiteLLM budget entry sets thresholds and/or alerts")
+        return BudgetOverride(
+            kind=kind,
+            ref=ident,
+            thresholds=self.thresholds(item["thresholds"], f"{key}.thresholds") if "thresholds" in item else None,
+            alerts=self.alerts(item["alerts"], f"{key}.alerts") if item.get("alerts") is not None else (),
+        )
+
+
+_MONTH_NAMES = "january february march april may june july august september october november december".split()
+
+
+def _period_label(label: object, period: str | None) -> str | None:
+    """``Q1``..``Q4`` for quarters; a month as 1..12, ``jan`` or ``january`` (any case)."""
+    text = str(label).strip().lower()
+    if period == "quarterly":
+        return text.upper() if text.upper() in QUARTERS else None
+    if isinstance(label, int) and not isinstance(label, bool):
+        return MONTHS[label - 1] if 1 <= label <= 12 else None
+    if text in MONTHS:
+        return text
+    return MONTHS[_MONTH_NAMES.index(text)] if text in _MONTH_NAMES else None
+
+
+def parse_budget_settings(
+    data: Mapping[str, Any], path: Path | None = None, env: Mapping[str, str] | None = None
+) -> BudgetSettings:
+    """Validate ``alert_thresholds``, ``budget_alerts`` and ``budgets`` of a loaded config file."""
+    check = _Checker(path, os.environ if env is None else env)
+    thresholds = DEFAULT_THRESHOLDS
+    if data.get("alert_thresholds") is not None:
+        thresholds = check.thresholds(data["alert_thresholds"], "alert_thresholds")
+    alerts = check.alerts(data["budget_alerts"], "budget_alerts") if data.get("budget_alerts") is not None else ()
+    thresholds = normalise([*thresholds, *(a.threshold for a in alerts if not a.threshold.is_soft)])
+    plans: list[BudgetPlan] = []
+    overrides: list[BudgetOverride] = []
+    raw_budgets = data.get("budgets") or []
+    if not isinstance(raw_budgets, list):
+        raise check.fail("budgets", f"expected a list, got {type(raw_budgets).__name__}")
+    for i, raw in enumerate(raw_budgets):
+        key = f"budgets[{i}]"
+        if isinstance(raw, dict) and "litellm" in raw:
+            overrides.append(check.override(check.mapping(raw, key, _OVERRIDE_KEYS), key))
+            continue
+        plan = check.plan(check.mapping(raw, key, _PLAN_KEYS), key)
+        if any(p.name == plan.name for p in plans):
+            raise check.fail(f"{key}.name", f"another budget is already named {plan.name!r}")
+        plans.append(plan)
+    return BudgetSettings(thresholds, alerts, tuple(plans), tuple(overrides), tuple(check.warnings))
+
+
+def budget_settings(config: Any, env: Mapping[str, str] | None = None) -> BudgetSettings:
+    """The validated budget settings of a loaded ``Config``."""
+    data = {
+        "alert_thresholds": config.alert_thresholds if config.alert_thresholds else None,
+        "budget_alerts": config.budget_alerts or None,
+        "budgets": config.budgets or [],
+    }
+    return parse_budget_settings(data, config.path, env)

@@ -1,0 +1,165 @@
+"""``spendtui check`` output: an aligned table for people, JSON for scripts.
+
+JSON::
+
+    {"checked_at": "2026-11-27T12:00:00Z", "status": "warning", "exit_code": 1,
+     "counts": {"ok": 40, "warning": 1, "exceeded": 0}, "thresholds": [0.8, 1.0],
+     "budgets": [{"kind": "team", "id": "team-alpha", "name": "Alpha", "level": "warning",
+                  "spend": 41.0, "limit": 50.0, "max_budget": 50.0, "soft_budget": null,
+                  "percent": 82.0, "remaining": 9.0, "thresholds_crossed": [0.8],
+                  "soft_budget_crossed": false, "budget_duration": "30d",
+                  "window_start": "2026-11-01T00:00:00Z", "window_end": "2026-12-01T00:00:00Z",
+                  "resets_in_seconds": 302400, "burn_rate_per_hour": {"last_hour": 0.12,
+                  "last_24h": 0.09, "window_average": 0.06}, "projected_at_window_end": 52.1,
+                  "runs_out_at": "2026-11-30T02:00:00Z", "days_left": 2.58, ...}],
+     "notes": []}
+
+Money is USD with six decimals (rates: USD per hour); times are UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from spendtui.budgets.board import BudgetBoard
+from spendtui.core.budget_eval import EvaluatedBudget
+from spendtui.core.thresholds import Threshold
+from spendtui.money import format_usd_auto, to_micro_decimal
+from spendtui.timeutil import format_age
+
+FORMATS = ("table", "json")
+_NUMBER = re.compile(r'"\\u0000(-?[0-9]+(?:\.[0-9]+)?)\\u0000"')
+
+
+def _usd(pico: int | None) -> str | None:
+    """A marker json.dumps keeps as a string; replaced by the bare number afterwards."""
+    return None if pico is None else f"\x00{to_micro_decimal(pico)}\x00"
+
+
+def _time(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _fraction(t: Threshold) -> str:
+    return f"\x00{t.key}\x00"
+
+
+def budget_json(b: EvaluatedBudget) -> dict[str, Any]:
+    s, f = b.state, b.forecast
+    return {
+        "kind": s.kind,
+        "id": s.id,
+        "name": s.name,
+        "level": b.level,
+        "spend": _usd(s.spend),
+        "limit": _usd(b.limit),
+        "limit_is_soft": b.limit_is_soft,
+        "max_budget": _usd(s.max_budget),
+        "soft_budget": _usd(s.soft_budget),
+        "percent": round(b.percent, 2) if b.percent is not None else None,
+        "remaining": _usd(b.remaining),
+        "thresholds": [_fraction(t) for t in b.thresholds],
+        "thresholds_crossed": [_fraction(t) for t in b.crossed if not t.is_soft],
+        "soft_budget_crossed": any(t.is_soft for t in b.crossed),
+        "budget_duration": s.budget_duration,
+        "window_start": _time(b.window.start),
+        "window_end": _time(b.window.end),
+        "window_assumed": b.window.assumed,
+        "resets_in_seconds": int(b.resets_in.total_seconds()) if b.resets_in is not None else None,
+        "burn_rate_per_hour": {
+            "last_hour": _usd(f.rate_last_hour),
+            "last_24h": _usd(f.rate_last_24h),
+            "window_average": _usd(f.rate_window),
+        },
+        "projected_at_window_end": _usd(f.projected_at_end),
+        "runs_out_at": _time(f.runs_out_at),
+        "days_left": round(f.days_left, 2) if f.days_left is not None else None,
+        "blocked": s.blocked,
+        "scope": s.scope,
+        "key_name": s.key_name,
+        "team_id": s.team_id,
+        "user_id": s.user_id,
+        "notes": list(b.notes),
+    }
+
+
+def render_json(board: BudgetBoard, shown: list[EvaluatedBudget], exit_code: int, thresholds: tuple) -> str:
+    doc = {
+        "checked_at": _time(board.evaluated_at),
+        "status": board.level,
+        "exit_code": exit_code,
+        "counts": board.counts(),
+        "thresholds": [_fraction(t) for t in thresholds],
+        "budgets": [budget_json(b) for b in shown],
+        "notes": list(board.notes),
+    }
+    return _NUMBER.sub(r"\1", json.dumps(doc, indent=1, ensure_ascii=False)) + "\n"
+
+
+def _money(pico: int | None) -> str:
+    return "-" if pico is None else format_usd_auto(pico)
+
+
+def _row(b: EvaluatedBudget) -> list[str]:
+    f = b.forecast
+    if b.reset_overdue:
+        resets = "overdue"
+    elif b.resets_in is not None:
+        resets = format_age(b.resets_in.total_seconds())
+    else:
+        resets = "never"
+    if f.runs_out_at is not None:
+        runs_out = f"{f.runs_out_at:%Y-%m-%d %H:%M}"
+    elif b.level == "exceeded" or (b.remaining is not None and b.remaining <= 0):
+        runs_out = "now"
+    else:
+        runs_out = "-"
+    limit = _money(b.limit) + (" soft" if b.limit_is_soft else "")
+    used = "-" if b.percent is None else f"{b.percent:.1f}%"
+    if b.limit == 0:
+        used = "$0 limit"
+    return [
+        f"{b.symbol} {b.label}",
+        b.state.kind,
+        b.state.name,
+        _money(b.spend),
+        limit,
+        used,
+        _money(b.remaining),
+        resets,
+        "-" if f.rate_last_24h is None else _money(f.rate_last_24h) + "/h",
+        _money(f.projected_at_end),
+        runs_out,
+    ]
+
+
+def render_table(board: BudgetBoard, shown: list[EvaluatedBudget]) -> str:
+    counts = board.counts()
+    head = (
+        f"budgets at {board.evaluated_at:%Y-%m-%d %H:%M} UTC: {counts['exceeded']} over, "
+        f"{counts['warning']} warning, {counts['ok']} ok"
+    )
+    lines = [head]
+    if shown:
+        header = ["state", "kind", "name", "spent", "limit", "used", "remaining", "resets in"]
+        header += ["burn (24h)", "projected", "runs out (UTC)"]
+        body = [_row(b) for b in shown]
+        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+        left = {0, 1, 2}
+
+        def line(cells: list[str]) -> str:
+            out = [c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+            return "  ".join(out).rstrip()
+
+        lines += ["", line(header), "  ".join("-" * w for w in widths), *(line(r) for r in body)]
+    elif board.budgets:
+        lines.append("every budget is below its thresholds")
+    else:
+        lines.append("no budgets: LiteLLM has none with a limit, and no plans are configured")
+    lines += [f"note: {n}" for n in board.notes]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,141 @@
+"""``spendtui check``: evaluate every budget once, print those at or over a threshold,
+optionally post alerts to webhooks, and exit with a monitoring-style code for cron."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from typing import TYPE_CHECKING
+
+from spendtui.cli.args import add_source_flags
+from spendtui.core.budget_state import KINDS
+from spendtui.errors import UsageError
+from spendtui.timeutil import fixed_clock, parse_timestamp
+
+if TYPE_CHECKING:
+    from spendtui.budgets.board import BudgetBoard
+    from spendtui.budgets.config import BudgetSettings
+
+EXIT_OK, EXIT_WARNING, EXIT_EXCEEDED, EXIT_UNREACHABLE = 0, 1, 2, 3
+_EXIT_FOR_LEVEL = {"ok": EXIT_OK, "warning": EXIT_WARNING, "exceeded": EXIT_EXCEEDED}
+
+EPILOG = """\
+exit codes (monitoring-plugin style, for cron, Nagios and friends):
+  0  every budget is below every threshold
+  1  a warning threshold is crossed (default 80%), or a soft budget
+  2  a budget is exceeded (spend at or over max_budget)
+  3  the source is unreachable or unreadable
+Note: 2 is also what every spendtui command returns for bad arguments or a bad config
+file; the message on stderr tells them apart.
+
+Budgets are LiteLLM's (keys, teams, users, customers with a max or soft budget) plus the
+plans under `budgets:` in the config file; thresholds come from `alert_thresholds`
+(default 0.8 and 1.0) and `budget_alerts`. --notify posts {"text": ...} to each webhook
+in `budget_alerts` once per budget, threshold and window (state file in the platform
+state directory, e.g. ~/.local/state/spendtui/alerts.json). Email is not supported.
+"""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check",
+        help="check every budget once; exit 0 ok, 1 warning, 2 exceeded, 3 unreachable",
+        description="Evaluate LiteLLM's budgets and spendtui's plans once, print the ones at or over "
+        "a threshold, and exit with a status code for cron.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
+    p.add_argument("--all", action="store_true", help="print every budget, not only those at or over a threshold")
+    p.add_argument(
+        "--kind",
+        action="append",
+        choices=KINDS,
+        metavar="KIND",
+        help=f"only these kinds ({', '.join(KINDS)}); repeatable",
+    )
+    p.add_argument(
+        "--notify",
+        action="store_true",
+        help="post new alerts to the webhooks in the config's budget_alerts (once per window)",
+    )
+    p.add_argument(
+        "--now",
+        metavar="ISO",
+        help="evaluate as if it were this UTC moment (demo data and tests; LiteLLM's counters are "
+        "always the current ones)",
+    )
+    add_source_flags(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from spendtui.budgets.board import budget_board, profile_zone
+    from spendtui.budgets.config import budget_settings
+    from spendtui.budgets.render import render_json, render_table
+    from spendtui.cli.common import config_from_args, engine_for
+
+    now = None
+    if args.now:
+        now = parse_timestamp(args.now)
+        if now is None:
+            raise UsageError(f"--now {args.now!r} is not an ISO timestamp")
+    config = config_from_args(args)
+    settings = budget_settings(config)
+    tz = profile_zone(config.active.name, config.active.timezone)
+    engine = engine_for(config)
+    if now is not None:
+        engine.clock = fixed_clock(now)
+    try:
+        board = budget_board(engine, settings, tz, kinds=args.kind)
+        scope = hashlib.sha256(f"{config.active.name}|{engine.source.display}".encode()).hexdigest()[:16]
+    finally:
+        engine.close()
+    exit_code = _EXIT_FOR_LEVEL[board.level]
+    shown = board.budgets if args.all else board.alerting()
+    if args.format == "json":
+        sys.stdout.write(render_json(board, shown, exit_code, settings.thresholds))
+    else:
+        sys.stdout.write(render_table(board, shown))
+    sys.stdout.flush()
+    if args.notify:
+        _notify(board, settings, config.active.name, scope)
+    return exit_code
+
+
+def _notify(board: BudgetBoard, settings: BudgetSettings, source_label: str, scope: str) -> None:
+    import httpx
+
+    from spendtui.budgets.ledger import AlertLedger
+    from spendtui.budgets.notify import TIMEOUT, notify
+
+    def report(message: str) -> None:
+        print(f"spendtui: {message}", file=sys.stderr)
+
+    if not settings.webhooks:
+        report("--notify: no webhook configured (budget_alerts in the config file); nothing sent")
+        return
+    ledger = AlertLedger().load()
+    if ledger.problem:
+        report(f"warning: {ledger.problem}")
+    with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
+        result = notify(
+            board,
+            settings,
+            ledger,
+            scope=scope,
+            source_label=source_label,
+            now=board.evaluated_at,
+            client=client,
+            report=report,
+        )
+    try:
+        ledger.save()
+    except OSError as exc:
+        report(f"cannot write {ledger.path} ({exc.strerror or exc}): alerts may be sent again")
+    sent = sum(d.alerts for d in result.deliveries if d.ok)
+    report(
+        f"--notify: {sent} alert(s) sent to {sum(1 for d in result.deliveries if d.ok)} webhook(s), "
+        f"{result.already_sent} already sent in their window, {len(result.failed)} webhook(s) failed"
+    )

@@ -1,0 +1,110 @@
+"""Budget state from LiteLLM's tables: keys, teams, users and customers with a limit.
+
+What LiteLLM enforces, read as it reads it (1.110.2):
+
+* Keys: ``max_budget`` on the key row; the key's soft budget (and a max budget the key
+  row lacks) on its linked ``LiteLLM_BudgetTable`` row (``budget_id``). A key without a
+  ``budget_duration`` of its own resets on its linked budget row's schedule.
+* Teams and users: their own ``max_budget``/``soft_budget``/``budget_duration``/
+  ``budget_reset_at`` (users have no soft budget).
+* Customers (``LiteLLM_EndUserTable``): ``spend`` on the customer row, everything else on
+  the linked budget row.
+* ``spend`` is always LiteLLM's own counter for the current window, shown as it is.
+
+The compact layout has ``LiteLLM_VerificationToken(token, spend, max_budget, user_id,
+team_id)`` only: key budgets without windows. Any table or column that is absent simply
+contributes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from spendtui.core.budget_state import BudgetState, state_from_row, text_or_none
+from spendtui.sources.db.names import abbreviate_hash
+from spendtui.sources.db.schema import SpendSchema, Table
+from spendtui.sources.db.sql import Dialect
+
+_BUDGET_COLUMNS = ("budget_id", "max_budget", "soft_budget", "budget_duration", "budget_reset_at")
+
+
+def _rows(
+    conn: Connection, d: Dialect, table: Table, wanted: tuple[str, ...], where: list[str]
+) -> list[dict[str, Any]]:
+    """Rows of ``table`` with the ``wanted`` columns it has, where any present column of
+    ``where`` is not NULL (no rows when none of them exists)."""
+    present = [c for c in wanted if c in table.columns]
+    conditions = [f"{d.q(c)} IS NOT NULL" for c in where if c in table.columns]
+    if not present or not conditions:
+        return []
+    name = (d.q(table.schema) + "." if table.schema else "") + d.q(table.name)
+    sql = f"SELECT {', '.join(d.q(c) for c in present)} FROM {name} WHERE {' OR '.join(conditions)}"  # noqa: S608
+    result = conn.execute(text(sql))
+    return [dict(zip(present, row, strict=True)) for row in result]
+
+
+def read_budgets(conn: Connection, schema: SpendSchema, d: Dialect) -> list[BudgetState]:
+    """Every key, team, user and customer with a limit, in that order, sorted by name."""
+    linked: dict[str, dict[str, Any]] = {}
+    if schema.budgets is not None:
+        for row in _rows(conn, d, schema.budgets, _BUDGET_COLUMNS, ["budget_id"]):
+            linked[str(row["budget_id"])] = row
+    out: list[BudgetState] = []
+    if schema.tokens is not None:
+        cols = (
+            "token",
+            "key_alias",
+            "key_name",
+            "spend",
+            "max_budget",
+            "budget_duration",
+            "budget_reset_at",
+            "budget_id",
+            "blocked",
+            "user_id",
+            "team_id",
+        )
+        keys = []
+        for row in _rows(conn, d, schema.tokens, cols, ["max_budget", "budget_id"]):
+            token = text_or_none(row.get("token"))
+            if token is None:
+                continue
+            name = text_or_none(row.get("key_alias")) or text_or_none(row.get("key_name")) or abbreviate_hash(token)
+            keys.append(state_from_row("key", token, name, row, linked.get(str(row.get("budget_id")))))
+        out += sorted(keys, key=lambda s: (s.name, s.id))
+    if schema.teams is not None:
+        cols = ("team_id", "team_alias", "spend", "max_budget", "soft_budget", "budget_duration")
+        cols += ("budget_reset_at", "blocked")
+        teams = []
+        for row in _rows(conn, d, schema.teams, cols, ["max_budget", "soft_budget"]):
+            team_id = text_or_none(row.get("team_id"))
+            if team_id is not None:
+                name = text_or_none(row.get("team_alias")) or team_id
+                teams.append(state_from_row("team", team_id, name, row))
+        out += sorted(teams, key=lambda s: (s.name, s.id))
+    if schema.users is not None:
+        cols = ("user_id", "spend", "max_budget", "budget_duration", "budget_reset_at")
+        users = []
+        for row in _rows(conn, d, schema.users, cols, ["max_budget"]):
+            user_id = text_or_none(row.get("user_id"))
+            if user_id is not None:
+                users.append(state_from_row("user", user_id, user_id, row))
+        out += sorted(users, key=lambda s: (s.name, s.id))
+    if schema.end_users is not None and linked:
+        cols = ("user_id", "alias", "spend", "budget_id", "blocked")
+        customers = []
+        for row in _rows(conn, d, schema.end_users, cols, ["budget_id"]):
+            customer = text_or_none(row.get("user_id"))
+            budget = linked.get(str(row.get("budget_id")))
+            if customer is None or budget is None:
+                continue
+            own = {"spend": row.get("spend"), "blocked": row.get("blocked")}
+            customers.append(
+                state_from_row("customer", customer, text_or_none(row.get("alias")) or customer, own, budget)
+            )
+        out += sorted(customers, key=lambda s: (s.name, s.id))
+    conn.rollback()
+    return [s for s in out if s.has_limit]
