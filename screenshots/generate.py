@@ -78,7 +78,10 @@ async def shoot(db: Path, name: str, keys: list[str], size: tuple[int, int], out
 
 def to_png(svg: Path) -> None:
     """rsvg cannot fetch the SVG's web font: render with a local monospace one instead."""
-    text = svg.read_text().replace('"Fira Code"', '"DejaVu Sans Mono"')
+    # (and keep leading non-breaking spaces, which rsvg otherwise drops)
+    text = (
+        svg.read_text().replace('"Fira Code"', '"DejaVu Sans Mono"').replace("<svg ", '<svg xml:space="preserve" ', 1)
+    )
     with tempfile.NamedTemporaryFile("w", suffix=".svg", delete=False) as tmp:
         tmp.write(text)
     subprocess.run(["rsvg-convert", tmp.name, "-o", str(svg.with_suffix(".png"))], check=True)

@@ -20,7 +20,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from spendtui.config import Profile
 from spendtui.dashboard.model import Snapshot
@@ -37,6 +37,7 @@ from spendtui.tui.screens.welcome import WelcomeScreen
 from spendtui.tui.view_actions import ViewActions
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.charts import SpendChart
+from spendtui.tui.widgets.keybar import KeyBar
 from spendtui.tui.widgets.overview import Overview
 from spendtui.tui.widgets.status import StatusBar, WindowBar
 from spendtui.tui.widgets.tail import TailTable
@@ -90,7 +91,7 @@ class SpendApp(ViewActions, KeyActions, App[int]):
         Binding("W", "custom_window", "Dates", show=False),
         Binding("f", "filter_selected", "Filter"),
         Binding("F", "pick_filter", "Filter…", show=False),
-        Binding("x", "clear_filters", "Clear"),
+        Binding("x", "clear_filters", "Clear", show=False),
         Binding("slash", "search", "Search"),
         Binding("c", "tag_category", "Category", show=False),
         Binding("C", "pick_tag_category", "Pick category", show=False),
@@ -151,7 +152,7 @@ class SpendApp(ViewActions, KeyActions, App[int]):
             with TabPane(PANE_TITLES["tail"], id="tail"):
                 yield TailTable(id="tail-table")
         yield StatusBar(id="status")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     @property
     def status(self) -> StatusBar:

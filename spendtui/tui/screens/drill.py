@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from spendtui.dashboard import format as fmt
 from spendtui.dashboard.model import DrillData, TableData
 from spendtui.tui.widgets.charts import SpendChart
+from spendtui.tui.widgets.keybar import KeyBar
 
 TITLES = {
     "model": "Models",
@@ -66,7 +67,7 @@ class DrillScreen(Screen[None]):
             with Grid(id="drill-tables"):
                 for i in range(5):
                     yield Static(id=f"drill-table-{i}")
-        yield Footer()
+        yield KeyBar()
 
     def show(self, data: DrillData, window_label: str) -> None:
         if (data.dimension, data.value) != (self.dimension, self.value):

@@ -7,7 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from spendtui.tui.widgets.keybar import KeyBar
 
 WELCOME = """\
 # spendtui: nothing to read yet
@@ -49,7 +51,7 @@ class WelcomeScreen(Screen[str | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(Markdown(WELCOME.format(config=self.config_path)))
-        yield Footer()
+        yield KeyBar()
 
     def action_demo(self) -> None:
         self.dismiss("demo")
