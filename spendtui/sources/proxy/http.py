@@ -206,7 +206,7 @@ class ProxyHttp:
         for _ in range(MAX_REDIRECTS + 1):
             self.requests_sent += 1
             try:
-                response = await self._client.get(url, params=query)
+                response = await self._client.get(url, params=query or None)
             except httpx.HTTPError as exc:
                 raise transport_error(exc, where, self._timeout_for(exc)) from None
             if response.is_redirect:

@@ -26,7 +26,7 @@ from typing import Any
 
 from spendtui.core.cube import CellChunk, RawRow
 from spendtui.core.facts import FactCube
-from spendtui.errors import SourceError
+from spendtui.errors import SourceDataError, SourceError
 from spendtui.sources.db.names import Names
 from spendtui.sources.proxy import admin
 from spendtui.sources.proxy.errors import EnterpriseOnly, FeatureMissing
@@ -35,6 +35,7 @@ from spendtui.sources.proxy.http import HttpSettings, ProxyHttp
 from spendtui.sources.proxy.logs import end_time, raw_row
 from spendtui.sources.proxy.pacing import PollPacer
 from spendtui.sources.proxy.reads import (
+    LOGS_PAGE,
     far_end,
     optional,
     read_daily,
@@ -103,6 +104,8 @@ class ProxySource:
         self._missing: set[str] = set()
         #: Polls skipped because another was still in flight.
         self.overlapping_polls = 0
+        #: Rows per ``/spend/logs/v2`` page (LiteLLM's maximum; smaller in tests).
+        self.logs_page = LOGS_PAGE
 
     # ------------------------------------------------------------------ identity
     @property
@@ -187,12 +190,21 @@ class ProxySource:
         end = far_end(self._today())
         if self.mode != MODE_LEGACY:
             try:
-                read = await read_logs(self.http, day_start(first_day), end)
+                read = await read_logs(self.http, day_start(first_day), end, page_size=self.logs_page)
                 return read.rows, read.server_time
             except FeatureMissing as exc:
                 self._note_missing(exc)
                 self.mode = MODE_LEGACY
-        read = await read_legacy_logs(self.http, first_day, self._today() + 1)
+                first_error = exc
+        else:
+            first_error = None
+        try:
+            read = await read_legacy_logs(self.http, first_day, self._today() + 1)
+        except FeatureMissing as exc:
+            self.mode = MODE_AGGREGATES
+            raise SourceDataError(
+                f"{self.display}: cannot read request logs: {first_error or ''} and /spend/logs: {exc}"
+            ) from None
         return read.rows, read.server_time
 
     # ------------------------------------------------------------------ polls
@@ -231,7 +243,8 @@ class ProxySource:
             read = await read_legacy_logs(self.http, cursor.live_first_day, self._today() + 1)
         else:
             start = max(floor, since - LONGEST_REQUEST)
-            read = await read_logs(self.http, start, far_end(self._today()), stop_before=since)
+            end = far_end(self._today())
+            read = await read_logs(self.http, start, end, stop_before=since, page_size=self.logs_page)
         fresh: list[RawRow] = []
         newest = cursor.since
         for row in read.rows:
@@ -283,11 +296,12 @@ class ProxySource:
         return found or []
 
     def names(self) -> Names:
+        async def keys() -> list[dict[str, Any]]:
+            return await optional(self._keys, self._note_missing) or []
+
         async def work() -> Names:
-            keys, teams, customers = await asyncio.gather(
-                self._keys(), self._list("/team/list"), self._list("/customer/list")
-            )
-            return admin.names_from(keys, teams, customers)
+            found = await asyncio.gather(keys(), self._list("/team/list"), self._list("/customer/list"))
+            return admin.names_from(*found)
 
         return self.http.run(work)
 
