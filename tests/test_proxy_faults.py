@@ -204,3 +204,18 @@ def test_close_releases_the_client_and_refuses_further_use(server) -> None:
     assert thread is not None and not thread.is_alive()
     with pytest.raises(SourceDataError, match="closed"):
         source.http.get("/spend/logs/v2")
+
+
+def test_a_key_that_only_sees_its_own_spend_is_refused(server) -> None:
+    server.route(
+        "/user/list",
+        Reply(403, {"detail": {"error": "Only proxy admins and organization admins can list users."}}),
+    )
+    source = source_for(server)
+    try:
+        with pytest.raises(SourceAuthError, match="may only read its own spend") as caught:
+            source.load(first_day(), first_day())
+    finally:
+        source.close()
+    assert "admin key" in str(caught.value)
+    assert [r.path for r in server.requests] == ["/user/list"]

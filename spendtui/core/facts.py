@@ -189,7 +189,10 @@ class FactSet:
                 merged[group.value] = merged.get(group.value, ZERO) + group.totals
                 labels[group.value] = group.empty_label
             if fact.tag_per_row:
-                untagged_unknown.append(part)
+                # untagged requests are unknown only on days that had requests at all
+                busy = [d for d, t in self.daily(part, filters) if t.requests or t.spend]
+                if busy:
+                    untagged_unknown.append(Window(day_number(busy[0]), day_number(busy[-1])))
         rows = Breakdown(
             Group(v, t, labels.get(v, NONE_LABEL)) for v, t in merged.items() if t.requests or t.spend
         )

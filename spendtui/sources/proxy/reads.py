@@ -114,7 +114,9 @@ async def read_legacy_logs(http: ProxyHttp, first_day: int, last_day: int) -> Lo
     return LogRead(rows, answer.server_time, 1)
 
 
-async def read_daily(http: ProxyHttp, entity: str, first_day: int, last_day: int) -> DailyTable:
+async def read_daily(
+    http: ProxyHttp, entity: str, first_day: int, last_day: int, page_size: int = DAILY_PAGE
+) -> DailyTable:
     """Every page of one daily-activity endpoint for the days, merged."""
     path = DAILY_PATHS[entity]
     where = f"{http.display}{path}"
@@ -122,7 +124,7 @@ async def read_daily(http: ProxyHttp, entity: str, first_day: int, last_day: int
     params = {
         "start_date": day_date(first_day).isoformat(),
         "end_date": day_date(last_day).isoformat(),
-        "page_size": DAILY_PAGE,
+        "page_size": page_size,
     }
     first = await http.aget(path, {**params, "page": 1})
     info = merge_page(table, first.body, where)

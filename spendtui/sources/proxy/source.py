@@ -26,10 +26,10 @@ from typing import Any
 
 from spendtui.core.cube import CellChunk, RawRow
 from spendtui.core.facts import FactCube
-from spendtui.errors import SourceDataError, SourceError
+from spendtui.errors import SourceAuthError, SourceDataError, SourceError
 from spendtui.sources.db.names import Names
 from spendtui.sources.proxy import admin
-from spendtui.sources.proxy.errors import EnterpriseOnly, FeatureMissing
+from spendtui.sources.proxy.errors import ADMIN_HINT, EnterpriseOnly, FeatureMissing
 from spendtui.sources.proxy.history import build_history
 from spendtui.sources.proxy.http import HttpSettings, ProxyHttp
 from spendtui.sources.proxy.logs import end_time, raw_row
@@ -137,7 +137,24 @@ class ProxySource:
         with self._load_lock:
             return self.http.run(lambda: self._load(first_day, hourly_from_day))
 
+    async def _check_admin(self) -> None:
+        """Refuse a key that LiteLLM would silently scope to its own spend.
+
+        Every spend endpoint answers a non-admin key with that key's own rows only, so
+        figures would look complete and be wrong. Listing users is an admin (or viewer)
+        right and a cheap query: 401/403 there means the key is not an admin's."""
+        try:
+            await self.http.aget("/user/list", {"page": 1, "page_size": 1})
+        except SourceAuthError as exc:
+            raise SourceAuthError(
+                f"{self.display}: this key may only read its own spend (LiteLLM scopes every spend "
+                f"view to a non-admin key's rows); {ADMIN_HINT}"
+            ) from exc
+        except FeatureMissing as exc:
+            self._note_missing(exc)
+
     async def _load(self, first_day: int, hourly_from_day: int) -> ProxyLoad:
+        await self._check_admin()
         live_first = max(first_day, hourly_from_day)
         notes: list[str] = []
         history: list[FactCube] = []
