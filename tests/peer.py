@@ -115,6 +115,7 @@ class Workload:
                 "user_id": self.name("u1"),
                 "team_id": self.name("team-a"),
                 "max_budget": 5,
+                "soft_budget": 4,
                 "budget_duration": "30d",
                 "metadata": {"tags": ["project:apollo"]},
             },
@@ -128,6 +129,13 @@ class Workload:
             "k3": {"user_id": self.name("u3"), "team_id": self.name("team-b")},
             "k4": {"user_id": self.name("u1")},
         }
+        customer = {
+            "user_id": self.name("cust-x"),
+            "max_budget": 7,
+            "soft_budget": 2,
+            "budget_duration": "7d",
+        }
+        must(*call("POST", "/customer/new", customer), "customer/new")
         for name, spec in specs.items():
             body = must(
                 *call("POST", "/key/generate", {"key_alias": self.name(name), **spec}), "key/generate"

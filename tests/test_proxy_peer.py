@@ -221,6 +221,14 @@ def test_names_budgets_prices_and_health(workload) -> None:
     assert names.team(workload.name("team-a")) == workload.name("Team a")
     k1 = next(b for b in budgets.values() if b.kind == "key" and b.name == workload.name("k1"))
     assert k1.max_budget == 5 * 10**12 and k1.budget_duration == "30d" and k1.budget_reset_at is not None
+    assert k1.soft_budget == 4 * 10**12  # from the key's linked budget row
+    customer = budgets[("customer", workload.name("cust-x"))]
+    assert (customer.max_budget, customer.soft_budget, customer.budget_duration) == (
+        7 * 10**12,
+        2 * 10**12,
+        "7d",
+    )
+    assert customer.spend > 0
     assert budgets[("team", workload.name("team-b"))].max_budget == 50 * 10**12
     assert budgets[("user", workload.name("u2"))].max_budget == 20 * 10**12
     assert models["gpt-4o"].input_per_token == 2_500_000 and models["gpt-4o"].output_per_token == 10_000_000
