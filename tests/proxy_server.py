@@ -237,3 +237,20 @@ def tls_context(tmp: Path) -> tuple[ssl.SSLContext, Path]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     return context, cert
+
+
+@dataclass
+class LegacyLogStore:
+    """The legacy ``/spend/logs?start_date&end_date&summarize=false`` (days, capped)."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    cap: int = 10_000
+
+    def __call__(self, request: Request) -> Reply:
+        q = request.query
+        lo = datetime.fromisoformat(q["start_date"]).replace(tzinfo=UTC)
+        hi = datetime.fromisoformat(q["end_date"]).replace(tzinfo=UTC)
+        chosen = [r for r in self.rows if lo <= _row_time(r, "startTime") <= hi]
+        chosen.sort(key=lambda r: _row_time(r, "startTime"), reverse=True)
+        headers = {"x-litellm-spend-logs-truncated": "true"} if len(chosen) > self.cap else {}
+        return Reply(200, chosen[: self.cap], headers=headers)

@@ -19,7 +19,7 @@ import os
 import ssl
 import threading
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -113,7 +113,7 @@ class ProxyHttp:
     """JSON GETs against one proxy, from any thread, over one long-lived client."""
 
     def __init__(self, settings: HttpSettings, env: Mapping[str, str] | None = None) -> None:
-        self.settings = replace_url(settings)
+        self.settings = replace(settings, base_url=normalise_base_url(settings.base_url))
         self.display = display_url(self.settings.base_url)
         self._verify = ssl_verify(self.settings, os.environ if env is None else env)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -228,12 +228,6 @@ class ProxyHttp:
         if isinstance(exc, httpx.ConnectTimeout):
             return self.settings.connect_timeout
         return self.settings.read_timeout
-
-
-def replace_url(settings: HttpSettings) -> HttpSettings:
-    from dataclasses import replace
-
-    return replace(settings, base_url=normalise_base_url(settings.base_url))
 
 
 def _param(value: object) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from spendtui.errors import SourceDataError
 from spendtui.sources.proxy.daily import DailyTable, merge_page
+from spendtui.sources.proxy.errors import EnterpriseOnly, FeatureMissing
 from spendtui.sources.proxy.http import ProxyHttp
 from spendtui.sources.proxy.logs import end_time, parse_logs_page
 from spendtui.timeutil import day_date, day_start
@@ -170,17 +171,11 @@ async def read_paged(
 
 async def optional(work: Callable[[], Awaitable[Any]], missing: Callable[[Exception], None]) -> Any:
     """``await work()``, or None (after telling ``missing``) when the proxy lacks it."""
-    from spendtui.sources.proxy.errors import EnterpriseOnly, FeatureMissing
-
     try:
         return await work()
     except (FeatureMissing, EnterpriseOnly) as exc:
         missing(exc)
         return None
-
-
-def window_start(first_day: int) -> datetime:
-    return day_start(first_day)
 
 
 def far_end(today: int) -> datetime:

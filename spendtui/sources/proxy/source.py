@@ -158,13 +158,19 @@ class ProxySource:
         live_first = max(first_day, hourly_from_day)
         notes: list[str] = []
         history: list[FactCube] = []
-        if first_day < live_first:
-            tables = await self._read_history(first_day, live_first - 1)
-            if tables is None:
-                live_first = first_day  # no daily activity: the logs cover everything
-            else:
-                history, notes = build_history(first_day, live_first - 1, *tables)
-        rows, server_time = await self._read_live(live_first)
+
+        async def no_history() -> None:
+            return None
+
+        older = self._read_history(first_day, live_first - 1) if first_day < live_first else no_history()
+        tables, (rows, server_time) = await asyncio.gather(older, self._read_live(live_first))
+        if tables is not None:
+            history, notes = build_history(first_day, live_first - 1, *tables)
+        elif first_day < live_first:
+            # no daily activity endpoints: the request log covers the older days too
+            earlier, _ = await self._read_live(first_day, before=live_first)
+            rows = [*rows, *earlier]
+            live_first = first_day
         newest = max((e for e in (end_time(r) for r in rows) if e is not None), default=None)
         since = server_time or newest or day_start(live_first)
         cursor = _Cursor(live_first, since)
@@ -203,8 +209,12 @@ class ProxySource:
         )
         return (user, *others)
 
-    async def _read_live(self, first_day: int) -> tuple[list[dict[str, Any]], datetime | None]:
-        end = far_end(self._today())
+    async def _read_live(
+        self, first_day: int, before: int | None = None
+    ) -> tuple[list[dict[str, Any]], datetime | None]:
+        """Request-log rows from ``first_day`` on (up to the start of the day ``before``:
+        a request started exactly at midnight comes twice and is de-duplicated)."""
+        end = far_end(self._today()) if before is None else day_start(before)
         if self.mode != MODE_LEGACY:
             try:
                 read = await read_logs(self.http, day_start(first_day), end, page_size=self.logs_page)
@@ -216,7 +226,8 @@ class ProxySource:
         else:
             first_error = None
         try:
-            read = await read_legacy_logs(self.http, first_day, self._today() + 1)
+            last = self._today() + 1 if before is None else before - 1
+            read = await read_legacy_logs(self.http, first_day, last)
         except FeatureMissing as exc:
             self.mode = MODE_AGGREGATES
             raise SourceDataError(
