@@ -158,6 +158,12 @@ def test_errors_back_off_exponentially_and_keep_the_error(store) -> None:
                     source.poll(deep=True)  # still backing off: the stale error, no request
                 assert len(server.requests) == before + 1
             assert waits == [3.0, 6.0, 12.0, 24.0, 48.0, 96.0, ERROR_CAP, ERROR_CAP]
+            status = source.status()
+            assert status.stale is not None and "HTTP 503" in status.stale
+            assert 0 < status.next_poll_in <= ERROR_CAP
+            server.route("/spend/logs/v2", store)
+            time.advance(source.pacer.seconds_left())
+            assert source.poll() == [] and source.status().stale is None
         finally:
             source.close()
 

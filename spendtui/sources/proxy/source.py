@@ -70,6 +70,18 @@ class ProxyLoad:
     partial_measures: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ProxyStatus:
+    """How the source is doing: the mode in use, why the data is stale (the last poll's
+    error, until a poll succeeds), when the next poll may go out, requests so far."""
+
+    mode: str
+    stale: str | None
+    next_poll_in: float
+    requests_sent: int
+    notes: tuple[str, ...]
+
+
 @dataclass
 class _Cursor:
     live_first_day: int
@@ -106,6 +118,18 @@ class ProxySource:
         self.overlapping_polls = 0
         #: Rows per ``/spend/logs/v2`` page (LiteLLM's maximum; smaller in tests).
         self.logs_page = LOGS_PAGE
+
+    # ------------------------------------------------------------------ status
+    def status(self) -> ProxyStatus:
+        """What the status line shows between polls (no request)."""
+        error = self.pacer.last_error
+        return ProxyStatus(
+            mode=self.mode,
+            stale=str(error) if error is not None else None,
+            next_poll_in=self.pacer.seconds_left(),
+            requests_sent=self.http.requests_sent,
+            notes=tuple(self.notes),
+        )
 
     # ------------------------------------------------------------------ identity
     @property
