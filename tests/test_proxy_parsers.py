@@ -18,7 +18,7 @@ from spendtui.money import to_pico
 from spendtui.sources.proxy import HttpSettings, ProxySource
 from spendtui.sources.proxy.daily import DailyTable
 from spendtui.sources.proxy.errors import EnterpriseOnly, FeatureMissing
-from spendtui.sources.proxy.reads import read_daily
+from spendtui.sources.proxy.reads import optional, read_daily
 from spendtui.timeutil import day_number, fixed_clock
 from tests.proxy_server import FixtureServer, LogStore, Reply, recorded, recorded_rows
 
@@ -152,8 +152,17 @@ def test_enterprise_gated_answers_are_recognised(server) -> None:
                 source.http.get(path, {"start_date": "2026-11-26", "end_date": "2026-11-28"})
         with pytest.raises(FeatureMissing, match="HTTP 404"):
             source.http.get("/no/such/endpoint")
+        params = {"start_date": "2026-11-26", "end_date": "2026-11-28"}
+
+        def report():  # type: ignore[no-untyped-def]
+            return source.http.aget("/global/spend/report", params)
+
+        for _ in range(2):
+            assert source.http.run(lambda: optional(report, source._note_missing)) is None
     finally:
         source.close()
+    assert len(source.notes) == 1  # said once
+    assert source.notes[0].startswith("/global/spend/report needs a LiteLLM Enterprise licence")
 
 
 @pytest.mark.parametrize(
