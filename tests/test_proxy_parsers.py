@@ -20,6 +20,7 @@ from spendtui.sources.proxy.daily import DailyTable
 from spendtui.sources.proxy.errors import EnterpriseOnly, FeatureMissing
 from spendtui.sources.proxy.reads import optional, read_daily
 from spendtui.timeutil import day_number, fixed_clock
+from tests.helpers import DATA
 from tests.proxy_server import FixtureServer, LogStore, Reply, recorded, recorded_rows
 
 RECORDED_DAY = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -184,3 +185,45 @@ def test_recorded_error_shapes_give_one_line_messages(server, name, status, kind
     assert type(caught.value).__name__ == kind
     message = str(caught.value)
     assert text in message and "\n" not in message and "HTTP 500" in message
+
+
+EXTRA = DATA / "litellm-1.108.7-extra"
+
+
+def extra(name: str) -> Reply:
+    return Reply(200, (EXTRA / f"{name}.json").read_bytes())
+
+
+def test_prices_health_users_and_budget_rows(server) -> None:
+    server.route("/model/info", extra("model_info"))
+    server.route("/health/readiness", extra("health_readiness"))
+    server.route("/health/readiness/details", extra("health_readiness_details"))
+    server.route("/user/list", extra("user_list"))
+    server.route("/budget/list", extra("budget_list"))
+    source = source_for(server)
+    try:
+        models = source.models()
+        health = source.health()
+        budgets = {(b.kind, b.id): b for b in source.budgets()}
+    finally:
+        source.close()
+    by_name = {m.name: m for m in models}
+    assert set(by_name) == {
+        "gpt-4o",
+        "gpt-4o-mini",
+        "gpt-4.1",
+        "claude-sonnet-4-5",
+        "claude-haiku-4-5",
+        "gemini-2.5-flash",
+    }
+    assert by_name["gpt-4o"].input_per_token == 2_500_000 and by_name["gpt-4o"].output_per_token == 10_000_000
+    assert by_name["gpt-4o-mini"].input_per_token == 150_000 and by_name["gpt-4o"].provider == "openai"
+    assert by_name["gpt-4o"].cache_read_per_token == 1_250_000
+    assert (health.status, health.db, health.version) == ("healthy", "connected", "1.108.7")
+    assert [r.path for r in server.requests if r.path.startswith("/health")] == [
+        "/health/readiness",
+        "/health/readiness/details",
+    ]
+    alice = budgets[("user", "alice")]
+    assert alice.max_budget == 20 * 10**12 and alice.spend > 0 and alice.name == "alice@example.test"
+    assert budgets[("user", "dave")].max_budget == 10**12
