@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from spendtui.core.cube import CellChunk, Cube, RawRow
+from spendtui.core.facts import ALL_DIMENSIONS, FactCube, FactSet
 from spendtui.core.query import Query
 from spendtui.sources.db.names import Names
 from spendtui.timeutil import Clock, day_of, system_clock
@@ -75,10 +76,19 @@ class SpendEngine:
         self.tail: deque[RawRow] = deque(maxlen=TAIL_SIZE)
         #: Requests added to ``tail`` so far (lets a view tell what is new).
         self.tail_seq = 0
+        #: Sources that cannot give every dimension for every day (the proxy) add fact
+        #: cubes for older days; ``cube`` then holds the live days from ``live_first_day``.
+        self.fact_cubes: list[FactCube] = []
+        self.live_first_day: int | None = None
+        self.partial_measures: dict[str, str] = {}
 
     @property
-    def query(self) -> Query:
-        return Query(self.cube)
+    def query(self) -> Query | FactSet:
+        """Questions over the loaded data: one cube, or a fact set routing to several."""
+        if not self.fact_cubes:
+            return Query(self.cube)
+        live = FactCube("request logs", self.cube, ALL_DIMENSIONS, self.live_first_day or 0)
+        return FactSet([live, *self.fact_cubes], self.partial_measures)
 
     def today(self) -> int:
         return day_of(self.clock())
@@ -97,6 +107,10 @@ class SpendEngine:
             cube.add_rows(result.rows)
         cube.sort_by_day()
         cube.dims.forget_load_caches()
+        cube.quality.notes.extend(getattr(result, "notes", None) or [])
+        self.fact_cubes = list(getattr(result, "fact_cubes", None) or [])
+        self.live_first_day = getattr(result, "live_first_day", None)
+        self.partial_measures = dict(getattr(result, "partial_measures", None) or {})
         self.cube = cube
         self.first_day = first_day
         self.refresh_names()

@@ -29,6 +29,20 @@ def add_source_flags(parser: argparse.ArgumentParser) -> None:
         dest="database_url",
         help="database URL: postgresql://… (LiteLLM's) or sqlite:///path (env DATABASE_URL)",
     )
+    group.add_argument(
+        "--proxy",
+        metavar="URL",
+        dest="proxy_url",
+        help="LiteLLM proxy URL, read through its REST API (env LITELLM_PROXY_URL); --db wins if both",
+    )
+    group.add_argument(
+        "--key",
+        metavar="KEY",
+        dest="api_key",
+        help="the proxy's admin key (prefer env LITELLM_PROXY_API_KEY or LITELLM_MASTER_KEY: "
+        "a flag is visible to other users in the process list)",
+    )
+    group.add_argument("--insecure", action="store_true", help="do not verify the proxy's TLS certificate")
 
 
 def build_parser() -> argparse.ArgumentParser:

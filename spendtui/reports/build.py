@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spendtui.core.facts import FactSet
 from spendtui.core.measures import Totals
 from spendtui.core.query import NO_FILTERS, Filters, Query, Window
 from spendtui.sources.db.names import Names
@@ -43,18 +44,20 @@ class Report:
     notes: tuple[str, ...] = ()
 
 
-def _rows(query: Query, dimension: str, window: Window, filters: Filters, names: Names) -> list[ReportRow]:
+def _rows(
+    query: Query | FactSet, dimension: str, window: Window, filters: Filters, names: Names
+) -> tuple[list[ReportRow], tuple[str, ...]]:
+    """The rows, and what is missing from them (a fact set's flagged partial answer)."""
     if dimension == "day":
-        return [ReportRow(d.isoformat(), d.isoformat(), t) for d, t in query.daily(window, filters)]
+        return [ReportRow(d.isoformat(), d.isoformat(), t) for d, t in query.daily(window, filters)], ()
     base = dimension.split(":", 1)[0]
-    return [
-        ReportRow(g.name, names.label(base, g.value) if g.value else g.name, g.totals)
-        for g in query.breakdown(dimension, window, filters)
-    ]
+    groups = query.breakdown(dimension, window, filters)
+    rows = [ReportRow(g.name, names.label(base, g.value) if g.value else g.name, g.totals) for g in groups]
+    return rows, tuple(getattr(groups, "caveats", ()))
 
 
 def build_report(
-    query: Query,
+    query: Query | FactSet,
     kind: str,
     window: Window,
     names: Names,
@@ -72,17 +75,19 @@ def build_report(
             raise ValueError("--tag-prefix only applies to the tags report")
         dimension = f"tag:{tag_prefix}"
     total = query.totals(window, filters)
-    rows = _rows(query, dimension, window, filters, names) if dimension else []
+    rows, caveats = _rows(query, dimension, window, filters, names) if dimension else ([], ())
     group_by = dimension
-    return Report(window, group_by, rows, total, notes=notes)
+    return Report(window, group_by, rows, total, notes=notes + caveats)
 
 
-def build_user_report(query: Query, user_id: str, window: Window, names: Names, notes: tuple[str, ...] = ()) -> Report:
+def build_user_report(
+    query: Query | FactSet, user_id: str, window: Window, names: Names, notes: tuple[str, ...] = ()
+) -> Report:
     """One internal user's total, daily rows and model rows."""
     filters = Filters(user=frozenset({user_id}))
     total = query.totals(window, filters)
-    daily = _rows(query, "day", window, filters, names)
-    models = _rows(query, "model", window, filters, names)
+    daily, _ = _rows(query, "day", window, filters, names)
+    models, caveats = _rows(query, "model", window, filters, names)
     return Report(
         window,
         "user",
@@ -90,5 +95,5 @@ def build_user_report(query: Query, user_id: str, window: Window, names: Names, 
         total,
         sections={"daily": ("day", daily), "models": ("model", models)},
         subject=user_id,
-        notes=notes,
+        notes=notes + caveats,
     )

@@ -1,0 +1,203 @@
+"""Names, budgets, model prices and health from the proxy's management endpoints.
+
+* Names: ``/key/list?return_full_object=true`` (aliases and ``sk-...abcd`` names),
+  ``/team/list`` (aliases), ``/customer/list`` (aliases).
+* Budgets: the same key objects, teams, ``/user/list`` and customers. A key's or a
+  customer's soft budget lives in its linked budget row (``litellm_budget_table``, or
+  ``/budget/list`` by ``budget_id`` when the row is not embedded); a team's in the team.
+  ``spend`` is LiteLLM's budget-window counter (reset at ``budget_reset_at``).
+* Prices: ``/model/info`` ``model_info.*_cost_per_token`` (USD per token, whole
+  pico-dollars in practice).
+* Health: ``/health/readiness`` (public) and ``/health/readiness/details`` (needs the
+  key) for ``litellm_version``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from spendtui.core.budget_state import BudgetState
+from spendtui.errors import SourceDataError
+from spendtui.money import usd_to_pico
+from spendtui.sources.db.names import Names, abbreviate_hash
+from spendtui.timeutil import parse_timestamp
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    """One deployment of a public model name and its list prices (pico-dollars per token)."""
+
+    name: str
+    provider: str | None
+    model: str | None
+    deployment_id: str | None
+    input_per_token: int | None
+    output_per_token: int | None
+    cache_read_per_token: int | None
+    max_input_tokens: int | None
+
+
+@dataclass(frozen=True)
+class ProxyHealth:
+    """What the status line shows about the proxy."""
+
+    status: str
+    db: str | None
+    version: str | None
+    mode: str
+
+
+def money(value: object) -> int | None:
+    """A USD amount from the API as pico-dollars (None for null or unreadable)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    try:
+        return usd_to_pico(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def list_of(body: object, field: str | None, where: str) -> list[dict[str, Any]]:
+    """The list of objects in ``body[field]`` (or ``body`` itself when field is None)."""
+    items = body.get(field) if isinstance(body, dict) and field else body
+    if not isinstance(items, list):
+        raise SourceDataError(f"{where}: expected a list{f' in {field!r}' if field else ''}")
+    return [item for item in items if isinstance(item, dict)]
+
+
+def names_from(keys: list[dict], teams: list[dict], customers: list[dict]) -> Names:
+    names = Names()
+    for key in keys:
+        token = _text(key.get("token"))
+        if not token:
+            continue
+        if _text(key.get("key_alias")):
+            names.key_alias[token] = key["key_alias"]
+        if _text(key.get("key_name")):
+            names.key_name[token] = key["key_name"]
+    for team in teams:
+        if _text(team.get("team_id")) and _text(team.get("team_alias")):
+            names.team_alias[team["team_id"]] = team["team_alias"]
+    for customer in customers:
+        if _text(customer.get("user_id")) and _text(customer.get("alias")):
+            names.customer_alias[customer["user_id"]] = customer["alias"]
+    return names
+
+
+def _budget_row(item: dict, budgets: dict[str, dict]) -> dict:
+    row = item.get("litellm_budget_table")
+    if isinstance(row, dict):
+        return row
+    budget_id = _text(item.get("budget_id"))
+    return budgets.get(budget_id, {}) if budget_id else {}
+
+
+def _state(kind: str, ident: str, name: str, item: dict, limits: dict, **extra: Any) -> BudgetState:
+    return BudgetState(
+        kind=kind,
+        id=ident,
+        name=name,
+        spend=money(item.get("spend")) or 0,
+        max_budget=money(limits.get("max_budget")),
+        soft_budget=money(limits.get("soft_budget")),
+        budget_duration=_text(limits.get("budget_duration")),
+        budget_reset_at=parse_timestamp(limits.get("budget_reset_at")),
+        blocked=bool(item.get("blocked")),
+        **extra,
+    )
+
+
+def budgets_from(
+    keys: list[dict], teams: list[dict], users: list[dict], customers: list[dict], budget_rows: list[dict]
+) -> list[BudgetState]:
+    """Every key, team, user and customer as a BudgetState (``has_limit`` tells which
+    have a budget)."""
+    by_id = {b["budget_id"]: b for b in budget_rows if _text(b.get("budget_id"))}
+    out: list[BudgetState] = []
+    for key in keys:
+        token = _text(key.get("token"))
+        if not token:
+            continue
+        row = _budget_row(key, by_id)
+        limits = {
+            "max_budget": key.get("max_budget"),
+            "soft_budget": row.get("soft_budget", key.get("soft_budget")),
+            "budget_duration": key.get("budget_duration"),
+            "budget_reset_at": key.get("budget_reset_at"),
+        }
+        label = _text(key.get("key_alias")) or _text(key.get("key_name")) or abbreviate_hash(token)
+        out.append(
+            _state(
+                "key",
+                token,
+                label,
+                key,
+                limits,
+                key_name=_text(key.get("key_name")),
+                team_id=_text(key.get("team_id")),
+                user_id=_text(key.get("user_id")),
+            )
+        )
+    for team in teams:
+        team_id = _text(team.get("team_id"))
+        if team_id:
+            out.append(_state("team", team_id, _text(team.get("team_alias")) or team_id, team, team))
+    for user in users:
+        user_id = _text(user.get("user_id"))
+        if user_id:
+            label = _text(user.get("user_alias")) or _text(user.get("user_email")) or user_id
+            out.append(_state("user", user_id, label, user, user, user_id=user_id))
+    for customer in customers:
+        customer_id = _text(customer.get("user_id"))
+        if customer_id:
+            row = _budget_row(customer, by_id)
+            label = _text(customer.get("alias")) or customer_id
+            out.append(_state("customer", customer_id, label, customer, row))
+    return out
+
+
+def _per_token(info: dict, name: str) -> int | None:
+    return money(info.get(name))
+
+
+def models_from(body: object, where: str) -> list[ModelPrice]:
+    out = []
+    for item in list_of(body, "data", where):
+        info = item.get("model_info") if isinstance(item.get("model_info"), dict) else {}
+        params = item.get("litellm_params") if isinstance(item.get("litellm_params"), dict) else {}
+        max_input = info.get("max_input_tokens")
+        out.append(
+            ModelPrice(
+                name=_text(item.get("model_name")) or "",
+                provider=_text(info.get("litellm_provider")),
+                model=_text(params.get("model")),
+                deployment_id=_text(info.get("id")),
+                input_per_token=_per_token(info, "input_cost_per_token"),
+                output_per_token=_per_token(info, "output_cost_per_token"),
+                cache_read_per_token=_per_token(info, "cache_read_input_token_cost"),
+                max_input_tokens=max_input if isinstance(max_input, int) else None,
+            )
+        )
+    out.sort(key=lambda m: (m.name, m.deployment_id or ""))
+    return out
+
+
+def health_from(readiness: object, details: object | None, mode: str) -> ProxyHealth:
+    ready = readiness if isinstance(readiness, dict) else {}
+    extra = details if isinstance(details, dict) else {}
+    version = _text(ready.get("litellm_version")) or _text(extra.get("litellm_version"))
+    return ProxyHealth(
+        status=_text(ready.get("status")) or _text(extra.get("status")) or "unknown",
+        db=_text(ready.get("db")) or _text(extra.get("db")),
+        version=version,
+        mode=mode,
+    )

@@ -1,0 +1,224 @@
+"""History fact cubes built from LiteLLM's daily tables (see ``daily.py`` for what they hold).
+
+The user table is the base: LiteLLM writes a user-table row for every request (a request
+without a user gets a NULL user), so its per-key totals ``K[day, key]`` are the day's
+requests. Each other view is one dimension crossed with the key:
+
+================  ===============================  ==========================================
+cube              cells from                       ``(none)`` cells
+================  ===============================  ==========================================
+model × key       user table, ``model_groups``     K minus the groups (requests with no model)
+provider × key    user table, ``providers``        LiteLLM's ``unknown`` provider
+user × key        user table, ``entities``         LiteLLM's ``Unassigned`` user
+team × key        team table, ``entities``         K minus the team rows (no team)
+customer × key    customer table, ``entities``     K minus the customer rows (no end user)
+tag × key         tag table, ``entities``          none: untagged requests have no rows
+================  ===============================  ==========================================
+
+A key nearly always belongs to one user and one team on a given day. Where that holds for
+every (day, key) of the history, the user and team are attached to every cell by key, so
+e.g. *model by team* or *customer by user* are exact; where it does not, that dimension is
+not claimed (the fact set then refuses those questions instead of guessing).
+
+A view whose table disagrees with the user table (more requests for a key than the user
+table has) is kept but marked unusable, with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+
+from spendtui.core.cube import CellChunk, Cube
+from spendtui.core.dims import FIELD_SEP
+from spendtui.core.facts import FactCube
+from spendtui.core.measures import N_MEASURES, REQUESTS, SPEND
+from spendtui.errors import SourceDataError
+from spendtui.sources.proxy.daily import Cell, DailyTable
+from spendtui.timeutil import day_number, parse_day
+
+#: Float sums of the same requests in two tables may differ by a few pico-dollars.
+_SPEND_SLACK = 64
+
+
+def _composite(model: str, provider: str, key: str, user: str, team: str, customer: str, tag: str) -> str:
+    parts = (model, provider, key, user, team, customer)
+    if any(FIELD_SEP in p for p in parts) or FIELD_SEP in tag:
+        raise SourceDataError("a name in the proxy's daily activity contains a control character (\\x1f)")
+    tags = json.dumps([tag]) if tag else ""
+    return FIELD_SEP.join((*parts, tags))
+
+
+class _Owners:
+    """Who owns each key on each day, when that is a single user (or team)."""
+
+    def __init__(self, cells: dict[tuple[str, str, str], Cell]) -> None:
+        seen: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for (day, value, key), cell in cells.items():
+            if cell[REQUESTS] or cell[SPEND]:
+                seen[(day, key)].add(value)
+        self.owner = {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+        self.ambiguous = sum(1 for v in seen.values() if len(v) > 1)
+
+    @property
+    def exact(self) -> bool:
+        return self.ambiguous == 0
+
+    def of(self, day: str, key: str) -> str:
+        return self.owner.get((day, key), "")
+
+
+def _with_remainder(
+    cells: dict[tuple[str, str, str], Cell], base: dict[tuple[str, str], Cell]
+) -> tuple[dict[tuple[str, str, str], Cell], str | None]:
+    """``cells`` plus, per (day, key), what ``base`` has beyond them, as the ``""`` value.
+
+    Returns the reason the two disagree, if they do (more requests than the base)."""
+    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * N_MEASURES)
+    for (day, _, key), cell in cells.items():
+        acc = sums[(day, key)]
+        for i in range(N_MEASURES):
+            acc[i] += cell[i]
+    out = dict(cells)
+    for (day, key), want in base.items():
+        have = sums.get((day, key), [0] * N_MEASURES)
+        rest = [w - h for w, h in zip(want, have, strict=True)]
+        if rest[REQUESTS] < 0 or any(r < 0 for i, r in enumerate(rest) if i != SPEND):
+            return out, f"it counts more requests than the user table for {day}"
+        same_counts = all(r == 0 for i, r in enumerate(rest) if i != SPEND)
+        if same_counts and abs(rest[SPEND]) <= _SPEND_SLACK + want[REQUESTS]:
+            continue  # the same requests, their spend summed in another order
+        if rest[SPEND] < -(_SPEND_SLACK + want[REQUESTS]):
+            return out, f"it has more spend than the user table for {day}"
+        rest[SPEND] = max(rest[SPEND], 0)
+        prior = out.get((day, "", key))
+        out[(day, "", key)] = rest if prior is None else [a + b for a, b in zip(prior, rest, strict=True)]
+    for day, _, key in cells:
+        if (day, key) not in base:
+            return out, f"it has a key the user table does not have on {day}"
+    return out, None
+
+
+def _cube(rows: Iterable[tuple[str, str, list[int]]]) -> Cube:
+    buckets, keys, measures = [], [], []
+    for day, composite, cell in rows:
+        buckets.append(day)
+        keys.append(composite)
+        measures.append(cell)
+    cube = Cube()
+    matrix = np.asarray(measures, dtype=np.int64) if measures else np.zeros((0, N_MEASURES), dtype=np.int64)
+    cube.add_chunk(CellChunk(buckets, keys, matrix))
+    cube.sort_by_day()
+    cube.dims.forget_load_caches()
+    return cube
+
+
+def _in_range(day: str, first_day: int, last_day: int) -> bool:
+    try:
+        number = day_number(parse_day(day))
+    except ValueError:
+        raise SourceDataError(f"daily activity has an unreadable date {day!r}") from None
+    return first_day <= number <= last_day
+
+
+def build_history(
+    first_day: int,
+    last_day: int,
+    user: DailyTable,
+    team: DailyTable | None = None,
+    customer: DailyTable | None = None,
+    tag: DailyTable | None = None,
+) -> tuple[list[FactCube], list[str]]:
+    """The history fact cubes for ``first_day``..``last_day`` and notes for the user."""
+    notes: list[str] = []
+    base = {k: v for k, v in user.keys.items() if _in_range(k[0], first_day, last_day)}
+
+    def within(cells: dict[tuple[str, str, str], Cell]) -> dict[tuple[str, str, str], Cell]:
+        return {k: v for k, v in cells.items() if _in_range(k[0], first_day, last_day)}
+
+    users, why_users = _with_remainder(within(user.cells["entity"]), base)
+    user_of = _Owners(users)
+    teams, why_teams = _with_remainder(within(team.cells["entity"]), base) if team else ({}, None)
+    team_of = _Owners(teams) if team and why_teams is None else None
+    attach = {"key"}
+    if why_users is None and user_of.exact:
+        attach.add("user")
+    elif user_of.ambiguous:
+        notes.append(f"{user_of.ambiguous} key-days have several users: user is only known per key")
+    if team_of is not None and team_of.exact:
+        attach.add("team")
+    elif team_of is not None and team_of.ambiguous:
+        notes.append(f"{team_of.ambiguous} key-days have several teams: team is only known per key")
+
+    def owners(day: str, key: str) -> tuple[str, str]:
+        return (
+            user_of.of(day, key) if "user" in attach else "",
+            team_of.of(day, key) if team_of is not None and "team" in attach else "",
+        )
+
+    facts: list[FactCube] = []
+
+    def add(name: str, dim: str, cells: dict, why: str | None, make, tag_per_row: bool = False) -> None:
+        rows = []
+        for (day, value, key), cell in cells.items():
+            rows.append((day, make(day, value, key), cell))
+        known = frozenset({dim, "key"} | (attach if dim not in ("user", "team") else _other(dim, attach)))
+        reason = f"the proxy's {name} view disagrees with its user view: {why}" if why else None
+        if reason:
+            notes.append(reason)
+        facts.append(FactCube(name, _cube(rows), known, first_day, last_day, tag_per_row, reason))
+
+    models, why = _with_remainder(within(user.cells["model"]), base)
+    add("daily model × key", "model", models, why, lambda d, v, k: _composite(v, "", k, *owners(d, k), "", ""))
+    providers, why = _with_remainder(within(user.cells["provider"]), base)
+    add(
+        "daily provider × key",
+        "provider",
+        providers,
+        why,
+        lambda d, v, k: _composite("", v, k, *owners(d, k), "", ""),
+    )
+    add(
+        "daily user × key",
+        "user",
+        users,
+        why_users,
+        lambda d, v, k: _composite("", "", k, v, owners(d, k)[1], "", ""),
+    )
+    if team is not None:
+        add(
+            "daily team × key",
+            "team",
+            teams,
+            why_teams,
+            lambda d, v, k: _composite("", "", k, owners(d, k)[0], v, "", ""),
+        )
+    if customer is not None:
+        customers, why = _with_remainder(within(customer.cells["entity"]), base)
+        add(
+            "daily customer × key",
+            "customer",
+            customers,
+            why,
+            lambda d, v, k: _composite("", "", k, *owners(d, k), v, ""),
+        )
+    if tag is not None:
+        tags = {k: v for k, v in within(tag.cells["entity"]).items() if k[1]}
+        add(
+            "daily tag × key",
+            "tag",
+            tags,
+            None,
+            lambda d, v, k: _composite("", "", k, *owners(d, k), "", v),
+            tag_per_row=True,
+        )
+    return facts, notes
+
+
+def _other(dim: str, attach: set[str]) -> set[str]:
+    """For the user and team cubes: the other owner dimension, if it is attached."""
+    other = "team" if dim == "user" else "user"
+    return {"key"} | ({other} if other in attach else set())

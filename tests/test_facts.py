@@ -1,0 +1,224 @@
+"""The fact set answers exactly what the proxy's data determines, and refuses the rest.
+
+Demo requests are served by a real HTTP server the way a LiteLLM proxy would serve them
+(request log for the live days, daily tables paged over table rows for history, see
+``litellm_daily.py``); every answer of the proxy source's fact set is compared with a
+single cube built from the same requests (the database source's view).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from spendtui.core.cube import Cube
+from spendtui.core.facts import Breakdown, NotExact
+from spendtui.core.query import DIMENSIONS, Filters, Query, Window
+from spendtui.demo.generator import generate_rows
+from spendtui.demo.world import build_world
+from spendtui.engine import SpendEngine
+from spendtui.sources.proxy import HttpSettings, ProxySource
+from spendtui.sources.proxy.logs import raw_row
+from spendtui.timeutil import day_of, fixed_clock
+from tests.helpers import FIXED_NOW
+from tests.litellm_daily import DailyEndpoint, log_rows, table_rows
+from tests.proxy_server import FixtureServer, LogStore
+
+TODAY = day_of(FIXED_NOW)
+WINDOW = Window(TODAY - 19, TODAY)
+SLACK = 10**6  # 1e-6 USD: daily tables sum each request's double in SQL
+
+
+def requests(seed: int = 7, n: int = 6000) -> list[dict]:
+    world = build_world(seed)
+    batch = generate_rows(world, np.random.default_rng(seed), FIXED_NOW - timedelta(days=19), FIXED_NOW, n)
+    return log_rows(batch)
+
+
+def serve(server: FixtureServer, rows: list[dict], tables: dict | None = None) -> None:
+    server.route("/spend/logs/v2", LogStore(rows))
+    for entity in ("user", "team", "customer", "tag"):
+        found = (tables or {}).get(entity, table_rows(rows, entity))
+        server.route(f"/{entity}/daily/activity", DailyEndpoint(found))
+
+
+def proxy_engine(server: FixtureServer) -> SpendEngine:
+    clock = fixed_clock(FIXED_NOW)
+    engine = SpendEngine(ProxySource(HttpSettings(server.url, "sk-test-master"), clock=clock), clock=clock)
+    engine.load(WINDOW.first_day)
+    return engine
+
+
+def truth(rows: list[dict]) -> Query:
+    cube = Cube()
+    cube.add_rows(raw_row(r) for r in rows)
+    cube.sort_by_day()
+    return Query(cube)
+
+
+def same(got, want) -> None:
+    assert got.requests == want.requests and got.failures == want.failures
+    assert (got.prompt_tokens, got.completion_tokens) == (want.prompt_tokens, want.completion_tokens)
+    assert abs(got.spend - want.spend) <= SLACK
+
+
+def same_rows(got: list, want: list) -> None:
+    got_map, want_map = {g.name: g.totals for g in got}, {g.name: g.totals for g in want}
+    assert got_map.keys() == want_map.keys()
+    for name in got_map:
+        same(got_map[name], want_map[name])
+
+
+@pytest.fixture(scope="module")
+def setup():
+    rows = requests()
+    with FixtureServer() as server:
+        serve(server, rows)
+        engine = proxy_engine(server)
+        yield engine, truth(rows), server
+        engine.close()
+
+
+def test_history_comes_from_several_pages_and_cubes(setup) -> None:
+    engine, _, server = setup
+    daily = [r for r in server.requests if r.path == "/user/daily/activity"]
+    assert len(daily) >= 2  # pages split days: they were merged
+    names = {f.name for f in engine.fact_cubes}
+    assert names == {f"daily {d} × key" for d in ("model", "provider", "user", "team", "customer", "tag")}
+    assert all(f.unusable is None for f in engine.fact_cubes)
+    assert "cache_hits" in engine.partial_measures
+
+
+def test_every_single_dimension_question_is_exact(setup) -> None:
+    engine, want, _ = setup
+    got = engine.query
+    same(got.totals(WINDOW), want.totals(WINDOW))
+    for (d1, t1), (d2, t2) in zip(got.daily(WINDOW), want.daily(WINDOW), strict=True):
+        assert d1 == d2
+        same(t1, t2)
+    for dim in DIMENSIONS:
+        rows = got.breakdown(dim, WINDOW)
+        expected = want.breakdown(dim, WINDOW)
+        if dim == "tag":
+            assert isinstance(rows, Breakdown) and "(untagged)" in rows.caveats[0]
+            expected = [g for g in expected if g.value]
+        else:
+            assert not getattr(rows, "caveats", ())
+        same_rows(rows, expected)
+    assert got.tag_categories(WINDOW) == want.tag_categories(WINDOW)
+    for dim in DIMENSIONS:
+        assert set(got.values(dim)) == set(want.values(dim))
+
+
+@pytest.mark.parametrize(
+    ("dimension", "filters"),
+    [
+        ("model", Filters(user=frozenset({"user-001", "user-003"}))),
+        ("model", Filters(team=frozenset({"team-platform"}))),
+        ("provider", Filters(team=frozenset({"team-platform"}))),
+        ("key", Filters(customer=frozenset({"customer_10001"}))),
+        ("team", Filters(customer=frozenset({"customer_10001"}))),
+        ("user", Filters(tag=frozenset({"env:prod"}))),
+        ("tag:project", Filters(key=frozenset())),
+        ("day", Filters(tag=frozenset({"env:prod"}))),
+        ("model", Filters(key=frozenset({"litellm_proxy_master_key"}))),
+    ],
+)
+def test_crossed_questions_the_tables_determine_are_exact(setup, dimension, filters) -> None:
+    engine, want, _ = setup
+    got = engine.query
+    filters = _real_values(want, filters)
+    same(got.totals(WINDOW, filters), want.totals(WINDOW, filters))
+    if dimension == "day":
+        for (_, a), (_, b) in zip(got.daily(WINDOW, filters), want.daily(WINDOW, filters), strict=True):
+            same(a, b)
+        return
+    expected = want.breakdown(dimension, WINDOW, filters)
+    if dimension.startswith("tag"):
+        expected = [g for g in expected if g.value]
+    same_rows(got.breakdown(dimension, WINDOW, filters), expected)
+
+
+def _real_values(q: Query, filters: Filters) -> Filters:
+    """Replace made-up values by real ones of the demo world (first values seen)."""
+    out = filters
+    for dim, values in filters.items():
+        known = q.values(dim)
+        if not values & set(known):
+            out = out.without(dim).with_value(dim, known[0])
+    return out
+
+
+@pytest.mark.parametrize(
+    ("dimension", "filters"),
+    [
+        ("model", Filters(customer=frozenset({"c"}))),
+        ("customer", Filters(tag=frozenset({"t"}))),
+        ("key", Filters(tag=frozenset({"a", "b"}))),
+        ("tag", Filters(tag=frozenset({"t"}))),
+        ("provider", Filters(model=frozenset({"m"}))),
+        ("customer", Filters(model=frozenset({"m"}))),
+    ],
+)
+def test_questions_the_tables_cannot_answer_are_refused(setup, dimension, filters) -> None:
+    engine, want, _ = setup
+    with pytest.raises(NotExact, match="cannot answer") as caught:
+        engine.query.breakdown(dimension, WINDOW, filters)
+    assert "\n" not in str(caught.value)
+    # the live days hold every dimension of every request: the same question is exact there
+    live = Window(TODAY - 1, TODAY)
+    f = _real_values(want, filters)
+    expected = [g for g in want.breakdown(dimension, live, f)]
+    got = engine.query.breakdown(dimension, live, f)
+    assert not getattr(got, "caveats", ())
+    same_rows(got, expected)
+
+
+def test_hours_are_known_for_the_live_days_only(setup) -> None:
+    engine, want, _ = setup
+    hours = engine.query.hourly(TODAY)
+    assert hours is not None
+    for (h1, a), (h2, b) in zip(hours, want.hourly(TODAY) or [], strict=True):
+        assert h1 == h2
+        same(a, b)
+    assert engine.query.hourly(TODAY - 5) is None
+
+
+def test_a_key_with_two_users_in_a_day_is_not_attributed_by_key() -> None:
+    rows = requests(seed=8, n=2500)
+    day = f"{(FIXED_NOW - timedelta(days=6)).date()}"
+    that_day = [r for r in rows if r["startTime"].startswith(day) and r["user"] != "default_user_id"]
+    counts = Counter(r["api_key"] for r in that_day)
+    victim = next(k for k, n in counts.most_common() if n >= 2)
+    next(r for r in that_day if r["api_key"] == victim)["user"] = "someone-else"
+    with FixtureServer() as server:
+        serve(server, rows)
+        engine = proxy_engine(server)
+        try:
+            want = truth(rows)
+            same_rows(engine.query.breakdown("user", WINDOW), want.breakdown("user", WINDOW))
+            with pytest.raises(NotExact):
+                engine.query.breakdown("model", WINDOW, Filters(user=frozenset({"someone-else"})))
+            assert any("several users" in n for n in engine.cube.quality.notes)
+        finally:
+            engine.close()
+
+
+def test_a_table_that_disagrees_is_not_used() -> None:
+    rows = requests(seed=9, n=2000)
+    customers = table_rows(rows, "customer")
+    extra = copy.deepcopy(customers[0])
+    extra["entity"], extra["api_requests"] = "ghost", extra["api_requests"] + 5
+    with FixtureServer() as server:
+        serve(server, rows, {"customer": [*customers, extra]})
+        engine = proxy_engine(server)
+        try:
+            with pytest.raises(NotExact, match="disagrees"):
+                engine.query.breakdown("customer", WINDOW)
+            same(engine.query.totals(WINDOW), truth(rows).totals(WINDOW))
+        finally:
+            engine.close()
