@@ -29,6 +29,7 @@ from sqlalchemy.pool import QueuePool
 from spendtui.core.cube import CellChunk, RawRow
 from spendtui.errors import SourceDataError, SourceError, SourceUnavailable
 from spendtui.money import to_pico
+from spendtui.sources.db import continuity
 from spendtui.sources.db.names import Names, read_names
 from spendtui.sources.db.parallel import iter_chunks
 from spendtui.sources.db.schema import SpendSchema, reflect
@@ -210,7 +211,7 @@ class DatabaseSource:
             "hourly_from": day_start(hourly_from_day).strftime("%Y-%m-%d"),
         }
 
-    def _load_sqlite(self, first_day: int, hourly_from_day: int) -> LoadResult:
+    def _load_sqlite(self, first_day: int, hourly_from_day: int, after: int = 0) -> LoadResult:
         sql = self.sql
         ts = sql.ts
         params = self._params(first_day, hourly_from_day)
@@ -230,6 +231,7 @@ class DatabaseSource:
                 else None
             )
         low = min(x for x in (low, numeric, high + 1) if x is not None)
+        low = max(low, after + 1)  # catch_up(): only rows past the restored cursor
         self._cursor = _Cursor(rowid=int(high))
         where = f"rowid BETWEEN :lo AND :hi AND ({ts} >= :ws_loose OR typeof({ts}) != 'text')"
         statement = sql.cells(where)
@@ -406,6 +408,78 @@ class DatabaseSource:
                     cursor.mark = mark_value
             out.append(_raw_row(r))
         return out
+
+    # ------------------------------------------------------------------ cube cache support
+    # (spendtui/cache.py saves the cube with cursor_state() and resumes with
+    # restore_cursor(); see continuity.py for what the checks catch)
+    def schema_fingerprint(self) -> str:
+        return self.schema().fingerprint()
+
+    def cursor_state(self) -> dict[str, object]:
+        """Where the next poll starts, as JSON-able data, plus continuity probes."""
+        with self._lock:
+            cursor = self._cursor
+            newest = max(cursor.seen, key=cursor.seen.__getitem__) if cursor.seen else None
+            with self.connection() as conn:
+                check = continuity.describe(conn, self.sql, cursor.rowid, newest, cursor.floor)
+                conn.rollback()
+            return {
+                "dialect": self.target.dialect,
+                "rowid": cursor.rowid,
+                "mark": _iso(cursor.mark),
+                "floor": _iso(cursor.floor),
+                "seen": {k: v.isoformat() for k, v in cursor.seen.items()},
+                "check": check,
+            }
+
+    def restore_cursor(self, state: dict[str, object]) -> str | None:
+        """Resume polling where a saved cursor left off, if this database still holds the
+        rows it stands for; else say why not (the cursor is then left as it was).
+        Malformed state raises ValueError/TypeError/KeyError."""
+        if state["dialect"] != self.target.dialect:
+            return "the cache was written for another kind of database"
+        seen = state["seen"]
+        if not isinstance(seen, dict):
+            raise TypeError("seen")
+        cursor = _Cursor(
+            rowid=int(state["rowid"]),  # type: ignore[call-overload]
+            mark=_from_iso(state["mark"]),
+            floor=_from_iso(state["floor"]),
+            seen={str(k): datetime.fromisoformat(v) for k, v in seen.items()},
+        )
+        check = state["check"]
+        if not isinstance(check, dict):
+            raise TypeError("check")
+        with self._lock:
+            with self.connection() as conn:
+                problem = continuity.verify(conn, self.sql, cursor.rowid, check)
+                conn.rollback()
+            if problem is None:
+                self._cursor = cursor
+            return problem
+
+    def catch_up(self, first_day: int, hourly_from_day: int, min_rows: int) -> LoadResult | None:
+        """After restore_cursor: when at least ``min_rows`` rows were appended since
+        (SQLite), aggregate them in SQL like a cold load instead of polling them one by
+        one. None when a poll is the better way (fewer rows, or PostgreSQL)."""
+        with self._lock:
+            if self.target.dialect != "sqlite":
+                return None
+            newest = f"SELECT coalesce(max(rowid), 0) FROM {self.sql.table}"  # noqa: S608
+            with self.connection() as conn:
+                high = conn.execute(text(newest)).scalar_one()
+                conn.rollback()
+            if high - self._cursor.rowid < min_rows:
+                return None
+            return self._load_sqlite(first_day, hourly_from_day, after=self._cursor.rowid)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _from_iso(value: object) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(str(value))
 
 
 def _raw_row(r: object) -> RawRow:
