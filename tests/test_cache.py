@@ -192,8 +192,8 @@ def test_checksum_catches_consistent_tampering(live: Path, cache_dir: Path) -> N
     path = cache_file(cache_dir)
     with np.load(path, allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
-    arrays["m"] = arrays["m"].copy()
-    arrays["m"][0, 0] += 1  # one pico-dollar
+    arrays["m0"] = arrays["m0"].copy()
+    arrays["m0"][0] += 1  # one pico-dollar
     np.savez(path, **arrays)
     rebuilt(live, cache_dir, "checksum mismatch")
 
