@@ -3,6 +3,8 @@ and every kind of untrustworthy cache rebuilt (real SQLite files, real cache fil
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import pathlib
 import shutil
@@ -15,7 +17,10 @@ import pytest
 
 from spendtui import cache as cache_mod
 from spendtui.cache import CubeCache, default_directory
-from spendtui.core.query import DIMENSIONS, Window
+from spendtui.core import cube_file
+from spendtui.core.cube import Cube, RawRow
+from spendtui.core.cube_file import CorruptCache, build_cube, cube_arrays, read_cube_file, write_cube
+from spendtui.core.query import DIMENSIONS, Query, Window
 from spendtui.demo.generator import create_demo_db, generate_rows, write_rows
 from spendtui.demo.world import build_world
 from spendtui.engine import SpendEngine
@@ -361,3 +366,73 @@ def test_postgres_warm_restart_and_replaced_database(tmp_path: Path) -> None:
     assert "replaced or truncated" in again.cache.status, again.cache.status
     assert answers(again) == cold(url)
     again.close()
+
+
+# ---------------------------------------------------------------------- the file format
+def _row(i: int, spend: int, tags: object = '["project:a"]', start: str = "2026-11-20 10:00:00") -> RawRow:
+    return RawRow(
+        f"r{i}",
+        start,
+        f"model-{i % 3}",
+        "openai",
+        f"key{i % 5}",
+        "u",
+        "t",
+        None,
+        tags,
+        spend,
+        i,
+        2**40,
+        7,
+        i % 2 == 0,
+        False,
+    )
+
+
+@pytest.mark.parametrize("n_rows", [0, 1, 300])
+def test_cube_file_round_trip(n_rows: int) -> None:
+    cube = Cube()
+    spends = [10**18, 0, 127, 128, 2**31, 12_345] + [2**40] * 300  # 10**18 pico: $1M, the most a row may cost
+    cube.add_rows(
+        _row(i, spends[i], tags="not json" if i == 7 else '["project:a", "env:x"]') for i in range(n_rows)
+    )
+    cube.quality.notes.append("a note ✓")
+    out = io.BytesIO()
+    write_cube(out, cube, {"extra": [1, "two"]})
+    meta, arrays = read_cube_file(out.getvalue())
+    assert meta["extra"] == [1, "two"]
+    back = build_cube(meta, arrays, hourly_from_day=0)
+    assert back.n == cube.n and back.spend_bound == cube.spend_bound and back.quality == cube.quality
+    for name in ("day", "hour", "mctx", "kctx", "cust", "tagset", "m"):
+        assert np.array_equal(back.view(name), cube.view(name)), name
+    for name in ("models", "keys", "tags", "customers"):
+        assert getattr(back.dims, name).values == getattr(cube.dims, name).values
+    assert back.dims.tagset_tags == cube.dims.tagset_tags
+    assert Query(back).breakdown("tag", None) == Query(cube).breakdown("tag", None)
+    back.add_rows([_row(1000, 5)])  # the restored cube still grows
+    assert back.n == cube.n + 1
+    assert Query(back).totals(None).spend == Query(cube).totals(None).spend + 5
+
+
+def test_cube_file_rejects_ids_out_of_range() -> None:
+    """A file with a correct checksum but impossible contents is still refused."""
+    cube = Cube()
+    cube.add_rows(_row(i, 10) for i in range(20))
+    arrays = cube_arrays(cube)
+    arrays["kctx"] = arrays["kctx"].astype(np.int32)
+    arrays["kctx"][0] = 999
+    meta = {
+        "magic": "spendtui-cube",
+        "format": 1,
+        "n": cube.n,
+        "sorted_n": cube.sorted_n,
+        "spend_bound": 200,
+        "quality": {"bad_spend": 0, "bad_time": 0, "bad_tags": 0, "duplicates": 0, "notes": []},
+        "arrays": {k: [v.dtype.str, list(v.shape)] for k, v in arrays.items()},
+    }
+    meta["checksum"] = cube_file._checksum(meta, arrays)
+    out = io.BytesIO()
+    np.savez(out, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+    meta2, arrays2 = read_cube_file(out.getvalue())
+    with pytest.raises(CorruptCache, match="kctx"):
+        build_cube(meta2, arrays2, 0)
