@@ -393,17 +393,19 @@ class DatabaseSource:
     def _take_rows(self, result: object, cursor: _Cursor) -> list[RawRow]:
         out: list[RawRow] = []
         use_written = self.schema().written_column is not None
+        sqlite = self.target.dialect == "sqlite"
+        # rows unpack by position (SpendSql.raw_rows order): ten times cheaper than by name
         for r in result:  # type: ignore[attr-defined]
-            if r.rid is not None and r.rid > cursor.rowid:
-                cursor.rowid = r.rid
-            mark_value = r.written if use_written else r.ts
-            if self.target.dialect != "sqlite":
-                rid = r.request_id
-                if rid is not None:
-                    if rid in cursor.seen:
+            rid, request_id, ts, written = r[0], r[1], r[2], r[3]
+            if rid is not None and rid > cursor.rowid:
+                cursor.rowid = rid
+            if not sqlite:
+                mark_value = written if use_written else ts
+                if request_id is not None:
+                    if request_id in cursor.seen:
                         continue
                     if isinstance(mark_value, datetime):
-                        cursor.seen[rid] = mark_value
+                        cursor.seen[request_id] = mark_value
                 if isinstance(mark_value, datetime) and (cursor.mark is None or mark_value > cursor.mark):
                     cursor.mark = mark_value
             out.append(_raw_row(r))
@@ -483,22 +485,40 @@ def _from_iso(value: object) -> datetime | None:
 
 
 def _raw_row(r: object) -> RawRow:
-    status = r.status  # type: ignore[attr-defined]
-    cache = r.cache_hit  # type: ignore[attr-defined]
+    """A RawRow from a ``SpendSql.raw_rows`` result row (columns in that order)."""
+    (
+        rid,
+        request_id,
+        ts,
+        _,
+        model,
+        provider,
+        api_key,
+        user,
+        team,
+        customer,
+        tags,
+        spend,
+        pt,
+        ct,
+        tt,
+        status,
+        cache,
+    ) = r  # type: ignore[misc]
     return RawRow(
-        request_id=str(r.request_id if r.request_id is not None else r.rid),  # type: ignore[attr-defined]
-        start=r.ts,  # type: ignore[attr-defined]
-        model=r.model,  # type: ignore[attr-defined]
-        provider=r.provider,  # type: ignore[attr-defined]
-        api_key=r.api_key,  # type: ignore[attr-defined]
-        user=r.usr,  # type: ignore[attr-defined]
-        team=r.team,  # type: ignore[attr-defined]
-        customer=r.customer,  # type: ignore[attr-defined]
-        tags=r.tags,  # type: ignore[attr-defined]
-        spend=to_pico(r.spend),  # type: ignore[attr-defined]
-        prompt_tokens=_int(r.pt),  # type: ignore[attr-defined]
-        completion_tokens=_int(r.ct),  # type: ignore[attr-defined]
-        total_tokens=_int(r.tt),  # type: ignore[attr-defined]
+        request_id=str(request_id if request_id is not None else rid),
+        start=ts,
+        model=model,
+        provider=provider,
+        api_key=api_key,
+        user=user,
+        team=team,
+        customer=customer,
+        tags=tags,
+        spend=to_pico(spend),
+        prompt_tokens=_int(pt),
+        completion_tokens=_int(ct),
+        total_tokens=_int(tt),
         failed=status == "failure",
         cache_hit=isinstance(cache, str) and cache.lower() == "true",
     )

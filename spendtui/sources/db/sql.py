@@ -171,7 +171,8 @@ class SpendSql:
         return f"SELECT {', '.join(fields)} FROM ({inner}) AS cells"  # noqa: S608
 
     def raw_rows(self, where: str, order: str, limit: bool = True) -> str:
-        """Raw request rows for polls and the live tail."""
+        """Raw request rows for polls and the live tail (``source._raw_row`` reads the
+        columns by position: keep the order)."""
         q = self.d.q
         cols = [
             ("rowid" if self.d.sqlite else "NULL") + " AS rid",
