@@ -9,7 +9,7 @@ import os
 import pathlib
 import shutil
 import sqlite3
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -436,3 +436,24 @@ def test_cube_file_rejects_ids_out_of_range() -> None:
     meta2, arrays2 = read_cube_file(out.getvalue())
     with pytest.raises(CorruptCache, match="kctx"):
         build_cube(meta2, arrays2, 0)
+
+
+def test_reports_use_the_cache_and_stay_exact(live: Path, capsys) -> None:
+    from spendtui.cli import main
+
+    argv = ["report", "models", "--db", f"sqlite:///{live}", "--start", "2026-11-10", "--end", "2026-11-27"]
+
+    def run() -> dict:
+        assert main([*argv, "--format", "json"]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    first = run()
+    (saved,) = (Path(os.environ["XDG_CACHE_HOME"]) / "spendtui").glob("cube-*.npz")
+    assert run() == first
+    append(live, 9, 200, FIXED_NOW - timedelta(hours=2), FIXED_NOW)
+    third = run()
+    assert third["total"]["requests"] == first["total"]["requests"] + 200
+    truth = Truth(f"sqlite:///{live}")
+    spend, requests, *_ = truth.total(date(2026, 11, 10), date(2026, 11, 27))
+    assert third["total"]["requests"] == requests and abs(third["total"]["spend"] - spend) < 1e-6
+    assert saved.exists()
