@@ -1,6 +1,6 @@
 """spendtui's benchmark suite: one command, results as Markdown (see docs/performance.md).
 
-    python -m benchmarks                                   # 100k, 1M, 5M rows; 5 runs
+    python -m benchmarks                                   # 100k, 1M, 5M rows, both engines; 5 runs
     python -m benchmarks --rows 100000 --pg-rows 100000 --runs 3    # a quick look
 
 Builds the demo databases once under ``$TMPDIR/spendtui-bench`` (5M rows take about
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000, 5_000_000])
-    parser.add_argument("--pg-rows", type=int, nargs="*", default=[100_000, 1_000_000])
+    parser.add_argument("--pg-rows", type=int, nargs="*", default=[100_000, 1_000_000, 5_000_000])
     parser.add_argument("--pg", default=os.environ.get("SPENDTUI_TEST_PG"), help="PostgreSQL admin URL")
     parser.add_argument(
         "--runs", type=int, default=5, help="runs per measure (medians; at least 5 to publish)"
