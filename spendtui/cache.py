@@ -33,6 +33,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,8 +113,13 @@ class CubeCache:
             meta, arrays = read_file(path)
             problem = self._mismatch(meta, source, first_day, hourly_from_day)
             if problem is None:
-                cube = build_cube(meta, arrays, hourly_from_day)
-                problem = source.restore_cursor(meta["cursor"])
+                # the database probes wait on I/O: run them while the cube is rebuilt
+                with ThreadPoolExecutor(1, thread_name_prefix="spendtui-cache") as pool:
+                    probes = pool.submit(source.restore_cursor, meta["cursor"])
+                    try:
+                        cube = build_cube(meta, arrays, hourly_from_day)
+                    finally:
+                        problem = probes.result()
         except (CorruptCache, OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             self.status = f"cube cache unreadable, rebuilt ({_short(exc)})"
             path.unlink(missing_ok=True)
@@ -188,6 +194,7 @@ def catch_up(source: CacheableSource, cube: Cube, first_day: int, hourly_from_da
         cube.sort_by_day()
         cube.dims.forget_load_caches()
         return cube.quality.skipped + int(cube.view("m")[1].sum()) - before
+    # deep: rows written while spendtui was away may be for requests long before
     rows = source.poll(deep=True)
     if rows:
         cube.add_rows(rows)

@@ -353,10 +353,21 @@ def test_postgres_warm_restart_and_replaced_database(tmp_path: Path) -> None:
     first.close()
     later = generate_rows(build_world(41), np.random.default_rng(2), FIXED_NOW, LATER, 400, growth=False)
     insert_pg_rows(url, later)
+    # written while spendtui was away, for requests hours earlier (LiteLLM's late batches)
+    late = generate_rows(
+        build_world(41),
+        np.random.default_rng(3),
+        FIXED_NOW - timedelta(hours=9),
+        FIXED_NOW - timedelta(hours=5),
+        70,
+    )
+    written = (LATER - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S.000")
+    late.columns["created_at"] = [written] * len(late)
+    insert_pg_rows(url, late)
     warm = pg_engine(url, cache_dir)
     warm.load(FIRST_DAY)
     assert warm.cache.status.startswith("restored"), warm.cache.status
-    assert "400 new rows read" in warm.cache.status
+    assert "470 new rows read" in warm.cache.status  # late rows included
     assert answers(warm) == cold(url)
     assert warm.refresh(deep=True).rows == 0
     warm.close()
