@@ -8,14 +8,17 @@ at a time and hands immutable answers to the UI thread.
 from __future__ import annotations
 
 import time
+import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from spendtui.cache import CacheableSource, CubeCache
 from spendtui.core.cube import CellChunk, Cube, RawRow
 from spendtui.core.facts import ALL_DIMENSIONS, FactCube, FactSet
 from spendtui.core.query import Query
+from spendtui.errors import SourceError
 from spendtui.sources.db.names import Names
 from spendtui.timeutil import Clock, day_of, system_clock
 
@@ -25,6 +28,8 @@ HOURLY_DAYS = 2
 TAIL_SIZE = 500
 #: Seconds between deep polls (see DatabaseSource.poll).
 DEEP_EVERY = 60.0
+#: Seconds between cube cache saves while the cube changes (see spendtui/cache.py).
+CACHE_EVERY = 300.0
 
 
 class Source(Protocol):
@@ -63,7 +68,7 @@ class RefreshStats:
 class SpendEngine:
     """Owns the cube for one source and a loaded range of days."""
 
-    def __init__(self, source: Source, clock: Clock = system_clock) -> None:
+    def __init__(self, source: Source, clock: Clock = system_clock, cache: CubeCache | None = None) -> None:
         self.source = source
         self.clock = clock
         self.cube = Cube()
@@ -81,6 +86,10 @@ class SpendEngine:
         self.fact_cubes: list[FactCube] = []
         self.live_first_day: int | None = None
         self.partial_measures: dict[str, str] = {}
+        #: Where the cube is kept for a warm restart (None: no cache); see spendtui/cache.py.
+        self.cache = cache
+        self._cache_saved: tuple[weakref.ref[Cube], int] | None = None
+        self._cache_saved_at = 0.0
 
     @property
     def query(self) -> Query | FactSet:
@@ -97,7 +106,10 @@ class SpendEngine:
         return self.clock()
 
     def load(self, first_day: int) -> RefreshStats:
-        """Cold load from ``first_day`` (UTC day number) to now; replaces the cube."""
+        """Cold load from ``first_day`` (UTC day number) to now; replaces the cube.
+        With a cache: a warm restart instead, when the cache is valid."""
+        if self.cache is not None and (warm := self._warm_load(first_day)) is not None:
+            return warm
         started = time.perf_counter()
         result = self.source.load(first_day, self.today() - (HOURLY_DAYS - 1))
         cube = Cube()
@@ -144,6 +156,7 @@ class SpendEngine:
             self.refresh_names()
         stats = RefreshStats(rows=added, seconds=time.perf_counter() - started)
         self.last_refresh = stats
+        self._maybe_save_cache()
         return stats
 
     def _extend_tail(self, rows: list[RawRow]) -> None:
@@ -161,4 +174,54 @@ class SpendEngine:
         return bool(fresh)
 
     def close(self) -> None:
+        self.save_cache()
         self.source.close()
+
+    # ------------------------------------------------------------------ cube cache
+    def _warm_load(self, first_day: int) -> RefreshStats | None:
+        """The cube from the cache plus the rows written since; None when there is no
+        usable cache (``cache.status`` says why)."""
+        assert self.cache is not None
+        if not isinstance(self.source, CacheableSource):
+            return None
+        started = time.perf_counter()
+        restored = self.cache.restore(self.source, first_day, self.today() - (HOURLY_DAYS - 1))
+        if restored is None:
+            return None
+        self.cube = restored.cube
+        self.first_day = restored.first_day
+        self.refresh_names()
+        self.tail.clear()
+        self._extend_tail(self.source.recent(TAIL_SIZE))
+        if restored.new_rows == 0:  # the file already holds exactly this cube
+            self._cache_saved = (weakref.ref(self.cube), self.cube.generation)
+            self._cache_saved_at = time.monotonic()
+        stats = RefreshStats(rows=self.cube.n, seconds=time.perf_counter() - started)
+        self.last_refresh = stats
+        return stats
+
+    def save_cache(self) -> bool:
+        """Save the cube for a warm restart if it changed since last saved. Never raises
+        for a cache problem: False, and ``cache.status`` says what went wrong."""
+        if self.cache is None or self.first_day is None or not isinstance(self.source, CacheableSource):
+            return False
+        if self._cache_saved is not None:
+            ref, generation = self._cache_saved
+            if ref() is self.cube and generation == self.cube.generation:
+                return True
+        try:
+            self.cache.save(self.source, self.cube, self.first_day, self.today() - (HOURLY_DAYS - 1))
+        except (OSError, ValueError, TypeError, SourceError) as exc:
+            self.cache.status = f"cube cache not saved: {exc}"
+            return False
+        self._cache_saved = (weakref.ref(self.cube), self.cube.generation)
+        self._cache_saved_at = time.monotonic()
+        return True
+
+    def _maybe_save_cache(self) -> None:
+        """After a refresh: save a newly loaded cube at once, a changing one every CACHE_EVERY s."""
+        if self.cache is None:
+            return
+        fresh = self._cache_saved is None or self._cache_saved[0]() is not self.cube
+        if fresh or time.monotonic() - self._cache_saved_at >= CACHE_EVERY:
+            self.save_cache()

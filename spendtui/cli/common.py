@@ -35,10 +35,12 @@ NOTHING_CONFIGURED = (
 
 
 def engine_for(config: Config) -> SpendEngine:
-    """The engine reading the active profile's source."""
+    """The engine reading the active profile's source, with the cube cache (a start
+    reads only rows written since the last one; see spendtui/cache.py)."""
+    from spendtui.cache import CubeCache
     from spendtui.sources.factory import build_source
 
     profile = config.active
     if not profile.configured:
         raise ConfigError(NOTHING_CONFIGURED)
-    return SpendEngine(build_source(profile))
+    return SpendEngine(build_source(profile), cache=CubeCache())

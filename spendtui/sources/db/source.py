@@ -30,6 +30,7 @@ from spendtui.core.budget_state import BudgetState
 from spendtui.core.cube import CellChunk, RawRow
 from spendtui.errors import SourceDataError, SourceError, SourceUnavailable
 from spendtui.money import to_pico
+from spendtui.sources.db import continuity
 from spendtui.sources.db.names import Names, read_names
 from spendtui.sources.db.parallel import iter_chunks
 from spendtui.sources.db.schema import SpendSchema, reflect
@@ -218,7 +219,7 @@ class DatabaseSource:
             "hourly_from": day_start(hourly_from_day).strftime("%Y-%m-%d"),
         }
 
-    def _load_sqlite(self, first_day: int, hourly_from_day: int) -> LoadResult:
+    def _load_sqlite(self, first_day: int, hourly_from_day: int, after: int = 0) -> LoadResult:
         sql = self.sql
         ts = sql.ts
         params = self._params(first_day, hourly_from_day)
@@ -236,6 +237,7 @@ class DatabaseSource:
                 else None
             )
         low = min(x for x in (low, numeric, high + 1) if x is not None)
+        low = max(low, after + 1)  # catch_up(): only rows past the restored cursor
         self._cursor = _Cursor(rowid=int(high))
         where = f"rowid BETWEEN :lo AND :hi AND ({ts} >= :ws_loose OR typeof({ts}) != 'text')"
         statement = sql.cells(where)
@@ -435,40 +437,132 @@ class DatabaseSource:
     def _take_rows(self, result: object, cursor: _Cursor) -> list[RawRow]:
         out: list[RawRow] = []
         use_written = self.schema().written_column is not None
+        sqlite = self.target.dialect == "sqlite"
+        # rows unpack by position (SpendSql.raw_rows order): ten times cheaper than by name
         for r in result:  # type: ignore[attr-defined]
-            if r.rid is not None and r.rid > cursor.rowid:
-                cursor.rowid = r.rid
-            mark_value = r.written if use_written else r.ts
-            if self.target.dialect != "sqlite":
-                rid = r.request_id
-                if rid is not None:
-                    if rid in cursor.seen:
+            rid, request_id, ts, written = r[0], r[1], r[2], r[3]
+            if rid is not None and rid > cursor.rowid:
+                cursor.rowid = rid
+            if not sqlite:
+                mark_value = written if use_written else ts
+                if request_id is not None:
+                    if request_id in cursor.seen:
                         continue
                     if isinstance(mark_value, datetime):
-                        cursor.seen[rid] = mark_value
+                        cursor.seen[request_id] = mark_value
                 if isinstance(mark_value, datetime) and (cursor.mark is None or mark_value > cursor.mark):
                     cursor.mark = mark_value
             out.append(_raw_row(r))
         return out
 
+    # ------------------------------------------------------------------ cube cache support
+    # (spendtui/cache.py saves the cube with cursor_state() and resumes with
+    # restore_cursor(); see continuity.py for what the checks catch)
+    def schema_fingerprint(self) -> str:
+        return self.schema().fingerprint()
+
+    def cursor_state(self) -> dict[str, object]:
+        """Where the next poll starts, as JSON-able data, plus continuity probes."""
+        with self._lock:
+            cursor = self._cursor
+            newest = max(cursor.seen, key=cursor.seen.__getitem__) if cursor.seen else None
+            with self.connection() as conn:
+                check = continuity.describe(conn, self.sql, cursor.rowid, newest, cursor.floor)
+                conn.rollback()
+            return {
+                "dialect": self.target.dialect,
+                "rowid": cursor.rowid,
+                "mark": _iso(cursor.mark),
+                "floor": _iso(cursor.floor),
+                "seen": {k: v.isoformat() for k, v in cursor.seen.items()},
+                "check": check,
+            }
+
+    def restore_cursor(self, state: dict[str, object]) -> str | None:
+        """Resume polling where a saved cursor left off, if this database still holds the
+        rows it stands for; else say why not (the cursor is then left as it was).
+        Malformed state raises ValueError/TypeError/KeyError."""
+        if state["dialect"] != self.target.dialect:
+            return "the cache was written for another kind of database"
+        seen = state["seen"]
+        if not isinstance(seen, dict):
+            raise TypeError("seen")
+        cursor = _Cursor(
+            rowid=int(state["rowid"]),  # type: ignore[call-overload]
+            mark=_from_iso(state["mark"]),
+            floor=_from_iso(state["floor"]),
+            seen={str(k): datetime.fromisoformat(v) for k, v in seen.items()},
+        )
+        check = state["check"]
+        if not isinstance(check, dict):
+            raise TypeError("check")
+        with self._lock:
+            with self.connection() as conn:
+                problem = continuity.verify(conn, self.sql, cursor.rowid, check)
+                conn.rollback()
+            if problem is None:
+                self._cursor = cursor
+            return problem
+
+    def catch_up(self, first_day: int, hourly_from_day: int, min_rows: int) -> LoadResult | None:
+        """After restore_cursor: when at least ``min_rows`` rows were appended since
+        (SQLite), aggregate them in SQL like a cold load instead of polling them one by
+        one. None when a poll is the better way (fewer rows, or PostgreSQL)."""
+        with self._lock:
+            if self.target.dialect != "sqlite":
+                return None
+            newest = f"SELECT coalesce(max(rowid), 0) FROM {self.sql.table}"  # noqa: S608
+            with self.connection() as conn:
+                high = conn.execute(text(newest)).scalar_one()
+                conn.rollback()
+            if high - self._cursor.rowid < min_rows:
+                return None
+            return self._load_sqlite(first_day, hourly_from_day, after=self._cursor.rowid)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _from_iso(value: object) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(str(value))
+
 
 def _raw_row(r: object) -> RawRow:
-    status = r.status  # type: ignore[attr-defined]
-    cache = r.cache_hit  # type: ignore[attr-defined]
+    """A RawRow from a ``SpendSql.raw_rows`` result row (columns in that order)."""
+    (
+        rid,
+        request_id,
+        ts,
+        _,
+        model,
+        provider,
+        api_key,
+        user,
+        team,
+        customer,
+        tags,
+        spend,
+        pt,
+        ct,
+        tt,
+        status,
+        cache,
+    ) = r  # type: ignore[misc]
     return RawRow(
-        request_id=str(r.request_id if r.request_id is not None else r.rid),  # type: ignore[attr-defined]
-        start=r.ts,  # type: ignore[attr-defined]
-        model=r.model,  # type: ignore[attr-defined]
-        provider=r.provider,  # type: ignore[attr-defined]
-        api_key=r.api_key,  # type: ignore[attr-defined]
-        user=r.usr,  # type: ignore[attr-defined]
-        team=r.team,  # type: ignore[attr-defined]
-        customer=r.customer,  # type: ignore[attr-defined]
-        tags=r.tags,  # type: ignore[attr-defined]
-        spend=to_pico(r.spend),  # type: ignore[attr-defined]
-        prompt_tokens=_int(r.pt),  # type: ignore[attr-defined]
-        completion_tokens=_int(r.ct),  # type: ignore[attr-defined]
-        total_tokens=_int(r.tt),  # type: ignore[attr-defined]
+        request_id=str(request_id if request_id is not None else rid),
+        start=ts,
+        model=model,
+        provider=provider,
+        api_key=api_key,
+        user=user,
+        team=team,
+        customer=customer,
+        tags=tags,
+        spend=to_pico(spend),
+        prompt_tokens=_int(pt),
+        completion_tokens=_int(ct),
+        total_tokens=_int(tt),
         failed=status == "failure",
         cache_hit=isinstance(cache, str) and cache.lower() == "true",
     )
