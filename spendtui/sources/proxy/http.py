@@ -224,6 +224,25 @@ class ProxyHttp:
             return Answer(parse_json(response, where), _server_time(response), response.headers)
         raise SourceDataError(f"{where}: more than {MAX_REDIRECTS} redirects")
 
+    def post(self, path: str, body: Mapping[str, object]) -> Answer:
+        """One JSON POST (key writes). Redirects are never followed: a write goes to
+        exactly the configured proxy or nowhere."""
+        return self.run(lambda: self.apost(path, body))
+
+    async def apost(self, path: str, body: Mapping[str, object]) -> Answer:
+        assert self._client is not None, "apost runs inside ProxyHttp.run"
+        where = f"{self.display}{path}"
+        self.requests_sent += 1
+        try:
+            response = await self._client.post(httpx.URL(self.settings.base_url + path), json=dict(body))
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, where, self._timeout_for(exc)) from None
+        if response.is_redirect:
+            raise SourceDataError(f"{where}: the proxy answered a write with a redirect; not following it")
+        if not response.is_success:
+            raise status_error(response, where, self.settings.api_key)
+        return Answer(parse_json(response, where), _server_time(response), response.headers)
+
     def _timeout_for(self, exc: httpx.HTTPError) -> float:
         if isinstance(exc, httpx.ConnectTimeout):
             return self.settings.connect_timeout

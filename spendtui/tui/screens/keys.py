@@ -118,6 +118,7 @@ class NewKeyScreen(ModalScreen[KeySpec | None]):
         for name, _, _ in self.FIELDS:
             out[name] = self.query_one(f"#field-{name}", Input).value
         preset = self.query_one("#duration-preset", Select).value
+        preset = preset if isinstance(preset, str) else ""  # Select.NULL before the widget has settled
         out["budget_duration"] = (
             self.query_one("#field-budget_duration", Input).value if preset == "custom" else preset or None
         )
