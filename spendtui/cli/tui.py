@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def demo_launch(config: Config, rate: float, view: ViewState, refresh: float, mouse: bool):  # type: ignore[no-untyped-def]
     """A Launch that generates a demo database and simulates traffic into it."""
     from spendtui.demo.simulator import Simulator, prepare_demo
-    from spendtui.tui.launch import Launch
+    from spendtui.tui.launch import Launch, uncached_engine_factory
 
     workdir = Path(tempfile.mkdtemp(prefix="spendtui-demo-"))
     path = workdir / "demo.db"
@@ -64,6 +64,7 @@ def demo_launch(config: Config, rate: float, view: ViewState, refresh: float, mo
         mouse=mouse,
         prepare=prepare,
         cleanup=cleanup,
+        engine_factory=uncached_engine_factory,
         source_label=f"demo database, {rate:g} simulated requests/s",
     )
 

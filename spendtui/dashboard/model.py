@@ -35,6 +35,10 @@ class TableData:
     rows: list[TableRow]
     total: Totals
     categories: list[str] = field(default_factory=list)
+    #: Rows the source cannot give for this window (every row shown is exact).
+    caveats: tuple[str, ...] = ()
+    #: Why there are no rows: the source cannot answer this exactly (nothing is estimated).
+    refusal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,8 @@ class Snapshot:
     now: datetime
     window: Window
     window_label: str
-    kpis: Kpis
+    #: None when the source cannot answer the view exactly (``refusal`` says why).
+    kpis: Kpis | None
     overview_daily: list[tuple[date, Totals]] | None = None
     top: dict[str, TableData] | None = None
     table: TableData | None = None
@@ -98,3 +103,16 @@ class Snapshot:
     drill: DrillData | None = None
     quality: tuple[str, ...] = ()
     loaded_from: date | None = None
+    #: The whole view (window and filters) cannot be answered exactly: why, and nothing else.
+    refusal: str | None = None
+    #: Source-specific status (e.g. the proxy's mode) for the status bar.
+    source_note: str = ""
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """What the active view must say it cannot show: the refusal or the table's caveats."""
+        if self.refusal:
+            return (self.refusal,)
+        if self.table is not None:
+            return (self.table.refusal,) if self.table.refusal else self.table.caveats
+        return ()

@@ -10,6 +10,8 @@ from datetime import datetime
 
 from spendtui.core.cube import RawRow
 from spendtui.core.dims import parse_tags
+from spendtui.core.facts import NotExact
+from spendtui.core.measures import ZERO
 from spendtui.core.query import Filters, Window
 from spendtui.dashboard.model import ChartData, DrillData, Kpis, Snapshot, TableData, TableRow, TailRow
 from spendtui.dashboard.state import ViewState
@@ -33,13 +35,20 @@ def _label(engine: SpendEngine, dimension: str, value: str, empty: str) -> str:
 
 
 def table(engine: SpendEngine, dimension: str, window: Window, filters: Filters, limit: int | None = None) -> TableData:
-    """A breakdown with shares and the change against the previous period."""
+    """A breakdown with shares and the change against the previous period. A source that
+    cannot answer it exactly gives a table with no rows and the reason."""
     query = engine.query
-    current = query.breakdown(dimension, window, filters)
+    try:
+        current = query.breakdown(dimension, window, filters)
+        total = query.totals(window, filters)
+    except NotExact as exc:
+        return TableData(dimension, [], ZERO, refusal=str(exc))
     previous: dict[str, int] | None = None
     if _covers_previous(engine, window):
-        previous = {g.value: g.totals.spend for g in query.breakdown(dimension, window.previous(), filters)}
-    total = query.totals(window, filters)
+        try:
+            previous = {g.value: g.totals.spend for g in query.breakdown(dimension, window.previous(), filters)}
+        except NotExact:
+            previous = None  # the change column stays blank rather than wrong
     rows = [
         TableRow(
             value=g.value,
@@ -51,7 +60,7 @@ def table(engine: SpendEngine, dimension: str, window: Window, filters: Filters,
         for g in (current[:limit] if limit else current)
     ]
     categories = query.tag_categories(window) if dimension.startswith("tag") else []
-    return TableData(dimension, rows, total, categories)
+    return TableData(dimension, rows, total, categories, caveats=tuple(getattr(current, "caveats", ())))
 
 
 def _hour_spend(engine: SpendEngine, day: int, filters: Filters) -> list[int]:
@@ -180,33 +189,55 @@ def drill(engine: SpendEngine, state: ViewState, window: Window) -> DrillData | 
 
 
 def build(engine: SpendEngine, state: ViewState, version: int, now: datetime) -> Snapshot:
-    """The snapshot for ``state``: KPIs always, then whatever the active pane needs."""
+    """The snapshot for ``state``: KPIs always, then whatever the active pane needs.
+
+    When the source cannot answer the window and filters exactly (a proxy's daily tables
+    do not cross every dimension), the snapshot carries only the reason: no figure is
+    ever estimated or left over from an earlier view."""
     today = now.date()
     window = state.window_for(today)
-    snap_kpis = kpis(engine, window, state.filters, now)
-    overview_daily = top = data = chart_data = tail_rows = None
-    if state.pane == "overview":
-        overview_daily = engine.query.daily(window, state.filters)
-        top = {d: table(engine, d, window, state.filters, limit=5) for d in ("model", "tag", "key")}
-    dimension = state.breakdown_dimension()
-    if dimension:
-        data = table(engine, dimension, window, state.filters)
-    if state.pane == "charts":
-        chart_data = chart(engine, state, window, now)
-    if state.pane == "tail":
-        tail_rows = tail(engine, state.filters)
+    common = {
+        "version": version,
+        "now": now,
+        "window": window,
+        "window_label": state.window_label(today),
+        "quality": tuple(engine.cube.quality.describe()),
+        "source_note": source_note(engine),
+    }
+    try:
+        snap_kpis = kpis(engine, window, state.filters, now)
+        overview_daily = top = data = chart_data = tail_rows = None
+        if state.pane == "overview":
+            overview_daily = engine.query.daily(window, state.filters)
+            top = {d: table(engine, d, window, state.filters, limit=5) for d in ("model", "tag", "key")}
+        dimension = state.breakdown_dimension()
+        if dimension:
+            data = table(engine, dimension, window, state.filters)
+        if state.pane == "charts":
+            chart_data = chart(engine, state, window, now)
+        if state.pane == "tail":
+            tail_rows = tail(engine, state.filters)
+        drilled = drill(engine, state, window)
+    except NotExact as exc:
+        return Snapshot(kpis=None, refusal=str(exc), **common)  # type: ignore[arg-type]
     return Snapshot(
-        version=version,
-        now=now,
-        window=window,
-        window_label=state.window_label(today),
         kpis=snap_kpis,
         overview_daily=overview_daily,
         top=top,
         table=data,
         chart=chart_data,
         tail=tail_rows,
-        drill=drill(engine, state, window),
-        quality=tuple(engine.cube.quality.describe()),
-        loaded_from=None,
+        drill=drilled,
+        **common,  # type: ignore[arg-type]
     )
+
+
+def source_note(engine: SpendEngine) -> str:
+    """What the source says about itself between polls (the proxy: the API it reads)."""
+    status = getattr(engine.source, "status", None)
+    if status is None:
+        return ""
+    try:
+        return str(status().mode)
+    except Exception:  # a status line must never break a snapshot
+        return ""

@@ -39,7 +39,7 @@ from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.charts import SpendChart
 from spendtui.tui.widgets.keybar import KeyBar
 from spendtui.tui.widgets.overview import Overview
-from spendtui.tui.widgets.status import StatusBar, WindowBar
+from spendtui.tui.widgets.status import NoticeBar, StatusBar, WindowBar
 from spendtui.tui.widgets.tail import TailTable
 
 if TYPE_CHECKING:
@@ -123,6 +123,8 @@ class SpendApp(ViewActions, KeyActions, App[int]):
         self._version = 0
         self._applied: Snapshot | None = None
         self._polling = False
+        #: The next poll also looks far back for late rows (the user pressed r).
+        self._deep_next = False
         self._paused = False
         self._failures = 0
         self._last_snapshot_at = 0.0
@@ -137,6 +139,7 @@ class SpendApp(ViewActions, KeyActions, App[int]):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield WindowBar(id="window-bar")
+        yield NoticeBar(id="notice")
         with TabbedContent(initial=self.state.pane, id="panes"):
             with TabPane(PANE_TITLES["overview"], id="overview"):
                 yield Overview()
@@ -216,6 +219,8 @@ class SpendApp(ViewActions, KeyActions, App[int]):
                     # for the change columns, is loaded right after ("extend")
                     self.engine.load(state.window_for(self.engine.now().date()).first_day)
                     rows = -1
+                    if self.engine.cache is not None and self.engine.cache.status:
+                        self.call_from_thread(self._cache_note, self.engine.cache.status)
                 else:
                     first = self.engine.first_day
                     self.engine.ensure_loaded(state.first_day_needed(self.engine.now().date()))
@@ -224,7 +229,8 @@ class SpendApp(ViewActions, KeyActions, App[int]):
                     elif self.engine.first_day != first:
                         rows = -3  # reloaded further back: draw it
                     if polled:
-                        rows = self.engine.refresh().rows
+                        deep, self._deep_next = self._deep_next, False
+                        rows = self.engine.refresh(deep=True if deep else None).rows
                 stale_view = self._applied is None or self._applied.version != version
                 due = time.monotonic() - self._last_snapshot_at >= RECOMPUTE_EVERY
                 if rows == 0 and not stale_view and not due:
@@ -241,6 +247,11 @@ class SpendApp(ViewActions, KeyActions, App[int]):
             self.post_message(EngineFailed(f"internal error: {type(exc).__name__}: {exc}", polled))
             return
         self.post_message(SnapshotReady(snap, rows, polled))
+
+    def _cache_note(self, status: str) -> None:
+        """Say what the cube cache did at start (nothing on a plain first run)."""
+        if not status.startswith("no cube cache yet"):
+            self.notify(status, title="Cube cache", timeout=5)
 
     def on_ready(self) -> None:
         self.timings.setdefault("first_frame", time.time())
@@ -308,7 +319,7 @@ class SpendApp(ViewActions, KeyActions, App[int]):
     def _show_window_bar(self, snap: Snapshot | None = None) -> None:
         today = self.launch.clock().date()
         summary = ""
-        if snap is not None:
+        if snap is not None and snap.kpis is not None:
             from spendtui.dashboard import format as fmt
 
             summary = f"· {fmt.money(snap.kpis.window.spend)} · {fmt.count(snap.kpis.window.requests)} req"
@@ -316,8 +327,15 @@ class SpendApp(ViewActions, KeyActions, App[int]):
 
     def _draw(self, snap: Snapshot) -> None:
         self._show_window_bar(snap)
+        self.status.extra = "; ".join(filter(None, (snap.source_note, *snap.quality)))
+        refused = snap.refusal or (snap.table is not None and snap.table.refusal)
+        self.query_one(NoticeBar).show(snap.notices, "(w changes the window, x clears filters)" if refused else "")
+        self.query_one("#panes").display = snap.refusal is None
+        if snap.kpis is None:  # nothing exact to show: the notice says why
+            if self._drill is not None and snap.refusal:
+                self._drill.show_refusal(snap.refusal)
+            return
         self.status.requests = snap.kpis.window.requests
-        self.status.extra = "; ".join(snap.quality)
         pane = self.state.pane
         if pane == "overview":
             self.query_one(Overview).show(snap)
@@ -339,8 +357,10 @@ class SpendApp(ViewActions, KeyActions, App[int]):
 
     # ------------------------------------------------------------------ refresh control
     def action_refresh_now(self) -> None:
+        """Poll now, looking far back for rows the proxy wrote late (a deep poll)."""
         if self._polling:
             return
+        self._deep_next = True
         if self._poll_timer is not None:
             self._poll_timer.stop()
         self._poll()

@@ -15,7 +15,18 @@ if TYPE_CHECKING:
 
 
 def default_engine_factory(profile: Profile, clock: Clock) -> SpendEngine:
-    """The engine for a profile (imported lazily: the first frame does not wait for numpy)."""
+    """The engine for a profile, with the cube cache: a restart reads only the rows
+    written since the last run (see spendtui/cache.py). Imported lazily: the first frame
+    does not wait for numpy."""
+    from spendtui.cache import CubeCache
+    from spendtui.engine import SpendEngine
+    from spendtui.sources.factory import build_source
+
+    return SpendEngine(build_source(profile), clock=clock, cache=CubeCache())
+
+
+def uncached_engine_factory(profile: Profile, clock: Clock) -> SpendEngine:
+    """The engine without a cube cache (the demo's database lives for one run only)."""
     from spendtui.engine import SpendEngine
     from spendtui.sources.factory import build_source
 

@@ -340,3 +340,27 @@ async def test_polls_never_overlap(tui_db) -> None:
         await pilot.press("r", "r", "r")  # impatient user
         await pilot.pause(2.0)
     assert state["polls"] >= 2 and state["max"] == 1
+
+
+async def test_a_restart_reads_the_cube_cache_and_the_rows_written_since(tmp_path) -> None:
+    db = tmp_path / "warm.db"
+    world = create_demo_db(db, rows=3_000, days=10, seed=4, now=FIXED_NOW)
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.engine is not None and app.engine.cache is not None
+    cached = list((tmp_path / "cache" / "spendtui").glob("cube-*.npz"))
+    assert len(cached) == 1  # saved when the dashboard closed
+    sim = Simulator(db, world=world, rate=30, clock=lambda: FIXED_NOW)
+    sim.rng = np.random.default_rng(2)
+    written = sim.step(FIXED_NOW.replace(second=30))
+    assert written > 0
+    truth = Truth(f"sqlite:///{db}")
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.engine.cache.status.startswith("restored") and f"{written:,} new rows" in app.engine.cache.status
+        assert any("restored" in n.message for n in app._notifications)
+        spend, requests, *_ = truth.total(W30.first, W30.last)
+        assert app._applied.kpis.window.requests == requests
+        assert abs(app._applied.kpis.window.spend / 1e12 - spend) < 1e-6

@@ -38,7 +38,9 @@ def small_table(data: TableData) -> Table:
     table.add_column("name", ratio=3, no_wrap=True, overflow="ellipsis")
     table.add_column("spend", justify="right", no_wrap=True)
     table.add_column("req", justify="right", no_wrap=True, style="dim")
-    if not data.rows:
+    if data.refusal:
+        table.add_row(Text("not exact here: the source does not cross these for every day", style="italic"), "", "")
+    elif not data.rows:
         table.add_row(Text("none", style="dim"), "", "")
     for row in data.rows:
         table.add_row(Text(row.label), fmt.money(row.totals.spend), fmt.count(row.totals.requests))
@@ -86,6 +88,16 @@ class DrillScreen(Screen[None]):
         )
         for i, table in enumerate(data.tables[:5]):
             self.query_one(f"#drill-table-{i}", Static).update(small_table(table))
+
+    def show_refusal(self, reason: str) -> None:
+        """The source cannot answer this drill exactly: say why, drop the old figures."""
+        title = Text(f"{self.dimension}: {self.label}\n", style="bold")
+        title.append(reason, style="italic")
+        self.query_one("#drill-title", Static).update(title)
+        self.query_one("#drill-title", Static).styles.height = "auto"
+        self.query_one(SpendChart).display = False
+        for i in range(5):
+            self.query_one(f"#drill-table-{i}", Static).update("")
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")

@@ -58,7 +58,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Refresh",
         [
-            ("r", "refresh now"),
+            ("r", "refresh now, also looking back for late rows"),
             ("p", "pause / resume"),
             ("+ / -", "refresh interval (minimum 1 s)"),
         ],

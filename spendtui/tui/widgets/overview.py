@@ -57,7 +57,9 @@ def _top_table(title: str, data: TableData | None) -> Table:
     table.add_column("name", ratio=3, no_wrap=True, overflow="ellipsis")
     table.add_column("spend", justify="right", no_wrap=True)
     table.add_column("share", justify="right", no_wrap=True, style="dim")
-    if data is None or not data.rows:
+    if data is not None and data.refusal:
+        table.add_row(Text("not exact for this window", style="italic"), "", "")
+    elif data is None or not data.rows:
         table.add_row(Text("no spend", style="dim"), "", "")
         return table
     for row in data.rows:
@@ -89,6 +91,8 @@ class Overview(Vertical):
             yield Static(id="top-keys")
 
     def show(self, snap: Snapshot) -> None:
+        if snap.kpis is None:
+            return
         for i, (caption, value, detail) in enumerate(_tiles(snap.kpis)):
             self.query_one(f"#tile-{i}", Tile).set(caption, value, detail)
         if snap.overview_daily is not None:

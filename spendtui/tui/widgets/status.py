@@ -97,3 +97,24 @@ class WindowBar(Static):
             text.append(" · ".join(chips), style="reverse")
             text.append("  (x clears)", style="dim")
         self.update(text)
+
+
+class NoticeBar(Static):
+    """What the view cannot show exactly (a refusal, or rows a source cannot give);
+    hidden when there is nothing to say."""
+
+    DEFAULT_CSS = """
+    NoticeBar { height: auto; max-height: 4; padding: 0 1; background: $warning 25%; color: $text; display: none; }
+    NoticeBar.-visible { display: block; }
+    """
+
+    def show(self, notices: tuple[str, ...], hint: str = "") -> None:
+        self.set_class(bool(notices), "-visible")
+        if not notices:
+            return
+        text = Text()
+        for i, notice in enumerate(notices):
+            text.append(("\n" if i else "") + "⚠ " + notice)
+        if hint:
+            text.append(f"  {hint}", style="dim")
+        self.update(text)
