@@ -22,6 +22,7 @@ from spendtui.budgets.config import BudgetSettings
 from spendtui.core.budget_eval import LEVELS, EvaluatedBudget, by_urgency, evaluate
 from spendtui.core.budget_state import KINDS, BudgetSource, BudgetState
 from spendtui.core.durations import DurationError, zone
+from spendtui.core.facts import FactSet, NotExact
 from spendtui.core.forecast import HourlySpend
 from spendtui.core.hourly import hourly_by, hourly_filtered
 from spendtui.core.plans import BudgetPlan, plan_dates, plan_state
@@ -89,17 +90,6 @@ def plans_first_day(settings: BudgetSettings, now: datetime) -> int:
     return first
 
 
-_INTERNERS = {
-    "model": "models",
-    "provider": "providers",
-    "key": "keys",
-    "user": "users",
-    "team": "teams",
-    "customer": "customers",
-    "tag": "tags",
-}
-
-
 def _reverse(mapping: dict[str, str], wanted: str) -> list[str]:
     return [ident for ident, label in mapping.items() if label == wanted]
 
@@ -117,20 +107,25 @@ def _resolve(dim: str, value: str, names: Names) -> list[str]:
     return found or [value]
 
 
-def plan_filters(plan: BudgetPlan, names: Names, query: Query) -> tuple[Filters, tuple[str, ...]]:
+def plan_filters(plan: BudgetPlan, names: Names, query: Query | FactSet) -> tuple[Filters, tuple[str, ...]]:
     """The plan's scope as query filters, with a note per value no loaded record has."""
     filters = Filters()
     notes: list[str] = []
-    dims = query.cube.dims
     for dim, values in plan.scope:
-        interner = getattr(dims, _INTERNERS[dim])
+        known = set(query.values(dim))
         for value in values:
             resolved = _resolve(dim, value, names)
             for v in resolved:
                 filters = filters.with_value(dim, v)
-            if all(interner.get(v) is None for v in resolved):
+            if not known.intersection(resolved):
                 notes.append(f"plan {plan.name!r}: no loaded record has {dim} {value!r}")
     return filters, tuple(notes)
+
+
+def hour_query(query: Query | FactSet) -> Query:
+    """Where the hourly cells are: the one cube, or a fact set's request-log cube (a
+    proxy's daily tables have no hours)."""
+    return query if isinstance(query, Query) else Query(query.cube)
 
 
 def _hourly_sources(states: list[BudgetState], query: Query, now: datetime) -> dict[tuple[str, str], HourlySpend]:
@@ -146,7 +141,7 @@ def _hourly_sources(states: list[BudgetState], query: Query, now: datetime) -> d
 def evaluate_board(
     states: Iterable[BudgetState],
     settings: BudgetSettings,
-    query: Query,
+    query: Query | FactSet,
     names: Names,
     now: datetime,
     tz: tzinfo = UTC,
@@ -163,7 +158,7 @@ def evaluate_board(
     wanted = set(kinds or KINDS)
     found = [s for s in states if s.kind in wanted and s.has_limit]
     all_notes = list(notes)
-    hourly = _hourly_sources(found, query, now)
+    hourly = _hourly_sources(found, hour_query(query), now)
     evaluated = []
     for state in found:
         override = settings.override_for(state.kind, state.id, state.name)
@@ -180,11 +175,15 @@ def evaluate_board(
             first, last = day_number(dates[0]), min(day_number(dates[1]), day_of(now))
             if loaded_from is not None and loaded_from > first:
                 all_notes.append(f"plan {plan.name!r}: records before {dates[0]} are not loaded; spend is undercounted")
-            spend = query.totals(Window(first, last), filters).spend if last >= first else 0
+            try:
+                spend = query.totals(Window(first, last), filters).spend if last >= first else 0
+            except NotExact as exc:  # a proxy's daily tables do not cross the plan's scope
+                all_notes.append(f"plan {plan.name!r} not evaluated: {exc}")
+                continue
             state = plan_state(plan, dates[0], dates[1], spend)
             if not state.has_limit:
                 continue
-            series = hourly_filtered(query, filters, day_of(now) - 1, day_of(now), now)
+            series = hourly_filtered(hour_query(query), filters, day_of(now) - 1, day_of(now), now)
             thresholds = plan.thresholds if plan.thresholds is not None else settings.thresholds
             evaluated.append(evaluate(state, now, tz=tz, thresholds=thresholds, hourly=series))
     return BudgetBoard(now, by_urgency(evaluated), tuple(all_notes))

@@ -105,7 +105,9 @@ def _money(pico: int | None) -> str:
     return "-" if pico is None else format_usd_auto(pico)
 
 
-def _row(b: EvaluatedBudget) -> list[str]:
+def budget_row(b: EvaluatedBudget) -> list[str]:
+    """The cells of one budget: state, kind, name, spent, limit, used, remaining, resets in,
+    burn (24h), projected at window end, runs out (UTC)."""
     f = b.forecast
     if b.reset_overdue:
         resets = "overdue"
@@ -148,7 +150,7 @@ def render_table(board: BudgetBoard, shown: list[EvaluatedBudget]) -> str:
     if shown:
         header = ["state", "kind", "name", "spent", "limit", "used", "remaining", "resets in"]
         header += ["burn (24h)", "projected", "runs out (UTC)"]
-        body = [_row(b) for b in shown]
+        body = [budget_row(b) for b in shown]
         widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
         left = {0, 1, 2}
 

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from spendtui.core.selection import Window
 from spendtui.core.totals import Totals
+
+if TYPE_CHECKING:  # numpy-backed modules: the first frame does not wait for them
+    from spendtui.budgets.board import BudgetBoard
+    from spendtui.core.budget_eval import EvaluatedBudget
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,8 @@ class TableRow:
     share: float
     #: None while the previous period is still loading.
     previous_spend: int | None
+    #: The row's LiteLLM budget (Keys, Users, Teams, Customers panes), if it has one.
+    budget: EvaluatedBudget | None = None
 
     @property
     def change(self) -> float | None:
@@ -107,6 +114,8 @@ class Snapshot:
     refusal: str | None = None
     #: Source-specific status (e.g. the proxy's mode) for the status bar.
     source_note: str = ""
+    #: Every budget evaluated, most urgent first (None before the first evaluation).
+    budgets: BudgetBoard | None = None
 
     @property
     def notices(self) -> tuple[str, ...]:

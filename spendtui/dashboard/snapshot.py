@@ -7,6 +7,7 @@ handed to the UI thread as immutable data. Only what the active pane needs is co
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from spendtui.core.cube import RawRow
 from spendtui.core.dims import parse_tags
@@ -18,6 +19,9 @@ from spendtui.dashboard.state import ViewState
 from spendtui.engine import SpendEngine
 from spendtui.money import PICO
 from spendtui.timeutil import day_number, parse_timestamp
+
+if TYPE_CHECKING:
+    from spendtui.budgets.monitor import BudgetMonitor
 
 #: Dimensions shown when drilling into an item (the item's own dimension is skipped).
 DRILL_DIMENSIONS = ("model", "key", "user", "team", "customer", "tag")
@@ -188,7 +192,9 @@ def drill(engine: SpendEngine, state: ViewState, window: Window) -> DrillData | 
     )
 
 
-def build(engine: SpendEngine, state: ViewState, version: int, now: datetime) -> Snapshot:
+def build(
+    engine: SpendEngine, state: ViewState, version: int, now: datetime, budgets: BudgetMonitor | None = None
+) -> Snapshot:
     """The snapshot for ``state``: KPIs always, then whatever the active pane needs.
 
     When the source cannot answer the window and filters exactly (a proxy's daily tables
@@ -203,6 +209,7 @@ def build(engine: SpendEngine, state: ViewState, version: int, now: datetime) ->
         "window_label": state.window_label(today),
         "quality": tuple(engine.cube.quality.describe()),
         "source_note": source_note(engine),
+        "budgets": budgets.board if budgets is not None else None,
     }
     try:
         snap_kpis = kpis(engine, window, state.filters, now)
@@ -213,6 +220,12 @@ def build(engine: SpendEngine, state: ViewState, version: int, now: datetime) ->
         dimension = state.breakdown_dimension()
         if dimension:
             data = table(engine, dimension, window, state.filters)
+            if budgets is not None and budgets.board is not None:
+                from spendtui.dashboard.budgets import with_budgets
+
+                data = with_budgets(
+                    data, budgets.board, budgets.states_of(dimension), engine.names, state.filters.is_empty()
+                )
         if state.pane == "charts":
             chart_data = chart(engine, state, window, now)
         if state.pane == "tail":

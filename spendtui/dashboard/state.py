@@ -17,7 +17,10 @@ PANES = (
     "customers",
     "charts",
     "tail",
+    "budgets",
 )
+#: Panes that show budgets (the board is evaluated on every snapshot while one is open).
+BUDGET_PANES = ("overview", "keys", "users", "teams", "customers", "budgets")
 TABLE_PANES = {
     "models": "model",
     "tags": "tag",
@@ -52,6 +55,8 @@ class ViewState:
     top_n: int = 6
     #: Drill-down target (dimension, value), or None.
     drill: tuple[str, str] | None = None
+    #: Budgets pane: None for every kind, or one of key, team, user, customer, plan.
+    budget_kind: str | None = None
 
     def window_for(self, today: date) -> Window:
         if self.window == "custom" and self.custom:

@@ -1,0 +1,110 @@
+"""The dashboard's budget watch.
+
+LiteLLM's budget rows (keys, teams, users, customers) are re-read from the source every
+``READ_EVERY`` seconds, or at once after spendtui changed a key; every budget and plan
+is evaluated against the engine on each snapshot that shows budgets and at least every
+``READ_EVERY`` seconds otherwise, so a threshold crossed while spendtui runs is reported
+once per budget, threshold and window (``ThresholdTracker``) whichever pane is open.
+
+Not thread-safe: the dashboard calls it under its engine lock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING
+
+from spendtui.budgets.board import BudgetBoard, evaluate_board, plans_first_day, read_states
+from spendtui.budgets.config import BudgetSettings
+from spendtui.core.alerts import Crossing, ThresholdTracker
+from spendtui.core.budget_state import BudgetState
+from spendtui.errors import SpendtuiError
+
+if TYPE_CHECKING:
+    from spendtui.engine import SpendEngine
+
+READ_EVERY = 10.0
+
+
+class BudgetMonitor:
+    """Budget states read now and then, boards evaluated often, crossings reported once."""
+
+    def __init__(
+        self,
+        settings: BudgetSettings,
+        tz: tzinfo = UTC,
+        *,
+        read_every: float = READ_EVERY,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.tz = tz
+        self.read_every = read_every
+        self._monotonic = monotonic
+        #: Every budget row the source reported (with or without a limit).
+        self.states: list[BudgetState] = []
+        self._read_notes: tuple[str, ...] = ()
+        self._problem: str | None = None
+        self._read_at: float | None = None
+        self._evaluated_at: float | None = None
+        self.tracker = ThresholdTracker()
+        #: The last board evaluated (None before the first).
+        self.board: BudgetBoard | None = None
+
+    # ------------------------------------------------------------------ reading
+    def invalidate(self) -> None:
+        """Read the budget rows again and evaluate on the next chance (a key was changed,
+        or the user asked for a refresh)."""
+        self._read_at = None
+        self._evaluated_at = None
+
+    def read_due(self) -> bool:
+        return self._read_at is None or self._monotonic() - self._read_at >= self.read_every
+
+    def evaluation_due(self) -> bool:
+        return self._evaluated_at is None or self._monotonic() - self._evaluated_at >= self.read_every
+
+    def read(self, source: object, force: bool = False) -> None:
+        """Re-read LiteLLM's budget rows when due. A failure keeps the rows read before and
+        says so on the board; it never fails the dashboard."""
+        if not force and not self.read_due():
+            return
+        try:
+            self.states, self._read_notes = read_states(source)
+            self._problem = None
+        except SpendtuiError as exc:
+            self._problem = f"budgets not re-read ({exc}); showing the last ones read"
+        self._read_at = self._monotonic()
+
+    def first_day(self, now: datetime) -> int:
+        """The earliest UTC day the engine must hold for the plans' current periods."""
+        return plans_first_day(self.settings, now)
+
+    # ------------------------------------------------------------------ evaluating
+    def evaluate(self, engine: SpendEngine) -> list[Crossing]:
+        """Read when due, evaluate every budget, and return the crossings not reported
+        before (none on the first evaluation: what is already crossed is on screen)."""
+        self.read(engine.source)
+        notes = [*self._read_notes, *([self._problem] if self._problem else [])]
+        try:
+            board = evaluate_board(
+                self.states,
+                self.settings,
+                engine.query,  # type: ignore[arg-type]
+                engine.names,
+                engine.now(),
+                self.tz,
+                loaded_from=engine.first_day,
+                notes=notes,
+            )
+        except SpendtuiError as exc:  # e.g. a plan the proxy's tables cannot count exactly
+            board = BudgetBoard(engine.now(), [], (*notes, f"budgets not evaluated: {exc}"))
+        self.board = board
+        self._evaluated_at = self._monotonic()
+        return self.tracker.update(board.budgets)
+
+    def states_of(self, kind: str) -> list[BudgetState]:
+        """The rows of one kind the source reported (keys with no spend included)."""
+        return [s for s in self.states if s.kind == kind]
