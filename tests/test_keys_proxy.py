@@ -15,6 +15,7 @@ from spendtui.tui.app import SpendApp
 from spendtui.tui.launch import Launch
 from spendtui.tui.screens.keys import NewKeyScreen, RevealKeyScreen
 from spendtui.tui.widgets.breakdown import BreakdownTable
+from spendtui.tui.widgets.budgets import BudgetTable
 from tests.helpers import need
 from tests.peer import MASTER, PEER_DB, PEER_URL, call, peer_problem
 
@@ -74,7 +75,15 @@ def test_cli_create_read_back_use_update_block_delete(capsys) -> None:
     assert complete(created["key"]) == 200  # the new key works
     assert spend_written(created["token"]) > 0
     assert main(["keys", "update", alias, "--max-budget", "12", *ARGS]) == 0
-    assert key_info(created["key"])["max_budget"] == 12
+    info = key_info(created["key"])
+    assert info["max_budget"] == 12
+    # spendtui check reads the budget back through the proxy with LiteLLM's spend counter
+    capsys.readouterr()
+    code = main(["check", "--all", "--kind", "key", "--format", "json", *ARGS])
+    doc = json.loads(capsys.readouterr().out)
+    mine = [b for b in doc["budgets"] if b["name"] == alias]
+    assert code in (0, 1, 2) and len(mine) == 1
+    assert mine[0]["max_budget"] == 12 and abs(mine[0]["spend"] - info["spend"]) < 1e-6
     assert main(["keys", "block", alias, *ARGS]) == 0
     assert complete(created["key"]) in (401, 403)  # the proxy refuses a blocked key
     assert main(["keys", "unblock", alias, *ARGS]) == 0
@@ -134,4 +143,14 @@ async def test_form_creates_through_the_proxy_and_the_keys_pane_shows_its_spend(
                 seen = True
                 break
         assert seen, "the new key's spend did not appear in the Keys pane"
+        await pilot.press("0")  # and its budget in the Budgets pane
+        for _ in range(30):
+            app.action_refresh_now()
+            for _ in range(10):
+                await pilot.pause(0.1)
+            table = app.query_one(BudgetTable)
+            mine = [b for b in table._budgets.values() if b.state.name == alias]
+            if mine:
+                break
+        assert mine and mine[0].limit == 3 * 10**12 and mine[0].state.kind == "key"
         assert token is None or token == hash_key(raw)

@@ -24,7 +24,7 @@ from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from spendtui.config import Profile
 from spendtui.dashboard.model import Snapshot
-from spendtui.dashboard.state import PANES, TABLE_PANES, ViewState
+from spendtui.dashboard.state import BUDGET_PANES, PANES, TABLE_PANES, ViewState
 from spendtui.errors import SpendtuiError
 from spendtui.sources.db.urls import mask_url
 from spendtui.tui.commands import SpendCommands
@@ -36,6 +36,7 @@ from spendtui.tui.screens.help import HelpScreen
 from spendtui.tui.screens.welcome import WelcomeScreen
 from spendtui.tui.view_actions import ViewActions
 from spendtui.tui.widgets.breakdown import BreakdownTable
+from spendtui.tui.widgets.budgets import BudgetsPane
 from spendtui.tui.widgets.charts import SpendChart
 from spendtui.tui.widgets.keybar import KeyBar
 from spendtui.tui.widgets.overview import Overview
@@ -43,6 +44,7 @@ from spendtui.tui.widgets.status import NoticeBar, StatusBar, WindowBar
 from spendtui.tui.widgets.tail import TailTable
 
 if TYPE_CHECKING:
+    from spendtui.budgets.monitor import BudgetMonitor
     from spendtui.engine import SpendEngine
 
 PANE_TITLES = {
@@ -55,7 +57,10 @@ PANE_TITLES = {
     "customers": "7 Customers",
     "charts": "8 Charts",
     "tail": "9 Live tail",
+    "budgets": "0 Budgets",
 }
+#: Table panes with a Budget column (LiteLLM keeps budgets for these).
+BUDGET_COLUMN_PANES = ("keys", "users", "teams", "customers")
 PANE_KEYS = Binding.Group("Panes", compact=True)
 #: Rebuild the snapshot at least this often even when no rows arrive (burn rates decay,
 #: the day rolls over).
@@ -68,6 +73,8 @@ class SnapshotReady(Message):
     snapshot: Snapshot
     rows: int
     polled: bool
+    #: Budget thresholds crossed since the last evaluation: (level, text).
+    alerts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -84,7 +91,7 @@ class SpendApp(ViewActions, KeyActions, App[int]):
     COMMANDS = App.COMMANDS | {SpendCommands}
     BINDINGS = [
         *[
-            Binding(str(i + 1), f"pane('{pane}')", PANE_TITLES[pane][2:], id=f"pane-{pane}", group=PANE_KEYS)
+            Binding(str((i + 1) % 10), f"pane('{pane}')", PANE_TITLES[pane][2:], id=f"pane-{pane}", group=PANE_KEYS)
             for i, pane in enumerate(PANES)
         ],
         Binding("w", "next_window", "Window"),
@@ -119,6 +126,8 @@ class SpendApp(ViewActions, KeyActions, App[int]):
         self.state: ViewState = replace(launch.state)
         self.interval = max(1.0, launch.refresh)
         self.engine: SpendEngine | None = None
+        #: LiteLLM's budgets and the config's plans, evaluated in the engine worker.
+        self._budgets: BudgetMonitor | None = None
         self._lock = threading.Lock()
         self._version = 0
         self._applied: Snapshot | None = None
@@ -147,13 +156,15 @@ class SpendApp(ViewActions, KeyActions, App[int]):
                 with TabPane(PANE_TITLES[pane], id=pane):
                     if pane == "tags":
                         yield Static(id="tag-categories")
-                    yield BreakdownTable(id=f"table-{pane}")
+                    yield BreakdownTable(id=f"table-{pane}", budgets=pane in BUDGET_COLUMN_PANES)
                     yield Input(placeholder="search (escape closes)", id=f"search-{pane}", classes="search")
             with TabPane(PANE_TITLES["charts"], id="charts"):
                 yield SpendChart(id="chart-daily")
                 yield SpendChart(id="chart-hourly")
             with TabPane(PANE_TITLES["tail"], id="tail"):
                 yield TailTable(id="tail-table")
+            with TabPane(PANE_TITLES["budgets"], id="budgets"):
+                yield BudgetsPane()
         yield StatusBar(id="status")
         yield KeyBar()
 
@@ -214,6 +225,7 @@ class SpendApp(ViewActions, KeyActions, App[int]):
                         self.call_from_thread(setattr, self.status, "source", self._source_label())
                     if self.engine is None:
                         self.engine = self.launch.engine_factory(self.profile, self.launch.clock)
+                        self._budgets = self._budget_monitor()
                     self.call_from_thread(setattr, self.status, "loading", "loading")
                     # the window first (data on screen sooner); the previous period,
                     # for the change columns, is loaded right after ("extend")
@@ -223,7 +235,10 @@ class SpendApp(ViewActions, KeyActions, App[int]):
                         self.call_from_thread(self._cache_note, self.engine.cache.status)
                 else:
                     first = self.engine.first_day
-                    self.engine.ensure_loaded(state.first_day_needed(self.engine.now().date()))
+                    needed = state.first_day_needed(self.engine.now().date())
+                    if self._budgets is not None:  # the plans' current periods
+                        needed = min(needed, self._budgets.first_day(self.engine.now()))
+                    self.engine.ensure_loaded(needed)
                     if mode == "extend":
                         rows = -2
                     elif self.engine.first_day != first:
@@ -231,14 +246,15 @@ class SpendApp(ViewActions, KeyActions, App[int]):
                     if polled:
                         deep, self._deep_next = self._deep_next, False
                         rows = self.engine.refresh(deep=True if deep else None).rows
+                alerts = self._evaluate_budgets(state, rows)
                 stale_view = self._applied is None or self._applied.version != version
                 due = time.monotonic() - self._last_snapshot_at >= RECOMPUTE_EVERY
-                if rows == 0 and not stale_view and not due:
+                if rows == 0 and not stale_view and not due and alerts is None:
                     self.post_message(SnapshotReady(self._applied, 0, polled))  # type: ignore[arg-type]
                     return
                 from spendtui.dashboard import snapshot
 
-                snap = snapshot.build(self.engine, state, version, self.engine.now())
+                snap = snapshot.build(self.engine, state, version, self.engine.now(), self._budgets)
                 self._last_snapshot_at = time.monotonic()
         except SpendtuiError as exc:
             self.post_message(EngineFailed(str(exc), polled))
@@ -246,7 +262,33 @@ class SpendApp(ViewActions, KeyActions, App[int]):
         except Exception as exc:  # a bug must not take the dashboard down
             self.post_message(EngineFailed(f"internal error: {type(exc).__name__}: {exc}", polled))
             return
-        self.post_message(SnapshotReady(snap, rows, polled))
+        self.post_message(SnapshotReady(snap, rows, polled, alerts or ()))
+
+    def _budget_monitor(self) -> BudgetMonitor | None:
+        """The budget watch for the active profile (None when its settings are unusable:
+        said once, and the rest of the dashboard works)."""
+        from spendtui.budgets.board import profile_zone
+        from spendtui.budgets.config import budget_settings
+        from spendtui.budgets.monitor import BudgetMonitor
+
+        try:
+            tz = profile_zone(self.profile.name, self.profile.timezone)
+            return BudgetMonitor(budget_settings(self.config), tz)
+        except SpendtuiError as exc:
+            self.call_from_thread(self.notify, str(exc), title="Budgets off", severity="error", timeout=10)
+            return None
+
+    def _evaluate_budgets(self, state: ViewState, rows: int) -> tuple[tuple[str, str], ...] | None:
+        """Evaluate the budgets (under the engine lock) when a pane shows them or the
+        periodic check is due; None when not evaluated. Not on the first load: the data
+        goes on screen first."""
+        if self._budgets is None or self.engine is None or rows == -1:
+            return None
+        if state.pane not in BUDGET_PANES and not self._budgets.evaluation_due():
+            return None
+        from spendtui.dashboard.budgets import crossing_text
+
+        return tuple(crossing_text(c) for c in self._budgets.evaluate(self.engine))
 
     def _cache_note(self, status: str) -> None:
         """Say what the cube cache did at start (nothing on a plain first run)."""
@@ -265,6 +307,8 @@ class SpendApp(ViewActions, KeyActions, App[int]):
             self.timings.setdefault("first_data", time.time())
 
     def _apply(self, message: SnapshotReady) -> None:
+        for level, text in message.alerts:
+            self.notify(text, title="Budget", severity="error" if level == "exceeded" else "warning", timeout=15)
         self.status.loading = ""
         self.status.mark_ok()
         if self._failures:
@@ -352,6 +396,8 @@ class SpendApp(ViewActions, KeyActions, App[int]):
             self.query_one("#chart-hourly", SpendChart).hourly("Spend by hour today", chart.hours)
         elif pane == "tail" and snap.tail is not None:
             self.query_one(TailTable).show(snap.tail)
+        elif pane == "budgets":
+            self.query_one(BudgetsPane).show(snap.budgets, self.state.budget_kind)
         if self._drill is not None and snap.drill is not None:
             self._drill.show(snap.drill, snap.window_label)
 
@@ -361,6 +407,8 @@ class SpendApp(ViewActions, KeyActions, App[int]):
         if self._polling:
             return
         self._deep_next = True
+        if self._budgets is not None:
+            self._budgets.invalidate()  # LiteLLM's budget counters too
         if self._poll_timer is not None:
             self._poll_timer.stop()
         self._poll()
@@ -409,6 +457,7 @@ class SpendApp(ViewActions, KeyActions, App[int]):
         self.profile = config.active
         self.status.profile = name
         self._applied = None
+        self._budgets = None
         self._version += 1
         self._close_engine_then_load()
 

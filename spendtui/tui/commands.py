@@ -21,7 +21,7 @@ class SpendCommands(Provider):
         app: SpendApp = self.app  # type: ignore[assignment]
         out: list[tuple[str, Callable[[], object], str]] = []
         for i, pane in enumerate(PANES):
-            out.append((f"Go to {pane}", partial(app.action_pane, pane), f"key {i + 1}"))
+            out.append((f"Go to {pane}", partial(app.action_pane, pane), f"key {(i + 1) % 10}"))
         for window in WINDOWS:
             out.append((f"Window: {WINDOW_LABELS[window]}", partial(app.set_window, window), "w cycles"))
         out += [

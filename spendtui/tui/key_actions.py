@@ -10,6 +10,7 @@ from spendtui.errors import SpendtuiError
 from spendtui.keys.spec import KeySpec
 from spendtui.tui.screens.keys import BudgetEditScreen, ConfirmScreen, KeyFormData, NewKeyScreen, RevealKeyScreen
 from spendtui.tui.widgets.breakdown import BreakdownTable
+from spendtui.tui.widgets.budgets import BudgetTable
 
 if TYPE_CHECKING:
     from spendtui.tui.app import SpendApp
@@ -73,6 +74,9 @@ class KeyActions(_Base):
         self.call_from_thread(reveal)
 
     def recompute_names(self) -> None:
+        """A key changed: read names and budget rows again, then redraw."""
+        if self._budgets is not None:
+            self._budgets.invalidate()
         self._refresh_names()
 
     @work(thread=True, group="engine", exit_on_error=False)
@@ -87,8 +91,16 @@ class KeyActions(_Base):
         self.call_from_thread(self.recompute)
 
     def _selected_key(self) -> tuple[str, str] | None:
+        if self.state.pane == "budgets":
+            budget = self.query_one(BudgetTable).selected()
+            if budget is None or budget.state.kind != "key":
+                self.notify("select a key's budget first (c filters by kind)", severity="warning", timeout=3)
+                return None
+            return budget.state.id, budget.state.name
         if self.state.pane != "keys":
-            self.notify("select a key in the Keys pane (4) first", severity="warning", timeout=3)
+            self.notify(
+                "select a key in the Keys pane (4) or the Budgets pane (0) first", severity="warning", timeout=3
+            )
             return None
         row = self.query_one("#table-keys", BreakdownTable).selected()
         if row is None or not row.value:

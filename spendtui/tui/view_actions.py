@@ -15,6 +15,7 @@ from spendtui.dashboard.state import PANES, TABLE_PANES
 from spendtui.tui.screens.dialogs import ChoiceDialog, DatesDialog, FilterDialog
 from spendtui.tui.screens.drill import DrillScreen
 from spendtui.tui.widgets.breakdown import BreakdownTable
+from spendtui.tui.widgets.budgets import BudgetTable
 from spendtui.tui.widgets.tail import TailTable
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ class ViewActions(_Base):
             self.query_one(f"#table-{pane}", BreakdownTable).focus()
         elif pane == "tail":
             self.query_one(TailTable).focus()
+        elif pane == "budgets":
+            self.query_one(BudgetTable).focus()
         self.recompute()
 
     # ------------------------------------------------------------------ window and filters
@@ -159,7 +162,15 @@ class ViewActions(_Base):
         self.query_one("#tag-categories", Static).update(text)
 
     def action_tag_category(self) -> None:
-        """Tags pane: the next category (all tags, then each prefix seen)."""
+        """Tags pane: the next category (all tags, then each prefix seen). Budgets pane:
+        the next kind (all, keys, teams, users, customers, plans)."""
+        if self.state.pane == "budgets":
+            from spendtui.dashboard.budgets import KIND_ORDER
+
+            kind = KIND_ORDER[(KIND_ORDER.index(self.state.budget_kind) + 1) % len(KIND_ORDER)]
+            self.state = replace(self.state, budget_kind=kind)
+            self.recompute()
+            return
         if self.state.pane != "tags":
             return
         order = ["", *self._categories()]

@@ -41,6 +41,8 @@ def run_keys(*keys: str):  # type: ignore[no-untyped-def]
         ("charts", ("8",), (120, 40)),
         ("tail", ("9",), (120, 40)),
         ("drill", ("4", "enter"), (120, 40)),
+        ("keys", ("4",), (120, 40)),
+        ("budgets", ("0",), (120, 40)),
         ("overview_80x24", (), (80, 24)),
     ],
 )

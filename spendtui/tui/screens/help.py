@@ -23,6 +23,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("7", "Customers"),
             ("8", "Charts"),
             ("9", "Live tail"),
+            ("0", "Budgets: gauges, most urgent first"),
         ],
     ),
     (
@@ -42,6 +43,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("enter", "drill into the selected row (escape returns)"),
             ("s / S", "sort by the next column / reverse (or click a header)"),
             ("c / C", "Tags: next category (all tags, project, team, env, …) / pick one"),
+            ("c", "Budgets: next kind (all, keys, teams, users, customers, plans)"),
             ("g", "Charts: split daily bars by models or tags"),
             ("space", "Live tail: pause or follow"),
         ],
@@ -50,9 +52,9 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         "Keys",
         [
             ("n", "new budgeted key (shown once, with copy to clipboard)"),
-            ("e", "Keys pane: edit the selected key's budget"),
-            ("b / B", "Keys pane: block / unblock the selected key"),
-            ("D", "Keys pane: delete the selected key (asks first)"),
+            ("e", "Keys or Budgets pane: edit the selected key's budget"),
+            ("b / B", "Keys or Budgets pane: block / unblock the selected key"),
+            ("D", "Keys or Budgets pane: delete the selected key (asks first)"),
         ],
     ),
     (

@@ -11,6 +11,7 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from spendtui.dashboard.model import TableData, TableRow
 from spendtui.tui.widgets import cells
+from spendtui.tui.widgets.table import SpendTable
 
 COLUMNS = (
     ("name", "Name"),
@@ -22,10 +23,13 @@ COLUMNS = (
     ("per1k", "$/1K tok"),
     ("change", "Δ prev"),
 )
-NAME_WIDTH = 34
+NAME_WIDTH = 30
 
 
-def row_cells(row: TableRow) -> list[cells.Cell]:
+BUDGET_COLUMN = ("budget", "Budget")
+
+
+def row_cells(row: TableRow, budgets: bool = False) -> list[cells.Cell]:
     t = row.totals
     name = row.label if len(row.label) <= NAME_WIDTH else row.label[: NAME_WIDTH - 1] + "…"
     return [
@@ -37,10 +41,11 @@ def row_cells(row: TableRow) -> list[cells.Cell]:
         cells.money(t.avg_cost()),
         cells.money(t.cost_per_1k_tokens()),
         cells.change(row.change),
+        *([cells.budget(row.budget)] if budgets else []),
     ]
 
 
-class BreakdownTable(DataTable):
+class BreakdownTable(SpendTable):
     """Spend by one dimension. Enter drills in; the cursor, sort and scroll survive refreshes."""
 
     BINDINGS = [
@@ -61,8 +66,11 @@ class BreakdownTable(DataTable):
         def control(self) -> BreakdownTable:
             return self.table
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, classes: str | None = None, budgets: bool = False) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+        #: Show the Budget column (panes of things LiteLLM keeps budgets for).
+        self.budgets = budgets
+        self.columns_shown = (*COLUMNS, BUDGET_COLUMN) if budgets else COLUMNS
         self.dimension = ""
         self.sort_column = "spend"
         self.sort_reverse = True
@@ -71,7 +79,7 @@ class BreakdownTable(DataTable):
         self._table_data: TableData | None = None
 
     def on_mount(self) -> None:
-        for key, title in COLUMNS:
+        for key, title in self.columns_shown:
             self.add_column(title, key=key, width=NAME_WIDTH if key == "name" else None)
 
     # ------------------------------------------------------------------ data
@@ -87,14 +95,14 @@ class BreakdownTable(DataTable):
                 del self._spend_rows[key]
                 changed = True
             for key, row in wanted.items():
-                values = row_cells(row)
+                values = row_cells(row, self.budgets)
                 if key in self._spend_rows:
                     old = self._spend_rows[key]
                     if old == row:
                         continue
-                    for (column, _), value in zip(COLUMNS, values, strict=True):
+                    for (column, _), value in zip(self.columns_shown, values, strict=True):
                         if self.get_cell(key, column) != value:
-                            self.update_cell(key, column, value)
+                            self.update_cell(key, column, value, update_width=True)
                 else:
                     self.add_row(*values, key=key)
                 self._spend_rows[key] = row
@@ -122,11 +130,11 @@ class BreakdownTable(DataTable):
         self.sort(self.sort_column, reverse=self.sort_reverse)
 
     def action_cycle_sort(self) -> None:
-        keys = [k for k, _ in COLUMNS]
+        keys = [k for k, _ in self.columns_shown]
         self.sort_column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
         self.sort_reverse = self.sort_column != "name"
         self._sort()
-        self.notify(f"sorted by {dict(COLUMNS)[self.sort_column]}", timeout=1.5)
+        self.notify(f"sorted by {dict(self.columns_shown)[self.sort_column]}", timeout=1.5)
 
     def action_reverse_sort(self) -> None:
         self.sort_reverse = not self.sort_reverse

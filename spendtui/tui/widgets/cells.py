@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import math
 from functools import total_ordering
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from spendtui.dashboard import format as fmt
+
+if TYPE_CHECKING:
+    from spendtui.core.budget_eval import EvaluatedBudget
 
 
 @total_ordering
@@ -71,3 +75,14 @@ def change(ratio: float | None) -> Cell:
         return Cell(math.inf, "new", "bold")
     style = "red" if ratio > 0.05 else "green" if ratio < -0.05 else ""
     return Cell(ratio, f"{ratio * 100:+.0f}%", style)
+
+
+def budget(b: EvaluatedBudget | None) -> Cell:
+    """``▲ 84% of $25.00 /1mo``, sorting by how full it is; ``–`` without a budget."""
+    if b is None:
+        return Cell(-1.0, "–", "dim", left=True)
+    from spendtui.dashboard.budgets import short
+
+    fraction = b.fraction if b.fraction is not None else -0.5
+    style = {"ok": "", "warning": "yellow", "exceeded": "bold red"}[b.level]
+    return Cell(fraction if math.isfinite(fraction) else 1e9, short(b), style, left=True)

@@ -44,7 +44,8 @@ def _tiles(k: Kpis) -> list[tuple[str, str, str]]:
     ]
 
 
-def _top_table(title: str, data: TableData | None) -> Table:
+def _top_table(title: str, data: TableData | None, share: bool = True) -> Table:
+    """A top-five list; without the share column when the pane is narrow (the names need it)."""
     table = Table(
         title=title,
         title_justify="left",
@@ -56,14 +57,46 @@ def _top_table(title: str, data: TableData | None) -> Table:
     )
     table.add_column("name", ratio=3, no_wrap=True, overflow="ellipsis")
     table.add_column("spend", justify="right", no_wrap=True)
-    table.add_column("share", justify="right", no_wrap=True, style="dim")
+    if share:
+        table.add_column("share", justify="right", no_wrap=True, style="dim")
     if data is not None and data.refusal:
-        table.add_row(Text("not exact for this window", style="italic"), "", "")
+        table.add_row(Text("not exact for this window", style="italic"))
     elif data is None or not data.rows:
-        table.add_row(Text("no spend", style="dim"), "", "")
+        table.add_row(Text("no spend", style="dim"))
         return table
     for row in data.rows:
-        table.add_row(Text(row.label), fmt.money(row.totals.spend), f"{row.share * 100:.0f}%")
+        cells = [Text(row.label), fmt.money(row.totals.spend)]
+        table.add_row(*cells, *([f"{row.share * 100:.0f}%"] if share else []))
+    return table
+
+
+def _budget_table(snap: Snapshot) -> Table:
+    """The most urgent budgets (symbol and word as well as colour)."""
+    table = Table(
+        title="Urgent budgets",
+        title_justify="left",
+        title_style="bold",
+        expand=True,
+        box=None,
+        show_header=False,
+        padding=(0, 1),
+    )
+    table.add_column("state", no_wrap=True)
+    table.add_column("name", ratio=3, no_wrap=True, overflow="ellipsis")
+    table.add_column("used", justify="right", no_wrap=True)
+    board = snap.budgets
+    if board is None:
+        table.add_row("", Text("reading budgets…", style="dim"), "")
+        return table
+    if not board.budgets:
+        table.add_row("", Text("no budgets with a limit", style="dim"), "")
+        return table
+    from spendtui.dashboard.budgets import used_text
+    from spendtui.tui.widgets.budgets import LEVEL_STYLE
+
+    for b in board.budgets[:5]:
+        style = LEVEL_STYLE[b.level]
+        table.add_row(Text(b.symbol, style=style), Text(b.state.name), Text(used_text(b, narrow=True), style=style))
     return table
 
 
@@ -80,6 +113,8 @@ class Overview(Vertical):
     Overview #tops > Static { width: 1fr; }
     """
 
+    _snap: Snapshot | None = None
+
     def compose(self) -> ComposeResult:
         with Grid(id="tiles"):
             for i in range(7):
@@ -89,6 +124,7 @@ class Overview(Vertical):
             yield Static(id="top-models")
             yield Static(id="top-tags")
             yield Static(id="top-keys")
+            yield Static(id="top-budgets")
 
     def show(self, snap: Snapshot) -> None:
         if snap.kpis is None:
@@ -99,11 +135,23 @@ class Overview(Vertical):
             days = [d for d, _ in snap.overview_daily]
             values = [t.spend / 1e12 for _, t in snap.overview_daily]
             self.query_one(SpendChart).daily("Daily spend (USD)", days, [("spend", values)])
-        top = snap.top or {}
-        self.query_one("#top-models", Static).update(_top_table("Top models", top.get("model")))
-        self.query_one("#top-tags", Static).update(_top_table("Top tags", top.get("tag")))
-        self.query_one("#top-keys", Static).update(_top_table("Top keys", top.get("key")))
+        self._snap = snap
+        self._show_tops()
+
+    def _show_tops(self) -> None:
+        snap = self._snap
+        if snap is None:
+            return
+        top, share = snap.top or {}, not self.has_class("-narrow")
+        self.query_one("#top-models", Static).update(_top_table("Top models", top.get("model"), share))
+        self.query_one("#top-tags", Static).update(_top_table("Top tags", top.get("tag"), share))
+        self.query_one("#top-keys", Static).update(_top_table("Top keys", top.get("key"), share))
+        self.query_one("#top-budgets", Static).update(_budget_table(snap))
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 110, "-narrow")
+        narrow = self.size.width < 110
+        changed = narrow != self.has_class("-narrow")
+        self.set_class(narrow, "-narrow")
         self.set_class(self.size.height < 30, "-short")
+        if changed:
+            self._show_tops()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from spendtui.dashboard.model import TailRow
 from spendtui.tui.widgets import cells
+from spendtui.tui.widgets.table import SpendTable
 
 COLUMNS = (
     ("time", "Time (UTC)"),
@@ -26,7 +26,7 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class TailTable(DataTable):
+class TailTable(SpendTable):
     """Rows are keyed by request id; new ones are added, old ones fall off the end."""
 
     def __init__(self, *, id: str | None = None) -> None:

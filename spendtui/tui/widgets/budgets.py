@@ -1,0 +1,171 @@
+"""The Budgets pane: one gauge per budget, most urgent first, filtered by kind.
+
+State is written out (``✗ OVER``, ``▲ WARN``, ``✓ OK``) as well as coloured, so the pane
+reads the same under NO_COLOR or on a monochrome terminal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+from textual.widgets.data_table import RowDoesNotExist
+
+from spendtui.tui.widgets.table import SpendTable
+
+if TYPE_CHECKING:
+    from spendtui.budgets.board import BudgetBoard
+    from spendtui.core.budget_eval import EvaluatedBudget
+
+COLUMNS = (
+    ("state", "State"),
+    ("name", "Budget"),
+    ("gauge", "Used"),
+    ("spent", "Spent"),
+    ("limit", "Limit"),
+    ("remaining", "Left"),
+    ("resets", "Resets"),
+    ("burn", "Burn 24h"),
+    ("projected", "At reset"),
+    ("runs_out", "Runs out"),
+)
+LEVEL_STYLE = {"ok": "green", "warning": "yellow", "exceeded": "bold red"}
+KIND_SHORT = {"key": "key ", "team": "team", "user": "user", "customer": "cust", "plan": "plan"}
+NAME_WIDTH = 18
+BAR_WIDTH = 6
+
+
+def gauge_cells(budget: EvaluatedBudget) -> list[Text]:
+    """One row of the pane (the same figures as ``spendtui check``), 120 columns wide."""
+    from spendtui.budgets.render import budget_row
+    from spendtui.dashboard.budgets import bar, used_text
+
+    state, kind, name, spent, limit, _used, remaining, resets, burn, projected, runs_out = budget_row(budget)
+    style = LEVEL_STYLE[budget.level]
+    label = Text(KIND_SHORT.get(kind, kind[:4]) + " ", style="dim", no_wrap=True)
+    label.append(name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…", style="")
+    gauge = Text(bar(budget.fraction, BAR_WIDTH), style=style, no_wrap=True)
+    gauge.append(f" {used_text(budget, narrow=True):>4}")
+    if len(runs_out) == 16:  # 2026-11-29 15:00: the year only when it is not this one
+        runs_out = runs_out[5:] if runs_out[:4] == f"{budget.now:%Y}" else runs_out[:10]
+    right = {"justify": "right", "no_wrap": True}
+    return [
+        Text(state, style=style, no_wrap=True),
+        label,
+        gauge,
+        Text(spent, **right),  # type: ignore[arg-type]
+        Text(limit, **right),  # type: ignore[arg-type]
+        Text(remaining, **right),  # type: ignore[arg-type]
+        Text(resets, **right),  # type: ignore[arg-type]
+        Text(burn.removesuffix("/h"), **right),  # type: ignore[arg-type]
+        Text(projected, **right),  # type: ignore[arg-type]
+        Text(runs_out, **right),  # type: ignore[arg-type]
+    ]
+
+
+class BudgetTable(SpendTable):
+    """The gauges, in urgency order; rows are keyed by budget so the cursor survives."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._budgets: dict[str, EvaluatedBudget] = {}
+        self._order: list[str] = []
+
+    def on_mount(self) -> None:
+        for key, title in COLUMNS:
+            self.add_column(title, key=key)
+
+    def show(self, budgets: list[EvaluatedBudget]) -> None:
+        order = [b.state.uid for b in budgets]
+        with self.app.batch_update():
+            if order != self._order:
+                selected = self.selected()
+                self.clear()
+                for budget in budgets:
+                    self.add_row(*gauge_cells(budget), key=budget.state.uid)
+                if selected is not None and selected.state.uid in order:
+                    self.move_cursor(row=order.index(selected.state.uid))
+            else:
+                for budget in budgets:
+                    if self._budgets.get(budget.state.uid) == budget:
+                        continue
+                    for (column, _), cell in zip(COLUMNS, gauge_cells(budget), strict=True):
+                        self.update_cell(budget.state.uid, column, cell, update_width=True)
+        self._budgets = {b.state.uid: b for b in budgets}
+        self._order = order
+
+    def selected(self) -> EvaluatedBudget | None:
+        if self.row_count == 0:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except (RowDoesNotExist, IndexError):
+            return None
+        return self._budgets.get(str(key))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter drills into the budget's key, team, user or customer."""
+        event.stop()
+        budget = self._budgets.get(str(event.row_key.value))
+        if budget is None or budget.state.kind == "plan":
+            if budget is not None:
+                self.notify(f"plan {budget.state.name}: {budget.state.scope or 'all spend'}", timeout=4)
+            return
+        from spendtui.tui.widgets.breakdown import BreakdownTable
+
+        self.post_message(BreakdownTable.Drill(self, budget.state.kind, budget.state.id, budget.state.name))  # type: ignore[arg-type]
+
+
+class BudgetsPane(Vertical):
+    """Counts and the kind filter, the gauges, and the board's notes."""
+
+    DEFAULT_CSS = """
+    BudgetsPane { height: 1fr; }
+    BudgetsPane #budget-head { height: 1; padding: 0 1; background: $boost; }
+    BudgetsPane BudgetTable { height: 1fr; }
+    BudgetsPane #budget-notes { height: auto; max-height: 5; padding: 0 1; color: $text-muted; }
+    BudgetsPane #budget-empty { height: auto; padding: 1 2; display: none; }
+    BudgetsPane.-empty #budget-empty { display: block; }
+    BudgetsPane.-empty BudgetTable { display: none; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="budget-head")
+        yield BudgetTable(id="budget-table")
+        yield Static(id="budget-empty")
+        yield Static(id="budget-notes")
+
+    def show(self, board: BudgetBoard | None, kind: str | None) -> None:
+        from spendtui.dashboard.budgets import KIND_ORDER, KIND_TITLES
+
+        if board is None:
+            self.query_one("#budget-head", Static).update(Text("reading budgets…", style="dim"))
+            return
+        shown = board.budgets if kind is None else board.of_kind(kind)
+        counts = {level: sum(1 for b in shown if b.level == level) for level in ("exceeded", "warning", "ok")}
+        head = Text()
+        head.append(f"✗ {counts['exceeded']} over", style=LEVEL_STYLE["exceeded"])
+        head.append(f"  ▲ {counts['warning']} warning", style=LEVEL_STYLE["warning"])
+        head.append(f"  ✓ {counts['ok']} ok", style=LEVEL_STYLE["ok"])
+        head.append("   show: ", style="bold")
+        for option in KIND_ORDER:
+            n = len(board.budgets) if option is None else len(board.of_kind(option))
+            head.append(f" {KIND_TITLES[option]} {n} ", style="reverse bold" if option == kind else "")
+        head.append("  c kind · e edit key", style="dim")
+        self.query_one("#budget-head", Static).update(head)
+        self.set_class(not shown, "-empty")
+        if not shown:
+            what = "budgets" if kind is None else KIND_TITLES[kind]
+            self.query_one("#budget-empty", Static).update(
+                Text(
+                    f"No {what} with a limit. LiteLLM budgets are set on keys (n creates one, e edits one), "
+                    "teams, users and customers; spendtui's own plans go under `budgets:` in the config "
+                    "file (see README).",
+                    style="dim",
+                )
+            )
+        self.query_one(BudgetTable).show(shown)
+        self.query_one("#budget-notes", Static).update("\n".join(f"note: {n}" for n in board.notes))

@@ -1,0 +1,128 @@
+"""The Budgets pane and budget notifications, against a real demo database: figures are
+checked against LiteLLM's own columns read here with SQL."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from decimal import Decimal
+
+from spendtui.tui.screens.keys import BudgetEditScreen
+from spendtui.tui.widgets.breakdown import BreakdownTable
+from spendtui.tui.widgets.budgets import BudgetTable
+from tests.tui.conftest import make_app, settle
+
+LEVEL_ORDER = {"exceeded": 0, "warning": 1, "ok": 2}
+SLACK = 10**6  # 1e-6 USD: LiteLLM stores these as doubles
+
+
+def pico(value: float) -> int:
+    return int(Decimal(str(value)) * 10**12)
+
+
+def keys_with_max_budget(db) -> dict[str, tuple[str, int, int]]:  # type: ignore[no-untyped-def]
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            'SELECT token, key_alias, spend, max_budget FROM "LiteLLM_VerificationToken" WHERE max_budget IS NOT NULL'
+        ).fetchall()
+    return {t: (alias, pico(spend or 0), pico(limit)) for t, alias, spend, limit in rows}
+
+
+async def test_gauges_show_litellm_figures_most_urgent_first(tui_db) -> None:
+    truth = keys_with_max_budget(tui_db)
+    app = make_app(tui_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("0")
+        await settle(app, pilot)
+        table = app.query_one(BudgetTable)
+        shown = [table._budgets[uid] for uid in table._order]
+        keys = {b.state.id: b for b in shown if b.state.kind == "key"}
+        assert set(truth) <= set(keys)
+        for token, (alias, spend, limit) in truth.items():
+            b = keys[token]
+            assert b.state.name == alias and abs(b.spend - spend) <= SLACK and abs(b.limit - limit) <= SLACK
+            assert b.level == ("exceeded" if spend >= limit else b.level)
+        assert [LEVEL_ORDER[b.level] for b in shown] == sorted(LEVEL_ORDER[b.level] for b in shown)
+        over = [t for t, (_, spend, limit) in truth.items() if spend >= limit]
+        assert over and all(keys[t].level == "exceeded" for t in over)
+        # the state is written out, not only coloured (NO_COLOR terminals)
+        first = table.get_row_at(0)
+        assert str(first[0]) == "✗ OVER"
+        assert "%" in str(first[2]) or "$0" in str(first[2])
+        # c: one kind at a time
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert app.state.budget_kind == "key"
+        assert {table._budgets[uid].state.kind for uid in table._order} == {"key"}
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert {table._budgets[uid].state.kind for uid in table._order} <= {"team"}
+        # e edits the selected key's budget from here too
+        for _ in range(5):
+            await pilot.press("c")
+        await settle(app, pilot)
+        assert app.state.budget_kind == "key"
+        table.move_cursor(row=0)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, BudgetEditScreen)
+
+
+async def test_keys_pane_budget_column_and_idle_keys(tui_db) -> None:
+    truth = keys_with_max_budget(tui_db)
+    app = make_app(tui_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        rows = app.query_one("#table-keys", BreakdownTable)._spend_rows
+        by_token = {r.value: r for r in rows.values()}
+        for token, (_, spend, limit) in truth.items():
+            row = by_token[token]  # listed even when the key spent nothing in the window
+            assert row.budget is not None
+            assert abs(row.budget.spend - spend) <= SLACK and abs(row.budget.limit - limit) <= SLACK
+        cell = app.query_one("#table-keys", BreakdownTable).get_cell(next(iter(truth)), "budget")
+        assert " of $" in str(cell) or "$0 limit" in str(cell)
+
+
+async def test_a_threshold_crossed_while_running_is_notified_once(tui_db, tmp_path) -> None:
+    db = tmp_path / "alerts.db"
+    shutil.copy(tui_db, db)
+    truth = keys_with_max_budget(db)
+    token, (alias, spend, limit) = next(
+        (t, v) for t, v in sorted(truth.items()) if v[2] >= 10**12 and v[1] < v[2] * 0.5
+    )
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")  # a pane without budgets: the watch runs anyway
+        await settle(app, pilot)
+
+        def budget_alerts() -> list[str]:
+            return [n.message for n in app._notifications if n.title == "Budget"]
+
+        assert budget_alerts() == []  # what is already crossed at start is on screen, not notified
+        with sqlite3.connect(db) as conn:  # LiteLLM counts the key's spend up to 85%
+            conn.execute(
+                'UPDATE "LiteLLM_VerificationToken" SET spend = ? WHERE token = ?',
+                (float(Decimal(limit) * Decimal("0.85") / 10**12), token),
+            )
+        await pilot.press("r")
+        await settle(app, pilot)
+        alerts = budget_alerts()
+        assert len(alerts) == 1 and alias in alerts[0] and "crossed 80%" in alerts[0] and "WARN" in alerts[0]
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert len(budget_alerts()) == 1  # once per threshold per window
+        with sqlite3.connect(db) as conn:
+            conn.execute(
+                'UPDATE "LiteLLM_VerificationToken" SET spend = ? WHERE token = ?',
+                (float(Decimal(limit) * Decimal("1.01") / 10**12), token),
+            )
+        await pilot.press("r")
+        await settle(app, pilot)
+        alerts = budget_alerts()
+        assert len(alerts) == 2 and "crossed 100%" in alerts[1] and "OVER" in alerts[1]
+        severities = [n.severity for n in app._notifications if n.title == "Budget"]
+        assert severities == ["warning", "error"]
