@@ -57,6 +57,8 @@ SHOTS: list[tuple[str, list[str], tuple[int, int]]] = [
     ("customers", ["7"], SIZE),
     ("charts", ["8"], SIZE),
     ("tail", ["9"], SIZE),
+    ("budgets", ["0"], SIZE),
+    ("new-key", ["n"], SIZE),
     ("drill", ["2", "enter"], SIZE),
     ("filtered", ["4", "f", "1"], SIZE),
     ("help", ["question_mark"], SIZE),
