@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from spendtui.core.budget_state import BudgetState
+from spendtui.core.budget_state import BudgetState, KeyStates
 from spendtui.core.cube import RawRow
 from spendtui.errors import SourceError
 from spendtui.sources.db import continuity
@@ -107,6 +107,14 @@ class DatabaseSource:
         schema = self.schema()
         with self.connection() as conn:
             return read_budgets(conn, schema, Dialect(self.target.dialect))
+
+    def key_states(self) -> KeyStates:
+        """Every virtual key, with a limit or without (see sources.db.budgets)."""
+        from spendtui.sources.db.budgets import read_key_states
+
+        schema = self.schema()
+        with self.connection() as conn:
+            return read_key_states(conn, schema, Dialect(self.target.dialect))
 
     # ------------------------------------------------------------------ cold load
     def load(self, first_day: int, hourly_from_day: int) -> LoadResult:
