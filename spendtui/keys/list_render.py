@@ -7,7 +7,7 @@ JSON::
                "team_id": "team-1", "team": "Web", "user_id": "ana", "spend": 41.500000,
                "max_budget": 50.000000, "soft_budget": 40.000000, "budget_duration": "30d",
                "budget_reset_at": "2026-12-01T00:00:00Z", "next_reset": "2026-12-01T00:00:00Z",
-               "next_reset_assumed": false, "reset_overdue": false, "percent_used": 83.0,
+               "next_reset_assumed": false, "reset_overdue": false, "percent_used": 83.00,
                "percent_of": "max_budget", "blocked": false, "expires": null, "expired": false}],
      "unknown_fields": [], "notes": []}
 
@@ -27,6 +27,7 @@ import io
 import json
 import re
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from spendtui.keys.listing import KeyList, ListedKey
@@ -61,7 +62,7 @@ _NUMBER = re.compile(r'"\\u0000(-?[0-9]+(?:\.[0-9]+)?)\\u0000"')
 
 
 class _Usd(str):
-    """A USD amount as exact decimal text (a bare number in JSON)."""
+    """A USD amount or a percentage as exact decimal text (a bare number in JSON)."""
 
 
 def _usd(pico: int | None) -> _Usd | None:
@@ -76,8 +77,12 @@ def _time(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _percent(k: ListedKey) -> float | None:
-    return None if k.used is None else round(float(k.used * 100), 2)
+def _percent(k: ListedKey, places: int = 2) -> Decimal | None:
+    """spend / limit as a percentage, rounded half-even from the exact fraction."""
+    if k.used is None:
+        return None
+    share = k.used * 100
+    return (Decimal(share.numerator) / Decimal(share.denominator)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN)
 
 
 #: Output fields and the BudgetState fields they are made of: unknown when any is.
@@ -126,7 +131,7 @@ def key_fields(k: ListedKey, unknown: frozenset[str] = frozenset()) -> dict[str,
         "next_reset": _time(b.window.end),
         "next_reset_assumed": b.window.assumed,
         "reset_overdue": b.reset_overdue,
-        "percent_used": _percent(k),
+        "percent_used": None if k.used is None else _Usd(_percent(k)),
         "percent_of": None if b.limit is None else ("soft_budget" if b.limit_is_soft else "max_budget"),
         "blocked": s.blocked,
         "expires": _time(s.expires),
@@ -134,6 +139,8 @@ def key_fields(k: ListedKey, unknown: frozenset[str] = frozenset()) -> dict[str,
     }
     for name in unknown_fields(unknown):
         fields[name] = None
+    if k.token is None:  # a raw key stored as the token: its sk-...abcd form is known
+        fields["key_name"] = k.key_name
     return fields
 
 
@@ -165,7 +172,7 @@ def render_csv(listing: KeyList, keys: list[ListedKey]) -> str:
     unknown = unknown_fields(listing.unknown)
     for k in keys:
         fields = key_fields(k, listing.unknown)
-        writer.writerow(["unknown" if f in unknown else cell(fields[f]) for f in FIELDS])
+        writer.writerow(["unknown" if f in unknown and fields[f] is None else cell(fields[f]) for f in FIELDS])
     return out.getvalue()
 
 
@@ -188,7 +195,7 @@ def _row(k: ListedKey, unknown: frozenset[str]) -> list[str]:
     elif k.used is None:
         used = "-"
     else:
-        used = f"{float(k.used * 100):.1f}%" + (" soft" if b.limit_is_soft else "")
+        used = f"{_percent(k, 1)}%" + (" soft" if b.limit_is_soft else "")
     expires = "never" if s.expires is None else _when(s.expires) + (" expired" if k.expired else "")
     cells = {
         "key_alias": s.alias or "-",
