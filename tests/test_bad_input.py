@@ -14,7 +14,7 @@ import pytest
 from spendtui.cli import main
 from spendtui.engine import SpendEngine
 from spendtui.sources.db.source import DatabaseSource
-from spendtui.sources.db.urls import parse_database_url
+from spendtui.sources.db.urls import mask_url, parse_database_url
 from spendtui.timeutil import fixed_clock
 from tests.helpers import FIXED_NOW, create_pg_database, load_real_schema
 
@@ -174,6 +174,37 @@ def test_bad_urls(capsys) -> None:
     code, _, err = report(capsys, "report", "spend", "--db", f"postgresql://u:secretpw@127.0.0.1:{port}/db")
     assert code == 3
     assert err.count("\n") == 1 and "secretpw" not in err and "127.0.0.1" in err
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:s3cr3t@h:5432/db", "postgresql://u:***@h:5432/db"),
+        # an unquoted '@' in the password must not leave its tail visible
+        ("postgresql://u:s3c@r3t@h/db", "postgresql://u:***@h/db"),
+        ("postgresql://u@h/db?password=s3cr3t", "postgresql://u@h/db?password=***"),
+        (
+            "postgresql://u@h/db?sslmode=require&sslpassword=s3cr3t&passfile=/home/u/.pgpass",
+            "postgresql://u@h/db?sslmode=require&sslpassword=***&passfile=/home/u/.pgpass",
+        ),
+        ("postgresql://u@h/db?PassWord=s3cr3t;x=1", "postgresql://u@h/db?PassWord=***;x=1"),
+        ("postgresql://u@h/db?pass%77ord=s3cr3t", "postgresql://u@h/db?pass%77ord=***"),
+        ("postgresql://u:a@h/db?password=s3cr3t#frag", "postgresql://u:***@h/db?password=***#frag"),
+        ("sqlite:////tmp/s3cr3t.db", "sqlite:////tmp/s3cr3t.db"),  # a path is not a secret
+    ],
+)
+def test_mask_url_hides_passwords_in_user_info_and_query(url, shown) -> None:
+    assert mask_url(url) == shown
+
+
+def test_query_parameter_passwords_never_reach_display_or_identity() -> None:
+    raw = "postgresql://u@db.example:5432/litellm?password=s3cr3t&sslpassword=s3cr3t2&passfile=/pf&sslmode=require"
+    target = parse_database_url(raw)
+    assert "password=s3cr3t" in target.url  # the driver still gets it...
+    source = DatabaseSource(target)
+    for text in (target.display(), source.display, source.identity(), repr(target.display())):
+        assert "s3cr3t" not in text  # ...nothing meant for people does
+        assert "db.example:5432/litellm" in text and "passfile=%2Fpf" in text
 
 
 @pytest.mark.postgres

@@ -2,7 +2,8 @@
 ``spendtui check`` draw from.
 
 * ``read_states(source)``: LiteLLM's budgets from the source (I/O; empty when the
-  source cannot report budgets).
+  source cannot report budgets). ``read_key_states(source)``: every virtual key, with a
+  limit or without, read the same way.
 * ``evaluate_board(states, settings, query, names, now, tz)``: plans counted from the
   engine's records, burn rates from its hourly cells, every budget evaluated and sorted
   (CPU only; call it on each refresh).
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from spendtui.budgets.config import BudgetSettings
 from spendtui.core.budget_eval import LEVELS, EvaluatedBudget, by_urgency, evaluate
-from spendtui.core.budget_state import KINDS, BudgetSource, BudgetState
+from spendtui.core.budget_state import KINDS, BudgetSource, BudgetState, KeySource, KeyStates
 from spendtui.core.durations import DurationError, zone
 from spendtui.core.facts import FactSet, NotExact
 from spendtui.core.forecast import HourlySpend
@@ -77,6 +78,14 @@ def read_states(source: object) -> tuple[list[BudgetState], tuple[str, ...]]:
     if isinstance(source, BudgetSource):
         return source.budgets(), ()
     return [], ("this source does not report LiteLLM budgets; only spendtui plans are shown",)
+
+
+def read_key_states(source: object) -> KeyStates:
+    """Every virtual key from a source, with or without a limit (``spendtui keys list``);
+    a note instead when the source cannot list keys."""
+    if isinstance(source, KeySource):
+        return source.key_states()
+    return KeyStates([], ("this source cannot list virtual keys",))
 
 
 def plans_first_day(settings: BudgetSettings, now: datetime) -> int:

@@ -1,14 +1,15 @@
-"""``spendtui keys``: create and change budgeted virtual keys from scripts."""
+"""``spendtui keys``: list, create and change budgeted virtual keys from scripts."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from decimal import Decimal, InvalidOperation
 
 from spendtui.cli.args import add_source_flags
-from spendtui.cli.common import config_from_args
-from spendtui.errors import UsageError
+from spendtui.cli.common import NOTHING_CONFIGURED, config_from_args
+from spendtui.errors import ConfigError, UsageError
 from spendtui.keys.model import CreatedKey
 from spendtui.keys.spec import SpecError, parse_spec
 
@@ -42,11 +43,12 @@ def add_write_flags(p: argparse.ArgumentParser) -> None:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     keys = sub.add_parser(
         "keys",
-        help="create and manage budgeted virtual keys",
-        description="Create and change LiteLLM virtual keys: through the proxy when one "
-        "is configured, else (opt-in) straight into the database.",
+        help="list, create and manage budgeted virtual keys",
+        description="List LiteLLM virtual keys with their budgets, and create and change them: "
+        "through the proxy when one is configured, else (opt-in) straight into the database.",
     )
     ksub = keys.add_subparsers(title="actions", metavar="ACTION", required=True)
+    add_list_parser(ksub)
     create = ksub.add_parser("create", help="create a key (prints it once)")
     for flag, dest, text in SPEC_FLAGS:
         create.add_argument(flag, dest=dest, help=text)
@@ -69,6 +71,90 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     add_write_flags(delete)
     delete.set_defaults(handler=run_delete)
+
+
+LIST_EPILOG = """\
+Every key is listed, with a budget or without, from LiteLLM's database (--db) or the
+proxy (--proxy, an admin key sees every key). spend is LiteLLM's counter for the current
+budget window; used is spend over the max budget (over the soft budget when that is the
+only limit); next reset is budget_reset_at, or LiteLLM's rule applied to now (assumed)
+when it is not set. Keys show as alias and LiteLLM's sk-...abcd form, never in full.
+JSON and CSV add the key's hash (token) and the team id; money there is exact USD (six
+decimals or more), times are UTC. Fields a simplified database lacks show as '?' (CSV:
+unknown; JSON: null, named in unknown_fields), not as "never".
+"""
+
+
+def add_list_parser(ksub: argparse._SubParsersAction) -> None:
+    from spendtui.keys.list_render import FORMATS
+    from spendtui.keys.listing import SORTS
+
+    p = ksub.add_parser(
+        "list",
+        help="list virtual keys with spend, budget, next reset and %% used",
+        description="List LiteLLM virtual keys with their spend, budgets, next reset, share used, "
+        "soft budget, blocked flag and expiry.",
+        epilog=LIST_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    p.add_argument(
+        "--sort",
+        choices=SORTS,
+        default="spend",
+        help="spend (most first, the default), used (fullest first) or alias (A to Z)",
+    )
+    p.add_argument("--over", metavar="PCT", help="only keys that used at least PCT%% of their budget (e.g. 80)")
+    p.add_argument("--now", metavar="ISO", help="evaluate resets and expiry as if it were this UTC moment")
+    add_source_flags(p)
+    p.set_defaults(handler=run_list)
+
+
+def _percent(raw: str | None) -> Decimal | None:
+    if raw is None:
+        return None
+    try:
+        value = Decimal(raw.strip().removesuffix("%"))
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value < 0:
+        raise UsageError(f"--over {raw!r} is not a percentage (a number such as 80 or 12.5)")
+    return value
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from spendtui.budgets.board import profile_zone
+    from spendtui.keys.list_render import render_csv, render_json, render_table
+    from spendtui.keys.listing import list_keys, over, sort_keys
+    from spendtui.sources.factory import build_source
+    from spendtui.timeutil import parse_timestamp, system_clock
+
+    percent = _percent(args.over)
+    now = parse_timestamp(args.now) if args.now else system_clock()
+    if now is None:
+        raise UsageError(f"--now {args.now!r} is not an ISO timestamp")
+    config = config_from_args(args)
+    profile = config.active
+    if not profile.configured:
+        raise ConfigError(NOTHING_CONFIGURED)
+    tz = profile_zone(profile.name, profile.timezone)
+    source = build_source(profile)
+    try:
+        listing = list_keys(source, now, tz)
+    finally:
+        source.close()
+    keys = sort_keys(listing.keys, args.sort)
+    if percent is not None:
+        keys = over(keys, percent)
+    if args.format == "json":
+        sys.stdout.write(render_json(listing, keys))
+    elif args.format == "csv":
+        sys.stdout.write(render_csv(listing, keys))
+        for note in listing.notes:
+            print(f"spendtui: note: {note}", file=sys.stderr)
+    else:
+        sys.stdout.write(render_table(listing, keys, len(listing.keys)))
+    return 0
 
 
 def _spec(args: argparse.Namespace, require_alias: bool, fields: set[str] | None = None):  # type: ignore[no-untyped-def]

@@ -5,13 +5,15 @@ evaluated into the same shape, so gauges, forecasts and alerts treat them alike.
 
 What a source must offer for budgets is ``BudgetSource`` below: one method, ``budgets()``,
 returning every key, team, user and customer that has a ``max_budget`` or a soft budget.
+``KeySource`` (``key_states()``) lists every virtual key, with a limit or without, for
+``spendtui keys list``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any, Protocol, runtime_checkable
@@ -43,6 +45,9 @@ class BudgetState:
     blocked: bool = False
     #: For keys: LiteLLM's ``sk-...abcd`` form; for others None.
     key_name: str | None = None
+    #: For keys: the key alias (None when it has none) and when the key expires.
+    alias: str | None = None
+    expires: datetime | None = None
     team_id: str | None = None
     user_id: str | None = None
     #: An explicit window (spendtui plans); sources leave these None and the window
@@ -72,6 +77,31 @@ class BudgetSource(Protocol):
     """
 
     def budgets(self) -> list[BudgetState]: ...
+
+
+@dataclass(frozen=True)
+class KeyStates:
+    """Every virtual key a source lists, and what the source cannot tell."""
+
+    keys: list[BudgetState]
+    notes: tuple[str, ...] = ()
+    #: BudgetState fields the source has no data for (a simplified table lacks their
+    #: columns): unknown, which is not the same as "none" or "never".
+    unknown: frozenset[str] = frozenset()
+    #: Team aliases by team id, for the teams the source names.
+    team_names: Mapping[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class KeySource(Protocol):
+    """A source that can list virtual keys (database or proxy).
+
+    ``key_states()`` returns every key, with or without a limit and whatever its spend,
+    read exactly as ``budgets()`` reads keys. It raises ``SourceError`` when the source
+    cannot be read.
+    """
+
+    def key_states(self) -> KeyStates: ...
 
 
 def budget_usd(value: object) -> int | None:
@@ -141,6 +171,8 @@ def state_from_row(
         budget_reset_at=reset_at if duration else None,
         blocked=_flag(row.get("blocked")),
         key_name=text_or_none(row.get("key_name")) if kind == "key" else None,
+        alias=text_or_none(row.get("key_alias")) if kind == "key" else None,
+        expires=parse_timestamp(row.get("expires")) if kind == "key" else None,
         team_id=text_or_none(row.get("team_id")) if kind in ("key", "user") else None,
         user_id=text_or_none(row.get("user_id")) if kind == "key" else None,
     )

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
+import zipfile
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -11,9 +15,13 @@ from spendtui.cli import main
 from spendtui.config import Config, Profile
 from spendtui.tui.app import SpendApp
 from spendtui.tui.launch import Launch
+from tests.helpers import create_pg_database, load_real_schema
 
 PASSWORD = "pw-Zq7-secret"
 API_KEY = "sk-admin-Zq7-very-secret"
+#: A password given only as a query parameter (``?password=``), for a role made for it.
+QUERY_PASSWORD = "qp-Zq7-only-in-the-query"
+READER = "core_secret_reader"
 
 
 def closed_port() -> int:
@@ -69,3 +77,74 @@ async def test_crash_report_has_no_locals(tmp_path, capsys) -> None:
     report = capsys.readouterr().err
     assert "RuntimeError: boom" in report and "crash" in report  # the report is printed...
     assert API_KEY not in report  # ...without the locals that hold the key
+
+
+def everything_under(root: Path) -> str:
+    """Every file's bytes as text, and every member of those that are zip archives (the
+    cube cache), so compression cannot hide a secret."""
+    texts = []
+    for path in (p for p in root.rglob("*") if p.is_file()):
+        texts.append(path.read_bytes().decode("latin-1"))
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                texts += [archive.read(name).decode("latin-1") for name in archive.namelist()]
+    return "".join(texts)
+
+
+def test_query_password_is_not_in_help_or_connection_errors(capsys, monkeypatch) -> None:
+    url = f"postgresql://spendtui@127.0.0.1:{closed_port()}/litellm?sslmode=disable&password={QUERY_PASSWORD}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    for argv in (["--help"], ["check", "--help"], ["keys", "create", "--help"], ["report", "spend", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        out = capsys.readouterr()
+        assert "usage:" in out.out and QUERY_PASSWORD not in out.out + out.err
+    for argv in (["report", "models"], ["check"], ["keys", "create", "--alias", "a", "--allow-db-writes"]):
+        code = main(argv)
+        out = capsys.readouterr()
+        assert code == 3, out.err
+        assert "127.0.0.1" in out.err and "password=***" in out.err  # names the source...
+        assert QUERY_PASSWORD not in out.out + out.err  # ...without the secret
+
+
+@pytest.fixture(scope="module")
+def reader_url() -> str:
+    """A LiteLLM database with one key near its budget, readable by a role whose password
+    appears only in the URL's query string."""
+    import psycopg
+
+    url = create_pg_database("core_secret_query")
+    load_real_schema(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (READER,)).fetchone()
+        conn.execute(f"{'ALTER' if exists else 'CREATE'} ROLE {READER} LOGIN PASSWORD '{QUERY_PASSWORD}'")
+        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {READER}")
+        conn.execute(
+            'INSERT INTO "LiteLLM_VerificationToken" (token, key_name, key_alias, spend, max_budget) '
+            "VALUES (%s, 'sk-...abcd', 'near-limit', 9.5, 10)",
+            ("ab" * 32,),
+        )
+    parts = urlsplit(url)
+    return f"postgresql://{READER}@{parts.hostname}:{parts.port}{parts.path}?sslmode=disable&password={QUERY_PASSWORD}"
+
+
+@pytest.mark.postgres
+def test_query_password_is_not_in_check_output_nor_its_cache(capsys, reader_url, tmp_path) -> None:
+    assert main(["check", "--all", "--db", reader_url]) == 1  # it connects with that password
+    out = capsys.readouterr()
+    assert "near-limit" in out.out and QUERY_PASSWORD not in out.out + out.err
+    assert main(["check", "--all", "--format", "json", "--db", reader_url]) == 1
+    out = capsys.readouterr()
+    assert [b["name"] for b in json.loads(out.out)["budgets"]] == ["near-limit"]
+    assert QUERY_PASSWORD not in out.out + out.err
+    cache = tmp_path / "cache"  # XDG_CACHE_HOME (tests/conftest.py): the cube cache is written there
+    assert any(cache.rglob("*")) and QUERY_PASSWORD not in everything_under(cache)
+
+
+@pytest.mark.postgres
+def test_wrong_query_password_error_names_the_server_not_the_password(capsys, reader_url) -> None:
+    wrong = reader_url.replace(QUERY_PASSWORD, "qp-wrong-" + QUERY_PASSWORD[::-1])
+    assert main(["check", "--db", wrong]) == 3
+    err = capsys.readouterr().err
+    assert "authentication failed" in err and f'"{READER}"' in err and err.count("\n") == 1
+    assert QUERY_PASSWORD not in err and QUERY_PASSWORD[::-1] not in err

@@ -13,7 +13,7 @@ What LiteLLM enforces, read as it reads it (1.110.2):
 
 The compact layout has ``LiteLLM_VerificationToken(token, spend, max_budget, user_id,
 team_id)`` only: key budgets without windows. Any table or column that is absent simply
-contributes nothing.
+contributes nothing (``read_key_states`` says which key fields are therefore unknown).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from spendtui.core.budget_state import BudgetState, state_from_row, text_or_none
+from spendtui.core.budget_state import BudgetState, KeyStates, state_from_row, text_or_none
 from spendtui.sources.db.names import abbreviate_hash
 from spendtui.sources.db.schema import SpendSchema, Table
 from spendtui.sources.db.sql import Dialect
@@ -46,35 +46,99 @@ def _rows(
     return [dict(zip(present, row, strict=True)) for row in result]
 
 
-def read_budgets(conn: Connection, schema: SpendSchema, d: Dialect) -> list[BudgetState]:
-    """Every key, team, user and customer with a limit, in that order, sorted by name."""
+#: Key columns read (those a table has); ``token`` is the only one required.
+_KEY_COLUMNS = (
+    "token",
+    "key_alias",
+    "key_name",
+    "spend",
+    "max_budget",
+    "budget_duration",
+    "budget_reset_at",
+    "budget_id",
+    "blocked",
+    "user_id",
+    "team_id",
+    "expires",
+)
+
+
+def _linked(conn: Connection, schema: SpendSchema, d: Dialect) -> dict[str, dict[str, Any]]:
+    """``LiteLLM_BudgetTable`` rows by budget_id."""
     linked: dict[str, dict[str, Any]] = {}
     if schema.budgets is not None:
         for row in _rows(conn, d, schema.budgets, _BUDGET_COLUMNS, ["budget_id"]):
             linked[str(row["budget_id"])] = row
+    return linked
+
+
+def _keys(
+    conn: Connection, d: Dialect, tokens: Table, linked: dict[str, dict[str, Any]], where: list[str]
+) -> list[BudgetState]:
+    """Key states, sorted by name, from rows where a ``where`` column is not NULL."""
+    keys = []
+    for row in _rows(conn, d, tokens, _KEY_COLUMNS, where):
+        token = text_or_none(row.get("token"))
+        if token is None:
+            continue
+        name = text_or_none(row.get("key_alias")) or text_or_none(row.get("key_name")) or abbreviate_hash(token)
+        keys.append(state_from_row("key", token, name, row, linked.get(str(row.get("budget_id")))))
+    return sorted(keys, key=lambda s: (s.name, s.id))
+
+
+#: Key columns and the BudgetState field each fills.
+_KEY_FIELDS = {
+    "key_alias": "alias",
+    "key_name": "key_name",
+    "team_id": "team_id",
+    "user_id": "user_id",
+    "spend": "spend",
+    "max_budget": "max_budget",
+    "budget_duration": "budget_duration",
+    "budget_reset_at": "budget_reset_at",
+    "blocked": "blocked",
+    "expires": "expires",
+}
+
+
+def read_key_states(conn: Connection, schema: SpendSchema, d: Dialect) -> KeyStates:
+    """Every virtual key, with a limit or without, sorted by name, and which fields this
+    database cannot tell (a simplified layout lacks most key columns)."""
+    tokens = schema.tokens
+    if tokens is None or "token" not in tokens.columns:
+        what = "no LiteLLM_VerificationToken table" if tokens is None else f"no token column in {tokens.name}"
+        return KeyStates([], (f"this database has {what}, so it lists no virtual keys",))
+    notes = []
+    missing = [c for c in _KEY_FIELDS if c not in tokens.columns]
+    unknown = {_KEY_FIELDS[c] for c in missing}
+    if missing:
+        notes.append(
+            f"{tokens.name} has no {', '.join(missing)} column{'s' if len(missing) > 1 else ''} "
+            "(a simplified layout): shown as '?' (unknown)"
+        )
+    if "budget_id" not in tokens.columns or schema.budgets is None:
+        unknown.add("soft_budget")
+        notes.append(
+            "soft budgets unknown: LiteLLM keeps a key's soft budget in LiteLLM_BudgetTable (via budget_id), "
+            "which this database lacks"
+        )
+    states = _keys(conn, d, tokens, _linked(conn, schema, d), ["token"])
+    teams: dict[str, str] = {}
+    if schema.teams is not None:
+        for row in _rows(conn, d, schema.teams, ("team_id", "team_alias"), ["team_alias"]):
+            team_id, alias = text_or_none(row.get("team_id")), text_or_none(row.get("team_alias"))
+            if team_id and alias:
+                teams[team_id] = alias
+    conn.rollback()
+    return KeyStates(states, tuple(notes), frozenset(unknown), teams)
+
+
+def read_budgets(conn: Connection, schema: SpendSchema, d: Dialect) -> list[BudgetState]:
+    """Every key, team, user and customer with a limit, in that order, sorted by name."""
+    linked = _linked(conn, schema, d)
     out: list[BudgetState] = []
     if schema.tokens is not None:
-        cols = (
-            "token",
-            "key_alias",
-            "key_name",
-            "spend",
-            "max_budget",
-            "budget_duration",
-            "budget_reset_at",
-            "budget_id",
-            "blocked",
-            "user_id",
-            "team_id",
-        )
-        keys = []
-        for row in _rows(conn, d, schema.tokens, cols, ["max_budget", "budget_id"]):
-            token = text_or_none(row.get("token"))
-            if token is None:
-                continue
-            name = text_or_none(row.get("key_alias")) or text_or_none(row.get("key_name")) or abbreviate_hash(token)
-            keys.append(state_from_row("key", token, name, row, linked.get(str(row.get("budget_id")))))
-        out += sorted(keys, key=lambda s: (s.name, s.id))
+        out += _keys(conn, d, schema.tokens, linked, ["max_budget", "budget_id"])
     if schema.teams is not None:
         cols = ("team_id", "team_alias", "spend", "max_budget", "soft_budget", "budget_duration")
         cols += ("budget_reset_at", "blocked")

@@ -196,7 +196,7 @@ class SpendSql:
         )
 
     def raw_rows(self, where: str, order: str, limit: bool = True) -> str:
-        """Raw request rows for polls and the live tail (``source._raw_row`` reads the
+        """Raw request rows for polls and the live tail (``decode.raw_row`` reads the
         columns by position: keep the order)."""
         q = self.d.q
         cols = [

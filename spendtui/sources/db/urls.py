@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from spendtui.errors import ConfigError
 
@@ -22,7 +22,10 @@ _PRISMA_ONLY = {
     "sslidentity",
     "sslpassword",
 }
-_PASSWORD = re.compile(r"(://[^:/@]*:)([^@]*)(@)")
+#: Query parameters whose value is a secret (``password``, ``sslpassword``...); names are
+#: compared lowercased and percent-decoded. ``passfile`` names a file and is shown.
+_SECRET_PARAM = re.compile(r"password|secret|token")
+MASK = "***"
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,35 @@ class DatabaseTarget:
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password replaced by ``***``."""
-    return _PASSWORD.sub(r"\1***\3", url)
+    """The URL with every password replaced by ``***``: the one after ``user:`` and any
+    query parameter that holds one (``?password=``, ``&sslpassword=``)."""
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    head, sep, query = rest.partition("?")
+    # the last '@' before the query ends the user info (an unquoted '@' in a password
+    # must not leave the rest of the password visible)
+    at = head.rfind("@")
+    if at >= 0 and ":" in head[:at]:
+        user = head[: head.index(":")]
+        head = f"{user}:{MASK}{head[at:]}"
+    if sep:
+        query = _mask_query(query)
+    return f"{scheme}://{head}{sep}{query}"
+
+
+def _mask_query(query: str) -> str:
+    fragment = ""
+    if "#" in query:
+        query, fragment = query.split("#", 1)
+        fragment = "#" + fragment
+    parts = []
+    for part in re.split(r"([&;])", query):
+        name, eq, _ = part.partition("=")
+        if eq and _SECRET_PARAM.search(unquote_plus(name).lower()):
+            part = f"{name}={MASK}"
+        parts.append(part)
+    return "".join(parts) + fragment
 
 
 def parse_database_url(raw: str) -> DatabaseTarget:

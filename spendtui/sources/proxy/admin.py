@@ -6,6 +6,7 @@
   customer's soft budget lives in its linked budget row (``litellm_budget_table``, or
   ``/budget/list`` by ``budget_id`` when the row is not embedded); a team's in the team.
   ``spend`` is LiteLLM's budget-window counter (reset at ``budget_reset_at``).
+* Keys (``spendtui keys list``): the same key objects, with or without a limit.
 * Prices: ``/model/info`` ``model_info.*_cost_per_token`` (USD per token, whole
   pico-dollars in practice).
 * Health: ``/health/readiness`` (public) and ``/health/readiness/details`` (needs the
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from spendtui.core.budget_state import BudgetState
+from spendtui.core.budget_state import BudgetState, KeyStates
 from spendtui.errors import SourceDataError
 from spendtui.money import usd_to_pico
 from spendtui.sources.db.names import Names, abbreviate_hash
@@ -145,6 +146,8 @@ def budgets_from(
                 key_name=_text(key.get("key_name")),
                 team_id=_text(key.get("team_id")),
                 user_id=_text(key.get("user_id")),
+                alias=_text(key.get("key_alias")),
+                expires=parse_timestamp(key.get("expires")),
             )
         )
     for team in teams:
@@ -163,6 +166,30 @@ def budgets_from(
             label = _text(customer.get("alias")) or customer_id
             out.append(_state("customer", customer_id, label, customer, row))
     return out
+
+
+def key_states_from(keys: list[dict], teams: list[dict], budget_rows: list[dict]) -> KeyStates:
+    """Every key from ``/key/list`` (full objects), with team aliases from ``/team/list``.
+    A key whose linked budget row is neither embedded nor in ``budget_rows`` (``/budget/list``
+    refused) has an unknown soft budget, not "none"."""
+    by_id = {_text(b.get("budget_id")) for b in budget_rows}
+    unread = [
+        k
+        for k in keys
+        if _text(k.get("budget_id"))
+        and not isinstance(k.get("litellm_budget_table"), dict)
+        and _text(k.get("budget_id")) not in by_id
+    ]
+    notes: tuple[str, ...] = ()
+    unknown: frozenset[str] = frozenset()
+    if unread:
+        unknown = frozenset({"soft_budget"})
+        notes = (
+            f"soft budgets unknown: {len(unread)} key(s) link a LiteLLM_BudgetTable row that the proxy did not "
+            "return (/budget/list needs an admin key)",
+        )
+    names = {t["team_id"]: t["team_alias"] for t in teams if _text(t.get("team_id")) and _text(t.get("team_alias"))}
+    return KeyStates(budgets_from(keys, [], [], [], budget_rows), notes, unknown, names)
 
 
 def _per_token(info: dict, name: str) -> int | None:

@@ -347,6 +347,11 @@ class ProxySource:
         found = await optional(get, self._note_missing)
         return found or []
 
+    async def _budget_rows(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``/budget/list``, when an item links a budget row its answer did not embed."""
+        linked = any(i.get("budget_id") and not isinstance(i.get("litellm_budget_table"), dict) for i in items)
+        return await self._list("/budget/list") if linked else []
+
     def names(self) -> Names:
         async def keys() -> list[dict[str, Any]]:
             return await optional(self._keys, self._note_missing) or []
@@ -370,12 +375,17 @@ class ProxySource:
             keys, teams, people, customers = await asyncio.gather(
                 self._keys(), self._list("/team/list"), users(), self._list("/customer/list")
             )
-            linked = any(
-                item.get("budget_id") and not isinstance(item.get("litellm_budget_table"), dict)
-                for item in [*keys, *customers]
-            )
-            rows = await self._list("/budget/list") if linked else []
+            rows = await self._budget_rows([*keys, *customers])
             return admin.budgets_from(keys, teams, people, customers, rows)
+
+        return self.http.run(work)
+
+    def key_states(self) -> admin.KeyStates:
+        """Every virtual key the proxy's key may see (``/key/list``), with or without a limit."""
+
+        async def work() -> admin.KeyStates:
+            keys, teams = await asyncio.gather(self._keys(), self._list("/team/list"))
+            return admin.key_states_from(keys, teams, await self._budget_rows(keys))
 
         return self.http.run(work)
 

@@ -1,0 +1,83 @@
+"""Query answers as the cube takes them: ``RawRow`` from a raw row, ``CellChunk`` from
+the single-row aggregate of ``SpendSql.cells``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spendtui.core.cube import CellChunk, RawRow
+from spendtui.errors import SourceDataError
+from spendtui.money import to_pico
+from spendtui.sources.db.sql import CELL_SEP
+
+
+def raw_row(r: object) -> RawRow:
+    """A RawRow from a ``SpendSql.raw_rows`` result row (columns in that order)."""
+    (
+        rid,
+        request_id,
+        ts,
+        _,
+        model,
+        provider,
+        api_key,
+        user,
+        team,
+        customer,
+        tags,
+        spend,
+        pt,
+        ct,
+        tt,
+        status,
+        cache,
+    ) = r  # type: ignore[misc]
+    return RawRow(
+        request_id=str(request_id if request_id is not None else rid),
+        start=ts,
+        model=model,
+        provider=provider,
+        api_key=api_key,
+        user=user,
+        team=team,
+        customer=customer,
+        tags=tags,
+        spend=to_pico(spend),
+        prompt_tokens=_int(pt),
+        completion_tokens=_int(ct),
+        total_tokens=_int(tt),
+        failed=status == "failure",
+        cache_hit=isinstance(cache, str) and cache.lower() == "true",
+    )
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+
+
+def _split_ints(text_value: str | None, count: int) -> np.ndarray:
+    if not count:
+        return np.zeros(0, dtype=np.int64)
+    values = np.fromstring(text_value, dtype=np.int64, sep=",")  # type: ignore[arg-type]
+    if len(values) != count:
+        raise SourceDataError("the database returned a malformed aggregate (measure count mismatch)")
+    return values
+
+
+def chunk_from_row(row: object) -> CellChunk:
+    """Turn the single-row aggregate answer into a CellChunk."""
+    _, buckets, keys, *measures, bad = row  # type: ignore[misc]
+    bucket_list = buckets.split(CELL_SEP) if buckets else []
+    key_list = keys.split(CELL_SEP) if keys else []
+    n = len(key_list)
+    if len(bucket_list) != n:
+        raise SourceDataError(
+            "a value in the spend table contains a control character spendtui uses as a "
+            "separator (\\x1e); cannot aggregate it safely"
+        )
+    cols = [_split_ints(m, n) for m in measures]
+    matrix = np.stack(cols, axis=1) if n else np.zeros((0, 7), dtype=np.int64)
+    return CellChunk(bucket_list, key_list, matrix, int(bad or 0))

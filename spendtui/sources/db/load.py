@@ -1,0 +1,202 @@
+"""Cold loads: every row of the window aggregated in SQL into cube cells.
+
+* SQLite: in ``rowid`` ranges (chunks), on helper processes in parallel when the
+  database is in WAL mode and large; in small bites, one at a time, under a rollback
+  journal so the proxy's writes get in between. The poll cursor is the highest rowid.
+* PostgreSQL: one aggregate in a repeatable-read transaction, split at a recent insert
+  time (or request time): older rows aggregated, the newest few minutes read as raw rows
+  so polls can re-read that overlap and de-duplicate on ``request_id``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from spendtui.core.cube import CellChunk, RawRow
+from spendtui.sources.db.connect import source_error, sqlite_uri
+from spendtui.sources.db.cursor import START_OVERLAP, WRITTEN_OVERLAP, Cursor, take_rows
+from spendtui.sources.db.decode import chunk_from_row
+from spendtui.sources.db.parallel import iter_chunks
+from spendtui.timeutil import day_start, parse_timestamp
+
+if TYPE_CHECKING:
+    from spendtui.sources.db.source import DatabaseSource
+
+#: Rows per aggregation chunk (SQLite). Small enough that a chunk holds a read lock for
+#: a few tens of milliseconds, large enough that per-query overhead stays negligible.
+CHUNK_ROWS = 16_384
+#: Chunk size when the database is not in WAL mode (a chunk holds a shared lock ~5 ms).
+SMALL_CHUNK_ROWS = 2_048
+#: Below this many rows a cold load is not worth starting helper processes for.
+PARALLEL_FROM_ROWS = 150_000
+
+
+@dataclass
+class LoadResult:
+    """What a cold load produced. ``chunks`` may be a generator: consume it once."""
+
+    chunks: Iterable[CellChunk]
+    rows: list[RawRow] = field(default_factory=list)
+
+
+def _params(first_day: int, hourly_from_day: int) -> dict[str, str]:
+    return {
+        "ws": day_start(first_day).strftime("%Y-%m-%d"),
+        "hourly_from": day_start(hourly_from_day).strftime("%Y-%m-%d"),
+    }
+
+
+def load_sqlite(
+    source: DatabaseSource, first_day: int, hourly_from_day: int, after: int = 0
+) -> tuple[LoadResult, Cursor]:
+    """Aggregate rows from ``first_day`` on (only those past rowid ``after``); the chunks
+    are read lazily, as the result is consumed."""
+    sql = source.sql
+    ts = sql.ts
+    params = _params(first_day, hourly_from_day)
+    # rows stamped a day early may still be in the window once zones are applied
+    params["ws_loose"] = day_start(first_day - 1).strftime("%Y-%m-%d")
+    with source.connection() as conn:
+        wal = str(conn.execute(text("PRAGMA journal_mode")).scalar_one()).lower() == "wal"
+        high = conn.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {sql.table}")).scalar_one()  # noqa: S608
+        low = _first_rowid(source, conn, first_day - 1, wal)
+        numeric = (
+            conn.execute(
+                text(f"SELECT min(rowid) FROM {sql.table} WHERE typeof({ts}) != 'text'"),  # noqa: S608
+            ).scalar_one()
+            if _time_may_be_numeric(source, conn)
+            else None
+        )
+    low = min(x for x in (low, numeric, high + 1) if x is not None)
+    low = max(low, after + 1)  # catch_up(): only rows past the restored cursor
+    where = f"rowid BETWEEN :lo AND :hi AND ({ts} >= :ws_loose OR typeof({ts}) != 'text')"
+    statement = sql.cells(where)
+    if wal:
+        size, helpers = CHUNK_ROWS, (source.workers - 1 if high - low > PARALLEL_FROM_ROWS else 0)
+    else:
+        # rollback journal: every read holds a lock the proxy's writes wait for, so
+        # read in small bites, one at a time, and let writers in between
+        size, helpers = SMALL_CHUNK_ROWS, 0
+    bounds = [(lo, min(high, lo + size - 1)) for lo in range(int(low), int(high) + 1, size)]
+    return LoadResult(_sqlite_chunks(source, statement, params, bounds, helpers)), Cursor(rowid=int(high))
+
+
+def _sqlite_chunks(
+    source: DatabaseSource, statement: str, params: dict[str, str], bounds: list[tuple[int, int]], helpers: int
+) -> Iterator[CellChunk]:
+    uri = sqlite_uri(source.target)
+    raw = sqlite3.connect(uri, uri=True, timeout=source.busy_timeout)
+    try:
+        raw.execute("PRAGMA query_only = 1")
+
+        def run_local(bound: tuple[int, int]) -> tuple:
+            row = raw.execute(statement, {**params, "lo": bound[0], "hi": bound[1]}).fetchone()
+            raw.rollback()
+            return tuple(row)
+
+        answers = iter_chunks(
+            bounds,
+            run_local,
+            uri=uri,
+            timeout=source.busy_timeout,
+            sql=statement,
+            params=params,
+            helpers=helpers,
+        )
+        for answer in answers:
+            yield chunk_from_row(answer)
+    except sqlite3.Error as exc:
+        raise source_error(exc, source.display) from None
+    finally:
+        raw.close()
+
+
+def _first_rowid(source: DatabaseSource, conn: Connection, first_day: int, wal: bool) -> int | None:
+    """The lowest rowid of a row stamped on or after ``first_day`` (exact).
+
+    Without WAL a long read blocks the proxy's writes, so the index is searched one
+    day at a time (each probe a millisecond or so) instead of in one sweep."""
+    sql = source.sql
+    if wal:
+        return conn.execute(
+            text(f"SELECT min(rowid) FROM {sql.table} WHERE {sql.ts} >= :lo"),  # noqa: S608
+            {"lo": day_start(first_day).strftime("%Y-%m-%d")},
+        ).scalar_one()
+    newest = conn.execute(text(f"SELECT max({sql.ts}) FROM {sql.table}")).scalar_one()  # noqa: S608
+    conn.rollback()
+    if newest is None:
+        return None
+    last_day = (parse_timestamp(newest) or day_start(first_day)).date()
+    lowest: int | None = None
+    day = first_day
+    while day_start(day).date() <= last_day:
+        found = conn.execute(
+            text(f"SELECT min(rowid) FROM {sql.table} WHERE {sql.ts} >= :lo AND {sql.ts} < :hi"),  # noqa: S608
+            {"lo": day_start(day).strftime("%Y-%m-%d"), "hi": day_start(day + 1).strftime("%Y-%m-%d")},
+        ).scalar_one()
+        conn.rollback()
+        if found is not None and (lowest is None or found < lowest):
+            lowest = found
+        day += 1
+    tail = conn.execute(
+        text(f"SELECT min(rowid) FROM {sql.table} WHERE {sql.ts} >= :lo"),  # noqa: S608
+        {"lo": day_start(day).strftime("%Y-%m-%d")},
+    ).scalar_one()
+    return min(x for x in (lowest, tail) if x is not None) if (lowest or tail) else None
+
+
+def _time_may_be_numeric(source: DatabaseSource, conn: Connection) -> bool:
+    """Whether any request time is stored as a number: SQLite sorts numbers before
+    text, so the minimum tells (one index probe when the column is indexed)."""
+    sql = source.sql
+    lowest = conn.execute(text(f"SELECT min({sql.ts}) FROM {sql.table}")).scalar_one()  # noqa: S608
+    return isinstance(lowest, int | float)
+
+
+def load_postgres(source: DatabaseSource, first_day: int, hourly_from_day: int) -> tuple[LoadResult, Cursor]:
+    """Aggregate the window up to a recent split point; the rows after it come back raw."""
+    sql = source.sql
+    schema = source.schema()
+    params = _params(first_day, hourly_from_day)
+    with source.connection() as conn:
+        conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        if schema.written_column:
+            written = sql.d.q(schema.written_column)
+            # the newest insert time, found among recent requests (index on
+            # "startTime"), else anywhere; the split is relative to the data itself,
+            # never to this machine's clock
+            recent = {"recent": day_start(hourly_from_day - 1).replace(tzinfo=None)}
+            mark = conn.execute(
+                text(f"SELECT max({written}) FROM {sql.table} WHERE {sql.ts} >= :recent"),  # noqa: S608
+                recent,
+            ).scalar_one()
+            if mark is None:
+                mark = conn.execute(text(f"SELECT max({written}) FROM {sql.table}")).scalar_one()  # noqa: S608
+            cutoff = (mark - WRITTEN_OVERLAP) if mark else None
+            split_col = written
+        else:
+            newest = conn.execute(text(f"SELECT max({sql.ts}) FROM {sql.table}")).scalar_one()  # noqa: S608
+            cutoff = (newest - START_OVERLAP) if newest else None
+            split_col = sql.ts
+        base = f"{sql.ts} >= CAST(:ws AS timestamp)"
+        if cutoff is None:
+            where, raw_where = base, None
+        else:
+            params["cutoff"] = cutoff
+            where = f"{base} AND {split_col} < :cutoff"
+            raw_where = f"{base} AND {split_col} >= :cutoff"
+        row = conn.execute(text(sql.cells(where)), params).one()
+        chunks = [chunk_from_row(row)]
+        rows: list[RawRow] = []
+        cursor = Cursor(mark=cutoff, floor=cutoff)
+        if raw_where is not None:
+            result = conn.execute(text(sql.raw_rows(raw_where, "ts", limit=False)), params)
+            rows = take_rows(result, cursor, use_written=schema.written_column is not None, sqlite=False)
+        conn.rollback()
+    return LoadResult(chunks, rows), cursor
