@@ -2,9 +2,10 @@
 
 LiteLLM's budget rows (keys, teams, users, customers) are re-read from the source every
 ``READ_EVERY`` seconds, or at once after spendtui changed a key; every budget and plan
-is evaluated against the engine on each snapshot that shows budgets and at least every
-``READ_EVERY`` seconds otherwise, so a threshold crossed while spendtui runs is reported
-once per budget, threshold and window (``ThresholdTracker``) whichever pane is open.
+is evaluated against the engine whenever new spend arrived and at least every
+``READ_EVERY`` seconds, so a threshold crossed while spendtui runs is reported once per
+budget, threshold and window (``ThresholdTracker``) whichever pane is open; a poll that
+found nothing new evaluates nothing.
 
 Not thread-safe: the dashboard calls it under its engine lock.
 """

@@ -19,8 +19,6 @@ PANES = (
     "tail",
     "budgets",
 )
-#: Panes that show budgets (the board is evaluated on every snapshot while one is open).
-BUDGET_PANES = ("overview", "keys", "users", "teams", "customers", "budgets")
 TABLE_PANES = {
     "models": "model",
     "tags": "tag",

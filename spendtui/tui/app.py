@@ -24,7 +24,7 @@ from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from spendtui.config import Profile
 from spendtui.dashboard.model import Snapshot
-from spendtui.dashboard.state import BUDGET_PANES, PANES, TABLE_PANES, ViewState
+from spendtui.dashboard.state import PANES, TABLE_PANES, ViewState
 from spendtui.errors import SpendtuiError
 from spendtui.sources.db.urls import mask_url
 from spendtui.tui.commands import SpendCommands
@@ -246,7 +246,7 @@ class SpendApp(ViewActions, KeyActions, App[int]):
                     if polled:
                         deep, self._deep_next = self._deep_next, False
                         rows = self.engine.refresh(deep=True if deep else None).rows
-                alerts = self._evaluate_budgets(state, rows)
+                alerts = self._evaluate_budgets(rows)
                 stale_view = self._applied is None or self._applied.version != version
                 due = time.monotonic() - self._last_snapshot_at >= RECOMPUTE_EVERY
                 if rows == 0 and not stale_view and not due and alerts is None:
@@ -278,13 +278,14 @@ class SpendApp(ViewActions, KeyActions, App[int]):
             self.call_from_thread(self.notify, str(exc), title="Budgets off", severity="error", timeout=10)
             return None
 
-    def _evaluate_budgets(self, state: ViewState, rows: int) -> tuple[tuple[str, str], ...] | None:
-        """Evaluate the budgets (under the engine lock) when a pane shows them or the
-        periodic check is due; None when not evaluated. Not on the first load: the data
-        goes on screen first."""
+    def _evaluate_budgets(self, rows: int) -> tuple[tuple[str, str], ...] | None:
+        """Evaluate the budgets (under the engine lock) when the spend changed or the
+        periodic check (which also re-reads LiteLLM's counters) is due; None when not
+        evaluated, so an idle poll costs nothing. Not on the first load: the data goes on
+        screen first."""
         if self._budgets is None or self.engine is None or rows == -1:
             return None
-        if state.pane not in BUDGET_PANES and not self._budgets.evaluation_due():
+        if rows == 0 and self._budgets.board is not None and not self._budgets.evaluation_due():
             return None
         from spendtui.dashboard.budgets import crossing_text
 
