@@ -9,17 +9,14 @@ by ``--pg`` (default ``$SPENDTUI_TEST_PG``; skipped when neither is set), and pr
 medians side by side with ratios, growth from the smallest to the largest size, and the
 issue's targets. ``--json PATH`` also keeps the raw numbers.
 
-The TUI timings (first frame, data on screen, UI-thread time per refresh, idle CPU) come
-from ``benchmarks/tui.py`` once the dashboard exists: a module there with
-``measure(db_path: Path, runs: int) -> list[tuple[str, str]]`` (label, value) is run for
-the smallest SQLite database and its rows printed as their own table.
+The TUI timings (first frame, data on screen, UI-thread time per refresh, idle CPU over
+60 s in a real tmux terminal) come from ``benchmarks/tui.py`` (``measure``), run on the
+smallest SQLite database and printed as their own table.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
 import os
 import shlex
@@ -32,16 +29,9 @@ from benchmarks.report import PG_LINES, SQLITE_LINES, table, targets
 
 
 def tui_section(db: Path, runs: int) -> list[str]:
-    if importlib.util.find_spec("benchmarks.tui") is None:
-        return [
-            "### TUI",
-            "",
-            "Not measured: the dashboard is not in this tree yet (add `benchmarks/tui.py`, see "
-            "`python -m benchmarks --help`).",
-            "",
-        ]
-    module = importlib.import_module("benchmarks.tui")
-    rows = module.measure(db, runs)
+    from benchmarks.tui import measure
+
+    rows = measure(db, runs)
     return ["### TUI", "", "| measure | value |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows), ""]
 
 
