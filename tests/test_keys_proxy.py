@@ -8,6 +8,7 @@ import time
 import uuid
 
 import pytest
+from textual.widgets import SelectionList
 
 from spendtui.cli import main
 from spendtui.config import Config, Profile
@@ -115,6 +116,12 @@ async def test_form_creates_through_the_proxy_and_the_keys_pane_shows_its_spend(
             await pilot.pause(0.1)
             if isinstance(app.screen, NewKeyScreen):
                 break
+        status, info = call("GET", "/model/info")  # the models offered are the proxy's
+        assert status == 200
+        offered = app.screen.query_one("#field-models", SelectionList)
+        assert [offered.get_option_at_index(i).value for i in range(offered.option_count)] == sorted(
+            {m["model_name"] for m in info["data"]}
+        )
         app.screen.query_one("#field-alias").value = alias
         app.screen.query_one("#field-max_budget").value = "3"
         app.screen.action_submit()

@@ -56,6 +56,13 @@ class ProxyKeyWriter:
     def close(self) -> None:
         self.http.close()
 
+    def model_names(self) -> list[str]:
+        """The proxy's model names (``/model/info``): what a key's ``models`` may list."""
+        from spendtui.sources.proxy.admin import models_from
+
+        answer = self.http.get("/model/info")
+        return sorted({m.name for m in models_from(answer.body, f"{self.http.display}/model/info") if m.name})
+
     def _post(self, path: str, body: dict[str, Any], action: str) -> dict[str, Any]:
         try:
             answer = self.http.post(path, body)

@@ -38,8 +38,27 @@ class KeyActions(_Base):
                     ((t, f"{a} ({t[:8]})") for t, a in self.engine.names.team_alias.items()),
                     key=lambda item: item[1].lower(),
                 )
+        if self.profile.proxy_url:  # the models a key may be given are the proxy's
+            models = self._proxy_models() or models
         where = "through the proxy" if self.profile.proxy_url else "into the database"
         self.call_from_thread(self.push_screen, NewKeyScreen(KeyFormData(models, teams, where)))
+
+    def _proxy_models(self) -> list[str]:
+        """The proxy's model names from ``/model/info`` (worker thread); [] with a notice
+        when it cannot answer, and the form offers the models seen in spend instead."""
+        from spendtui.keys.proxy_writer import ProxyKeyWriter
+
+        try:
+            writer = ProxyKeyWriter(self.profile)
+            try:
+                return writer.model_names()
+            finally:
+                writer.close()
+        except SpendtuiError as exc:
+            self.call_from_thread(
+                self.notify, f"{exc}; offering the models seen in spend", title="Models", severity="warning"
+            )
+            return []
 
     @work(thread=True, group="keys", exit_on_error=False)
     def create_key(self, spec: KeySpec, form: NewKeyScreen) -> None:
