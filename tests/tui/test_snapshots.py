@@ -44,6 +44,8 @@ def run_keys(*keys: str):  # type: ignore[no-untyped-def]
         ("keys", ("4",), (120, 40)),
         ("budgets", ("0",), (120, 40)),
         ("overview_80x24", (), (80, 24)),
+        ("keys_80x24", ("4",), (80, 24)),
+        ("budgets_80x24", ("0",), (80, 24)),
     ],
 )
 def test_screens(snap_compare, snap_db, name, keys, size) -> None:

@@ -24,25 +24,30 @@ COLUMNS = (
     ("change", "Δ prev"),
 )
 NAME_WIDTH = 30
-
-
 BUDGET_COLUMN = ("budget", "Budget")
+#: Under 110 columns (80x24 over SSH) the token columns give way, so the change and the
+#: budget stay on screen without scrolling sideways.
+NARROW = ("name", "spend", "share", "requests", "change", "budget")
+NARROW_BELOW = 110
+NARROW_NAME_WIDTH = 22
 
 
-def row_cells(row: TableRow, budgets: bool = False) -> list[cells.Cell]:
+def row_cells(row: TableRow, columns: tuple[str, ...], name_width: int = NAME_WIDTH) -> list[cells.Cell]:
+    """The cells of ``columns`` for one row."""
     t = row.totals
-    name = row.label if len(row.label) <= NAME_WIDTH else row.label[: NAME_WIDTH - 1] + "…"
-    return [
-        cells.label(name),
-        cells.money(t.spend),
-        cells.share(row.share),
-        cells.number(t.requests),
-        cells.number(t.total_tokens),
-        cells.money(t.avg_cost()),
-        cells.money(t.cost_per_1k_tokens()),
-        cells.change(row.change),
-        *([cells.budget(row.budget)] if budgets else []),
-    ]
+    name = row.label if len(row.label) <= name_width else row.label[: name_width - 1] + "…"
+    makers = {
+        "name": lambda: cells.label(name),
+        "spend": lambda: cells.money(t.spend),
+        "share": lambda: cells.share(row.share),
+        "requests": lambda: cells.number(t.requests),
+        "tokens": lambda: cells.number(t.total_tokens),
+        "avg": lambda: cells.money(t.avg_cost()),
+        "per1k": lambda: cells.money(t.cost_per_1k_tokens()),
+        "change": lambda: cells.change(row.change),
+        "budget": lambda: cells.budget(row.budget),
+    }
+    return [makers[key]() for key in columns]
 
 
 class BreakdownTable(SpendTable):
@@ -70,7 +75,8 @@ class BreakdownTable(SpendTable):
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         #: Show the Budget column (panes of things LiteLLM keeps budgets for).
         self.budgets = budgets
-        self.columns_shown = (*COLUMNS, BUDGET_COLUMN) if budgets else COLUMNS
+        self.columns_shown = self._columns(narrow=False)
+        self.name_width = NAME_WIDTH
         self.dimension = ""
         self.sort_column = "spend"
         self.sort_reverse = True
@@ -78,9 +84,28 @@ class BreakdownTable(SpendTable):
         self._spend_rows: dict[str, TableRow] = {}
         self._table_data: TableData | None = None
 
+    def _columns(self, narrow: bool) -> tuple[tuple[str, str], ...]:
+        every = (*COLUMNS, BUDGET_COLUMN) if self.budgets else COLUMNS
+        return tuple(c for c in every if not narrow or c[0] in NARROW)
+
     def on_mount(self) -> None:
         for key, title in self.columns_shown:
-            self.add_column(title, key=key, width=NAME_WIDTH if key == "name" else None)
+            self.add_column(title, key=key, width=self.name_width if key == "name" else None)
+
+    def on_resize(self) -> None:
+        narrow = self.size.width < NARROW_BELOW
+        columns = self._columns(narrow)
+        if columns == self.columns_shown:
+            return
+        self.columns_shown = columns
+        self.name_width = NARROW_NAME_WIDTH if narrow else NAME_WIDTH
+        if self.sort_column not in dict(columns):
+            self.sort_column, self.sort_reverse = "spend", True
+        self.clear(columns=True)
+        self._spend_rows = {}
+        self.on_mount()
+        if self._table_data is not None:
+            self.show(self._table_data)
 
     # ------------------------------------------------------------------ data
     def show(self, data: TableData) -> None:
@@ -95,12 +120,13 @@ class BreakdownTable(SpendTable):
                 del self._spend_rows[key]
                 changed = True
             for key, row in wanted.items():
-                values = row_cells(row, self.budgets)
+                keys = tuple(k for k, _ in self.columns_shown)
+                values = row_cells(row, keys, self.name_width)
                 if key in self._spend_rows:
                     old = self._spend_rows[key]
                     if old == row:
                         continue
-                    for (column, _), value in zip(self.columns_shown, values, strict=True):
+                    for column, value in zip(keys, values, strict=True):
                         if self.get_cell(key, column) != value:
                             self.update_cell(key, column, value, update_width=True)
                 else:

@@ -32,6 +32,9 @@ COLUMNS = (
     ("projected", "At reset"),
     ("runs_out", "Runs out"),
 )
+#: Under 110 columns (80x24 over SSH): what matters most, no horizontal scrolling.
+NARROW = ("state", "name", "gauge", "remaining", "resets", "runs_out")
+NARROW_BELOW = 110
 LEVEL_STYLE = {"ok": "green", "warning": "yellow", "exceeded": "bold red"}
 KIND_SHORT = {"key": "key ", "team": "team", "user": "user", "customer": "cust", "plan": "plan"}
 NAME_WIDTH = 18
@@ -73,10 +76,26 @@ class BudgetTable(SpendTable):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._budgets: dict[str, EvaluatedBudget] = {}
         self._order: list[str] = []
+        self._shown: tuple[str, ...] = tuple(key for key, _ in COLUMNS)
 
     def on_mount(self) -> None:
-        for key, title in COLUMNS:
-            self.add_column(title, key=key)
+        titles = dict(COLUMNS)
+        for key in self._shown:
+            self.add_column(titles[key], key=key)
+
+    def on_resize(self) -> None:
+        shown = NARROW if self.size.width < NARROW_BELOW else tuple(key for key, _ in COLUMNS)
+        if shown == self._shown:
+            return
+        budgets = [self._budgets[uid] for uid in self._order]
+        self._shown, self._order = shown, []
+        self.clear(columns=True)
+        self.on_mount()
+        self.show(budgets)
+
+    def _cells(self, budget: EvaluatedBudget) -> list[Text]:
+        cells = dict(zip((key for key, _ in COLUMNS), gauge_cells(budget), strict=True))
+        return [cells[key] for key in self._shown]
 
     def show(self, budgets: list[EvaluatedBudget]) -> None:
         order = [b.state.uid for b in budgets]
@@ -85,14 +104,14 @@ class BudgetTable(SpendTable):
                 selected = self.selected()
                 self.clear()
                 for budget in budgets:
-                    self.add_row(*gauge_cells(budget), key=budget.state.uid)
+                    self.add_row(*self._cells(budget), key=budget.state.uid)
                 if selected is not None and selected.state.uid in order:
                     self.move_cursor(row=order.index(selected.state.uid))
             else:
                 for budget in budgets:
                     if self._budgets.get(budget.state.uid) == budget:
                         continue
-                    for (column, _), cell in zip(COLUMNS, gauge_cells(budget), strict=True):
+                    for column, cell in zip(self._shown, self._cells(budget), strict=True):
                         self.update_cell(budget.state.uid, column, cell, update_width=True)
         self._budgets = {b.state.uid: b for b in budgets}
         self._order = order
