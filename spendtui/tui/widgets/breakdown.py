@@ -89,6 +89,9 @@ class BreakdownTable(SpendTable):
         return tuple(c for c in every if not narrow or c[0] in NARROW)
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         for key, title in self.columns_shown:
             self.add_column(title, key=key, width=self.name_width if key == "name" else None)
 
@@ -103,7 +106,7 @@ class BreakdownTable(SpendTable):
             self.sort_column, self.sort_reverse = "spend", True
         self.clear(columns=True)
         self._spend_rows = {}
-        self.on_mount()
+        self._add_columns()
         if self._table_data is not None:
             self.show(self._table_data)
 

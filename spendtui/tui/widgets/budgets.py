@@ -79,6 +79,9 @@ class BudgetTable(SpendTable):
         self._shown: tuple[str, ...] = tuple(key for key, _ in COLUMNS)
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         titles = dict(COLUMNS)
         for key in self._shown:
             self.add_column(titles[key], key=key)
@@ -90,7 +93,7 @@ class BudgetTable(SpendTable):
         budgets = [self._budgets[uid] for uid in self._order]
         self._shown, self._order = shown, []
         self.clear(columns=True)
-        self.on_mount()
+        self._add_columns()
         self.show(budgets)
 
     def _cells(self, budget: EvaluatedBudget) -> list[Text]:
