@@ -1,4 +1,4 @@
-"""History fact cubes built from LiteLLM's daily tables (see ``daily.py`` for what they hold).
+"""History fact cubes built from LiteLLM's daily tables (see ``tables.py`` for what they hold).
 
 The user table is the base: LiteLLM writes a user-table row for every request (a request
 without a user gets a NULL user), so its per-key totals ``K[day, key]`` are the day's
@@ -37,7 +37,7 @@ from spendtui.core.dims import FIELD_SEP
 from spendtui.core.facts import FactCube
 from spendtui.core.measures import N_MEASURES, REQUESTS, SPEND
 from spendtui.errors import SourceDataError
-from spendtui.sources.proxy.daily import Cell, DailyTable
+from spendtui.sources.daily.tables import Cell, DailyTable
 from spendtui.timeutil import day_number, parse_day
 
 #: Float sums of the same requests in two tables may differ by a few pico-dollars.
