@@ -104,20 +104,31 @@ def _model_expr(spec: DailySpec) -> str:
     return "''"
 
 
-def _measures(spec: DailySpec) -> str:
-    def col(name: str) -> str:
-        return f"sum({name})" if name in spec.columns else "0"
+#: Spend in pico-dollars per table row, summed on the server (bigint: exact).
+_SPEND_PICO = "coalesce(sum(CASE WHEN spend BETWEEN 0 AND 1e9 THEN round(spend * 1e12)::bigint ELSE 0 END), 0)::bigint"
 
-    # spend in pico-dollars per table row, summed on the server (bigint: exact)
-    spend = "sum(CASE WHEN spend BETWEEN 0 AND 1e9 THEN round(spend * 1e12)::bigint ELSE 0 END)"
+
+def _measures(spec: DailySpec) -> str:
+    """spend (pico-dollars), requests, prompt, completion, prompt + completion, failed, 0."""
+
+    def col(name: str) -> str:
+        return f"coalesce(sum({name}), 0)::bigint" if name in spec.columns else "0::bigint"
+
+    spend = _SPEND_PICO
+    prompt, completion = col("prompt_tokens"), col("completion_tokens")
     return ", ".join(
-        (spend, col("api_requests"), col("prompt_tokens"), col("completion_tokens"), col("failed_requests"))
+        (spend, col("api_requests"), prompt, completion, f"{prompt} + {completion}", col("failed_requests"), "0")
     )
 
 
-def _cell(row: tuple) -> list[int]:
-    spend, requests, prompt, completion, failed = (int(v or 0) for v in row)
-    return [spend, requests, prompt, completion, prompt + completion, failed, 0]
+def _rows(conn: Connection, statement: str, params: dict) -> list[tuple]:
+    """All rows as plain tuples, straight from the driver (tens of thousands of rows:
+    SQLAlchemy's Row objects would cost more than the query)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor(binary=True) as cur:
+        cur.execute(statement.replace(":first", "%(first)s").replace(":last", "%(last)s"), params)
+        return cur.fetchall()
 
 
 def _read_user(conn: Connection, spec: DailySpec, schema: str | None, params: dict) -> DailyTable:
@@ -133,9 +144,9 @@ def _read_user(conn: Connection, spec: DailySpec, schema: str | None, params: di
         f"(date, api_key, {provider}), (date, api_key, {entity}))"
     )
     table = DailyTable("user")
-    for row in conn.execute(text(statement), params):
+    for row in _rows(conn, statement, params):
         day, key, m, p, e, gm, gp, ge = row[:8]
-        cell = _cell(row[8:])
+        cell = list(row[8:])
         key = key or ""
         if not gm:
             table.cells["model"][(day, m, key)] = cell
@@ -158,46 +169,44 @@ def _read_entity(conn: Connection, spec: DailySpec, schema: str | None, params: 
         f"GROUP BY date, api_key, {entity}"
     )
     table = DailyTable(spec.entity)
-    for row in conn.execute(text(statement), params):
-        day, key, value = row[:3]
-        table.cells["entity"][(day, value, key or "")] = _cell(row[3:])
+    cells = table.cells["entity"]
+    for row in _rows(conn, statement, params):
+        cells[(row[0], row[2], row[1] or "")] = list(row[3:])
     table.pages = 1
     return table
 
 
-def read_daily_tables(
-    conn: Connection, specs: dict[str, DailySpec], schema: str | None, first_day: int, last_day: int
-) -> tuple[DailyTable, DailyTable | None, DailyTable | None, DailyTable | None]:
-    """(user, team, customer, tag) for ``first_day``..``last_day`` (absent tables: None)."""
+def read_daily_table(
+    conn: Connection, spec: DailySpec, schema: str | None, first_day: int, last_day: int
+) -> DailyTable:
+    """One table's cells for ``first_day``..``last_day`` (the user table with its per-key totals)."""
     params = {"first": day_date(first_day).isoformat(), "last": day_date(last_day).isoformat()}
-    user = _read_user(conn, specs["user"], schema, params)
-    others = [
-        _read_entity(conn, specs[entity], schema, params) if entity in specs else None
-        for entity in ("team", "customer", "tag")
-    ]
-    return user, others[0], others[1], others[2]
+    read = _read_user if spec.entity == "user" else _read_entity
+    return read(conn, spec, schema, params)
 
 
-def check_against_logs(conn: Connection, sql: SpendSql, user: DailyTable, last_day: int) -> list[str]:
+def check_against_logs(
+    conn: Connection, sql: SpendSql, user: DailySpec, schema: str | None, last_day: int
+) -> list[str]:
     """Compare the newest ``CHECK_DAYS`` closed days' totals of the user table with the
     request logs; a note for each day where spend or request counts differ."""
-    present = {day_number(parse_day(day)) for day, _ in user.keys}
-    days = sorted({last_day, *(d for d in present if d <= last_day)}, reverse=True)[:CHECK_DAYS]
-    statement = (
-        f"SELECT sum({sql.spend_pico()}), count(*) FROM {sql.table} "  # noqa: S608
+    table = _qualified(user, schema)
+    present = conn.execute(
+        text(f"SELECT DISTINCT date FROM {table} WHERE date <= :last ORDER BY date DESC LIMIT {CHECK_DAYS}"),  # noqa: S608
+        {"last": day_date(last_day).isoformat()},
+    ).scalars()
+    days = sorted({last_day, *(day_number(parse_day(d)) for d in present)}, reverse=True)[:CHECK_DAYS]
+    from_logs = (
+        f"SELECT coalesce(sum({sql.spend_pico()}), 0), count(*) FROM {sql.table} "  # noqa: S608
         f"WHERE {sql.ts} >= :lo AND {sql.ts} < :hi"
     )
-    per_day: dict[str, list[int]] = {}
-    for (day, _), cell in user.keys.items():
-        acc = per_day.setdefault(day, [0, 0])
-        acc[0] += cell[0]
-        acc[1] += cell[1]
+    from_daily = f"SELECT {_SPEND_PICO}, coalesce(sum(api_requests), 0) FROM {table} WHERE date = :d"  # noqa: S608
     notes = []
     for number in days:
         lo, hi = day_start(number).replace(tzinfo=None), day_start(number + 1).replace(tzinfo=None)
-        logs_spend, logs_requests = conn.execute(text(statement), {"lo": lo, "hi": hi}).one()
-        logs_spend, logs_requests = int(logs_spend or 0), int(logs_requests or 0)
-        daily_spend, daily_requests = per_day.get(day_date(number).isoformat(), [0, 0])
+        logs_spend, logs_requests = (int(v or 0) for v in conn.execute(text(from_logs), {"lo": lo, "hi": hi}).one())
+        found = conn.execute(text(from_daily), {"d": day_date(number).isoformat()}).one()
+        daily_spend, daily_requests = (int(v or 0) for v in found)
         spend_gap = abs(daily_spend - logs_spend) / PICO
         if daily_requests != logs_requests or spend_gap > CHECK_SLACK_USD:
             notes.append(
@@ -212,7 +221,8 @@ def check_against_logs(conn: Connection, sql: SpendSql, user: DailyTable, last_d
 
 def load_postgres_daily(source: DatabaseSource, first_day: int, hourly_from_day: int) -> tuple[LoadResult, Cursor]:
     """Closed days (before the live days) from the daily tables, the live days from the
-    request logs exactly as ``history: logs`` loads them; the two run concurrently."""
+    request logs exactly as ``history: logs`` loads them; every query on its own
+    connection, concurrently (the server does the work; little crosses into Python)."""
     schema = source.target.schema
     live_first = max(first_day, hourly_from_day)
     with source.connection() as conn:
@@ -223,17 +233,28 @@ def load_postgres_daily(source: DatabaseSource, first_day: int, hourly_from_day:
         result.notes = notes
         return result, cursor
 
-    def closed_days() -> tuple[tuple, list[str]]:
+    def read(entity: str) -> DailyTable | None:
+        if entity not in specs:
+            return None
         with source.connection() as conn:
-            tables = read_daily_tables(conn, specs, schema, first_day, live_first - 1)
-            checks = check_against_logs(conn, source.sql, tables[0], live_first - 1)
+            table = read_daily_table(conn, specs[entity], schema, first_day, live_first - 1)
             conn.rollback()
-        return tables, checks
+        return table
 
-    with ThreadPoolExecutor(1, thread_name_prefix="spendtui-daily") as pool:
-        history_read = pool.submit(closed_days)
+    def check() -> list[str]:
+        with source.connection() as conn:
+            found = check_against_logs(conn, source.sql, specs["user"], schema, live_first - 1)
+            conn.rollback()
+        return found
+
+    with ThreadPoolExecutor(3, thread_name_prefix="spendtui-daily") as pool:
+        reads = [pool.submit(read, entity) for entity in ("user", "team", "customer", "tag")]
+        checked = pool.submit(check)
         result, cursor = load_postgres(source, live_first, hourly_from_day)
-        tables, checks = history_read.result()
+        user, team, customer, tag = (r.result() for r in reads)
+        checks = checked.result()
+    assert user is not None
+    tables = (user, team, customer, tag)
     history, more = build_history(first_day, live_first - 1, *tables)
     result.fact_cubes = history
     result.live_first_day = live_first
