@@ -277,3 +277,52 @@ def test_a_key_with_two_users_refuses_a_user_report_with_exit_3(capsys, scratch)
     assert "cannot answer" in err and "user" in err, err
     code, _, err = run(capsys, "report", "user", row["user_id"], "--db", url)  # logs: exact
     assert code == 0, err
+
+
+def test_polls_add_new_requests_to_the_live_days(scratch) -> None:
+    url, today = scratch
+    engine = SpendEngine(DatabaseSource(parse_database_url(url), history="daily"))
+    try:
+        engine.load(engine.today() - 6)
+        window = Window(engine.today() - 6, engine.today())
+        before = engine.query.totals(window)
+        with _engine(url).begin() as conn:
+            conn.execute(
+                text(
+                    'INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, "startTime", "endTime", '
+                    "model, model_group, created_at, updated_at) VALUES ('poll-1', 'acompletion', 'k-poll', 0.25, "
+                    "now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', 'm', 'm', "
+                    "now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')"
+                )
+            )
+        assert engine.refresh(deep=True).rows == 1
+        after = engine.query.totals(window)
+        assert after.requests == before.requests + 1
+        assert after.spend - before.spend == 250_000_000_000
+    finally:
+        engine.close()
+
+
+def test_without_the_user_table_every_day_comes_from_the_logs(capsys, scratch) -> None:
+    url, today = scratch
+    with _engine(url).begin() as conn:
+        conn.execute(text('DROP TABLE "LiteLLM_DailyUserSpend"'))
+    first = today - timedelta(days=6)
+    window = ["--start", first.isoformat(), "--end", today.isoformat()]
+    code, doc, err = run(capsys, "report", "models", "--db", url, "--history", "daily", *window)
+    assert code == 0, err
+    assert "history: daily needs LiteLLM_DailyUserSpend" in err
+    assert doc is not None
+    assert_rows(nonzero(doc), logs_truth(url, "models", first, today))
+
+
+def test_without_the_team_table_teams_over_closed_days_are_refused(capsys, scratch) -> None:
+    url, today = scratch
+    with _engine(url).begin() as conn:
+        conn.execute(text('DROP TABLE "LiteLLM_DailyTeamSpend"'))
+    first = today - timedelta(days=6)
+    window = ["--start", first.isoformat(), "--end", today.isoformat()]
+    code, _, err = run(capsys, "report", "teams", "--db", url, "--history", "daily", *window)
+    assert code == 3 and "cannot answer team exactly" in err, err
+    code, doc, err = run(capsys, "report", "models", "--db", url, "--history", "daily", *window)
+    assert code == 0, err
