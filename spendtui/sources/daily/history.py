@@ -51,7 +51,12 @@ def _composite(model: str, provider: str, key: str, user: str, team: str, custom
         raise SourceDataError("a name in the proxy's daily activity contains a control character (\\x1f)")
     if not tag:
         return joined
-    return joined[: len(joined) - len(tag)] + json.dumps([tag])
+    return joined[: len(joined) - len(tag)] + _tag_list(tag)
+
+
+@lru_cache(maxsize=65536)
+def _tag_list(tag: str) -> str:
+    return json.dumps([tag])
 
 
 class _Owners:
@@ -160,11 +165,17 @@ def build_history(
     elif team_of is not None and team_of.ambiguous:
         notes.append(f"{team_of.ambiguous} key-days have several teams: team is only known per key")
 
-    def owners(day: str, key: str) -> tuple[str, str]:
-        return (
+    no_owner = ("", "")
+    known_owners = {
+        (day, key): (
             user_of.of(day, key) if "user" in attach else "",
             team_of.of(day, key) if team_of is not None and "team" in attach else "",
         )
+        for day, key in base
+    }
+
+    def owners(day: str, key: str) -> tuple[str, str]:
+        return known_owners.get((day, key), no_owner)
 
     facts: list[FactCube] = []
 
