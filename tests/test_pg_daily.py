@@ -17,6 +17,7 @@ from spendtui import timeutil
 from spendtui.cli import main
 from spendtui.core.facts import NotExact
 from spendtui.core.query import Filters, Window
+from spendtui.dashboard.snapshot import source_note
 from spendtui.engine import SpendEngine
 from spendtui.sources.db.source import DatabaseSource
 from spendtui.sources.db.urls import parse_database_url
@@ -155,6 +156,7 @@ def test_questions_the_daily_tables_cannot_answer_are_refused(peer) -> None:
         with pytest.raises(NotExact, match="cannot answer customer × model exactly"):
             engine.query.breakdown("customer", window, Filters(model=frozenset({model})))
         assert engine.save_cache() is False  # no warm restart from a cube without the history
+        assert "daily tables" in source_note(engine)
     finally:
         engine.close()
 
@@ -299,6 +301,7 @@ def test_polls_add_new_requests_to_the_live_days(scratch) -> None:
         after = engine.query.totals(window)
         assert after.requests == before.requests + 1
         assert after.spend - before.spend == 250_000_000_000
+        assert source_note(SpendEngine(DatabaseSource(parse_database_url(url)))) == ""  # logs: nothing to say
     finally:
         engine.close()
 

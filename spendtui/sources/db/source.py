@@ -16,6 +16,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
@@ -35,6 +36,14 @@ from spendtui.sources.db.sql import Dialect, SpendSql
 from spendtui.sources.db.urls import DatabaseTarget
 
 __all__ = ["DatabaseSource", "LoadResult"]
+
+MODE_DAILY = "closed days from LiteLLM's daily tables (history: daily)"
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    #: Said on the status line; empty for the default (every day from the request logs).
+    mode: str
 
 
 class DatabaseSource:
@@ -142,6 +151,11 @@ class DatabaseSource:
             else:
                 result, self._cursor = load_postgres(self, first_day, hourly_from_day)
             return result
+
+    def status(self) -> SourceStatus:
+        """What the status line says about the source (the dashboard's ``source_note``)."""
+        daily = self.history == "daily" and self.target.dialect != "sqlite"
+        return SourceStatus(MODE_DAILY if daily else "")
 
     @property
     def cacheable(self) -> bool:
