@@ -186,14 +186,17 @@ def read_daily_table(
 
 
 def check_against_logs(
-    conn: Connection, sql: SpendSql, user: DailySpec, schema: str | None, last_day: int
+    conn: Connection, sql: SpendSql, user: DailySpec, schema: str | None, first_day: int, last_day: int
 ) -> list[str]:
-    """Compare the newest ``CHECK_DAYS`` closed days' totals of the user table with the
-    request logs; a note for each day where spend or request counts differ."""
+    """Compare the newest ``CHECK_DAYS`` closed days (of ``first_day``..``last_day``) of the
+    user table with the request logs; a note for each day where spend or requests differ."""
     table = _qualified(user, schema)
     present = conn.execute(
-        text(f"SELECT DISTINCT date FROM {table} WHERE date <= :last ORDER BY date DESC LIMIT {CHECK_DAYS}"),  # noqa: S608
-        {"last": day_date(last_day).isoformat()},
+        text(
+            f"SELECT DISTINCT date FROM {table} WHERE date BETWEEN :first AND :last "  # noqa: S608
+            f"ORDER BY date DESC LIMIT {CHECK_DAYS}"
+        ),
+        {"first": day_date(first_day).isoformat(), "last": day_date(last_day).isoformat()},
     ).scalars()
     days = sorted({last_day, *(day_number(parse_day(d)) for d in present)}, reverse=True)[:CHECK_DAYS]
     from_logs = (
@@ -243,7 +246,7 @@ def load_postgres_daily(source: DatabaseSource, first_day: int, hourly_from_day:
 
     def check() -> list[str]:
         with source.connection() as conn:
-            found = check_against_logs(conn, source.sql, specs["user"], schema, live_first - 1)
+            found = check_against_logs(conn, source.sql, specs["user"], schema, first_day, live_first - 1)
             conn.rollback()
         return found
 
