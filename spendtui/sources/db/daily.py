@@ -2,7 +2,7 @@
 
 LiteLLM upserts one row per (entity, UTC day, key, model, provider, MCP tool, endpoint)
 into ``"LiteLLM_Daily<Entity>Spend"`` as it writes ``"LiteLLM_SpendLogs"``. At millions of
-requests a day those tables are a few thousand rows, so reading them instead of the
+requests a day those tables hold a few thousand rows a day, so reading them instead of the
 logs makes a cold load cost what the number of *combinations* costs, not the number of
 requests. This module reads them with ``GROUP BY`` on the server into the same
 ``DailyTable`` marginals the proxy source fills from LiteLLM's REST daily endpoints, so
