@@ -5,6 +5,15 @@ The database ``perf_bench_<rows>`` is created on the server from ``--pg``
 the recorded LiteLLM 1.108.7 schema (its indexes included), filled by ``COPY`` from the
 SQLite demo database of the same size (so both engines hold identical rows), then
 ``VACUUM ANALYZE``d. It is kept between runs; rows a benchmark appends are deleted again.
+
+For ``history: daily`` LiteLLM's daily tables must hold what LiteLLM would have written
+for those rows. They are filled **once, at setup** (when the user table is empty), by one
+``INSERT … SELECT … GROUP BY`` per table over the copied request logs: per (UTC day,
+entity, key, model, model group, provider), as LiteLLM upserts them (NULL for an empty
+user/team/customer; one tag-table row per tag of a request). Building them is not timed.
+
+``python -m benchmarks.pg --rows 1000000 --runs 5`` measures only the cold loads
+(``history: logs`` and ``history: daily``) for one size.
 """
 
 from __future__ import annotations
@@ -15,8 +24,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from benchmarks.common import NOW, TABLE, WINDOW_DAYS, log, median_ms, new_rows
-from benchmarks.engine import cold_and_queries, refresh_numbers, restart_numbers
+from benchmarks.engine import cold_and_queries, refresh_numbers, restart_numbers, window
 from spendtui.demo.world import build_world
+from spendtui.engine import SpendEngine
+from spendtui.sources.db.source import DatabaseSource
+from spendtui.sources.db.urls import parse_database_url
+from spendtui.timeutil import fixed_clock
 from tests.helpers import LOG_COLUMNS_PG, insert_pg_keys, load_real_schema
 
 NAIVE_PG = [
@@ -99,6 +112,61 @@ def floor_and_naive(url: str, runs: int) -> dict[str, float]:
     return out
 
 
+_DAILY_INSERT = """
+INSERT INTO "{table}" (id, {entity}, date, api_key, model, model_group, custom_llm_provider,
+    prompt_tokens, completion_tokens, spend, api_requests, successful_requests, failed_requests, updated_at)
+SELECT gen_random_uuid()::text, e, to_char("startTime", 'YYYY-MM-DD'), api_key, model, model_group,
+    custom_llm_provider, sum(coalesce(prompt_tokens, 0)), sum(coalesce(completion_tokens, 0)),
+    sum(CASE WHEN spend BETWEEN 0 AND 1000000 THEN spend ELSE 0 END), count(*),
+    count(*) FILTER (WHERE status IS DISTINCT FROM 'failure'), count(*) FILTER (WHERE status = 'failure'), now()
+FROM {source}
+GROUP BY e, 3, api_key, model, model_group, custom_llm_provider
+"""
+_DAILY_TABLES = {
+    "LiteLLM_DailyUserSpend": ("user_id", f"(SELECT *, nullif(\"user\", '') AS e FROM {TABLE}) s"),
+    "LiteLLM_DailyTeamSpend": ("team_id", f"(SELECT *, nullif(team_id, '') AS e FROM {TABLE}) s"),
+    "LiteLLM_DailyEndUserSpend": ("end_user_id", f"(SELECT *, nullif(end_user, '') AS e FROM {TABLE}) s"),
+    "LiteLLM_DailyTagSpend": (
+        "tag",
+        f"(SELECT l.*, t.e FROM {TABLE} l, jsonb_array_elements_text("
+        "CASE WHEN jsonb_typeof(l.request_tags) = 'array' THEN l.request_tags ELSE '[]' END) AS t(e)) s",
+    ),
+}
+
+
+def fill_daily_tables(url: str) -> int:
+    """LiteLLM's daily tables from the request logs (once); returns the user table's rows."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        have = conn.execute('SELECT count(*) FROM "LiteLLM_DailyUserSpend"').fetchone()[0]
+        if have:
+            return have
+        log("  filling LiteLLM's daily tables from the request logs (once)…")
+        started = time.perf_counter()
+        for table, (entity, source) in _DAILY_TABLES.items():
+            conn.execute(_DAILY_INSERT.format(table=table, entity=entity, source=source))  # type: ignore[arg-type]
+            conn.execute(f'VACUUM ANALYZE "{table}"')  # type: ignore[arg-type]
+        log(f"  filled in {time.perf_counter() - started:.0f}s")
+        return conn.execute('SELECT count(*) FROM "LiteLLM_DailyUserSpend"').fetchone()[0]
+
+
+def cold_loads(url: str, runs: int) -> dict[str, float]:
+    """Cold load of the 30-day window plus one breakdown, from the logs and from the daily tables."""
+    out: dict[str, float] = {"daily_rows": fill_daily_tables(url)}
+    win = window()
+    for history in ("logs", "daily"):
+        eng = SpendEngine(DatabaseSource(parse_database_url(url), history=history), clock=fixed_clock(NOW))
+        out[f"cold_load_{history}"] = median_ms(
+            lambda eng=eng: (eng.load(win.first_day), eng.query.breakdown("model", win)), runs
+        )
+        if history == "daily":
+            out["daily_notes"] = len(eng.cube.quality.notes)
+            out["daily_cells"] = sum(f.cube.n for f in eng.fact_cubes) + eng.cube.n
+        eng.close()
+    return out
+
+
 def pg_numbers(admin_url: str, sqlite_path: Path, rows: int, runs: int) -> dict[str, float]:
     """Every PostgreSQL measure for one size."""
     import psycopg
@@ -108,6 +176,7 @@ def pg_numbers(admin_url: str, sqlite_path: Path, rows: int, runs: int) -> dict[
     url = pg_database(admin_url, sqlite_path, rows)
     out = floor_and_naive(url, runs)
     out.update(cold_and_queries(url, runs))
+    out.update({k: v for k, v in cold_loads(url, runs).items() if k != "cold_load_logs"})
     appended: list[str] = []
 
     def append(i: int) -> None:  # 500 rows in the hour after the data ends
@@ -122,3 +191,42 @@ def pg_numbers(admin_url: str, sqlite_path: Path, rows: int, runs: int) -> dict[
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f"DELETE FROM {TABLE} WHERE request_id = ANY(%s)", (appended,))
     return out
+
+
+def _exists(admin_url: str, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
+
+def main() -> None:
+    import argparse
+    import os
+
+    from benchmarks.common import sqlite_db
+
+    parser = argparse.ArgumentParser(description="PostgreSQL cold loads: history logs vs daily")
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--pg", default=os.environ.get("SPENDTUI_TEST_PG"))
+    args = parser.parse_args()
+    if not args.pg:
+        raise SystemExit("set --pg or SPENDTUI_TEST_PG")
+    for rows in args.rows:
+        # an existing benchmark database is used as it is (another run may be appending to it)
+        url = database_url(args.pg, f"perf_bench_{rows}")
+        if not _exists(args.pg, f"perf_bench_{rows}"):
+            url = pg_database(args.pg, sqlite_db(rows), rows)
+        got = cold_loads(url, args.runs)
+        print(
+            f"{rows:>10,} rows: cold load history: logs {got['cold_load_logs']:.0f} ms, "
+            f"history: daily {got['cold_load_daily']:.0f} ms "
+            f"(daily user table {got['daily_rows']:,.0f} rows; {got['daily_cells']:,.0f} cells; "
+            f"{got['daily_notes']:.0f} notes; medians of {args.runs})",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -33,6 +33,8 @@ PG_LINES = [
     ("naive: 7 `GROUP BY` queries, 30-day window (ms)", "naive", "{:.0f}"),
     ("spendtui cold load, 30 days, every breakdown ready (ms)", "cold_load", "{:.0f}"),
     ("  cells in the cube (30 days)", "cells", "{:,.0f}"),
+    ("spendtui cold load, `history: daily` (ms)", "cold_load_daily", "{:.0f}"),
+    ("  rows in LiteLLM_DailyUserSpend (90 days)", "daily_rows", "{:,.0f}"),
     ("spendtui refresh, 500 new rows (ms)", "refresh_500", "{:.1f}"),
     ("spendtui refresh, nothing new (ms)", "refresh_idle", "{:.1f}"),
     ("warm restart, 30 days: data ready (ms)", "warm_ready_30d", "{:.0f}"),

@@ -10,6 +10,11 @@ Precedence for each setting: command-line flag > environment (``DATABASE_URL``,
 selected profile in the file > defaults. A value written ``os.environ/NAME`` (LiteLLM's
 convention) is read from the environment, so secrets need not sit in the file.
 
+``history`` (database profiles): ``logs`` (default) reads every day from
+``LiteLLM_SpendLogs``, exact for every question; ``daily`` reads closed days from
+LiteLLM's daily aggregate tables on PostgreSQL (fast at scale; questions those tables do
+not cross are refused), and only the live days from the logs.
+
 Example::
 
     default_profile: prod
@@ -50,6 +55,7 @@ _PROFILE_KEYS: dict[str, tuple[type, ...]] = {
     "allow_db_writes": (bool,),
     "timeout": (int, float),
     "description": (str,),
+    "history": (str,),
 }
 _TOP_KEYS: dict[str, tuple[type, ...]] = {
     "default_profile": (str,),
@@ -79,6 +85,8 @@ class Profile:
     allow_db_writes: bool = False
     timeout: float = 10.0
     description: str | None = None
+    #: Where closed days come from (database profiles): "logs" or "daily".
+    history: str = "logs"
 
     @property
     def configured(self) -> bool:
@@ -121,6 +129,10 @@ class Overrides:
     insecure: bool = False
     allow_db_writes: bool = False
     refresh_interval: float | None = None
+    history: str | None = None
+
+
+HISTORY_MODES = ("logs", "daily")
 
 
 def default_config_path(env: Mapping[str, str]) -> Path:
@@ -179,6 +191,11 @@ def _profile(name: str, raw: Any, path: Path, env: Mapping[str, str]) -> Profile
         raise ConfigError(f"{_where(path, key + '.timeout')}: must be between 0 and 600 seconds")
     if "timeout" in values:
         values["timeout"] = float(values["timeout"])
+    if "history" in values and values["history"] not in HISTORY_MODES:
+        raise ConfigError(
+            f"{_where(path, key + '.history')}: must be one of {', '.join(HISTORY_MODES)} "
+            f"(got {values['history']!r:.40})"
+        )
     return Profile(name=name, **values)
 
 
@@ -282,6 +299,10 @@ def load_config(overrides: Overrides = Overrides(), env: Mapping[str, str] | Non
         flag_changes["verify_tls"] = False
     if overrides.allow_db_writes:
         flag_changes["allow_db_writes"] = True
+    if overrides.history is not None:
+        if overrides.history not in HISTORY_MODES:
+            raise ConfigError(f"--history: must be one of {', '.join(HISTORY_MODES)}")
+        flag_changes["history"] = overrides.history
     if flag_changes:
         active = replace(active, **flag_changes)
     refresh = overrides.refresh_interval

@@ -182,7 +182,7 @@ class SpendEngine:
         """The cube from the cache plus the rows written since; None when there is no
         usable cache (``cache.status`` says why)."""
         assert self.cache is not None
-        if not isinstance(self.source, CacheableSource):
+        if not isinstance(self.source, CacheableSource) or not getattr(self.source, "cacheable", True):
             return None
         started = time.perf_counter()
         restored = self.cache.restore(self.source, first_day, self.today() - (HOURLY_DAYS - 1))
@@ -204,6 +204,8 @@ class SpendEngine:
         """Save the cube for a warm restart if it changed since last saved. Never raises
         for a cache problem: False, and ``cache.status`` says what went wrong."""
         if self.cache is None or self.first_day is None or not isinstance(self.source, CacheableSource):
+            return False
+        if not getattr(self.source, "cacheable", True):
             return False
         if self._cache_saved is not None:
             ref, generation = self._cache_saved

@@ -114,3 +114,14 @@ def test_nothing_configured_explains_what_to_do(capsys) -> None:
     assert main(["report", "spend"]) == 2
     err = capsys.readouterr().err
     assert "--db" in err and "spendtui --demo" in err
+
+
+def test_history_mode_from_profile_and_flag(tmp_path) -> None:
+    path = write(tmp_path, "profiles:\n  p:\n    database_url: sqlite:///x.db\n    history: daily\n")
+    assert load_config(Overrides(config_path=str(path)), env={}).active.history == "daily"
+    flagged = load_config(Overrides(config_path=str(path), history="logs"), env={})
+    assert flagged.active.history == "logs"
+    bare = load_config(Overrides(config_path=str(write(tmp_path, "{}"))), env={})
+    assert bare.active.history == "logs"
+    with pytest.raises(ConfigError, match=r"profiles\.p\.history: must be one of logs, daily"):
+        load_config(Overrides(config_path=str(write(tmp_path, "profiles:\n  p:\n    history: hourly\n"))), env={})

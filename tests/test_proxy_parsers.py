@@ -15,8 +15,8 @@ import pytest
 
 from spendtui.core.cube import Cube
 from spendtui.money import to_pico
+from spendtui.sources.daily.tables import DailyTable
 from spendtui.sources.proxy import HttpSettings, ProxySource
-from spendtui.sources.proxy.daily import DailyTable
 from spendtui.sources.proxy.errors import EnterpriseOnly, FeatureMissing
 from spendtui.sources.proxy.reads import optional, read_daily
 from spendtui.timeutil import day_number, fixed_clock

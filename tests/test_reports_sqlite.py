@@ -151,3 +151,11 @@ def test_table_and_csv_formats(capsys, litellm_db) -> None:
     csv_lines = capsys.readouterr().out.splitlines()
     assert csv_lines[0] == "name,spend,requests,prompt_tokens,completion_tokens,total_tokens"
     assert all(len(line.split(",")) == 6 for line in csv_lines)
+
+
+def test_history_daily_on_sqlite_reads_the_logs_and_says_so(capsys, litellm_db) -> None:
+    code = main(["report", "models", *window_args(litellm_db), "--history", "daily", "--format", "json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "history: daily needs LiteLLM's PostgreSQL" in out.err
+    assert_rows(json.loads(out.out), Truth(f"sqlite:///{litellm_db}").model(START, END))

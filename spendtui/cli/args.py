@@ -42,6 +42,12 @@ def add_source_flags(parser: argparse.ArgumentParser) -> None:
         help="the proxy's admin key (prefer env LITELLM_PROXY_API_KEY or LITELLM_MASTER_KEY: "
         "a flag is visible to other users in the process list)",
     )
+    group.add_argument(
+        "--history",
+        choices=("logs", "daily"),
+        help="database source: where closed days come from; logs (default, exact for every question) or daily "
+        "(LiteLLM's daily tables on PostgreSQL: fast at scale, refuses questions they do not cross)",
+    )
     group.add_argument("--insecure", action="store_true", help="do not verify the proxy's TLS certificate")
 
 

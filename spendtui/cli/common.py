@@ -21,6 +21,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
             insecure=bool(getattr(args, "insecure", False)),
             allow_db_writes=bool(getattr(args, "allow_db_writes", False)),
             refresh_interval=getattr(args, "refresh", None),
+            history=getattr(args, "history", None),
         )
     )
     for warning in config.warnings:

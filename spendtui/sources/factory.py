@@ -24,7 +24,7 @@ NO_KEY = (
 def build_source(profile: Profile) -> DatabaseSource | ProxySource:
     """The database when the profile has one, else the proxy."""
     if profile.database_url:
-        return DatabaseSource(parse_database_url(profile.database_url))
+        return DatabaseSource(parse_database_url(profile.database_url), history=profile.history)
     if profile.proxy_url:
         return build_proxy(profile)
     raise ConfigError(f"profile {profile.name!r} has neither a database_url nor a proxy_url")

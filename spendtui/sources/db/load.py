@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from spendtui.core.cube import CellChunk, RawRow
+from spendtui.core.facts import FactCube
 from spendtui.sources.db.connect import source_error, sqlite_uri
 from spendtui.sources.db.cursor import START_OVERLAP, WRITTEN_OVERLAP, Cursor, take_rows
 from spendtui.sources.db.decode import chunk_from_row
@@ -39,10 +40,17 @@ PARALLEL_FROM_ROWS = 150_000
 
 @dataclass
 class LoadResult:
-    """What a cold load produced. ``chunks`` may be a generator: consume it once."""
+    """What a cold load produced. ``chunks`` may be a generator: consume it once.
+
+    With ``history: daily`` (see ``daily.py``) it has the proxy load's shape: the chunks
+    and rows cover days from ``live_first_day``, and ``fact_cubes`` the closed days."""
 
     chunks: Iterable[CellChunk]
     rows: list[RawRow] = field(default_factory=list)
+    fact_cubes: list[FactCube] = field(default_factory=list)
+    live_first_day: int | None = None
+    notes: list[str] = field(default_factory=list)
+    partial_measures: dict[str, str] = field(default_factory=dict)
 
 
 def _params(first_day: int, hourly_from_day: int) -> dict[str, str]:

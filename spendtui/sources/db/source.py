@@ -16,6 +16,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
@@ -36,14 +37,32 @@ from spendtui.sources.db.urls import DatabaseTarget
 
 __all__ = ["DatabaseSource", "LoadResult"]
 
+MODE_DAILY = "closed days from LiteLLM's daily tables (history: daily)"
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    #: Said on the status line; empty for the default (every day from the request logs).
+    mode: str
+
 
 class DatabaseSource:
     """Reads one LiteLLM database. Thread-safe for one load or poll at a time."""
 
     kind = "database"
 
-    def __init__(self, target: DatabaseTarget, *, busy_timeout: float = 5.0, workers: int | None = None) -> None:
+    def __init__(
+        self,
+        target: DatabaseTarget,
+        *,
+        busy_timeout: float = 5.0,
+        workers: int | None = None,
+        history: str = "logs",
+    ) -> None:
         self.target = target
+        #: ``logs``: every day from the request logs (exact for every question);
+        #: ``daily``: closed days from LiteLLM's daily tables (PostgreSQL; see daily.py).
+        self.history = history
         self.busy_timeout = busy_timeout
         self.workers = max(1, workers if workers is not None else min(4, os.cpu_count() or 1))
         self._engine: Engine | None = None
@@ -123,9 +142,26 @@ class DatabaseSource:
             self.schema()
             if self.target.dialect == "sqlite":
                 result, self._cursor = load_sqlite(self, first_day, hourly_from_day)
+                if self.history == "daily":
+                    result.notes.append("history: daily needs LiteLLM's PostgreSQL: every day read from request logs")
+            elif self.history == "daily":
+                from spendtui.sources.db.daily import load_postgres_daily
+
+                result, self._cursor = load_postgres_daily(self, first_day, hourly_from_day)
             else:
                 result, self._cursor = load_postgres(self, first_day, hourly_from_day)
             return result
+
+    def status(self) -> SourceStatus:
+        """What the status line says about the source (the dashboard's ``source_note``)."""
+        daily = self.history == "daily" and self.target.dialect != "sqlite"
+        return SourceStatus(MODE_DAILY if daily else "")
+
+    @property
+    def cacheable(self) -> bool:
+        """Whether the engine may keep the cube for a warm restart: not with daily
+        history (the cache holds one cube, not the history's fact cubes)."""
+        return self.history != "daily"
 
     # ------------------------------------------------------------------ tail
     def recent(self, limit: int = 200) -> list[RawRow]:

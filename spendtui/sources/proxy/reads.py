@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from spendtui.errors import SourceDataError
-from spendtui.sources.proxy.daily import DailyTable, merge_page
+from spendtui.sources.daily.tables import DailyTable, merge_page
 from spendtui.sources.proxy.errors import EnterpriseOnly, FeatureMissing
 from spendtui.sources.proxy.http import ProxyHttp
 from spendtui.sources.proxy.logs import end_time, parse_logs_page

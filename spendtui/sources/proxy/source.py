@@ -1,7 +1,7 @@
 """The proxy source: the same figures as the database source, from LiteLLM's REST API.
 
 * **History** (days before the live window) comes from the daily activity endpoints as
-  *fact cubes* (``history.py``), each exact for the dimensions its table crosses.
+  *fact cubes* (``sources/daily/history.py``), each exact for the dimensions its table crosses.
 * **Live** (the engine's hourly days, yesterday and today) comes from ``/spend/logs/v2``:
   every request with every dimension, kept current by polls.
 * **Modes** (feature detection, never version guesses): a proxy without the daily
@@ -27,10 +27,10 @@ from typing import Any
 from spendtui.core.cube import CellChunk, RawRow
 from spendtui.core.facts import FactCube
 from spendtui.errors import SourceAuthError, SourceDataError, SourceError
+from spendtui.sources.daily.history import build_history
 from spendtui.sources.db.names import Names
 from spendtui.sources.proxy import admin
 from spendtui.sources.proxy.errors import ADMIN_HINT, EnterpriseOnly, FeatureMissing
-from spendtui.sources.proxy.history import build_history
 from spendtui.sources.proxy.http import HttpSettings, ProxyHttp
 from spendtui.sources.proxy.logs import end_time, raw_row
 from spendtui.sources.proxy.pacing import PollPacer

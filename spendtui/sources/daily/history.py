@@ -1,4 +1,4 @@
-"""History fact cubes built from LiteLLM's daily tables (see ``daily.py`` for what they hold).
+"""History fact cubes built from LiteLLM's daily tables (see ``tables.py`` for what they hold).
 
 The user table is the base: LiteLLM writes a user-table row for every request (a request
 without a user gets a NULL user), so its per-key totals ``K[day, key]`` are the day's
@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 import numpy as np
 
@@ -37,7 +38,7 @@ from spendtui.core.dims import FIELD_SEP
 from spendtui.core.facts import FactCube
 from spendtui.core.measures import N_MEASURES, REQUESTS, SPEND
 from spendtui.errors import SourceDataError
-from spendtui.sources.proxy.daily import Cell, DailyTable
+from spendtui.sources.daily.tables import Cell, DailyTable
 from spendtui.timeutil import day_number, parse_day
 
 #: Float sums of the same requests in two tables may differ by a few pico-dollars.
@@ -45,11 +46,17 @@ _SPEND_SLACK = 64
 
 
 def _composite(model: str, provider: str, key: str, user: str, team: str, customer: str, tag: str) -> str:
-    parts = (model, provider, key, user, team, customer)
-    if any(FIELD_SEP in p for p in parts) or FIELD_SEP in tag:
+    joined = FIELD_SEP.join((model, provider, key, user, team, customer, tag))
+    if joined.count(FIELD_SEP) != 6:
         raise SourceDataError("a name in the proxy's daily activity contains a control character (\\x1f)")
-    tags = json.dumps([tag]) if tag else ""
-    return FIELD_SEP.join((*parts, tags))
+    if not tag:
+        return joined
+    return joined[: len(joined) - len(tag)] + _tag_list(tag)
+
+
+@lru_cache(maxsize=65536)
+def _tag_list(tag: str) -> str:
+    return json.dumps([tag])
 
 
 class _Owners:
@@ -77,14 +84,15 @@ def _with_remainder(
     """``cells`` plus, per (day, key), what ``base`` has beyond them, as the ``""`` value.
 
     Returns the reason the two disagree, if they do (more requests than the base)."""
-    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * N_MEASURES)
+    sums: dict[tuple[str, str], list[int]] = {}
     for (day, _, key), cell in cells.items():
-        acc = sums[(day, key)]
-        for i in range(N_MEASURES):
-            acc[i] += cell[i]
+        acc = sums.get((day, key))
+        sums[(day, key)] = list(cell) if acc is None else [a + b for a, b in zip(acc, cell, strict=True)]
     out = dict(cells)
     for (day, key), want in base.items():
         have = sums.get((day, key), [0] * N_MEASURES)
+        if have == want:
+            continue  # the common case: the same requests, nothing left over
         rest = [w - h for w, h in zip(want, have, strict=True)]
         if rest[REQUESTS] < 0 or any(r < 0 for i, r in enumerate(rest) if i != SPEND):
             return out, f"it counts more requests than the user table for {day}"
@@ -96,9 +104,9 @@ def _with_remainder(
         rest[SPEND] = max(rest[SPEND], 0)
         prior = out.get((day, "", key))
         out[(day, "", key)] = rest if prior is None else [a + b for a, b in zip(prior, rest, strict=True)]
-    for day, _, key in cells:
-        if (day, key) not in base:
-            return out, f"it has a key the user table does not have on {day}"
+    extra = sums.keys() - base.keys()
+    if extra:
+        return out, f"it has a key the user table does not have on {min(day for day, _ in extra)}"
     return out, None
 
 
@@ -116,12 +124,16 @@ def _cube(rows: Iterable[tuple[str, str, list[int]]]) -> Cube:
     return cube
 
 
-def _in_range(day: str, first_day: int, last_day: int) -> bool:
+@lru_cache(maxsize=4096)
+def _day_number(day: str) -> int:
     try:
-        number = day_number(parse_day(day))
+        return day_number(parse_day(day))
     except ValueError:
         raise SourceDataError(f"daily activity has an unreadable date {day!r}") from None
-    return first_day <= number <= last_day
+
+
+def _in_range(day: str, first_day: int, last_day: int) -> bool:
+    return first_day <= _day_number(day) <= last_day
 
 
 def build_history(
@@ -153,11 +165,17 @@ def build_history(
     elif team_of is not None and team_of.ambiguous:
         notes.append(f"{team_of.ambiguous} key-days have several teams: team is only known per key")
 
-    def owners(day: str, key: str) -> tuple[str, str]:
-        return (
+    no_owner = ("", "")
+    known_owners = {
+        (day, key): (
             user_of.of(day, key) if "user" in attach else "",
             team_of.of(day, key) if team_of is not None and "team" in attach else "",
         )
+        for day, key in base
+    }
+
+    def owners(day: str, key: str) -> tuple[str, str]:
+        return known_owners.get((day, key), no_owner)
 
     facts: list[FactCube] = []
 

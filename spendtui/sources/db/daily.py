@@ -1,0 +1,271 @@
+"""``history: daily``: closed days from LiteLLM's daily aggregate tables, on PostgreSQL.
+
+LiteLLM upserts one row per (entity, UTC day, key, model, provider, MCP tool, endpoint)
+into ``"LiteLLM_Daily<Entity>Spend"`` as it writes ``"LiteLLM_SpendLogs"``. At millions of
+requests a day those tables hold a few thousand rows a day, so reading them instead of the
+logs makes a cold load cost what the number of *combinations* costs, not the number of
+requests. This module reads them with ``GROUP BY`` on the server into the same
+``DailyTable`` marginals the proxy source fills from LiteLLM's REST daily endpoints, so
+``build_history`` turns both into the same fact cubes (and the same refusals:
+``NotExact`` for a question the tables do not cross, e.g. customers of one model).
+
+* Tables are found by reflection; the user table is required, the team, end-user and tag
+  tables are used where present.
+* Names are the database's own: NULL becomes ``""`` (shown ``(none)``), as on the logs
+  path; the model is ``model_group``, else ``model``, as on the logs path.
+* ``api_requests`` counts every request LiteLLM logged except its internal sub-calls;
+  cache hits are not kept (only cache-read token counts), so they are 0 here.
+* Cross-check: the two newest closed days (the last closed day, and the days the user
+  table has) are compared with a ``SUM`` over the request logs for the same day (an index
+  range scan on ``"startTime"``); where they differ, a note says so and by how much
+  instead of silently trusting one of them. Checking every day would read every request,
+  which is what this mode avoids.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from spendtui.money import PICO
+from spendtui.sources.daily.history import build_history
+from spendtui.sources.daily.tables import DailyTable
+from spendtui.sources.db.cursor import Cursor
+from spendtui.sources.db.load import LoadResult, load_postgres
+from spendtui.sources.db.sql import SpendSql
+from spendtui.timeutil import day_date, day_number, day_start, parse_day
+
+if TYPE_CHECKING:
+    from spendtui.sources.db.source import DatabaseSource
+
+#: entity -> (table, entity column), in the order build_history takes them.
+DAILY_TABLES = {
+    "user": ("LiteLLM_DailyUserSpend", "user_id"),
+    "team": ("LiteLLM_DailyTeamSpend", "team_id"),
+    "customer": ("LiteLLM_DailyEndUserSpend", "end_user_id"),
+    "tag": ("LiteLLM_DailyTagSpend", "tag"),
+}
+_REQUIRED = ("date", "api_key", "spend", "api_requests")
+#: Closed days whose totals are checked against the request logs: the newest ones among
+#: the last closed day and the days the daily tables have.
+CHECK_DAYS = 2
+#: Disagreement below this is float summation order, not a difference (USD).
+CHECK_SLACK_USD = 1e-6
+
+
+@dataclass(frozen=True)
+class DailySpec:
+    """A daily table found by reflection: its real name, entity column and columns."""
+
+    entity: str
+    table: str
+    entity_column: str
+    columns: frozenset[str]
+
+
+def reflect_daily(conn: Connection, schema: str | None) -> tuple[dict[str, DailySpec], list[str]]:
+    """The usable daily tables, and notes on those that are missing or unreadable."""
+    insp = inspect(conn)
+    names = {n.lower(): n for n in insp.get_table_names(schema=schema)}
+    found: dict[str, DailySpec] = {}
+    notes: list[str] = []
+    for entity, (table, column) in DAILY_TABLES.items():
+        real = names.get(table.lower())
+        if real is None:
+            if entity == "user":
+                notes.append(f"history: daily needs {table}, which this database lacks (older LiteLLM)")
+            continue
+        columns = frozenset(c["name"] for c in insp.get_columns(real, schema=schema))
+        missing = [c for c in (*_REQUIRED, column) if c not in columns]
+        if missing:
+            notes.append(f"{real} lacks {', '.join(missing)}: not used")
+            continue
+        found[entity] = DailySpec(entity, real, column, columns)
+    if "user" not in found:
+        found = {}
+    return found, notes
+
+
+def _qualified(spec: DailySpec, schema: str | None) -> str:
+    name = f'"{spec.table}"'
+    return f'"{schema}".{name}' if schema else name
+
+
+def _model_expr(spec: DailySpec) -> str:
+    has_group, has_model = "model_group" in spec.columns, "model" in spec.columns
+    if has_group and has_model:
+        return "CASE WHEN coalesce(model_group, '') = '' THEN coalesce(model, '') ELSE model_group END"
+    if has_group or has_model:
+        return f"coalesce({'model_group' if has_group else 'model'}, '')"
+    return "''"
+
+
+#: Spend in pico-dollars per table row, summed on the server (bigint: exact).
+_SPEND_PICO = "coalesce(sum(CASE WHEN spend BETWEEN 0 AND 1e9 THEN round(spend * 1e12)::bigint ELSE 0 END), 0)::bigint"
+
+
+def _measures(spec: DailySpec) -> str:
+    """spend (pico-dollars), requests, prompt, completion, prompt + completion, failed, 0."""
+
+    def col(name: str) -> str:
+        return f"coalesce(sum({name}), 0)::bigint" if name in spec.columns else "0::bigint"
+
+    spend = _SPEND_PICO
+    prompt, completion = col("prompt_tokens"), col("completion_tokens")
+    return ", ".join(
+        (spend, col("api_requests"), prompt, completion, f"{prompt} + {completion}", col("failed_requests"), "0")
+    )
+
+
+def _rows(conn: Connection, statement: str, params: dict) -> list[tuple]:
+    """All rows as plain tuples, straight from the driver (tens of thousands of rows:
+    SQLAlchemy's Row objects would cost more than the query)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor(binary=True) as cur:
+        cur.execute(statement.replace(":first", "%(first)s").replace(":last", "%(last)s"), params)
+        return cur.fetchall()
+
+
+def _read_user(conn: Connection, spec: DailySpec, schema: str | None, params: dict) -> DailyTable:
+    """Per-key totals and the model, provider and user breakdowns, in one scan."""
+    model = _model_expr(spec)
+    provider = "coalesce(custom_llm_provider, '')" if "custom_llm_provider" in spec.columns else "''"
+    entity = f"coalesce({spec.entity_column}, '')"
+    statement = (
+        f"SELECT date, api_key, {model}, {provider}, {entity}, "  # noqa: S608  (names from reflection)
+        f"GROUPING({model}), GROUPING({provider}), GROUPING({entity}), {_measures(spec)} "
+        f"FROM {_qualified(spec, schema)} WHERE date BETWEEN :first AND :last "
+        f"GROUP BY GROUPING SETS ((date, api_key), (date, api_key, {model}), "
+        f"(date, api_key, {provider}), (date, api_key, {entity}))"
+    )
+    table = DailyTable("user")
+    for row in _rows(conn, statement, params):
+        day, key, m, p, e, gm, gp, ge = row[:8]
+        cell = list(row[8:])
+        key = key or ""
+        if not gm:
+            table.cells["model"][(day, m, key)] = cell
+        elif not gp:
+            table.cells["provider"][(day, p, key)] = cell
+        elif not ge:
+            table.cells["entity"][(day, e, key)] = cell
+        else:
+            table.keys[(day, key)] = cell
+    table.pages = 1
+    return table
+
+
+def _read_entity(conn: Connection, spec: DailySpec, schema: str | None, params: dict) -> DailyTable:
+    """The (day, entity, key) breakdown of a team, end-user or tag table."""
+    entity = f"coalesce({spec.entity_column}, '')"
+    statement = (
+        f"SELECT date, api_key, {entity}, {_measures(spec)} "  # noqa: S608  (names from reflection)
+        f"FROM {_qualified(spec, schema)} WHERE date BETWEEN :first AND :last "
+        f"GROUP BY date, api_key, {entity}"
+    )
+    table = DailyTable(spec.entity)
+    cells = table.cells["entity"]
+    for row in _rows(conn, statement, params):
+        cells[(row[0], row[2], row[1] or "")] = list(row[3:])
+    table.pages = 1
+    return table
+
+
+def read_daily_table(
+    conn: Connection, spec: DailySpec, schema: str | None, first_day: int, last_day: int
+) -> DailyTable:
+    """One table's cells for ``first_day``..``last_day`` (the user table with its per-key totals)."""
+    params = {"first": day_date(first_day).isoformat(), "last": day_date(last_day).isoformat()}
+    read = _read_user if spec.entity == "user" else _read_entity
+    return read(conn, spec, schema, params)
+
+
+def check_against_logs(
+    conn: Connection, sql: SpendSql, user: DailySpec, schema: str | None, first_day: int, last_day: int
+) -> list[str]:
+    """Compare the newest ``CHECK_DAYS`` closed days (of ``first_day``..``last_day``) of the
+    user table with the request logs; a note for each day where spend or requests differ."""
+    table = _qualified(user, schema)
+    present = conn.execute(
+        text(
+            f"SELECT DISTINCT date FROM {table} WHERE date BETWEEN :first AND :last "  # noqa: S608
+            f"ORDER BY date DESC LIMIT {CHECK_DAYS}"
+        ),
+        {"first": day_date(first_day).isoformat(), "last": day_date(last_day).isoformat()},
+    ).scalars()
+    days = sorted({last_day, *(day_number(parse_day(d)) for d in present)}, reverse=True)[:CHECK_DAYS]
+    from_logs = (
+        f"SELECT coalesce(sum({sql.spend_pico()}), 0), count(*) FROM {sql.table} "  # noqa: S608
+        f"WHERE {sql.ts} >= :lo AND {sql.ts} < :hi"
+    )
+    from_daily = f"SELECT {_SPEND_PICO}, coalesce(sum(api_requests), 0) FROM {table} WHERE date = :d"  # noqa: S608
+    notes = []
+    for number in days:
+        lo, hi = day_start(number).replace(tzinfo=None), day_start(number + 1).replace(tzinfo=None)
+        logs_spend, logs_requests = (int(v or 0) for v in conn.execute(text(from_logs), {"lo": lo, "hi": hi}).one())
+        found = conn.execute(text(from_daily), {"d": day_date(number).isoformat()}).one()
+        daily_spend, daily_requests = (int(v or 0) for v in found)
+        spend_gap = abs(daily_spend - logs_spend) / PICO
+        if daily_requests != logs_requests or spend_gap > CHECK_SLACK_USD:
+            notes.append(
+                f"LiteLLM's daily tables and request logs disagree on {day_date(number)}: "
+                f"daily tables ${daily_spend / PICO:,.6f} over {daily_requests:,} requests, "
+                f"request logs ${logs_spend / PICO:,.6f} over {logs_requests:,} "
+                f"(closed days are shown from the daily tables; checked: "
+                f"{', '.join(str(day_date(d)) for d in days)} only)"
+            )
+    return notes
+
+
+def load_postgres_daily(source: DatabaseSource, first_day: int, hourly_from_day: int) -> tuple[LoadResult, Cursor]:
+    """Closed days (before the live days) from the daily tables, the live days from the
+    request logs exactly as ``history: logs`` loads them; every query on its own
+    connection, concurrently (the server does the work; little crosses into Python)."""
+    schema = source.target.schema
+    live_first = max(first_day, hourly_from_day)
+    with source.connection() as conn:
+        specs, notes = reflect_daily(conn, schema)
+        conn.rollback()
+    if not specs or first_day >= live_first:
+        result, cursor = load_postgres(source, first_day, hourly_from_day)
+        result.notes = notes
+        return result, cursor
+
+    def read(entity: str) -> DailyTable | None:
+        if entity not in specs:
+            return None
+        with source.connection() as conn:
+            table = read_daily_table(conn, specs[entity], schema, first_day, live_first - 1)
+            conn.rollback()
+        return table
+
+    def check() -> list[str]:
+        with source.connection() as conn:
+            found = check_against_logs(conn, source.sql, specs["user"], schema, first_day, live_first - 1)
+            conn.rollback()
+        return found
+
+    with ThreadPoolExecutor(3, thread_name_prefix="spendtui-daily") as pool:
+        reads = [pool.submit(read, entity) for entity in ("user", "team", "customer", "tag")]
+        checked = pool.submit(check)
+        result, cursor = load_postgres(source, live_first, hourly_from_day)
+        user, team, customer, tag = (r.result() for r in reads)
+        checks = checked.result()
+    assert user is not None
+    tables = (user, team, customer, tag)
+    history, more = build_history(first_day, live_first - 1, *tables)
+    result.fact_cubes = history
+    result.live_first_day = live_first
+    result.notes = [*notes, *checks, *more]
+    result.partial_measures = {
+        "cache_hits": (
+            f"cache hits are counted from request logs only (from {day_date(live_first)}): "
+            "LiteLLM's daily tables do not keep them"
+        )
+    }
+    return result, cursor
