@@ -89,6 +89,7 @@ def test_revoked_key_is_an_auth_error_naming_admin_keys_without_the_key(server) 
         (Reply(200, '{"data": [ {"request_id": '), SourceDataError, "not valid JSON"),
         (Reply(200, {"rows": []}), SourceDataError, "'data' list"),
         (Reply(200, {"data": []}, truncate=True), SourceUnavailable, "closed before the answer"),
+        (Reply(drop=True), SourceUnavailable, "closed before the answer"),
         (Reply(422, {"detail": [{"loc": ["query", "page_size"]}]}), SourceDataError, "page_size"),
     ],
 )

@@ -330,9 +330,9 @@ async def test_polls_never_overlap(tui_db) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         engine = app.engine
-        real_refresh = engine.refresh
+        real_fetch = engine.fetch
 
-        def slow_refresh(deep=None):  # type: ignore[no-untyped-def]
+        def slow_fetch(deep=None):  # type: ignore[no-untyped-def]
             with lock:
                 state["inside"] += 1
                 state["max"] = max(state["max"], state["inside"])
@@ -340,9 +340,9 @@ async def test_polls_never_overlap(tui_db) -> None:
             with lock:
                 state["inside"] -= 1
                 state["polls"] += 1
-            return real_refresh(deep)
+            return real_fetch(deep)
 
-        engine.refresh = slow_refresh
+        engine.fetch = slow_fetch
         await pilot.pause(5.0)
         await pilot.press("r", "r", "r")  # impatient user
         await pilot.pause(2.0)
