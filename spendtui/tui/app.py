@@ -185,6 +185,8 @@ class SpendApp(ViewActions, KeyActions, App[int]):
         self.status.profile = self.profile.name if self.config.profiles else ""
         self._show_window_bar()
         self._install_terminal_watchdog()
+        for warning in self.config.warnings:  # printed to stderr too, hidden by the screen
+            self.notify(warning, title="Config", severity="warning", timeout=20)
         if self.launch.prepare is None and not self.profile.configured:
             self.push_screen(
                 WelcomeScreen(str(self.config.path or "~/.config/spendtui/config.yaml")), self._welcome_done
