@@ -369,7 +369,11 @@ class SpendApp(ViewActions, KeyActions, App[int]):
         self.status.mark_failed(message.error)
         if first:
             self.notify(message.error, title="Source error", severity="error", timeout=8)
-        if message.polled or self._applied is None:
+        # keep the poll loop alive: a failed poll or first load re-arms it, and so does
+        # any other failure while no poll is pending or running (the previous period's
+        # load right after the first data fails before the first poll is armed)
+        idle = self._poll_timer is None and not self._polling
+        if message.polled or self._applied is None or idle:
             self._arm_poll()
 
     def _arm_poll(self) -> None:
