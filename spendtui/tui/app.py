@@ -338,6 +338,8 @@ class SpendApp(ViewActions, KeyActions, App[int]):
 
     @on(SnapshotReady)
     def _apply_snapshot(self, message: SnapshotReady) -> None:
+        if not self.is_running:  # shutting down: the screens are gone already
+            return
         started = time.perf_counter()
         self._apply(message)
         self.apply_seconds.append(time.perf_counter() - started)
@@ -363,6 +365,8 @@ class SpendApp(ViewActions, KeyActions, App[int]):
 
     @on(EngineFailed)
     def _engine_failed(self, message: EngineFailed) -> None:
+        if not self.is_running:  # shutting down: the screens are gone already
+            return
         self.status.loading = ""
         first = self._failures == 0
         self._failures += 1
