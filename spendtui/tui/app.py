@@ -554,7 +554,9 @@ class SpendApp(ViewActions, KeyActions, App[int]):
 
     def on_unmount(self) -> None:
         self._stopping = True
-        with self._lock, self._io_lock:
+        # not the I/O lock: a poll hung on a slow proxy is cancelled by close() rather
+        # than waited for (the engine lock is never held across the network)
+        with self._lock:
             if self.engine is not None:
                 self.engine.close()
         if self.launch.cleanup is not None:

@@ -144,3 +144,27 @@ async def test_keys_stay_responsive_and_polls_never_pile_up(fault) -> None:
                 assert KEY not in rendered and KEY not in status.error
                 assert app._applied.kpis is not None and app._applied.kpis.window == shown  # data kept
             server.route(LOGS, store)  # the proxy is fine again
+
+
+async def test_quit_while_a_poll_hangs_is_prompt() -> None:
+    """q while a poll waits on a 10 s answer: the poll is cancelled, not waited for."""
+    with FixtureServer() as server:
+        serve(server, requests(seed=11, n=3000))
+        store = server.routes[LOGS]
+        app = make_app(server.url)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            server.route(LOGS, slow_store(store))
+            server.arrived.clear()
+            for _ in range(150):
+                if server.arrived.is_set():
+                    break
+                await pilot.pause(0.1)
+            assert server.arrived.is_set() and app._polling  # a poll is waiting on the proxy
+            http = app.engine.source.http  # type: ignore[union-attr]
+            started = time.perf_counter()
+            await pilot.press("q")
+        took = time.perf_counter() - started
+        print(f"\nquit took {took * 1000:.0f} ms with a 10 s poll in flight (9.4 s before the fix)")
+        assert took < 3.0
+        assert http._thread is None  # the client and its loop thread are gone
