@@ -258,6 +258,7 @@ def _permission_warning(path: Path, data: dict[str, Any]) -> str | None:
         url = profile.get("database_url")
         if isinstance(url, str) and "@" in url and ":" in url.split("@")[0].split("//")[-1]:
             secrets.append(f"profiles.{name}.database_url")
+    secrets += _literal_webhooks(data, "")
     if not secrets:
         return None
     try:
@@ -270,6 +271,23 @@ def _permission_warning(path: Path, data: dict[str, Any]) -> str | None:
             f"run chmod 600 {path}, or use os.environ/NAME values"
         )
     return None
+
+
+def _literal_webhooks(node: object, where: str) -> list[str]:
+    """Where the document holds a webhook URL itself (webhook URLs are secrets), not an
+    ``os.environ/NAME`` reference."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{where}.{key}" if where else str(key)
+            if key == "webhook" and isinstance(value, str) and value and not value.startswith(ENV_PREFIX):
+                found.append(here)
+            else:
+                found += _literal_webhooks(value, here)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _literal_webhooks(value, f"{where}[{i}]")
+    return found
 
 
 def load_config(overrides: Overrides = Overrides(), env: Mapping[str, str] | None = None) -> Config:

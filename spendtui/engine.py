@@ -1,8 +1,11 @@
 """The spend engine: one source, one cube, kept current by incremental polls.
 
 Everything spendtui shows (dashboard panes, reports, budget checks) asks the engine.
-The engine is synchronous and thread-confined: the TUI calls it from one worker thread
-at a time and hands immutable answers to the UI thread.
+The engine is synchronous and not thread-safe: the TUI calls it from one worker thread
+at a time and hands immutable answers to the UI thread. The one exception is a poll's
+network part, ``fetch``, which touches no cube state: the TUI runs it outside its engine
+lock (serialised with loads), so a slow proxy never holds up a view change; ``absorb``
+then folds the rows in under the lock.
 """
 
 from __future__ import annotations
@@ -57,6 +60,19 @@ class LoadResultLike(Protocol):
 
 
 @dataclass
+class Fetched:
+    """What a poll's network part brought back, for ``absorb``."""
+
+    rows: list[RawRow]
+    #: The engine's load generation when fetched: rows fetched before a (re)load are
+    #: already in the new cube, or found again by the next poll.
+    generation: int
+    #: Names read again because a key never seen before appeared (None: not needed).
+    names: Names | None
+    seconds: float
+
+
+@dataclass
 class RefreshStats:
     """What the last load or poll did, for the status bar and the benchmark."""
 
@@ -90,6 +106,8 @@ class SpendEngine:
         self.cache = cache
         self._cache_saved: tuple[weakref.ref[Cube], int] | None = None
         self._cache_saved_at = 0.0
+        #: Bumped by every (re)load; see ``Fetched.generation``.
+        self.generation = 0
 
     @property
     def query(self) -> Query | FactSet:
@@ -125,6 +143,7 @@ class SpendEngine:
         self.partial_measures = dict(getattr(result, "partial_measures", None) or {})
         self.cube = cube
         self.first_day = first_day
+        self.generation += 1
         self.refresh_names()
         self.tail.clear()
         self._extend_tail(self.source.recent(TAIL_SIZE))
@@ -142,19 +161,34 @@ class SpendEngine:
 
         Every DEEP_EVERY seconds (or when asked) the poll also looks far back for rows
         the proxy wrote late."""
+        return self.absorb(self.fetch(deep))
+
+    def fetch(self, deep: bool | None = None) -> Fetched:
+        """A poll's network part: new rows from the source (and names, when a new key
+        shows up). Reads no cube state, so it may run while another thread reads the
+        cube; never at the same time as ``load`` or another ``fetch``."""
         started = time.perf_counter()
+        generation = self.generation
         if deep is None:
             deep = time.monotonic() - self._last_deep >= DEEP_EVERY
         if deep:
             self._last_deep = time.monotonic()
         rows = self.source.poll(deep=deep)
+        names = self.source.names() if rows and self._unknown_keys(rows) else None
+        return Fetched(rows, generation, names, time.perf_counter() - started)
+
+    def absorb(self, fetched: Fetched) -> RefreshStats:
+        """Fold fetched rows into the cube. Rows fetched before a reload are dropped:
+        the reload read them already (loads and fetches never overlap)."""
+        started = time.perf_counter()
+        rows = fetched.rows if fetched.generation == self.generation else []
         added = self.cube.add_rows(rows) if rows else 0
         self._extend_tail(rows)
         if self.cube.n - self.cube.sorted_n > max(20_000, self.cube.n // 10):
             self.cube.sort_by_day()
-        if rows and self._unknown_keys(rows):
-            self.refresh_names()
-        stats = RefreshStats(rows=added, seconds=time.perf_counter() - started)
+        if fetched.names is not None and fetched.generation == self.generation:
+            self.names = fetched.names
+        stats = RefreshStats(rows=added, seconds=fetched.seconds + time.perf_counter() - started)
         self.last_refresh = stats
         self._maybe_save_cache()
         return stats
@@ -190,6 +224,7 @@ class SpendEngine:
             return None
         self.cube = restored.cube
         self.first_day = restored.first_day
+        self.generation += 1
         self.refresh_names()
         self.tail.clear()
         self._extend_tail(self.source.recent(TAIL_SIZE))

@@ -11,6 +11,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +41,10 @@ class Reply:
     truncate: bool = False
     #: Wait for this event (at most 30 s) before answering.
     hold: threading.Event | None = None
+    #: Wait this many seconds before answering (a slow proxy).
+    delay: float = 0.0
+    #: Close the connection without sending anything (a proxy that drops it).
+    drop: bool = False
 
     def payload(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -143,6 +148,12 @@ class FixtureServer:
                 reply = route(request) if callable(route) else route
             if reply.hold is not None:
                 reply.hold.wait(30)
+            if reply.delay:
+                time.sleep(reply.delay)
+            if reply.drop:
+                handler.close_connection = True
+                handler.connection.shutdown(socket.SHUT_RDWR)
+                return
             body = reply.payload()
             handler.send_response(reply.status)
             handler.send_header("Content-Type", reply.content_type)

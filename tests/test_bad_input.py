@@ -60,6 +60,37 @@ def test_bad_spend_rows_are_skipped_and_counted(capsys, tmp_path) -> None:
     assert "4 rows skipped: spend missing, negative, NaN or absurd" in err
 
 
+def test_token_counts_that_are_not_integers(capsys, tmp_path) -> None:
+    """SQLite keeps whatever a writer puts in an INTEGER column: REALs (3.7, 9e999 as Inf),
+    text, huge and negative numbers. The load and the polls never crash on them."""
+    good = [("a", "2026-11-20 10:00:00", "m", "k", 1.0, 10, 20, 30, "[]")]
+    odd = [
+        ("b", "2026-11-21 10:00:00", "m", "k", 1.0, 9e999, 1, 2, "[]"),
+        ("c", "2026-11-22 10:00:00", "m", "k", 1.0, 3.7, 1, 2, "[]"),
+        ("d", "2026-11-23 10:00:00", "m", "k", 1.0, "1e999999999", 1, 2, "[]"),
+        ("e", "2026-11-24 10:00:00", "m", "k", 1.0, "lots", -5, 2, "[]"),
+    ]
+    url = make_db(tmp_path / "tokens.db", good + odd)
+    code, out, err = report(capsys, "report", "daily", "--db", url, *ARGS)
+    assert code == 0, err
+    days = {r["name"]: r for r in json.loads(out)["rows"] if r["requests"]}
+    assert len(days) == 5 and all(r["spend"] == 1.0 for r in days.values())
+    assert (days["2026-11-20"]["prompt_tokens"], days["2026-11-20"]["completion_tokens"]) == (10, 20)
+    assert days["2026-11-21"]["prompt_tokens"] == 0  # Inf: unusable, read as 0
+    assert days["2026-11-22"]["prompt_tokens"] == 3
+    assert days["2026-11-24"]["completion_tokens"] == -5  # kept, as SQL sums it
+    # the same rows through a poll (raw rows, not SQL sums)
+    engine = SpendEngine(DatabaseSource(parse_database_url(url)), clock=fixed_clock(FIXED_NOW))
+    engine.load(engine.today() - 1)
+    with sqlite3.connect(tmp_path / "tokens.db") as conn:
+        conn.executemany(
+            'INSERT INTO "LiteLLM_SpendLogs" VALUES (?,?,?,?,?,?,?,?,?)',
+            [(f"p{r[0]}", "2026-11-27 11:00:00", *r[2:]) for r in good + odd],
+        )
+    assert engine.refresh(deep=True).rows == 5
+    engine.close()
+
+
 def test_request_tags_that_are_not_lists(capsys, tmp_path) -> None:
     rows = [
         ("a", "2026-11-20 10:00:00", "m", "k", 1.0, 0, 0, 0, '["project:x", "env:prod"]'),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 import pytest
 
@@ -89,6 +90,7 @@ def test_revoked_key_is_an_auth_error_naming_admin_keys_without_the_key(server) 
         (Reply(200, '{"data": [ {"request_id": '), SourceDataError, "not valid JSON"),
         (Reply(200, {"rows": []}), SourceDataError, "'data' list"),
         (Reply(200, {"data": []}, truncate=True), SourceUnavailable, "closed before the answer"),
+        (Reply(drop=True), SourceUnavailable, "closed before the answer"),
         (Reply(422, {"detail": [{"loc": ["query", "page_size"]}]}), SourceDataError, "page_size"),
     ],
 )
@@ -133,6 +135,33 @@ def test_polls_never_overlap(server) -> None:
         source.close()
     assert source.overlapping_polls == 1
     assert server.max_in_flight == 1
+
+
+def test_close_cancels_a_request_in_flight(server) -> None:
+    source = source_for(server)
+    source.load(first_day(), first_day())
+    release = threading.Event()
+    server.route("/spend/logs/v2", Reply(200, {"data": []}, hold=release))
+    server.arrived.clear()
+    outcome: list[BaseException] = []
+
+    def poll() -> None:
+        try:
+            source.poll(deep=True)
+        except BaseException as exc:  # noqa: BLE001  (recorded for the assertion)
+            outcome.append(exc)
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    try:
+        assert server.arrived.wait(10)
+        started = time.monotonic()
+        source.close()
+        thread.join(5)
+        assert not thread.is_alive() and time.monotonic() - started < 3
+    finally:
+        release.set()
+    assert len(outcome) == 1 and isinstance(outcome[0], SourceDataError) and "closed" in str(outcome[0])
 
 
 def test_tls_is_verified_unless_trusted_or_disabled(tmp_path, monkeypatch) -> None:

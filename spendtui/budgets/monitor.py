@@ -84,10 +84,12 @@ class BudgetMonitor:
         return plans_first_day(self.settings, now)
 
     # ------------------------------------------------------------------ evaluating
-    def evaluate(self, engine: SpendEngine) -> list[Crossing]:
-        """Read when due, evaluate every budget, and return the crossings not reported
-        before (none on the first evaluation: what is already crossed is on screen)."""
-        self.read(engine.source)
+    def evaluate(self, engine: SpendEngine, read: bool = True) -> list[Crossing]:
+        """Read when due (and ``read``: the caller may not wait for the source now),
+        evaluate every budget, and return the crossings not reported before (none on the
+        first evaluation: what is already crossed is on screen)."""
+        if read:
+            self.read(engine.source)
         notes = [*self._read_notes, *([self._problem] if self._problem else [])]
         try:
             board = evaluate_board(

@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Protocol, runtime_checkable
 
 from spendtui.money import PICO
@@ -120,9 +120,10 @@ def budget_usd(value: object) -> int | None:
         value = repr(value)
     try:
         amount = Decimal(value) if isinstance(value, str | int | Decimal) else None
-    except (InvalidOperation, ValueError):
-        return None
-    if amount is None or not amount.is_finite() or abs(amount) > MAX_BUDGET_USD:
+        # compared without abs(): abs() of 1e999999999 overflows the decimal context
+        if amount is None or not amount.is_finite() or not -MAX_BUDGET_USD <= amount <= MAX_BUDGET_USD:
+            return None
+    except (ArithmeticError, ValueError):  # InvalidOperation and Overflow are ArithmeticErrors
         return None
     return int((amount * PICO).to_integral_value(ROUND_HALF_EVEN))
 

@@ -6,11 +6,14 @@ import numpy as np
 
 from spendtui.core.totals import ZERO, Totals
 
-__all__ = ["ZERO", "Totals", "group_matrix", "group_totals", "to_totals"]
+__all__ = ["MAX_TOKENS", "ZERO", "Totals", "group_matrix", "group_totals", "to_totals"]
 
 SPEND, REQUESTS, PROMPT, COMPLETION, TOTAL, FAILURES, CACHE_HITS = range(7)
 N_MEASURES = 7
 _INT64_SAFE = 2**62
+#: One request's token count beyond this (either way) is corrupt data, read as 0: sums of
+#: such values would overflow the cube's int64 cells.
+MAX_TOKENS = 10**12
 
 
 def group_matrix(

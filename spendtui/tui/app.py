@@ -3,6 +3,10 @@
 Data work happens in thread workers that take the engine lock (the engine is not
 thread-safe); the UI thread only applies immutable snapshots. Polls never overlap: the
 next one is armed when the previous one finishes, backing off after errors.
+
+A poll's network part (``SpendEngine.fetch``) runs outside the engine lock, under the
+I/O lock that loads also take: a slow or hung source delays the next figures, never a
+view change (a pane, window or filter is drawn from the cube at once).
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from spendtui.tui.widgets.tail import TailTable
 
 if TYPE_CHECKING:
     from spendtui.budgets.monitor import BudgetMonitor
-    from spendtui.engine import SpendEngine
+    from spendtui.engine import Fetched, SpendEngine
 
 PANE_TITLES = {
     "overview": "1 Overview",
@@ -129,6 +133,9 @@ class SpendApp(ViewActions, KeyActions, App[int]):
         #: LiteLLM's budgets and the config's plans, evaluated in the engine worker.
         self._budgets: BudgetMonitor | None = None
         self._lock = threading.Lock()
+        #: Held while the source is read for a load or a poll (taken after ``_lock``
+        #: when both are needed; a poll's fetch holds it alone).
+        self._io_lock = threading.Lock()
         self._version = 0
         self._applied: Snapshot | None = None
         self._polling = False
@@ -178,6 +185,8 @@ class SpendApp(ViewActions, KeyActions, App[int]):
         self.status.profile = self.profile.name if self.config.profiles else ""
         self._show_window_bar()
         self._install_terminal_watchdog()
+        for warning in self.config.warnings:  # printed to stderr too, hidden by the screen
+            self.notify(warning, title="Config", severity="warning", timeout=20)
         if self.launch.prepare is None and not self.profile.configured:
             self.push_screen(
                 WelcomeScreen(str(self.config.path or "~/.config/spendtui/config.yaml")), self._welcome_done
@@ -208,44 +217,47 @@ class SpendApp(ViewActions, KeyActions, App[int]):
     # ------------------------------------------------------------------ engine work
     @work(thread=True, group="engine", exit_on_error=False)
     def _run_engine(self, mode: str) -> None:
-        """Load, poll or just rebuild the snapshot, under the engine lock."""
+        """Load, poll or just rebuild the snapshot, under the engine lock (a poll's
+        network part before it, under the I/O lock only)."""
         version = self._version
         state = self.state
         polled = mode == "poll"
         rows = 0
+        fetched: Fetched | None = None
+        engine = self.engine
         try:
+            if polled and engine is not None and engine.first_day is not None:
+                deep, self._deep_next = self._deep_next, False
+                try:
+                    with self._io_lock:
+                        if self._stopping or engine is not self.engine:
+                            return
+                        fetched = engine.fetch(deep=True if deep else None)
+                except SpendtuiError:
+                    if self._stopping or engine is not self.engine:
+                        return  # the profile was switched meanwhile: not this one's error
+                    raise
             with self._lock:
                 if self._stopping:
                     return
                 if self.engine is None or mode == "load":
-                    if self.launch.prepare is not None:
-                        self.call_from_thread(setattr, self.status, "loading", "generating demo data")
-                        self.profile = self.launch.prepare()
-                        self.launch.prepare = None
-                        self.call_from_thread(setattr, self.status, "source", self._source_label())
-                    if self.engine is None:
-                        self.engine = self.launch.engine_factory(self.profile, self.launch.clock)
-                        self._budgets = self._budget_monitor()
-                    self.call_from_thread(setattr, self.status, "loading", "loading")
-                    # the window first (data on screen sooner); the previous period,
-                    # for the change columns, is loaded right after ("extend")
-                    self.engine.load(state.window_for(self.engine.now().date()).first_day)
+                    with self._io_lock:
+                        self._load_locked(state)
                     rows = -1
-                    if self.engine.cache is not None and self.engine.cache.status:
-                        self.call_from_thread(self._cache_note, self.engine.cache.status)
                 else:
                     first = self.engine.first_day
                     needed = state.first_day_needed(self.engine.now().date())
                     if self._budgets is not None:  # the plans' current periods
                         needed = min(needed, self._budgets.first_day(self.engine.now()))
-                    self.engine.ensure_loaded(needed)
+                    if first is None or needed < first:
+                        with self._io_lock:
+                            self.engine.ensure_loaded(needed)
                     if mode == "extend":
                         rows = -2
                     elif self.engine.first_day != first:
                         rows = -3  # reloaded further back: draw it
-                    if polled:
-                        deep, self._deep_next = self._deep_next, False
-                        rows = self.engine.refresh(deep=True if deep else None).rows
+                    if fetched is not None and self.engine is engine:
+                        rows = self.engine.absorb(fetched).rows
                 alerts = self._evaluate_budgets(rows)
                 stale_view = self._applied is None or self._applied.version != version
                 due = time.monotonic() - self._last_snapshot_at >= RECOMPUTE_EVERY
@@ -254,6 +266,7 @@ class SpendApp(ViewActions, KeyActions, App[int]):
                     return
                 from spendtui.dashboard import snapshot
 
+                assert self.engine is not None
                 snap = snapshot.build(self.engine, state, version, self.engine.now(), self._budgets)
                 self._last_snapshot_at = time.monotonic()
         except SpendtuiError as exc:
@@ -263,6 +276,23 @@ class SpendApp(ViewActions, KeyActions, App[int]):
             self.post_message(EngineFailed(f"internal error: {type(exc).__name__}: {exc}", polled))
             return
         self.post_message(SnapshotReady(snap, rows, polled, alerts or ()))
+
+    def _load_locked(self, state: ViewState) -> None:
+        """Create the engine if needed and cold-load the view's window (both locks held)."""
+        if self.launch.prepare is not None:
+            self.call_from_thread(setattr, self.status, "loading", "generating demo data")
+            self.profile = self.launch.prepare()
+            self.launch.prepare = None
+            self.call_from_thread(setattr, self.status, "source", self._source_label())
+        if self.engine is None:
+            self.engine = self.launch.engine_factory(self.profile, self.launch.clock)
+            self._budgets = self._budget_monitor()
+        self.call_from_thread(setattr, self.status, "loading", "loading")
+        # the window first (data on screen sooner); the previous period, for the change
+        # columns, is loaded right after ("extend")
+        self.engine.load(state.window_for(self.engine.now().date()).first_day)
+        if self.engine.cache is not None and self.engine.cache.status:
+            self.call_from_thread(self._cache_note, self.engine.cache.status)
 
     def _budget_monitor(self) -> BudgetMonitor | None:
         """The budget watch for the active profile (None when its settings are unusable:
@@ -289,7 +319,15 @@ class SpendApp(ViewActions, KeyActions, App[int]):
             return None
         from spendtui.dashboard.budgets import crossing_text
 
-        return tuple(crossing_text(c) for c in self._budgets.evaluate(self.engine))
+        # re-read LiteLLM's budget rows only when no poll is reading the source: a view
+        # change never waits for the network (the next evaluation reads them)
+        free = self._io_lock.acquire(blocking=False)
+        try:
+            crossings = self._budgets.evaluate(self.engine, read=free)
+        finally:
+            if free:
+                self._io_lock.release()
+        return tuple(crossing_text(c) for c in crossings)
 
     def _cache_note(self, status: str) -> None:
         """Say what the cube cache did at start (nothing on a plain first run)."""
@@ -301,6 +339,8 @@ class SpendApp(ViewActions, KeyActions, App[int]):
 
     @on(SnapshotReady)
     def _apply_snapshot(self, message: SnapshotReady) -> None:
+        if not self.is_running:  # shutting down: the screens are gone already
+            return
         started = time.perf_counter()
         self._apply(message)
         self.apply_seconds.append(time.perf_counter() - started)
@@ -326,13 +366,19 @@ class SpendApp(ViewActions, KeyActions, App[int]):
 
     @on(EngineFailed)
     def _engine_failed(self, message: EngineFailed) -> None:
+        if not self.is_running:  # shutting down: the screens are gone already
+            return
         self.status.loading = ""
         first = self._failures == 0
         self._failures += 1
         self.status.mark_failed(message.error)
         if first:
             self.notify(message.error, title="Source error", severity="error", timeout=8)
-        if message.polled or self._applied is None:
+        # keep the poll loop alive: a failed poll or first load re-arms it, and so does
+        # any other failure while no poll is pending or running (the previous period's
+        # load right after the first data fails before the first poll is armed)
+        idle = self._poll_timer is None and not self._polling
+        if message.polled or self._applied is None or idle:
             self._arm_poll()
 
     def _arm_poll(self) -> None:
@@ -464,7 +510,7 @@ class SpendApp(ViewActions, KeyActions, App[int]):
 
     @work(thread=True, group="engine", exit_on_error=False)
     def _close_engine_then_load(self) -> None:
-        with self._lock:
+        with self._lock, self._io_lock:
             if self.engine is not None:
                 self.engine.close()
                 self.engine = None
@@ -509,6 +555,8 @@ class SpendApp(ViewActions, KeyActions, App[int]):
 
     def on_unmount(self) -> None:
         self._stopping = True
+        # not the I/O lock: a poll hung on a slow proxy is cancelled by close() rather
+        # than waited for (the engine lock is never held across the network)
         with self._lock:
             if self.engine is not None:
                 self.engine.close()

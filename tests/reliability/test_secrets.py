@@ -148,3 +148,59 @@ def test_wrong_query_password_error_names_the_server_not_the_password(capsys, re
     err = capsys.readouterr().err
     assert "authentication failed" in err and f'"{READER}"' in err and err.count("\n") == 1
     assert QUERY_PASSWORD not in err and QUERY_PASSWORD[::-1] not in err
+
+
+WEBHOOK = "https://hooks.slack.com/services/T0/B0/zq7-webhook-secret"
+
+
+def world_readable_config(tmp_path: Path, db: Path) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "profiles:\n"
+        "  prod:\n"
+        f"    database_url: sqlite:///{db}\n"
+        f"    api_key: {API_KEY}\n"
+        "  pg:\n"
+        f"    database_url: postgresql://spendtui:{PASSWORD}@127.0.0.1:1/litellm\n"
+        "default_profile: prod\n"
+        f"budget_alerts:\n  - threshold: 0.8\n    webhook: {WEBHOOK}\n"
+    )
+    path.chmod(0o644)
+    return path
+
+
+def test_world_readable_config_with_secrets_warns_with_the_fix(tmp_path, litellm_db, capsys) -> None:
+    path = world_readable_config(tmp_path, litellm_db)
+    assert main(["report", "spend", "--config", str(path)]) == 0
+    err = capsys.readouterr().err
+    warning = next(line for line in err.splitlines() if line.startswith("spendtui: warning:"))
+    assert f"run chmod 600 {path}" in warning
+    for field in ("profiles.prod.api_key", "profiles.pg.database_url", "budget_alerts[0].webhook"):
+        assert field in warning  # says which values are secret...
+    for secret in (API_KEY, PASSWORD, WEBHOOK):
+        assert secret not in err  # ...without printing them
+    path.chmod(0o600)
+    assert main(["report", "spend", "--config", str(path)]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+async def test_world_readable_config_is_a_dashboard_notification(tmp_path, litellm_db) -> None:
+    from spendtui.config import Overrides, load_config
+
+    path = world_readable_config(tmp_path, litellm_db)
+    config = load_config(Overrides(config_path=str(path)), env={})
+    app = SpendApp(Launch(config=config, autopoll=False))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause(0.5)
+        notes = [n for n in app._notifications if n.title == "Config"]
+        assert len(notes) == 1 and f"chmod 600 {path}" in notes[0].message
+        assert notes[0].severity == "warning"
+        screen = app.export_screenshot()
+        for secret in (API_KEY, PASSWORD, WEBHOOK):
+            assert secret not in screen and secret not in notes[0].message
+    path.chmod(0o600)
+    config = load_config(Overrides(config_path=str(path)), env={})
+    app = SpendApp(Launch(config=config, autopoll=False))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause(0.2)
+        assert not [n for n in app._notifications if n.title == "Config"]

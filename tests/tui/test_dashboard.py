@@ -209,6 +209,36 @@ async def test_source_failure_shows_stale_then_recovers(tui_db, tmp_path) -> Non
         assert status.stale_since is None and status.error == ""
 
 
+async def test_polling_resumes_when_the_step_after_the_first_load_fails(tui_db, tmp_path) -> None:
+    """The source fails while the previous period is being loaded, right after the first
+    data (no poll armed yet): polls must still go on, so the dashboard recovers by itself."""
+    from spendtui.tui.app import SnapshotReady
+
+    db = tmp_path / "flaky.db"
+    shutil.copy(tui_db, db)
+    app = make_app(db, autopoll=True, refresh=1.0)
+
+    def hook(message) -> None:  # type: ignore[no-untyped-def]
+        if isinstance(message, SnapshotReady) and message.rows == -1:  # first data, before "extend" starts
+            with sqlite3.connect(db) as conn:
+                conn.execute('ALTER TABLE "LiteLLM_SpendLogs" RENAME TO moved')
+
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        status = app.query_one(StatusBar)
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if status.stale_since is not None:
+                break
+        assert status.stale_since is not None and "no such table" in status.error
+        with sqlite3.connect(db) as conn:
+            conn.execute('ALTER TABLE moved RENAME TO "LiteLLM_SpendLogs"')
+        for _ in range(150):  # no key pressed: the poll loop must be alive
+            await pilot.pause(0.1)
+            if status.stale_since is None:
+                break
+        assert status.stale_since is None, "the dashboard stopped polling after the failure"
+
+
 async def test_profile_switch_reads_the_other_database(tui_db, tmp_path) -> None:
     other = tmp_path / "other.db"
     create_demo_db(other, rows=3_000, days=10, seed=99, now=FIXED_NOW)
@@ -330,9 +360,9 @@ async def test_polls_never_overlap(tui_db) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         engine = app.engine
-        real_refresh = engine.refresh
+        real_fetch = engine.fetch
 
-        def slow_refresh(deep=None):  # type: ignore[no-untyped-def]
+        def slow_fetch(deep=None):  # type: ignore[no-untyped-def]
             with lock:
                 state["inside"] += 1
                 state["max"] = max(state["max"], state["inside"])
@@ -340,9 +370,9 @@ async def test_polls_never_overlap(tui_db) -> None:
             with lock:
                 state["inside"] -= 1
                 state["polls"] += 1
-            return real_refresh(deep)
+            return real_fetch(deep)
 
-        engine.refresh = slow_refresh
+        engine.fetch = slow_fetch
         await pilot.pause(5.0)
         await pilot.press("r", "r", "r")  # impatient user
         await pilot.pause(2.0)

@@ -22,11 +22,12 @@ empty value and become ``""`` (shown as ``(none)``) as in the database source.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from spendtui.core.measures import N_MEASURES
+from spendtui.core.measures import MAX_TOKENS, N_MEASURES
 from spendtui.errors import SourceDataError
 from spendtui.money import to_pico
 
@@ -34,6 +35,8 @@ from spendtui.money import to_pico
 BREAKDOWNS = {"model": "model_groups", "provider": "providers", "entity": "entities"}
 _EMPTY_LABELS = {"model": (), "provider": ("unknown",), "entity": ("Unassigned",)}
 Cell = list[int]
+#: A daily count (requests or tokens) beyond this is not data (it would overflow sums).
+MAX_COUNT = MAX_TOKENS
 
 
 @dataclass
@@ -88,9 +91,23 @@ def _count(metrics: dict[str, Any], name: str, where: str) -> int:
     value = metrics.get(name, 0)
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 <= value <= MAX_COUNT
+    ):
         raise SourceDataError(f"{where}: unreadable {name} {value!r} in daily activity")
     return int(value)
+
+
+def _object(value: object, where: str, what: str) -> dict[str, Any]:
+    """An object from the answer ({} for null); anything else is a data error."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SourceDataError(f"{where}: {what} is not an object")
+    return value
 
 
 def _add(target: dict, key: tuple, cell: Cell) -> None:
@@ -114,21 +131,20 @@ def merge_page(table: DailyTable, body: object, where: str) -> PageInfo:
         if not isinstance(day, dict) or not isinstance(day.get("date"), str):
             raise SourceDataError(f"{where}: a result has no date")
         date = day["date"][:10]
-        breakdown = day.get("breakdown") or {}
-        if not isinstance(breakdown, dict):
-            raise SourceDataError(f"{where}: a day's breakdown is not an object")
-        for key, entry in (breakdown.get("api_keys") or {}).items():
-            _add(table.keys, (date, key), _measures((entry or {}).get("metrics"), where))
+        breakdown = _object(day.get("breakdown"), where, "a day's breakdown")
+        for key, entry in _object(breakdown.get("api_keys"), where, "api_keys").items():
+            _add(table.keys, (date, key), _measures(_object(entry, where, "an api_keys entry").get("metrics"), where))
         for dim, name in BREAKDOWNS.items():
-            for raw_value, entry in (breakdown.get(name) or {}).items():
+            for raw_value, entry in _object(breakdown.get(name), where, name).items():
                 if not isinstance(entry, dict):
                     raise SourceDataError(f"{where}: a {name} entry is not an object")
                 value = _value(dim, raw_value)
-                for key, per_key in (entry.get("api_key_breakdown") or {}).items():
-                    cell = _measures((per_key or {}).get("metrics"), where)
+                for key, per_key in _object(entry.get("api_key_breakdown"), where, "api_key_breakdown").items():
+                    cell = _measures(_object(per_key, where, "an api_key_breakdown entry").get("metrics"), where)
                     _add(table.cells[dim], (date, value, key), cell)
     table.pages += 1
-    meta = body.get("metadata") or {}
+    meta = body.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
     page = meta.get("page") if isinstance(meta.get("page"), int) else table.pages
     total_pages = meta.get("total_pages") if isinstance(meta.get("total_pages"), int) else page
     return PageInfo(page, total_pages, bool(meta.get("has_more")))

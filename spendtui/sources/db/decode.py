@@ -3,9 +3,12 @@ the single-row aggregate of ``SpendSql.cells``."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from spendtui.core.cube import CellChunk, RawRow
+from spendtui.core.measures import MAX_TOKENS
 from spendtui.errors import SourceDataError
 from spendtui.money import to_pico
 from spendtui.sources.db.sql import CELL_SEP
@@ -52,16 +55,33 @@ def raw_row(r: object) -> RawRow:
 
 
 def _int(value: object) -> int:
+    """A token count (0 when unreadable, infinite or beyond ``MAX_TOKENS``)."""
     try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
         return 0
+    return number if -MAX_TOKENS <= number <= MAX_TOKENS else 0
+
+
+def _cell_int(text_value: str) -> int:
+    """One summed measure that is not a plain integer: SQLite sums a REAL token count
+    (3.7, or 9e999 stored as Inf) as a REAL. Whole part when finite, 0 otherwise."""
+    try:
+        value = float(text_value)
+    except ValueError:
+        return 0
+    if not math.isfinite(value) or abs(value) >= 2**63:
+        return 0
+    return int(value)
 
 
 def _split_ints(text_value: str | None, count: int) -> np.ndarray:
     if not count:
         return np.zeros(0, dtype=np.int64)
-    values = np.fromstring(text_value, dtype=np.int64, sep=",")  # type: ignore[arg-type]
+    try:
+        values = np.fromstring(text_value, dtype=np.int64, sep=",")  # type: ignore[arg-type]
+    except ValueError:  # a REAL in the sums (see _cell_int): the slow path, value by value
+        values = np.array([_cell_int(v) for v in (text_value or "").split(",")], dtype=np.int64)
     if len(values) != count:
         raise SourceDataError("the database returned a malformed aggregate (measure count mismatch)")
     return values

@@ -15,14 +15,11 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from spendtui.core.budget_state import BudgetState, KeyStates
+from spendtui.core.budget_state import BudgetState, KeyStates, budget_usd
 from spendtui.errors import SourceDataError
-from spendtui.money import usd_to_pico
 from spendtui.sources.db.names import Names, abbreviate_hash
 from spendtui.timeutil import parse_timestamp
 
@@ -52,15 +49,9 @@ class ProxyHealth:
 
 
 def money(value: object) -> int | None:
-    """A USD amount from the API as pico-dollars (None for null or unreadable)."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    try:
-        return usd_to_pico(Decimal(str(value)))
-    except (InvalidOperation, ValueError):
-        return None
+    """A USD amount from the API as pico-dollars (None for null, unreadable, non-finite
+    or absurd amounts: the same rules as the database source's budget columns)."""
+    return budget_usd(value)
 
 
 def _text(value: object) -> str | None:

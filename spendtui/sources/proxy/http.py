@@ -15,6 +15,7 @@ together (a cold load's endpoints) run concurrently on that one client and its p
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import ssl
 import threading
@@ -167,10 +168,15 @@ class ProxyHttp:
                 self._client = self._make_client()
             return await work()
 
-        return asyncio.run_coroutine_threadsafe(wrapped(), loop).result()
+        try:
+            return asyncio.run_coroutine_threadsafe(wrapped(), loop).result()
+        except concurrent.futures.CancelledError:
+            raise SourceDataError(f"{self.display}: the source was closed") from None
 
     def close(self) -> None:
-        """Release the client, its connections and the loop thread. Idempotent."""
+        """Release the client, its connections and the loop thread. Idempotent. A request
+        still in flight (another thread's) is cancelled: its caller gets a SourceDataError
+        at once instead of waiting up to the read timeout (quitting during a hung poll)."""
         with self._start_lock:
             self._closed = True
             loop, thread = self._loop, self._thread
@@ -179,6 +185,10 @@ class ProxyHttp:
             return
 
         async def shutdown() -> None:
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
             if self._client is not None:
                 await self._client.aclose()
                 self._client = None

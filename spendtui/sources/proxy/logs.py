@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from spendtui.core.cube import RawRow
+from spendtui.core.measures import MAX_TOKENS
 from spendtui.errors import SourceDataError
 from spendtui.money import to_pico
 from spendtui.timeutil import parse_timestamp
@@ -46,16 +47,19 @@ def _text(value: object) -> str | None:
 
 
 def _int(value: object) -> int:
+    """A token count (0 when unreadable or beyond ``MAX_TOKENS``)."""
     if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return 0
+        number = int(value)
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    else:
+        try:
+            number = int(str(value))
+        except (TypeError, ValueError):
+            return 0
+    return number if -MAX_TOKENS <= number <= MAX_TOKENS else 0
 
 
 def raw_row(row: dict[str, Any]) -> RawRow:
