@@ -293,3 +293,21 @@ def test_python_dash_m_and_exit_codes(tmp_path) -> None:
         text=True,
     )
     assert run.returncode == 2 and "YYYY-MM-DD" in run.stderr
+
+
+def test_dashboard_without_a_terminal_says_so_instead_of_hanging(tmp_path) -> None:
+    """Piped or under cron, the dashboard would draw into a pipe and wait for keys forever."""
+    run = subprocess.run(
+        [sys.executable, "-m", "spendtui", "--db", str(tmp_path / "none.db")],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "SPENDTUI_CONFIG": str(tmp_path / "c.yaml")},
+    )
+    assert run.returncode == 2, run.stderr
+    assert run.stderr == (
+        "spendtui: the dashboard needs a terminal (stdin and stdout are not one); "
+        "for scripts use spendtui report, spendtui check or spendtui keys list\n"
+    )
+    assert run.stdout == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from spendtui.cli.args import add_source_flags
 from spendtui.cli.common import config_from_args
 from spendtui.config import Config, Profile
 from spendtui.dashboard.state import WINDOWS, ViewState
+from spendtui.errors import UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +72,12 @@ def demo_launch(config: Config, rate: float, view: ViewState, refresh: float, mo
 
 
 def run(args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Textual would draw into a pipe or file and wait for keys that never come
+        raise UsageError(
+            "the dashboard needs a terminal (stdin and stdout are not one); for scripts use "
+            "spendtui report, spendtui check or spendtui keys list"
+        )
     config = config_from_args(args)
     from spendtui.tui.app import SpendApp
     from spendtui.tui.launch import Launch
