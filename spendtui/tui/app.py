@@ -353,10 +353,13 @@ class SpendApp(ViewActions, KeyActions, App[int]):
         for level, text in message.alerts:
             self.notify(text, title="Budget", severity="error" if level == "exceeded" else "warning", timeout=15)
         self.status.loading = ""
-        self.status.mark_ok()
-        if self._failures:
-            self.notify("source is back", timeout=3)
-        self._failures = 0
+        # only a snapshot that read the source (a poll, a load) says the source is fine: a
+        # view change during an outage is drawn from the cube and must keep it STALE
+        if message.polled or message.rows < 0:
+            self.status.mark_ok()
+            if self._failures:
+                self.notify("source is back", timeout=3)
+            self._failures = 0
         snap = message.snapshot
         if snap is not self._applied and snap.version == self._version:
             self._applied = snap

@@ -149,6 +149,7 @@ async def test_keys_stay_responsive_and_polls_never_pile_up(fault) -> None:
                 assert "STALE since" in rendered and "ago)" in rendered  # last good data and its age
                 assert KEY not in rendered and KEY not in status.error
                 assert app._applied.kpis is not None and app._applied.kpis.window == shown  # data kept
+                assert not any("source is back" in str(n.message) for n in app._notifications)
             server.route(LOGS, store)  # the proxy is fine again
 
 
