@@ -71,6 +71,9 @@ class FixtureServer:
         self.lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
+        #: The same per path (several paths may be read at once by design).
+        self.in_flight_by_path: dict[str, int] = {}
+        self.max_in_flight_by_path: dict[str, int] = {}
         self.arrived = threading.Event()
         self.connections: set[socket.socket] = set()
         server = self
@@ -139,6 +142,8 @@ class FixtureServer:
             self.requests.append(request)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            here = self.in_flight_by_path[request.path] = self.in_flight_by_path.get(request.path, 0) + 1
+            self.max_in_flight_by_path[request.path] = max(self.max_in_flight_by_path.get(request.path, 0), here)
         self.arrived.set()
         try:
             route = self.routes.get(request.path)
@@ -172,6 +177,7 @@ class FixtureServer:
         finally:
             with self.lock:
                 self.in_flight -= 1
+                self.in_flight_by_path[request.path] -= 1
 
 
 def _when(text: str) -> datetime:

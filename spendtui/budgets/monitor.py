@@ -61,6 +61,10 @@ class BudgetMonitor:
         self._read_at = None
         self._evaluated_at = None
 
+    def never_read(self) -> bool:
+        """No rows read yet, or invalidated since: the next evaluation should read."""
+        return self._read_at is None
+
     def read_due(self) -> bool:
         return self._read_at is None or self._monotonic() - self._read_at >= self.read_every
 

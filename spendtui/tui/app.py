@@ -233,6 +233,9 @@ class SpendApp(ViewActions, KeyActions, App[int]):
                         if self._stopping or engine is not self.engine:
                             return
                         fetched = engine.fetch(deep=True if deep else None)
+                        budgets = self._budgets
+                        if budgets is not None and budgets.read_due():
+                            budgets.read(engine.source)  # LiteLLM's budget rows, also off the lock
                 except SpendtuiError:
                     if self._stopping or engine is not self.engine:
                         return  # the profile was switched meanwhile: not this one's error
@@ -319,11 +322,11 @@ class SpendApp(ViewActions, KeyActions, App[int]):
             return None
         from spendtui.dashboard.budgets import crossing_text
 
-        # re-read LiteLLM's budget rows only when no poll is reading the source: a view
-        # change never waits for the network (the next evaluation reads them)
+        # LiteLLM's budget rows are re-read by polls, outside the engine lock; here only
+        # the first time (or after a key change), and never while a poll reads the source
         free = self._io_lock.acquire(blocking=False)
         try:
-            crossings = self._budgets.evaluate(self.engine, read=free)
+            crossings = self._budgets.evaluate(self.engine, read=free and self._budgets.never_read())
         finally:
             if free:
                 self._io_lock.release()
@@ -351,10 +354,13 @@ class SpendApp(ViewActions, KeyActions, App[int]):
         for level, text in message.alerts:
             self.notify(text, title="Budget", severity="error" if level == "exceeded" else "warning", timeout=15)
         self.status.loading = ""
-        self.status.mark_ok()
-        if self._failures:
-            self.notify("source is back", timeout=3)
-        self._failures = 0
+        # only a snapshot that read the source (a poll, a load) says the source is fine: a
+        # view change during an outage is drawn from the cube and must keep it STALE
+        if message.polled or message.rows < 0:
+            self.status.mark_ok()
+            if self._failures:
+                self.notify("source is back", timeout=3)
+            self._failures = 0
         snap = message.snapshot
         if snap is not self._applied and snap.version == self._version:
             self._applied = snap

@@ -150,7 +150,7 @@ async def test_dashboard_shows_stale_then_recovers_after_a_restart(private_pg) -
         assert age and int(age.group(1)) >= 20, rendered
         assert "spendtui:spendtui@" not in rendered  # the URL is masked
         assert app._applied.kpis.window == shown  # type: ignore[union-attr]  # the last data stays
-        print(f"\nPostgreSQL down 25 s: failed polls at {failures} s; status: {status.error}")
+        print(f"\nPostgreSQL down 25 s: failed polls at {failures} s; status bar: {rendered}")
         assert 2 <= len(failures) <= 6  # at a 1 s refresh a naive loop would have failed ~25 times
         await asyncio.to_thread(ctl, "start")
         up_at = time.monotonic()

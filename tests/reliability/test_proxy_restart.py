@@ -138,6 +138,7 @@ async def test_proxy_stopped_and_restarted_mid_session() -> None:
             # back-off: at a 1 s refresh, a naive loop would have tried ~35 times by now
             gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
             print(f"\noutage {outage:.0f} s: connection attempts at {[round(a, 1) for a in attempts]} s")
+            print(f"status bar: {rendered}")
             assert 2 <= len(attempts) <= 6 and gaps[-1] >= 2 * gaps[0]
 
             # ---- the proxy comes back
