@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
 
 from spendtui.dashboard.model import TableData, TableRow
 from spendtui.tui.widgets import cells
@@ -179,13 +178,8 @@ class BreakdownTable(SpendTable):
 
     # ------------------------------------------------------------------ selection
     def selected(self) -> TableRow | None:
-        if self.row_count == 0:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except (RowDoesNotExist, IndexError):
-            return None
-        return self._spend_rows.get(str(key))
+        key = self.cursor_key()
+        return None if key is None else self._spend_rows.get(key)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -12,7 +12,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
-from textual.widgets.data_table import RowDoesNotExist
 
 from spendtui.tui.widgets.table import SpendTable
 
@@ -120,13 +119,8 @@ class BudgetTable(SpendTable):
         self._order = order
 
     def selected(self) -> EvaluatedBudget | None:
-        if self.row_count == 0:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except (RowDoesNotExist, IndexError):
-            return None
-        return self._budgets.get(str(key))
+        key = self.cursor_key()
+        return None if key is None else self._budgets.get(key)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter drills into the budget's key, team, user or customer."""

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from textual.widgets import DataTable
 from textual.widgets._data_table import RowKey
+from textual.widgets.data_table import RowDoesNotExist
 
 
 class SpendTable(DataTable):
@@ -16,6 +17,15 @@ class SpendTable(DataTable):
     ``add_row`` and that idle pass stays truncated ("$24.6") until something else clears
     the caches. Clearing them once per idle pass costs one redraw of the visible rows.
     """
+
+    def cursor_key(self) -> str | None:
+        """The key of the row under the cursor (None for an empty table)."""
+        if self.row_count == 0:
+            return None
+        try:
+            return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+        except (RowDoesNotExist, IndexError):
+            return None
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         super()._update_dimensions(new_rows)
