@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable
 from functools import lru_cache
+from operator import add
 
 import numpy as np
 
@@ -41,6 +42,7 @@ from spendtui.errors import SourceDataError
 from spendtui.sources.daily.tables import Cell, DailyTable
 from spendtui.timeutil import day_number, parse_day
 
+_NO_OWNER = ("", "")
 #: Float sums of the same requests in two tables may differ by a few pico-dollars.
 _SPEND_SLACK = 64
 
@@ -87,7 +89,7 @@ def _with_remainder(
     sums: dict[tuple[str, str], list[int]] = {}
     for (day, _, key), cell in cells.items():
         acc = sums.get((day, key))
-        sums[(day, key)] = list(cell) if acc is None else [a + b for a, b in zip(acc, cell, strict=True)]
+        sums[(day, key)] = cell if acc is None else list(map(add, acc, cell))  # never mutated
     out = dict(cells)
     for (day, key), want in base.items():
         have = sums.get((day, key), [0] * N_MEASURES)
@@ -110,9 +112,21 @@ def _with_remainder(
     return out, None
 
 
-def _cube(rows: Iterable[tuple[str, str, list[int]]]) -> Cube:
+def _cube(
+    cells: dict[tuple[str, str, str], Cell],
+    owners: dict[tuple[str, str], tuple[str, str]],
+    place: Callable[[str, str, str, str], str],
+) -> Cube:
+    """A cube of ``cells`` ((day, value, key) -> measures); ``place(value, key, user, team)``
+    makes the composite row key, once per distinct combination (days repeat them)."""
     buckets, keys, measures = [], [], []
-    for day, composite, cell in rows:
+    made: dict[tuple[str, str, str, str], str] = {}
+    for (day, value, key), cell in cells.items():
+        user, team = owners.get((day, key), _NO_OWNER)
+        combination = (value, key, user, team)
+        composite = made.get(combination)
+        if composite is None:
+            composite = made[combination] = place(value, key, user, team)
         buckets.append(day)
         keys.append(composite)
         measures.append(cell)
@@ -132,8 +146,11 @@ def _day_number(day: str) -> int:
         raise SourceDataError(f"daily activity has an unreadable date {day!r}") from None
 
 
-def _in_range(day: str, first_day: int, last_day: int) -> bool:
-    return first_day <= _day_number(day) <= last_day
+def _within(cells: dict[tuple[str, ...], Cell], first_day: int, last_day: int) -> dict[tuple[str, ...], Cell]:
+    """The cells of days ``first_day``..``last_day`` (each distinct day parsed once)."""
+    days = {k[0] for k in cells}
+    outside = {d for d in days if not first_day <= _day_number(d) <= last_day}
+    return {k: v for k, v in cells.items() if k[0] not in outside} if outside else cells
 
 
 def build_history(
@@ -146,10 +163,10 @@ def build_history(
 ) -> tuple[list[FactCube], list[str]]:
     """The history fact cubes for ``first_day``..``last_day`` and notes for the user."""
     notes: list[str] = []
-    base = {k: v for k, v in user.keys.items() if _in_range(k[0], first_day, last_day)}
+    base = _within(user.keys, first_day, last_day)
 
     def within(cells: dict[tuple[str, str, str], Cell]) -> dict[tuple[str, str, str], Cell]:
-        return {k: v for k, v in cells.items() if _in_range(k[0], first_day, last_day)}
+        return _within(cells, first_day, last_day)
 
     users, why_users = _with_remainder(within(user.cells["entity"]), base)
     user_of = _Owners(users)
@@ -165,74 +182,38 @@ def build_history(
     elif team_of is not None and team_of.ambiguous:
         notes.append(f"{team_of.ambiguous} key-days have several teams: team is only known per key")
 
-    no_owner = ("", "")
-    known_owners = {
+    with_user, with_team = "user" in attach, team_of is not None and "team" in attach
+    owners = {
         (day, key): (
-            user_of.of(day, key) if "user" in attach else "",
-            team_of.of(day, key) if team_of is not None and "team" in attach else "",
+            user_of.of(day, key) if with_user else "",
+            team_of.of(day, key) if with_team and team_of is not None else "",
         )
         for day, key in base
     }
-
-    def owners(day: str, key: str) -> tuple[str, str]:
-        return known_owners.get((day, key), no_owner)
-
     facts: list[FactCube] = []
 
-    def add(name: str, dim: str, cells: dict, why: str | None, make, tag_per_row: bool = False) -> None:
-        rows = []
-        for (day, value, key), cell in cells.items():
-            rows.append((day, make(day, value, key), cell))
+    def add(name: str, dim: str, cells: dict, why: str | None, place, tag_per_row: bool = False) -> None:
         known = frozenset({dim, "key"} | (attach if dim not in ("user", "team") else _other(dim, attach)))
         reason = f"the proxy's {name} view disagrees with its user view: {why}" if why else None
         if reason:
             notes.append(reason)
-        facts.append(FactCube(name, _cube(rows), known, first_day, last_day, tag_per_row, reason))
+        facts.append(FactCube(name, _cube(cells, owners, place), known, first_day, last_day, tag_per_row, reason))
 
+    # place(value, key, user, team): the composite row key of one cell of each view
     models, why = _with_remainder(within(user.cells["model"]), base)
-    add("daily model × key", "model", models, why, lambda d, v, k: _composite(v, "", k, *owners(d, k), "", ""))
+    add("daily model × key", "model", models, why, lambda v, k, u, t: _composite(v, "", k, u, t, "", ""))
     providers, why = _with_remainder(within(user.cells["provider"]), base)
-    add(
-        "daily provider × key",
-        "provider",
-        providers,
-        why,
-        lambda d, v, k: _composite("", v, k, *owners(d, k), "", ""),
-    )
-    add(
-        "daily user × key",
-        "user",
-        users,
-        why_users,
-        lambda d, v, k: _composite("", "", k, v, owners(d, k)[1], "", ""),
-    )
+    add("daily provider × key", "provider", providers, why, lambda v, k, u, t: _composite("", v, k, u, t, "", ""))
+    add("daily user × key", "user", users, why_users, lambda v, k, u, t: _composite("", "", k, v, t, "", ""))
     if team is not None:
-        add(
-            "daily team × key",
-            "team",
-            teams,
-            why_teams,
-            lambda d, v, k: _composite("", "", k, owners(d, k)[0], v, "", ""),
-        )
+        add("daily team × key", "team", teams, why_teams, lambda v, k, u, t: _composite("", "", k, u, v, "", ""))
     if customer is not None:
         customers, why = _with_remainder(within(customer.cells["entity"]), base)
-        add(
-            "daily customer × key",
-            "customer",
-            customers,
-            why,
-            lambda d, v, k: _composite("", "", k, *owners(d, k), v, ""),
-        )
+        add("daily customer × key", "customer", customers, why, lambda v, k, u, t: _composite("", "", k, u, t, v, ""))
     if tag is not None:
         tags = {k: v for k, v in within(tag.cells["entity"]).items() if k[1]}
-        add(
-            "daily tag × key",
-            "tag",
-            tags,
-            None,
-            lambda d, v, k: _composite("", "", k, *owners(d, k), "", v),
-            tag_per_row=True,
-        )
+        place_tag = lambda v, k, u, t: _composite("", "", k, u, t, "", v)  # noqa: E731
+        add("daily tag × key", "tag", tags, None, place_tag, tag_per_row=True)
     return facts, notes
 
 

@@ -35,7 +35,7 @@ from spendtui.money import PICO
 from spendtui.sources.daily.history import build_history
 from spendtui.sources.daily.tables import DailyTable
 from spendtui.sources.db.cursor import Cursor
-from spendtui.sources.db.load import LoadResult, load_postgres
+from spendtui.sources.db.load import PG_WORK_MEM, LoadResult, load_postgres
 from spendtui.sources.db.sql import SpendSql
 from spendtui.timeutil import day_date, day_number, day_start, parse_day
 
@@ -127,6 +127,10 @@ def _rows(conn: Connection, statement: str, params: dict) -> list[tuple]:
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor(binary=True) as cur:
+        # hash the groups in memory rather than sort them on disk, and no parallel
+        # workers: the four tables are already read at once (this transaction only)
+        cur.execute(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
+        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cur.execute(statement.replace(":first", "%(first)s").replace(":last", "%(last)s"), params)
         return cur.fetchall()
 
