@@ -212,7 +212,7 @@ async def test_source_failure_shows_stale_then_recovers(tui_db, tmp_path) -> Non
 async def test_polling_resumes_when_the_step_after_the_first_load_fails(tui_db, tmp_path) -> None:
     """The source fails while the previous period is being loaded, right after the first
     data (no poll armed yet): polls must still go on, so the dashboard recovers by itself."""
-    from spendtui.tui.app import SnapshotReady
+    from spendtui.tui.polling import SnapshotReady
 
     db = tmp_path / "flaky.db"
     shutil.copy(tui_db, db)
