@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from spendtui.errors import SourceDataError
@@ -74,19 +74,38 @@ def _find(names: list[str], wanted: str) -> str | None:
     return lowered.get(wanted.lower())
 
 
-def _table(conn: Connection, names: list[str], wanted: str, schema: str | None) -> Table | None:
-    real = _find(names, wanted)
-    if real is None:
-        return None
-    cols = inspect(conn).get_columns(real, schema=schema)
-    return Table(real, schema, frozenset(c["name"] for c in cols))
+#: Every table's (and view's) columns in one PostgreSQL catalog read: SQLAlchemy's
+#: inspector runs a type-resolving query per table (~45 ms for six tables, on every start).
+_PG_COLUMNS = """
+SELECT c.relname, a.attname FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON a.attrelid = c.oid
+JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid
+WHERE n.nspname = coalesce(:schema, current_schema()) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND a.attnum > 0 AND NOT a.attisdropped
+"""
+
+
+def _all_columns(conn: Connection, schema: str | None) -> dict[str, frozenset[str]]:
+    """Table name -> column names, for every table of ``schema`` (default: the current one)."""
+    if conn.dialect.name == "postgresql":
+        found: dict[str, set[str]] = {}
+        for table, column in conn.execute(text(_PG_COLUMNS), {"schema": schema}):
+            found.setdefault(table, set()).add(column)
+        return {t: frozenset(c) for t, c in found.items()}
+    insp = inspect(conn)
+    return {t: frozenset(c["name"] for c in insp.get_columns(t, schema=schema)) for t in insp.get_table_names(schema)}
+
+
+def _table(tables: dict[str, frozenset[str]], wanted: str, schema: str | None) -> Table | None:
+    real = _find(list(tables), wanted)
+    return None if real is None else Table(real, schema, tables[real])
 
 
 def reflect(conn: Connection, schema: str | None = None) -> SpendSchema:
     """Inspect the database; SourceDataError naming what is missing if it is unusable."""
-    insp = inspect(conn)
-    names = insp.get_table_names(schema=schema)
-    logs = _table(conn, names, SPEND_LOGS, schema)
+    tables = _all_columns(conn, schema)
+    names = list(tables)
+    logs = _table(tables, SPEND_LOGS, schema)
     where = f" in schema {schema!r}" if schema else ""
     if logs is None:
         raise SourceDataError(
@@ -122,10 +141,10 @@ def reflect(conn: Connection, schema: str | None = None) -> SpendSchema:
         time_column=time_column,
         written_column=written,
         id_column=id_column,
-        tokens=_table(conn, names, TOKENS, schema),
-        teams=_table(conn, names, TEAMS, schema),
-        users=_table(conn, names, USERS, schema),
-        end_users=_table(conn, names, END_USERS, schema),
-        budgets=_table(conn, names, BUDGETS, schema),
+        tokens=_table(tables, TOKENS, schema),
+        teams=_table(tables, TEAMS, schema),
+        users=_table(tables, USERS, schema),
+        end_users=_table(tables, END_USERS, schema),
+        budgets=_table(tables, BUDGETS, schema),
         notes=tuple(notes),
     )
