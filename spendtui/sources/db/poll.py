@@ -80,17 +80,16 @@ def poll_postgres(source: DatabaseSource, cursor: Cursor, horizon: timedelta) ->
 
 
 def recent(source: DatabaseSource, limit: int) -> list[RawRow]:
-    """The newest requests (by write order where known), newest last."""
+    """The newest requests, newest last: by write order on SQLite (rowid), by request
+    time on PostgreSQL. There ``created_at`` has no index (sorting the newest day by it
+    took 120 ms at 5M rows, on every start); the ``"startTime"`` index gives the newest
+    requests in a millisecond or two, as LiteLLM's own log view orders them. Polls then
+    append rows in the order they are written."""
     sql = source.sql
-    schema = source.schema()
-    # PostgreSQL: bounded by "startTime" (indexed) to the newest day of data
-    newest_day = f"{sql.ts} >= (SELECT max({sql.ts}) FROM {sql.table}) - interval '1 day'"  # noqa: S608
     if source.target.dialect == "sqlite":
-        order, where = "rowid DESC", "1 = 1"
-    elif schema.written_column:
-        order, where = f"{sql.d.q(schema.written_column)} DESC", newest_day
-    else:
-        order, where = f"{sql.ts} DESC", newest_day
+        where, order = "1 = 1", "rowid DESC"
+    else:  # (NULLs would sort first; the index skips them)
+        where, order = f"{sql.ts} IS NOT NULL", f"{sql.ts} DESC"
     with source.connection() as conn:
         rows = conn.execute(text(sql.raw_rows(where, order)), {"limit": limit}).fetchall()
         conn.rollback()

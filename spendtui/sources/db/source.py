@@ -165,7 +165,7 @@ class DatabaseSource:
 
     # ------------------------------------------------------------------ tail
     def recent(self, limit: int = 200) -> list[RawRow]:
-        """The newest requests (by write order where known), newest last, for the live tail."""
+        """The newest requests, newest last, for the live tail (see ``poll.recent``)."""
         return recent(self, limit)
 
     # ------------------------------------------------------------------ polls
