@@ -103,12 +103,18 @@ class CubeCache:
         return self.directory / f"cube-{hashlib.sha256(key).hexdigest()[:24]}.npz"
 
     # ------------------------------------------------------------------ restore
+    def has_file(self, source: CacheableSource) -> bool:
+        """Whether a cache file exists for ``source`` (if not, ``status`` says so)."""
+        if self.path_for(source).exists():
+            return True
+        self.status = "no cube cache yet: full load"
+        return False
+
     def restore(self, source: CacheableSource, first_day: int, hourly_from_day: int) -> Restored | None:
         """The cached cube, checked and caught up, or None (``status`` says why)."""
-        path = self.path_for(source)
-        if not path.exists():
-            self.status = "no cube cache yet: full load"
+        if not self.has_file(source):
             return None
+        path = self.path_for(source)
         try:
             meta, arrays = read_file(path)
             problem = self._mismatch(meta, source, first_day, hourly_from_day)

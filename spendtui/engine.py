@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import weakref
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -219,15 +220,23 @@ class SpendEngine:
         if not isinstance(self.source, CacheableSource) or not getattr(self.source, "cacheable", True):
             return None
         started = time.perf_counter()
-        restored = self.cache.restore(self.source, first_day, self.today() - (HOURLY_DAYS - 1))
-        if restored is None:
+        if not self.cache.has_file(self.source):  # (this also reflects the schema, once)
             return None
+        # the live tail is an independent read (on PostgreSQL it sorts the newest day):
+        # it runs while the cache is read, checked and caught up
+        with ThreadPoolExecutor(1, thread_name_prefix="spendtui-tail") as pool:
+            tail = pool.submit(self.source.recent, TAIL_SIZE)
+            restored = self.cache.restore(self.source, first_day, self.today() - (HOURLY_DAYS - 1))
+            if restored is None:
+                tail.exception()  # a cold load follows and reads the tail again
+                return None
+            recent = tail.result()
         self.cube = restored.cube
         self.first_day = restored.first_day
         self.generation += 1
         self.refresh_names()
         self.tail.clear()
-        self._extend_tail(self.source.recent(TAIL_SIZE))
+        self._extend_tail(recent)
         if restored.new_rows == 0:  # the file already holds exactly this cube
             self._cache_saved = (weakref.ref(self.cube), self.cube.generation)
             self._cache_saved_at = time.monotonic()
