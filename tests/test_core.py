@@ -14,7 +14,7 @@ from spendtui.core.dims import parse_tags, tag_category, tag_value
 from spendtui.core.measures import Totals, group_totals
 from spendtui.core.query import Filters, Query, Window
 from spendtui.money import PICO, format_usd, format_usd_auto, to_micro_decimal, to_pico, usd_to_pico
-from spendtui.timeutil import day_number, parse_timestamp
+from spendtui.timeutil import day_date, day_number, parse_timestamp
 
 
 def row(rid, start, spend, model="m", key="k", user="u", team="t", customer=None, tags="[]", failed=False):
@@ -130,6 +130,53 @@ def test_compact_merges_duplicate_cells_without_changing_answers() -> None:
     n_before = cube.n
     cube.compact()
     assert cube.n < n_before and Query(cube).breakdown("model", None) == before
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_compact_sums_equal_coordinates_exactly(wide: bool, monkeypatch) -> None:
+    """Random duplicate cells, merged by the packed-key path and by the row sort used when
+    coordinates are too wide to pack: each merged cell equals a plain dict sum."""
+    import spendtui.core.cube as cube_module
+
+    if wide:
+        monkeypatch.setattr(cube_module, "_packed", lambda columns: None)
+    rng = np.random.default_rng(5)
+    n = 5_000
+    days = [
+        f"2026-11-{d:02d}" + (f" {h:02d}" if h >= 0 else "")
+        for d, h in zip(rng.integers(1, 28, n), rng.integers(-1, 24, n), strict=True)
+    ]
+    keys = [f"m{a}\x1fp\x1fk{b}\x1fu\x1ft\x1fc{c}\x1f[]" for a, b, c in rng.integers(0, 4, (n, 3))]
+    measures = rng.integers(0, 10**15, (n, 7), dtype=np.int64)
+    cube = Cube()
+    for lo in range(0, n, 700):  # several chunks, as a chunked cold load adds them
+        cube.add_chunk(CellChunk(days[lo : lo + 700], keys[lo : lo + 700], measures[lo : lo + 700]))
+    want: dict[tuple[str, str], np.ndarray] = {}
+    for bucket, key, m in zip(days, keys, measures, strict=True):
+        want[(bucket, key)] = want.get((bucket, key), 0) + m
+    cube.compact()
+    assert cube.n == len(want) and cube.sorted_n == cube.n
+    assert list(cube.view("day")) == sorted(cube.view("day"))
+    dims = cube.dims
+    got = {}
+    for i in range(cube.n):
+        day = day_date(int(cube.day[i])).isoformat()
+        hour = int(cube.hour[i])
+        mctx, kctx = int(cube.mctx[i]), int(cube.kctx[i])
+        key = "\x1f".join(
+            (
+                dims.models.values[dims.mctx_model[mctx]],
+                "p",
+                dims.keys.values[dims.kctx_key[kctx]],
+                "u",
+                "t",
+                dims.customers.values[int(cube.cust[i])],
+                "[]",
+            )
+        )
+        got[(day + (f" {hour:02d}" if hour >= 0 else ""), key)] = cube.view("m")[:, i]
+    assert got.keys() == want.keys()
+    assert all((got[k] == want[k]).all() for k in want)
 
 
 def test_parse_tags_and_categories() -> None:

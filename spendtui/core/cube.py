@@ -305,29 +305,36 @@ class Cube:
         return parts
 
     def compact(self, hourly_from_day: int | None = None) -> None:
-        """Merge cells with equal coordinates; hours before ``hourly_from_day`` become days."""
+        """Merge cells with equal coordinates; hours before ``hourly_from_day`` become days.
+
+        Leaves the cells in day order (``sorted_n == n``)."""
         if self.n == 0:
             return
-        hour = self.view("hour").astype(np.int16)
+        hour = self.view("hour").astype(np.int64)
         if hourly_from_day is not None:
             hour = np.where(self.view("day") < hourly_from_day, -1, hour)
-        coords = np.stack(
-            [self.view("day").astype(np.int64), hour.astype(np.int64)]
-            + [self.view(n).astype(np.int64) for n in _DIM_FIELDS[2:]],
-            axis=1,
-        )
-        unique, inverse = np.unique(coords, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        merged = np.zeros((len(unique), N_MEASURES), dtype=np.int64)
-        measures = self.view("m")
-        for j in range(N_MEASURES):
-            np.add.at(merged[:, j], inverse, measures[j])
+        columns = [self.view("day").astype(np.int64), hour] + [self.view(n).astype(np.int64) for n in _DIM_FIELDS[2:]]
+        key = _packed(columns)
+        if key is None:  # coordinates too wide to pack into one integer: sort the rows
+            coords = np.stack(columns, axis=1)
+            order = np.lexsort(coords.T[::-1])
+            sorted_coords = coords[order]
+            starts = np.flatnonzero(np.r_[True, (np.diff(sorted_coords, axis=0) != 0).any(axis=1)])
+        else:
+            order = np.argsort(key, kind="stable")
+            starts = np.flatnonzero(np.r_[True, np.diff(key[order]) != 0])
+            sorted_coords = None
+        first = order[starts]  # one cell of each group, for its coordinates
+        merged = np.add.reduceat(self.view("m")[:, order], starts, axis=1)
+        cols = {
+            name: (col[first] if sorted_coords is None else sorted_coords[starts, i])
+            for i, (name, col) in enumerate(zip(_DIM_FIELDS, columns, strict=True))
+        }
         bound = self.spend_bound
         self.n = 0
         self.sorted_n = 0
-        self._alloc(max(1024, len(unique)))
-        cols = {name: unique[:, i] for i, name in enumerate(_DIM_FIELDS)}
-        self._append(cols, merged)  # np.unique sorts by day first: stays in order
+        self._alloc(max(1024, len(starts)))
+        self._append(cols, merged.T)  # sorted by day first: stays in order
         self.spend_bound = bound
         self._hot.clear()
 
@@ -341,3 +348,18 @@ class Cube:
     def nbytes(self) -> int:
         """Memory held by the cell columns."""
         return sum(getattr(self, n).nbytes for n in (*_DIM_FIELDS, "m"))
+
+
+def _packed(columns: list[np.ndarray]) -> np.ndarray | None:
+    """One int64 per row that orders rows as the columns do (day first), or None when
+    their ranges do not fit in 63 bits together."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    bits = 0
+    for col in reversed(columns):
+        low = int(col.min())
+        width = max(1, int(col.max()) - low).bit_length()
+        if bits + width > 63:
+            return None
+        key |= (col - low) << bits
+        bits += width
+    return key
