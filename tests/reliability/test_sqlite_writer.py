@@ -56,3 +56,38 @@ def test_concurrent_writer(litellm_db, tmp_path, mode) -> None:
     spend, requests, *_ = Truth(f"sqlite:///{db}").total(window.first, window.last)
     assert got.requests == requests  # nothing missed, nothing counted twice
     assert abs(got.spend / 1e12 - spend) < 1e-6
+
+
+@pytest.mark.parametrize("mode", ["wal", "delete"])
+def test_cold_load_finds_its_first_row_through_the_time_index(litellm_db, tmp_path, mode) -> None:
+    """Finding where the window starts must not walk the table: SQLite answers
+    ``min(rowid) WHERE "startTime" >= x`` by reading rows in rowid order until one matches,
+    i.e. every older row, and the whole table when none does (at 1M rows that held the
+    lock a writer waits for 230-330 ms). Every such probe of a cold load must plan as an
+    index search."""
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    db = tmp_path / f"plan-{mode}.db"
+    shutil.copy(litellm_db, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"PRAGMA journal_mode={mode}")
+    probes: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, params, context, executemany) -> None:
+        if "min(rowid" in statement and "startTime" in statement:
+            probes.append((statement, params))
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        engine = SpendEngine(DatabaseSource(parse_database_url(str(db))))
+        engine.load(engine.today() - 30)
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert probes, "the cold load no longer probes for its first row: update this test"
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        for statement, params in probes:
+            plan = " ".join(str(r[-1]) for r in conn.execute(f"EXPLAIN QUERY PLAN {statement}", params))
+            assert "INDEX" in plan and "SCAN" not in plan, (statement, plan)

@@ -133,11 +133,14 @@ def _first_rowid(source: DatabaseSource, conn: Connection, first_day: int, wal: 
     Without WAL a long read blocks the proxy's writes, so the index is searched one
     day at a time (each probe a millisecond or so) instead of in one sweep."""
     sql = source.sql
+    # min(rowid) over a time range: SQLite answers it by walking the table in rowid order
+    # until a row matches, which reads every older row (150 ms at 1M rows for 30 days)
+    # and the whole table when none does (280 ms, holding the lock writers wait for).
+    # ``rowid + 0`` makes it read the time index instead (45 ms and 0 ms), when there is one.
+    lowest_rowid = "min(rowid + 0)" if _time_indexed(source, conn) else "min(rowid)"
+    since = f"SELECT {lowest_rowid} FROM {sql.table} WHERE {sql.ts} >= :lo"  # noqa: S608
     if wal:
-        return conn.execute(
-            text(f"SELECT min(rowid) FROM {sql.table} WHERE {sql.ts} >= :lo"),  # noqa: S608
-            {"lo": day_start(first_day).strftime("%Y-%m-%d")},
-        ).scalar_one()
+        return conn.execute(text(since), {"lo": day_start(first_day).strftime("%Y-%m-%d")}).scalar_one()
     newest = conn.execute(text(f"SELECT max({sql.ts}) FROM {sql.table}")).scalar_one()  # noqa: S608
     conn.rollback()
     if newest is None:
@@ -147,18 +150,28 @@ def _first_rowid(source: DatabaseSource, conn: Connection, first_day: int, wal: 
     day = first_day
     while day_start(day).date() <= last_day:
         found = conn.execute(
-            text(f"SELECT min(rowid) FROM {sql.table} WHERE {sql.ts} >= :lo AND {sql.ts} < :hi"),  # noqa: S608
+            text(f"{since} AND {sql.ts} < :hi"),
             {"lo": day_start(day).strftime("%Y-%m-%d"), "hi": day_start(day + 1).strftime("%Y-%m-%d")},
         ).scalar_one()
         conn.rollback()
         if found is not None and (lowest is None or found < lowest):
             lowest = found
         day += 1
-    tail = conn.execute(
-        text(f"SELECT min(rowid) FROM {sql.table} WHERE {sql.ts} >= :lo"),  # noqa: S608
-        {"lo": day_start(day).strftime("%Y-%m-%d")},
-    ).scalar_one()
+    tail = conn.execute(text(since), {"lo": day_start(day).strftime("%Y-%m-%d")}).scalar_one()
     return min(x for x in (lowest, tail) if x is not None) if (lowest or tail) else None
+
+
+def _time_indexed(source: DatabaseSource, conn: Connection) -> bool:
+    """Whether an index of the logs table starts with the request-time column (SQLite)."""
+    logs = source.schema().logs
+    found = conn.execute(
+        text(
+            "SELECT 1 FROM pragma_index_list(:table) AS il, pragma_index_info(il.name) AS ii "
+            "WHERE ii.seqno = 0 AND ii.name = :column LIMIT 1"
+        ),
+        {"table": logs.name, "column": source.schema().time_column},
+    ).first()
+    return found is not None
 
 
 def _time_may_be_numeric(source: DatabaseSource, conn: Connection) -> bool:
