@@ -254,15 +254,17 @@ def load_postgres_daily(source: DatabaseSource, first_day: int, hourly_from_day:
             conn.rollback()
         return found
 
-    with ThreadPoolExecutor(3, thread_name_prefix="spendtui-daily") as pool:
+    with ThreadPoolExecutor(4, thread_name_prefix="spendtui-daily") as pool:
+        # the live days' aggregate is the longest query: started first, it runs on the
+        # server while this thread turns the daily tables into history cubes
+        live = pool.submit(load_postgres, source, live_first, hourly_from_day)
         reads = [pool.submit(read, entity) for entity in ("user", "team", "customer", "tag")]
         checked = pool.submit(check)
-        result, cursor = load_postgres(source, live_first, hourly_from_day)
         user, team, customer, tag = (r.result() for r in reads)
+        assert user is not None
+        history, more = build_history(first_day, live_first - 1, user, team, customer, tag)
+        result, cursor = live.result()
         checks = checked.result()
-    assert user is not None
-    tables = (user, team, customer, tag)
-    history, more = build_history(first_day, live_first - 1, *tables)
     result.fact_cubes = history
     result.live_first_day = live_first
     result.notes = [*notes, *checks, *more]
