@@ -226,8 +226,8 @@ class SpendEngine:
         started = time.perf_counter()
         if not self.cache.has_file(self.source):  # (this also reflects the schema, once)
             return None
-        # the live tail is an independent read (on PostgreSQL it sorts the newest day):
-        # it runs while the cache is read, checked and caught up
+        # the live tail is an independent read: it runs while the cache is read, checked
+        # and caught up
         with ThreadPoolExecutor(1, thread_name_prefix="spendtui-tail") as pool:
             tail = pool.submit(self.source.recent, TAIL_SIZE)
             restored = self.cache.restore(self.source, first_day, self.today() - (HOURLY_DAYS - 1))
