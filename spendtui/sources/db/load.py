@@ -24,6 +24,7 @@ from spendtui.sources.db.connect import source_error, sqlite_uri
 from spendtui.sources.db.cursor import START_OVERLAP, WRITTEN_OVERLAP, Cursor, take_rows
 from spendtui.sources.db.decode import chunk_from_row
 from spendtui.sources.db.parallel import iter_chunks
+from spendtui.sources.db.poll import DEEP_HORIZON
 from spendtui.timeutil import day_start, parse_timestamp
 
 if TYPE_CHECKING:
@@ -210,6 +211,14 @@ def load_postgres(source: DatabaseSource, first_day: int, hourly_from_day: int) 
         base = f"{sql.ts} >= CAST(:ws AS timestamp)"
         if cutoff is None:
             where, raw_where = base, None
+        elif schema.written_column:
+            # polls re-read rows written since the cutoff, but only those whose request
+            # time is within DEEP_HORIZON of it: only those must come back raw (to be
+            # recognised). Bounding the raw read by "startTime" lets the index skip the
+            # rest of the window (at 10M rows it read 30 days, 4.2M rows: 2.7 s).
+            params.update(cutoff=cutoff, raw_from=cutoff - DEEP_HORIZON)
+            where = f"{base} AND ({split_col} < :cutoff OR {sql.ts} < :raw_from)"
+            raw_where = f"{base} AND {sql.ts} >= :raw_from AND {split_col} >= :cutoff"
         else:
             params["cutoff"] = cutoff
             where = f"{base} AND {split_col} < :cutoff"
