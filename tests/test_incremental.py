@@ -172,3 +172,32 @@ def test_tail_keeps_the_newest_requests_across_refreshes(litellm_db, tmp_path) -
     assert ids[-1] == recent.columns["request_id"][-1]
     assert newest_before in ids or len(recent) >= TAIL_SIZE
     assert engine.tail_seq == TAIL_SIZE + len(recent)
+
+
+@pytest.mark.postgres
+def test_postgres_cold_load_split_counts_late_rows_once() -> None:
+    """Rows written in the cold load's last minutes come back raw so polls can recognise
+    them, but only those with request times a poll can reach (two days back): a row
+    written then for a request five days earlier is aggregated instead. Either way every
+    request is counted once, by the load and by any number of polls after it."""
+    url = create_pg_database("spendtui_test_split")
+    load_real_schema(url)
+    world = build_world(32)
+    rng = np.random.default_rng(4)
+    history = generate_rows(world, rng, FIXED_NOW - timedelta(days=15), FIXED_NOW - timedelta(minutes=1), 3000)
+    insert_pg_rows(url, history)
+    written = (FIXED_NOW - timedelta(minutes=2)).strftime("%Y-%m-%d %H:%M:%S.000")
+    for days_back, n in ((5, 40), (1, 60)):  # beyond and within a poll's reach
+        late = generate_rows(
+            world, rng, FIXED_NOW - timedelta(days=days_back, hours=2), FIXED_NOW - timedelta(days=days_back), n
+        )
+        late.columns["created_at"] = [written] * n
+        late.columns["updated_at"] = [written] * n
+        insert_pg_rows(url, late)
+    window = Window(day_of(FIXED_NOW) - 20, day_of(FIXED_NOW))
+    engine = engine_for(url, clock_at=FIXED_NOW)
+    engine.load(window.first_day)
+    assert engine.refresh(deep=True).rows == 0 and engine.refresh().rows == 0
+    spend, requests, *_ = Truth(url).total(window.first, window.last)
+    total = engine.query.totals(window)
+    assert total.requests == requests == 3100 and abs(total.spend / 1e12 - spend) < 1e-6
