@@ -170,7 +170,9 @@ class BudgetsPane(Vertical):
         for option in KIND_ORDER:
             n = len(board.budgets) if option is None else len(board.of_kind(option))
             head.append(f" {KIND_TITLES[option]} {n} ", style="reverse bold" if option == kind else "")
-        head.append("  c kind · e edit key", style="dim")
+        hint = "  c kind · e edit key"
+        if not self.size.width or head.cell_len + len(hint) <= self.size.width:
+            head.append(hint, style="dim")  # (dropped rather than cut when the counts are wide)
         self.query_one("#budget-head", Static).update(head)
         self.set_class(not shown, "-empty")
         if not shown:
