@@ -307,34 +307,38 @@ class Cube:
     def compact(self, hourly_from_day: int | None = None) -> None:
         """Merge cells with equal coordinates; hours before ``hourly_from_day`` become days.
 
-        Leaves the cells in day order (``sorted_n == n``)."""
+        Leaves the cells in day order (``sorted_n == n``). Temporaries are one column at
+        a time: this runs after every cold load, and what it allocates stays in the
+        process's heap."""
         if self.n == 0:
             return
-        hour = self.view("hour").astype(np.int64)
+        hour = self.view("hour")
         if hourly_from_day is not None:
-            hour = np.where(self.view("day") < hourly_from_day, -1, hour)
-        columns = [self.view("day").astype(np.int64), hour] + [self.view(n).astype(np.int64) for n in _DIM_FIELDS[2:]]
+            hour = np.where(self.view("day") < hourly_from_day, np.int8(-1), hour)
+        columns = [self.view("day"), hour] + [self.view(n) for n in _DIM_FIELDS[2:]]
         key = _packed(columns)
         if key is None:  # coordinates too wide to pack into one integer: sort the rows
-            coords = np.stack(columns, axis=1)
-            order = np.lexsort(coords.T[::-1])
-            sorted_coords = coords[order]
-            starts = np.flatnonzero(np.r_[True, (np.diff(sorted_coords, axis=0) != 0).any(axis=1)])
+            order = np.lexsort(columns[::-1])
+            changed = np.zeros(self.n - 1, dtype=bool)
+            for col in columns:
+                ordered = col[order]
+                changed |= ordered[1:] != ordered[:-1]
         else:
             order = np.argsort(key, kind="stable")
-            starts = np.flatnonzero(np.r_[True, np.diff(key[order]) != 0])
-            sorted_coords = None
+            changed = np.diff(key[order]) != 0
+            del key
+        starts = np.flatnonzero(np.r_[True, changed])
         first = order[starts]  # one cell of each group, for its coordinates
-        merged = np.add.reduceat(self.view("m")[:, order], starts, axis=1)
-        cols = {
-            name: (col[first] if sorted_coords is None else sorted_coords[starts, i])
-            for i, (name, col) in enumerate(zip(_DIM_FIELDS, columns, strict=True))
-        }
+        cols = {name: col[first] for name, col in zip(_DIM_FIELDS, columns, strict=True)}
+        measures = self.view("m")
+        merged = np.empty((len(starts), N_MEASURES), dtype=np.int64)
+        for j in range(N_MEASURES):
+            merged[:, j] = np.add.reduceat(measures[j][order], starts)
         bound = self.spend_bound
         self.n = 0
         self.sorted_n = 0
         self._alloc(max(1024, len(starts)))
-        self._append(cols, merged.T)  # sorted by day first: stays in order
+        self._append(cols, merged)  # sorted by day first: stays in order
         self.spend_bound = bound
         self._hot.clear()
 
@@ -360,6 +364,6 @@ def _packed(columns: list[np.ndarray]) -> np.ndarray | None:
         width = max(1, int(col.max()) - low).bit_length()
         if bits + width > 63:
             return None
-        key |= (col - low) << bits
+        key |= (col.astype(np.int64) - low) << bits
         bits += width
     return key
