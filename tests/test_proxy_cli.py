@@ -85,3 +85,20 @@ def test_tls_from_the_command_line(capsys, rows, tmp_path, monkeypatch) -> None:
         code, out, err = run(capsys, "report", "spend", "--proxy", server.url, "--key", KEY, "--insecure")
         assert code == 0, err
         assert "12" in out
+
+
+def test_keys_list_through_the_proxy_passes_its_notes_on(capsys, rows) -> None:
+    """An endpoint the proxy lacks (``/team/list`` on an older LiteLLM) is said, not
+    silently turned into team ids where names would be."""
+    key = {"token": "ab" * 32, "key_name": "sk-...wxyz", "key_alias": "web", "team_id": "team-1", "spend": 1.5}
+    with FixtureServer() as server:
+        serve(server, rows)
+        server.route("/key/list", Reply(200, {"keys": [key], "total_count": 1, "current_page": 1, "total_pages": 1}))
+        del server.routes["/team/list"]  # answered 404 Not Found
+        code, out, err = run(capsys, "keys", "list", "--proxy", server.url, "--key", KEY, "--format", "json")
+        assert code == 0, err
+        table_code, table, _ = run(capsys, "keys", "list", "--proxy", server.url, "--key", KEY)
+    doc = json.loads(out)
+    assert [k["team"] for k in doc["keys"]] == ["team-1"]
+    assert doc["notes"] == ["/team/list is not available on this proxy (older LiteLLM)"]
+    assert table_code == 0 and "note: /team/list is not available on this proxy (older LiteLLM)" in table

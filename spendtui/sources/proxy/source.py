@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -384,8 +384,12 @@ class ProxySource:
         """Every virtual key the proxy's key may see (``/key/list``), with or without a limit."""
 
         async def work() -> admin.KeyStates:
+            seen = len(self.notes)
             keys, teams = await asyncio.gather(self._keys(), self._list("/team/list"))
-            return admin.key_states_from(keys, teams, await self._budget_rows(keys))
+            states = admin.key_states_from(keys, teams, await self._budget_rows(keys))
+            # what this read found missing (e.g. /team/list on an older LiteLLM: team ids
+            # are shown instead of names) goes to whoever lists the keys
+            return replace(states, notes=(*states.notes, *self.notes[seen:]))
 
         return self.http.run(work)
 
