@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 CHUNK_ROWS = 16_384
 #: Chunk size when the database is not in WAL mode (a chunk holds a shared lock ~5 ms).
 SMALL_CHUNK_ROWS = 2_048
+#: Newest requests (by request time) whose insert times place a PostgreSQL load's split.
+MARK_PROBE_ROWS = 5_000
 #: PostgreSQL memory for the cold aggregate's hash table (``SET LOCAL``: this load only).
 PG_WORK_MEM = "256MB"
 #: Below this many rows a cold load is not worth starting helper processes for.
@@ -192,14 +194,16 @@ def load_postgres(source: DatabaseSource, first_day: int, hourly_from_day: int) 
         conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
         if schema.written_column:
             written = sql.d.q(schema.written_column)
-            # the newest insert time, found among recent requests (index on
-            # "startTime"), else anywhere; the split is relative to the data itself,
-            # never to this machine's clock
-            recent = {"recent": day_start(hourly_from_day - 1).replace(tzinfo=None)}
-            mark = conn.execute(
-                text(f"SELECT max({written}) FROM {sql.table} WHERE {sql.ts} >= :recent"),  # noqa: S608
-                recent,
-            ).scalar_one()
+            # the split is relative to the data itself, never to this machine's clock: the
+            # newest insert time among the newest requests (a backward walk of the
+            # "startTime" index; reading every request of the last days for it took
+            # 0.2 s at 10M rows). A row written later for an older request can only make
+            # it lower than the true newest, and a lower split only returns more rows raw.
+            newest = (
+                f"SELECT max({written}) FROM (SELECT {written} FROM {sql.table} "  # noqa: S608
+                f"WHERE {sql.ts} IS NOT NULL ORDER BY {sql.ts} DESC LIMIT {MARK_PROBE_ROWS}) AS newest"
+            )
+            mark = conn.execute(text(newest)).scalar_one()
             if mark is None:
                 mark = conn.execute(text(f"SELECT max({written}) FROM {sql.table}")).scalar_one()  # noqa: S608
             cutoff = (mark - WRITTEN_OVERLAP) if mark else None
