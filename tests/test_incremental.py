@@ -175,18 +175,21 @@ def test_tail_keeps_the_newest_requests_across_refreshes(litellm_db, tmp_path) -
 
 
 @pytest.mark.postgres
-def test_postgres_cold_load_split_counts_late_rows_once() -> None:
+@pytest.mark.parametrize("written_after", [timedelta(minutes=-2), timedelta(minutes=10)], ids=["among", "newest"])
+def test_postgres_cold_load_split_counts_late_rows_once(written_after: timedelta) -> None:
     """Rows written in the cold load's last minutes come back raw so polls can recognise
     them, but only those with request times a poll can reach (two days back): a row
     written then for a request five days earlier is aggregated instead. Either way every
     request is counted once, by the load and by any number of polls after it."""
-    url = create_pg_database("spendtui_test_split")
+    url = create_pg_database(f"spendtui_test_split_{int(written_after.total_seconds()) + 1000}")
     load_real_schema(url)
     world = build_world(32)
     rng = np.random.default_rng(4)
     history = generate_rows(world, rng, FIXED_NOW - timedelta(days=15), FIXED_NOW - timedelta(minutes=1), 3000)
     insert_pg_rows(url, history)
-    written = (FIXED_NOW - timedelta(minutes=2)).strftime("%Y-%m-%d %H:%M:%S.000")
+    # written among the newest requests, or after all of them (the load's split is then
+    # placed by the newest requests, below the true newest insert time)
+    written = (FIXED_NOW + written_after).strftime("%Y-%m-%d %H:%M:%S.000")
     for days_back, n in ((5, 40), (1, 60)):  # beyond and within a poll's reach
         late = generate_rows(
             world, rng, FIXED_NOW - timedelta(days=days_back, hours=2), FIXED_NOW - timedelta(days=days_back), n
