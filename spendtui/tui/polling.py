@@ -12,7 +12,9 @@ view change (a pane, window or filter is drawn from the cube at once).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -51,6 +53,13 @@ class SnapshotReady(Message):
 class EngineFailed(Message):
     error: str
     polled: bool
+
+
+@dataclass
+class UiCall(Message):
+    """Something the engine worker hands to the UI thread without waiting for it."""
+
+    callback: Callable[[], object]
 
 
 class Polling(_Base):
@@ -122,22 +131,31 @@ class Polling(_Base):
             return
         self.post_message(SnapshotReady(snap, rows, polled, alerts or ()))
 
+    def _tell_ui(self, callback: Callable[..., object], *args: object, **kwargs: object) -> None:
+        """Run ``callback`` on the UI thread, without waiting: the worker holds the engine
+        lock here, which the UI thread takes when it unmounts (``call_from_thread``, which
+        waits, deadlocked a quit that came during a load)."""
+        self.post_message(UiCall(partial(callback, *args, **kwargs)))
+
+    def on_ui_call(self, message: UiCall) -> None:
+        message.callback()
+
     def _load_locked(self, state: ViewState) -> None:
         """Create the engine if needed and cold-load the view's window (both locks held)."""
         if self.launch.prepare is not None:
-            self.call_from_thread(setattr, self.status, "loading", "generating demo data")
+            self._tell_ui(setattr, self.status, "loading", "generating demo data")
             self.profile = self.launch.prepare()
             self.launch.prepare = None
-            self.call_from_thread(setattr, self.status, "source", self._source_label())
+            self._tell_ui(setattr, self.status, "source", self._source_label())
         if self.engine is None:
             self.engine = self.launch.engine_factory(self.profile, self.launch.clock)
             self._budgets = self._budget_monitor()
-        self.call_from_thread(setattr, self.status, "loading", "loading")
+        self._tell_ui(setattr, self.status, "loading", "loading")
         # the window first (data on screen sooner); the previous period, for the change
         # columns, is loaded right after ("extend")
         self.engine.load(state.window_for(self.engine.now().date()).first_day)
         if self.engine.cache is not None and self.engine.cache.status:
-            self.call_from_thread(self._cache_note, self.engine.cache.status)
+            self._tell_ui(self._cache_note, self.engine.cache.status)
 
     def _budget_monitor(self) -> BudgetMonitor | None:
         """The budget watch for the active profile (None when its settings are unusable:
@@ -150,7 +168,7 @@ class Polling(_Base):
             tz = profile_zone(self.profile.name, self.profile.timezone)
             return BudgetMonitor(budget_settings(self.config), tz)
         except SpendtuiError as exc:
-            self.call_from_thread(self.notify, str(exc), title="Budgets off", severity="error", timeout=10)
+            self._tell_ui(self.notify, str(exc), title="Budgets off", severity="error", timeout=10)
             return None
 
     def _evaluate_budgets(self, rows: int) -> tuple[tuple[str, str], ...] | None:

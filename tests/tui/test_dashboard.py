@@ -401,3 +401,30 @@ async def test_a_restart_reads_the_cube_cache_and_the_rows_written_since(tmp_pat
         spend, requests, *_ = truth.total(W30.first, W30.last)
         assert app._applied.kpis.window.requests == requests
         assert abs(app._applied.kpis.window.spend / 1e12 - spend) < 1e-6
+
+
+async def test_the_load_never_waits_for_the_ui_thread_while_holding_the_engine_lock(tui_db) -> None:
+    """Quitting takes the engine lock on the UI thread (to close the engine). The worker
+    holds that lock through a load and used to wait there for the UI thread to show its
+    status: a quit during a load left both waiting forever (found as a hung CI run). The
+    UI thread here does what unmount does, with a deadline: the worker must let go."""
+    import asyncio
+    import threading
+    import time
+
+    inside = threading.Event()
+    app = make_app(tui_db)
+
+    def slow_prepare():  # runs in the worker under the engine lock, as demo generation does
+        inside.set()
+        time.sleep(0.5)
+        return app.profile
+
+    app.launch.prepare = slow_prepare
+    async with app.run_test(size=(100, 30)) as pilot:
+        await asyncio.to_thread(inside.wait)
+        got = app._lock.acquire(timeout=10)  # blocks this (the UI) thread, as on_unmount does
+        if got:
+            app._lock.release()
+        await settle(app, pilot)
+    assert got, "the worker held the engine lock while waiting for the UI thread"
