@@ -186,7 +186,7 @@ def build_history(
     owners = {
         (day, key): (
             user_of.of(day, key) if with_user else "",
-            team_of.of(day, key) if with_team and team_of is not None else "",
+            team_of.of(day, key) if team_of is not None and with_team else "",
         )
         for day, key in base
     }

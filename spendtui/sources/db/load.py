@@ -166,13 +166,13 @@ def _first_rowid(source: DatabaseSource, conn: Connection, first_day: int, wal: 
 
 def _time_indexed(source: DatabaseSource, conn: Connection) -> bool:
     """Whether an index of the logs table starts with the request-time column (SQLite)."""
-    logs = source.schema().logs
+    schema = source.schema()
     found = conn.execute(
         text(
             "SELECT 1 FROM pragma_index_list(:table) AS il, pragma_index_info(il.name) AS ii "
             "WHERE ii.seqno = 0 AND ii.name = :column LIMIT 1"
         ),
-        {"table": logs.name, "column": source.schema().time_column},
+        {"table": schema.logs.name, "column": schema.time_column},
     ).first()
     return found is not None
 

@@ -112,9 +112,10 @@ class SpendSql:
             return "0"
         return self.d.as_int("cache_hit IN ('True', 'true', 'TRUE')")
 
-    def bucket_expr(self) -> str:
-        """UTC ``YYYY-MM-DD HH`` for rows at or after :hourly_from, else ``YYYY-MM-DD``."""
-        ts = self.ts
+    def bucket_expr(self, ts: str | None = None) -> str:
+        """UTC ``YYYY-MM-DD HH`` for rows at or after :hourly_from, else ``YYYY-MM-DD``, of
+        the request time (or of ``ts``, a timestamp expression, on PostgreSQL)."""
+        ts = ts or self.ts
         if self.d.sqlite:
             # ISO text without a zone is already UTC: slice it. Anything else (a zone
             # suffix, epoch numbers) goes through strftime, which converts to UTC.
@@ -182,8 +183,7 @@ class SpendSql:
             f"GROUP BY {', '.join(str(i) for i in range(1, len(inner_cols) + 1))}"
         )
         return (
-            "SELECT to_char(b0, CASE WHEN b0 >= CAST(:hourly_from AS timestamp) "  # noqa: S608
-            "THEN 'YYYY-MM-DD HH24' ELSE 'YYYY-MM-DD' END) AS b, "
+            f"SELECT {self.bucket_expr('b0')} AS b, "  # noqa: S608
             f"{self.composite_expr(dims)} AS k, ok, s, n, p, c, t, f, h FROM ({grouped}) AS grouped"
         )
 
