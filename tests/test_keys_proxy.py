@@ -114,7 +114,8 @@ async def test_form_creates_through_the_proxy_and_the_keys_pane_shows_its_spend(
         await pilot.press("n")
         for _ in range(50):
             await pilot.pause(0.1)
-            if isinstance(app.screen, NewKeyScreen):
+            # the screen is current as soon as it is pushed; its fields exist once it has composed
+            if isinstance(app.screen, NewKeyScreen) and app.screen.query("#field-models"):
                 break
         status, info = call("GET", "/model/info")  # the models offered are the proxy's
         assert status == 200
@@ -127,7 +128,7 @@ async def test_form_creates_through_the_proxy_and_the_keys_pane_shows_its_spend(
         app.screen.action_submit()
         for _ in range(100):
             await pilot.pause(0.1)
-            if isinstance(app.screen, RevealKeyScreen):
+            if isinstance(app.screen, RevealKeyScreen) and app.screen.query("#key"):
                 break
         errors = [str(lbl.render()) for lbl in app.screen.query(".error")]
         assert isinstance(app.screen, RevealKeyScreen), [e for e in errors if e]
