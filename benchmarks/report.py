@@ -35,6 +35,7 @@ PG_LINES = [
     ("spendtui cold load, 30 days, every breakdown ready (ms)", "cold_load", "{:.0f}"),
     ("  cells in the cube (30 days)", "cells", "{:,.0f}"),
     ("spendtui cold load, `history: daily` (ms)", "cold_load_daily", "{:.0f}"),
+    ("  then its check of the daily tables against the logs (ms)", "daily_check", "{:.0f}"),
     ("  rows in LiteLLM_DailyUserSpend (90 days)", "daily_rows", "{:,.0f}"),
     ("spendtui refresh, 500 new rows (ms)", "refresh_500", "{:.1f}"),
     ("spendtui refresh, nothing new (ms)", "refresh_idle", "{:.1f}"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -109,6 +110,10 @@ class SpendEngine:
         self._cache_saved_at = 0.0
         #: Bumped by every (re)load; see ``Fetched.generation``.
         self.generation = 0
+        #: Leave a load's note-only checks (``LoadResult.followups``) for ``run_followups``
+        #: instead of running them inside ``load``: the dashboard draws the data first.
+        self.defer_followups = False
+        self._followups: list[Callable[[], list[str]]] = []
 
     @property
     def query(self) -> Query | FactSet:
@@ -149,12 +154,28 @@ class SpendEngine:
         self.cube = cube
         self.first_day = first_day
         self.generation += 1
+        self._followups = list(getattr(result, "followups", None) or [])
+        if not self.defer_followups:
+            self.run_followups()
         self.refresh_names()
         self.tail.clear()
         self._extend_tail(self.source.recent(TAIL_SIZE))
         stats = RefreshStats(rows=cube.n, seconds=time.perf_counter() - started)
         self.last_refresh = stats
         return stats
+
+    @property
+    def followups_pending(self) -> bool:
+        return bool(self._followups)
+
+    def run_followups(self) -> bool:
+        """Run the checks the last load left (the daily tables against the request logs,
+        ``sources/db/daily.py``) and add their notes to the cube; False when none were
+        pending (a check that fails says so in its note: the data is loaded already)."""
+        pending, self._followups = self._followups, []
+        for check in pending:
+            self.cube.quality.notes.extend(check())
+        return bool(pending)
 
     def ensure_loaded(self, first_day: int) -> None:
         """Load, or reload from an earlier day, so ``first_day`` is covered."""

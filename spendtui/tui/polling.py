@@ -110,6 +110,10 @@ class Polling(_Base):
                         rows = -2
                     elif self.engine.first_day != first:
                         rows = -3  # reloaded further back: draw it
+                    if self.engine.followups_pending:  # a load's checks, left until its data was drawn
+                        with self._io_lock:
+                            self.engine.run_followups()
+                        rows = rows or -3
                     if fetched is not None and self.engine is engine:
                         rows = self.engine.absorb(fetched).rows
                 alerts = self._evaluate_budgets(rows)
@@ -149,6 +153,7 @@ class Polling(_Base):
             self._tell_ui(setattr, self.status, "source", self._source_label())
         if self.engine is None:
             self.engine = self.launch.engine_factory(self.profile, self.launch.clock)
+            self.engine.defer_followups = True  # run by the next step, after the data is drawn
             self._budgets = self._budget_monitor()
         self._tell_ui(setattr, self.status, "loading", "loading")
         # the window first (data on screen sooner); the previous period, for the change

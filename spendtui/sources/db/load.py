@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -56,6 +56,8 @@ class LoadResult:
     live_first_day: int | None = None
     notes: list[str] = field(default_factory=list)
     partial_measures: dict[str, str] = field(default_factory=dict)
+    #: Checks that only add notes, run after the data (see ``SpendEngine.run_followups``).
+    followups: list[Callable[[], list[str]]] = field(default_factory=list)
 
 
 def _params(first_day: int, hourly_from_day: int) -> dict[str, str]:
