@@ -108,9 +108,9 @@ def refresh_numbers(url: str, runs: int, append: Callable[[int], None]) -> dict[
     return {"refresh_500": statistics.median(times) * 1000, "refresh_idle": idle}
 
 
-def start_process(url: str, days: int, cache: Path | None) -> dict:
+def start_process(url: str, days: int, cache: Path | None, history: str = "logs") -> dict:
     """One spendtui start in a fresh process (see benchmarks/restart.py)."""
-    argv = [sys.executable, "-m", "benchmarks.restart", url, str(days), repr(time.time())]
+    argv = [sys.executable, "-m", "benchmarks.restart", url, str(days), repr(time.time()), "--history", history]
     if cache is not None:
         argv += ["--cache", str(cache)]
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
@@ -119,17 +119,19 @@ def start_process(url: str, days: int, cache: Path | None) -> dict:
     return json.loads(done.stdout)
 
 
-def restart_numbers(url: str, runs: int, days: int, append: Callable[[int], None]) -> dict[str, float]:
+def restart_numbers(
+    url: str, runs: int, days: int, append: Callable[[int], None], history: str = "logs"
+) -> dict[str, float]:
     """Warm restarts of a ``days`` window, each after 500 rows were written since the last
     run; the first (cold, no cache yet) start gives the cold RSS."""
     with tempfile.TemporaryDirectory(prefix="spendtui-bench-cache-") as cache_dir:
-        first = start_process(url, days, Path(cache_dir))
+        first = start_process(url, days, Path(cache_dir), history)
         if "no cube cache" not in first["status"]:
             raise RuntimeError(f"expected a cold first start, got: {first['status']}")
         warm = []
         for i in range(runs):
             append(1000 + days * 100 + i)
-            result = start_process(url, days, Path(cache_dir))
+            result = start_process(url, days, Path(cache_dir), history)
             if not result["status"].startswith("restored") or "500 new rows" not in result["status"]:
                 raise RuntimeError(f"warm restart did not restore: {result['status']}")
             warm.append(result)

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -178,22 +179,14 @@ def pg_numbers(admin_url: str, sqlite_path: Path, rows: int, runs: int) -> dict[
     """Every PostgreSQL measure for one size."""
     import psycopg
 
-    from tests.helpers import insert_pg_rows
-
     url = pg_database(admin_url, sqlite_path, rows)
     out = floor_and_naive(url, runs)
     out.update(cold_and_queries(url, runs))
     out.update(cold_loads(url, runs, ("daily",)))  # (cold_and_queries measured the logs)
-    appended: list[str] = []
-
-    def append(i: int, hour: int = 0) -> None:  # 500 rows in the hour(s) after the data ends
-        batch = new_rows(seed=20_000 + 100 * hour + i, at=NOW + timedelta(hours=hour, minutes=i % 59))
-        appended.extend(batch.columns["request_id"])
-        insert_pg_rows(url, batch)
-
-    try:
+    with appender(url) as append:
         out.update(refresh_numbers(url, runs, append))
         out.update(restart_numbers(url, runs, WINDOW_DAYS, append))
+        out.update(daily_restarts(url, runs, append))
         # LiteLLM's schema has no index on created_at, so the catch-up poll of a warm
         # restart reads two days of "startTime" to find rows written late; with one:
         with psycopg.connect(url, autocommit=True) as conn:
@@ -206,10 +199,35 @@ def pg_numbers(admin_url: str, sqlite_path: Path, rows: int, runs: int) -> dict[
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("DROP INDEX IF EXISTS bench_created_at_idx")
                 conn.execute(f"ANALYZE {TABLE}")
+    return out
+
+
+@contextmanager
+def appender(url: str) -> Iterator[Callable[..., None]]:
+    """``append(i, hour=0)``: 500 new rows in the hour(s) after the data ends; every row
+    appended is deleted again on the way out."""
+    import psycopg
+
+    from tests.helpers import insert_pg_rows
+
+    appended: list[str] = []
+
+    def append(i: int, hour: int = 0) -> None:
+        batch = new_rows(seed=20_000 + 100 * hour + i, at=NOW + timedelta(hours=hour, minutes=i % 59))
+        appended.extend(batch.columns["request_id"])
+        insert_pg_rows(url, batch)
+
+    try:
+        yield append
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f"DELETE FROM {TABLE} WHERE request_id = ANY(%s)", (appended,))
-    return out
+
+
+def daily_restarts(url: str, runs: int, append: Callable[..., None]) -> dict[str, float]:
+    """Warm restarts with ``history: daily`` (the closed days' fact cubes are cached too)."""
+    got = restart_numbers(url, runs, WINDOW_DAYS, lambda i: append(i, hour=2), history="daily")
+    return {"warm_ready_30d_daily": got["warm_ready_30d"], "warm_total_30d_daily": got["warm_total_30d"]}
 
 
 def _exists(admin_url: str, name: str) -> bool:
@@ -228,6 +246,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="PostgreSQL cold loads: history logs vs daily")
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--histories", nargs="+", default=["logs", "daily"], choices=("logs", "daily"))
     parser.add_argument("--pg", default=os.environ.get("SPENDTUI_TEST_PG"))
     args = parser.parse_args()
     if not args.pg:
@@ -237,14 +256,20 @@ def main() -> None:
         url = database_url(args.pg, f"perf_bench_{rows}")
         if not _exists(args.pg, f"perf_bench_{rows}"):
             url = pg_database(args.pg, sqlite_db(rows), rows)
-        got = cold_loads(url, args.runs)
-        print(
-            f"{rows:>10,} rows: cold load history: logs {got['cold_load_logs']:.0f} ms, "
-            f"history: daily {got['cold_load_daily']:.0f} ms, then its check {got['daily_check']:.0f} ms "
-            f"(daily user table {got['daily_rows']:,.0f} rows; {got['daily_cells']:,.0f} cells; "
-            f"{got['daily_notes']:.0f} notes; medians of {args.runs})",
-            flush=True,
-        )
+        got = cold_loads(url, args.runs, tuple(args.histories))
+        if "logs" in args.histories:
+            print(f"{rows:>10,} rows: cold load, history: logs {got['cold_load_logs']:.0f} ms", flush=True)
+        if "daily" in args.histories:
+            with appender(url) as append:
+                got.update(daily_restarts(url, args.runs, append))
+            print(
+                f"{rows:>10,} rows: cold load, history: daily {got['cold_load_daily']:.0f} ms, then its check "
+                f"{got['daily_check']:.0f} ms (daily user table {got['daily_rows']:,.0f} rows; "
+                f"{got['daily_cells']:,.0f} cells; {got['daily_notes']:.0f} notes); warm restart "
+                f"{got['warm_ready_30d_daily']:.0f} ms, process start to data {got['warm_total_30d_daily']:.0f} ms "
+                f"(medians of {args.runs})",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """One spendtui start in a fresh process, as a user would start it: prints JSON timings.
 
-    python -m benchmarks.restart DATABASE_URL DAYS SPAWNED_AT [--cache DIR]
+    python -m benchmarks.restart DATABASE_URL DAYS SPAWNED_AT [--cache DIR] [--history daily]
 
 Run by the benchmarks, not by hand. ``SPAWNED_AT`` is the parent's ``time.time()`` just
 before it started this process, so ``total`` covers interpreter start and imports too.
@@ -34,13 +34,15 @@ def main() -> None:
     parser.add_argument("days", type=int)
     parser.add_argument("spawned_at", type=float)
     parser.add_argument("--cache", type=Path)
+    parser.add_argument("--history", default="logs", choices=("logs", "daily"))
     args = parser.parse_args()
     # the dialect and driver a first connection imports lazily count as imports, not load
     make_url(parse_database_url(args.url).url).get_dialect().import_dbapi()
     today = day_of(NOW)
     window = Window(today - args.days + 1, today)
     cache = CubeCache(args.cache) if args.cache else None
-    engine = SpendEngine(DatabaseSource(parse_database_url(args.url)), clock=fixed_clock(NOW), cache=cache)
+    source = DatabaseSource(parse_database_url(args.url), history=args.history)
+    engine = SpendEngine(source, clock=fixed_clock(NOW), cache=cache)
     started = time.perf_counter()
     engine.load(window.first_day)
     engine.query.breakdown("model", window)

@@ -43,7 +43,8 @@ import numpy as np
 
 from spendtui import __version__
 from spendtui.core.cube import CellChunk, Cube, RawRow
-from spendtui.core.cube_file import CELL_COLUMNS, CorruptCache, build_cube, read_cube_file, write_cube
+from spendtui.core.cube_file import CELL_COLUMNS, CorruptCache, build_cube, part_cubes, read_cube_file, write_cube
+from spendtui.core.facts import FactCube
 
 #: A restart that finds at least this many new rows aggregates them in SQL (like a cold
 #: load) instead of polling them one by one.
@@ -74,6 +75,62 @@ class CacheableSource(Protocol):
 
 
 @dataclass
+class History:
+    """What goes with the cube when closed days come from other tables (``history:
+    daily``, see ``sources/db/daily.py``): their fact cubes, the first day the cube
+    itself covers, and the measures those tables lack."""
+
+    facts: list[FactCube]
+    live_first_day: int | None
+    partial_measures: dict[str, str]
+
+    def parts(self) -> list[tuple[dict, Cube]]:
+        return [
+            (
+                {
+                    "name": f.name,
+                    "known": sorted(f.known),
+                    "first_day": f.first_day,
+                    "last_day": f.last_day,
+                    "tag_per_row": f.tag_per_row,
+                    "unusable": f.unusable,
+                },
+                f.cube,
+            )
+            for f in self.facts
+        ]
+
+    def describe(self) -> dict:
+        return {"live_first_day": self.live_first_day, "partial_measures": self.partial_measures}
+
+    @classmethod
+    def from_file(cls, meta: dict, parts: list[tuple[dict, Cube]]) -> History | None:
+        """Rebuilt from a file's metadata and parts (None when it held none); a
+        malformed description raises KeyError, TypeError or ValueError."""
+        about = meta.get("history")
+        if about is None and not parts:
+            return None
+        facts = []
+        for info, cube in parts:
+            last = info["last_day"]
+            unusable = info["unusable"]
+            facts.append(
+                FactCube(
+                    str(info["name"]),
+                    cube,
+                    frozenset(str(d) for d in info["known"]),
+                    int(info["first_day"]),
+                    None if last is None else int(last),
+                    bool(info["tag_per_row"]),
+                    None if unusable is None else str(unusable),
+                )
+            )
+        live = about["live_first_day"]
+        partial = {str(k): str(v) for k, v in dict(about["partial_measures"]).items()}
+        return cls(facts, None if live is None else int(live), partial)
+
+
+@dataclass
 class Restored:
     """A cube restored from the cache and brought up to date."""
 
@@ -82,6 +139,7 @@ class Restored:
     #: Rows read from the source since the cache was written.
     new_rows: int
     saved_at: str
+    history: History | None = None
 
 
 def default_directory() -> Path:
@@ -124,6 +182,7 @@ class CubeCache:
                     probes = pool.submit(source.restore_cursor, meta["cursor"])
                     try:
                         cube = build_cube(meta, arrays, hourly_from_day)
+                        history = History.from_file(meta, part_cubes(meta, arrays))
                     finally:
                         problem = probes.result()
         except (CorruptCache, OSError, ValueError, KeyError, TypeError, EOFError) as exc:
@@ -135,7 +194,7 @@ class CubeCache:
             return None
         new_rows = catch_up(source, cube, int(meta["first_day"]), hourly_from_day)
         self.status = f"restored {cube.n:,} cells from the cube cache, {new_rows:,} new rows read"
-        return Restored(cube, int(meta["first_day"]), new_rows, str(meta["saved_at"]))
+        return Restored(cube, int(meta["first_day"]), new_rows, str(meta["saved_at"]), history)
 
     @staticmethod
     def _mismatch(meta: dict, source: CacheableSource, first_day: int, hourly_from_day: int) -> str | None:
@@ -152,8 +211,11 @@ class CubeCache:
         return None
 
     # ------------------------------------------------------------------ save
-    def save(self, source: CacheableSource, cube: Cube, first_day: int, hourly_from_day: int) -> Path:
-        """Write the cube atomically; OSError if the directory cannot be written."""
+    def save(
+        self, source: CacheableSource, cube: Cube, first_day: int, hourly_from_day: int, history: History | None = None
+    ) -> Path:
+        """Write the cube (and the history that goes with it) atomically; OSError if the
+        directory cannot be written."""
         started = time.perf_counter()
         meta = {
             "identity": source.identity(),
@@ -163,8 +225,10 @@ class CubeCache:
             "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "cursor": source.cursor_state(),
         }
+        if history is not None:
+            meta["history"] = history.describe()
         path = self.path_for(source)
-        write_file(path, meta, cube, hourly_from_day)
+        write_file(path, meta, cube, hourly_from_day, history.parts() if history is not None else [])
         self._forget_old(keep=path)
         self.status = f"cube cache saved ({cube.n:,} cells, {time.perf_counter() - started:.2f}s)"
         return path
@@ -223,7 +287,7 @@ def _compacted(cube: Cube, hourly_from_day: int) -> Cube:
     return copy
 
 
-def write_file(path: Path, meta: dict, cube: Cube, hourly_from_day: int) -> None:
+def write_file(path: Path, meta: dict, cube: Cube, hourly_from_day: int, parts: list[tuple[dict, Cube]]) -> None:
     """Write atomically: a temporary file in the same directory, then a rename. Cells
     are merged first when hourly cells of days now held whole have piled up."""
     stale_hours = int(((cube.view("day") < hourly_from_day) & (cube.view("hour") >= 0)).sum())
@@ -233,7 +297,7 @@ def write_file(path: Path, meta: dict, cube: Cube, hourly_from_day: int) -> None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cube-", suffix=".tmp")  # mode 0600
     try:
         with os.fdopen(fd, "wb") as out:
-            write_cube(out, cube, {**meta, "version": __version__})
+            write_cube(out, cube, {**meta, "version": __version__}, parts)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

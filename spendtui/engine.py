@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from spendtui.cache import CacheableSource, CubeCache
+from spendtui.cache import CacheableSource, CubeCache, History
 from spendtui.core.cube import CellChunk, Cube, RawRow
 from spendtui.core.facts import ALL_DIMENSIONS, FactCube, FactSet
 from spendtui.core.query import Query
@@ -242,7 +242,7 @@ class SpendEngine:
         """The cube from the cache plus the rows written since; None when there is no
         usable cache (``cache.status`` says why)."""
         assert self.cache is not None
-        if not isinstance(self.source, CacheableSource) or not getattr(self.source, "cacheable", True):
+        if not isinstance(self.source, CacheableSource):
             return None
         started = time.perf_counter()
         if not self.cache.has_file(self.source):  # (this also reflects the schema, once)
@@ -258,6 +258,11 @@ class SpendEngine:
             recent = tail.result()
         self.cube = restored.cube
         self.first_day = restored.first_day
+        history = restored.history
+        self.fact_cubes = list(history.facts) if history is not None else []
+        self.live_first_day = history.live_first_day if history is not None else None
+        self.partial_measures = dict(history.partial_measures) if history is not None else {}
+        self._followups = []
         self.generation += 1
         self.refresh_names()
         self.tail.clear()
@@ -274,14 +279,13 @@ class SpendEngine:
         for a cache problem: False, and ``cache.status`` says what went wrong."""
         if self.cache is None or self.first_day is None or not isinstance(self.source, CacheableSource):
             return False
-        if not getattr(self.source, "cacheable", True):
-            return False
         if self._cache_saved is not None:
             ref, generation = self._cache_saved
             if ref() is self.cube and generation == self.cube.generation:
                 return True
         try:
-            self.cache.save(self.source, self.cube, self.first_day, self.today() - (HOURLY_DAYS - 1))
+            history = History(self.fact_cubes, self.live_first_day, self.partial_measures) if self.fact_cubes else None
+            self.cache.save(self.source, self.cube, self.first_day, self.today() - (HOURLY_DAYS - 1), history)
         except (OSError, ValueError, TypeError, SourceError) as exc:
             self.cache.status = f"cube cache not saved: {exc}"
             return False

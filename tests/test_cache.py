@@ -423,6 +423,28 @@ def test_cube_file_round_trip(n_rows: int) -> None:
     assert Query(back).totals(None).spend == Query(cube).totals(None).spend + 5
 
 
+def test_cube_file_keeps_the_cubes_that_go_with_it_under_one_checksum() -> None:
+    """``parts`` (history: daily's fact cubes) come back cell for cell, and a flipped byte in
+    one of them rejects the whole file."""
+    main, part = Cube(), Cube()
+    main.add_rows(_row(i, 10) for i in range(20))
+    part.add_rows(_row(100 + i, 7, start="2026-11-02 08:00:00") for i in range(30))
+    about = {"name": "daily model × key", "known": ["key", "model"], "first_day": 1, "last_day": 2}
+    out = io.BytesIO()
+    write_cube(out, main, {"x": 1}, [(about, part)])
+    meta, arrays = read_cube_file(out.getvalue())
+    [(described, back)] = cube_file.part_cubes(meta, arrays)
+    assert {k: described[k] for k in about} == about
+    assert Query(back).breakdown("model", None) == Query(part).breakdown("model", None)
+    assert Query(build_cube(meta, arrays, 0)).totals(None) == Query(main).totals(None)
+    data = bytearray(out.getvalue())
+    spot = data.find(b"p0_m0.npy")  # the part's spend column, by its zip entry name
+    assert spot > 0
+    data[data.index(b"\x93NUMPY", spot) + 130] ^= 0x01  # past the 128-byte .npy header: a value
+    with pytest.raises(CorruptCache):
+        read_cube_file(bytes(data))
+
+
 def test_cube_file_rejects_ids_out_of_range() -> None:
     """A file with a correct checksum but impossible contents is still refused."""
     cube = Cube()
@@ -432,7 +454,7 @@ def test_cube_file_rejects_ids_out_of_range() -> None:
     arrays["kctx"][0] = 999
     meta = {
         "magic": "spendtui-cube",
-        "format": 1,
+        "format": cube_file.FORMAT,
         "n": cube.n,
         "sorted_n": cube.sorted_n,
         "spend_bound": 200,

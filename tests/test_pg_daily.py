@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from spendtui import timeutil
+from spendtui.cache import CubeCache
 from spendtui.cli import main
 from spendtui.config import Config, Profile
 from spendtui.core.facts import NotExact
@@ -352,6 +353,68 @@ def test_polls_add_new_requests_to_the_live_days(scratch) -> None:
         assert source_note(SpendEngine(DatabaseSource(parse_database_url(url)))) == ""  # logs: nothing to say
     finally:
         engine.close()
+
+
+def _answers(engine: SpendEngine, window: Window) -> dict:
+    out = {"total": engine.query.totals(window)}
+    for dim in ("model", "provider", "key", "user", "team", "customer", "tag"):
+        out[dim] = sorted((g.name, g.totals) for g in engine.query.breakdown(dim, window))
+    out["daily"] = engine.query.daily(window)
+    out["hourly"] = engine.query.hourly(window.last_day)
+    return out
+
+
+def test_a_warm_restart_keeps_the_daily_history(scratch, tmp_path) -> None:
+    """history: daily is cached like history: logs: the next start restores the closed
+    days' fact cubes with the live cube, reads what was written since, and answers as a
+    cold load does (refusals included); a history: logs start does not take its file."""
+    url, today = scratch
+    source = lambda history: DatabaseSource(parse_database_url(url), history=history)  # noqa: E731
+    first = today - timedelta(days=6)
+    window = Window(timeutil.day_number(first), timeutil.day_number(today))
+    cached = SpendEngine(source("daily"), cache=CubeCache(tmp_path))
+    cached.load(window.first_day)
+    assert cached.fact_cubes and cached.cache is not None and cached.cache.status.startswith("no cube cache yet")
+    cached.close()  # saves
+    with _engine(url).begin() as conn:  # written while spendtui was away
+        conn.execute(
+            text(
+                'INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, "startTime", "endTime", '
+                "model, model_group, created_at, updated_at) VALUES ('away-1', 'acompletion', 'k-away', 0.125, "
+                "now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', 'm', 'm', "
+                "now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')"
+            )
+        )
+    warm = SpendEngine(source("daily"), cache=CubeCache(tmp_path))
+    cold = SpendEngine(source("daily"))
+    try:
+        warm.load(window.first_day)
+        assert warm.cache is not None and warm.cache.status.startswith("restored"), warm.cache.status
+        assert "1 new rows" in warm.cache.status, warm.cache.status
+        cold.load(window.first_day)
+        assert [f.name for f in warm.fact_cubes] == [f.name for f in cold.fact_cubes]
+        assert (warm.live_first_day, warm.partial_measures) == (cold.live_first_day, cold.partial_measures)
+        assert _answers(warm, window) == _answers(cold, window)
+        expected = combined(
+            daily_truth(url, "daily", first, today - timedelta(days=2)),
+            logs_truth(url, "daily", today - timedelta(days=1), today),
+        )
+        total = warm.query.totals(window)
+        assert total.requests == sum(v[1] for v in expected.values())
+        assert abs(total.spend / 10**12 - sum(v[0] for v in expected.values())) < 1e-6
+        model = warm.query.breakdown("model", window)[0].name
+        with pytest.raises(NotExact, match="cannot answer customer × model exactly"):
+            warm.query.breakdown("customer", window, Filters(model=frozenset({model})))
+    finally:
+        warm.close()
+        cold.close()
+    logs = SpendEngine(source("logs"), cache=CubeCache(tmp_path))
+    try:
+        logs.load(window.first_day)
+        assert logs.cache is not None and logs.cache.status.startswith("no cube cache yet"), logs.cache.status
+        assert not logs.fact_cubes
+    finally:
+        logs.close()
 
 
 def test_without_the_user_table_every_day_comes_from_the_logs(capsys, scratch) -> None:

@@ -22,6 +22,7 @@ import mmap
 import struct
 import zipfile
 import zlib
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -29,7 +30,8 @@ from spendtui.core.cube import Cube, Quality
 from spendtui.core.dims import Dimensions
 from spendtui.core.measures import N_MEASURES
 
-FORMAT = 1
+#: 2: ``parts`` (the closed days' fact cubes of ``history: daily``) after the main cube.
+FORMAT = 2
 MAGIC = "spendtui-cube"
 #: Cell columns as the cube holds them, with their dtypes.
 CELL_COLUMNS = {
@@ -95,13 +97,8 @@ def _checksum(meta: dict, arrays: dict[str, np.ndarray]) -> int:
     return crc
 
 
-def write_cube(out: io.BufferedIOBase, cube: Cube, meta: dict) -> None:
-    """Write ``cube`` and ``meta`` (JSON-able) to an open binary file."""
-    arrays = cube_arrays(cube)
-    full = {
-        **meta,
-        "magic": MAGIC,
-        "format": FORMAT,
+def _cube_meta(cube: Cube) -> dict:
+    return {
         "n": cube.n,
         "sorted_n": cube.sorted_n,
         "spend_bound": int(cube.spend_bound),
@@ -112,6 +109,28 @@ def write_cube(out: io.BufferedIOBase, cube: Cube, meta: dict) -> None:
             "duplicates": cube.quality.duplicates,
             "notes": list(cube.quality.notes),
         },
+    }
+
+
+def _part_prefix(index: int) -> str:
+    return f"p{index}_"
+
+
+def write_cube(out: io.BufferedIOBase, cube: Cube, meta: dict, parts: Sequence[tuple[dict, Cube]] = ()) -> None:
+    """Write ``cube`` and ``meta`` (JSON-able) to an open binary file, with more cubes
+    that go with it (``parts``: each with its own JSON-able description), all under one
+    checksum; ``part_cubes`` reads them back."""
+    arrays = cube_arrays(cube)
+    described = []
+    for index, (about, part) in enumerate(parts):
+        described.append({**about, **_cube_meta(part)})
+        arrays.update({_part_prefix(index) + name: array for name, array in cube_arrays(part).items()})
+    full = {
+        **meta,
+        "magic": MAGIC,
+        "format": FORMAT,
+        **_cube_meta(cube),
+        "parts": described,
         "arrays": {k: [v.dtype.str, list(v.shape)] for k, v in sorted(arrays.items())},
     }
     full["checksum"] = _checksum(full, arrays)
@@ -223,6 +242,22 @@ def _restore_dims(arrays: dict[str, np.ndarray]) -> Dimensions:
         if dims._tagset_id(ids) != i:  # noqa: SLF001 (the same ids a cold load assigned)
             raise CorruptCache("tag sets")
     return dims
+
+
+def part_cubes(meta: dict, arrays: dict[str, np.ndarray]) -> list[tuple[dict, Cube]]:
+    """The ``parts`` written with the main cube: (description, cube) each, checked as the
+    main cube is (their cells are whole days: nothing to turn from hours)."""
+    parts = meta.get("parts")
+    if not isinstance(parts, list):
+        raise CorruptCache("parts")
+    out = []
+    for index, about in enumerate(parts):
+        if not isinstance(about, dict):
+            raise CorruptCache("parts")
+        prefix = _part_prefix(index)
+        own = {name[len(prefix) :]: array for name, array in arrays.items() if name.startswith(prefix)}
+        out.append((about, build_cube(about, own, hourly_from_day=0)))
+    return out
 
 
 def _prefaulted(shape: tuple[int, ...], dtype: type) -> np.ndarray:

@@ -109,8 +109,10 @@ class DatabaseSource:
             self._engine = None
 
     def identity(self) -> str:
-        """Stable identity of the data behind this source (for cache keys)."""
-        return f"db:{self.target.display()}"
+        """Stable identity of the data behind this source (for cache keys): with
+        ``history: daily`` the cube differs, so its cache is another file."""
+        daily = self.history == "daily" and self.target.dialect != "sqlite"
+        return f"db:{self.target.display()}" + (" history:daily" if daily else "")
 
     # ------------------------------------------------------------------ names
     def names(self) -> Names:
@@ -156,12 +158,6 @@ class DatabaseSource:
         """What the status line says about the source (the dashboard's ``source_note``)."""
         daily = self.history == "daily" and self.target.dialect != "sqlite"
         return SourceStatus(MODE_DAILY if daily else "")
-
-    @property
-    def cacheable(self) -> bool:
-        """Whether the engine may keep the cube for a warm restart: not with daily
-        history (the cache holds one cube, not the history's fact cubes)."""
-        return self.history != "daily"
 
     # ------------------------------------------------------------------ tail
     def recent(self, limit: int = 200) -> list[RawRow]:
