@@ -186,7 +186,6 @@ def pg_numbers(admin_url: str, sqlite_path: Path, rows: int, runs: int) -> dict[
     with appender(url) as append:
         out.update(refresh_numbers(url, runs, append))
         out.update(restart_numbers(url, runs, WINDOW_DAYS, append))
-        out.update(daily_restarts(url, runs, append))
         # LiteLLM's schema has no index on created_at, so the catch-up poll of a warm
         # restart reads two days of "startTime" to find rows written late; with one:
         with psycopg.connect(url, autocommit=True) as conn:
@@ -199,12 +198,15 @@ def pg_numbers(admin_url: str, sqlite_path: Path, rows: int, runs: int) -> dict[
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("DROP INDEX IF EXISTS bench_created_at_idx")
                 conn.execute(f"ANALYZE {TABLE}")
+        # (last: the rows appended carry their insert time, which must only grow)
+        out.update(daily_restarts(url, runs, append))
     return out
 
 
 @contextmanager
 def appender(url: str) -> Iterator[Callable[..., None]]:
-    """``append(i, hour=0)``: 500 new rows in the hour(s) after the data ends; every row
+    """``append(i, hour=0)``: 500 new rows in the hour(s) after the data ends, written
+    (``created_at``) then too, so later calls must not use earlier hours; every row
     appended is deleted again on the way out."""
     import psycopg
 
