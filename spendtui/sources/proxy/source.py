@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,8 +28,8 @@ from spendtui.core.cube import CellChunk, RawRow
 from spendtui.core.facts import FactCube
 from spendtui.errors import SourceAuthError, SourceDataError, SourceError
 from spendtui.sources.daily.history import build_history
-from spendtui.sources.db.names import Names
 from spendtui.sources.proxy import admin
+from spendtui.sources.proxy.admin_reads import AdminReads
 from spendtui.sources.proxy.errors import ADMIN_HINT, EnterpriseOnly, FeatureMissing
 from spendtui.sources.proxy.http import HttpSettings, ProxyHttp
 from spendtui.sources.proxy.logs import end_time, raw_row
@@ -41,7 +41,6 @@ from spendtui.sources.proxy.reads import (
     read_daily,
     read_legacy_logs,
     read_logs,
-    read_paged,
     stamp,
 )
 from spendtui.timeutil import Clock, day_date, day_of, day_start, system_clock
@@ -91,7 +90,7 @@ class _Cursor:
     seen: dict[str, datetime] = field(default_factory=dict)
 
 
-class ProxySource:
+class ProxySource(AdminReads):
     """Reads one LiteLLM proxy. One HTTP client for the source's life; ``close`` frees it."""
 
     kind = "proxy"
@@ -334,79 +333,3 @@ class ProxySource:
         out = [raw_row(r) for r in rows]
         out.sort(key=lambda r: str(r.start))
         return out[-limit:] if limit else []
-
-    # ------------------------------------------------------------------ names, budgets
-    async def _keys(self) -> list[dict[str, Any]]:
-        return await read_paged(self.http, "/key/list", "keys", {"return_full_object": True}, "size")
-
-    async def _list(self, path: str) -> list[dict[str, Any]]:
-        async def get() -> list[dict[str, Any]]:
-            answer = await self.http.aget(path)
-            return admin.list_of(answer.body, None, f"{self.display}{path}")
-
-        found = await optional(get, self._note_missing)
-        return found or []
-
-    async def _budget_rows(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """``/budget/list``, when an item links a budget row its answer did not embed."""
-        linked = any(i.get("budget_id") and not isinstance(i.get("litellm_budget_table"), dict) for i in items)
-        return await self._list("/budget/list") if linked else []
-
-    def names(self) -> Names:
-        async def keys() -> list[dict[str, Any]]:
-            return await optional(self._keys, self._note_missing) or []
-
-        async def work() -> Names:
-            found = await asyncio.gather(keys(), self._list("/team/list"), self._list("/customer/list"))
-            return admin.names_from(*found)
-
-        return self.http.run(work)
-
-    def budgets(self) -> list[admin.BudgetState]:
-        """Every key, team, user and customer with its budget window and spend."""
-
-        async def users() -> list[dict[str, Any]]:
-            found = await optional(
-                lambda: read_paged(self.http, "/user/list", "users", {}, "page_size"), self._note_missing
-            )
-            return found or []
-
-        async def work() -> list[admin.BudgetState]:
-            keys, teams, people, customers = await asyncio.gather(
-                self._keys(), self._list("/team/list"), users(), self._list("/customer/list")
-            )
-            rows = await self._budget_rows([*keys, *customers])
-            return admin.budgets_from(keys, teams, people, customers, rows)
-
-        return self.http.run(work)
-
-    def key_states(self) -> admin.KeyStates:
-        """Every virtual key the proxy's key may see (``/key/list``), with or without a limit."""
-
-        async def work() -> admin.KeyStates:
-            seen = len(self.notes)
-            keys, teams = await asyncio.gather(self._keys(), self._list("/team/list"))
-            states = admin.key_states_from(keys, teams, await self._budget_rows(keys))
-            # what this read found missing (e.g. /team/list on an older LiteLLM: team ids
-            # are shown instead of names) goes to whoever lists the keys
-            return replace(states, notes=(*states.notes, *self.notes[seen:]))
-
-        return self.http.run(work)
-
-    def models(self) -> list[admin.ModelPrice]:
-        """Model names the key may use, with their per-token prices."""
-        answer = self.http.get("/model/info")
-        return admin.models_from(answer.body, f"{self.display}/model/info")
-
-    def health(self) -> admin.ProxyHealth:
-        """Status, database state and LiteLLM version for the status line."""
-
-        async def work() -> admin.ProxyHealth:
-            ready = await self.http.aget("/health/readiness")
-            details = None
-            if not isinstance(ready.body, dict) or not ready.body.get("litellm_version"):
-                found = await optional(lambda: self.http.aget("/health/readiness/details"), self._note_missing)
-                details = found.body if found is not None else None
-            return admin.health_from(ready.body, details, self.mode)
-
-        return self.http.run(work)
