@@ -31,9 +31,6 @@ from spendtui.tui.key_actions import KeyActions
 from spendtui.tui.launch import Launch
 from spendtui.tui.polling import Polling
 from spendtui.tui.screens.dialogs import ChoiceDialog
-from spendtui.tui.screens.drill import DrillScreen
-from spendtui.tui.screens.help import HelpScreen
-from spendtui.tui.screens.welcome import WelcomeScreen
 from spendtui.tui.view_actions import ViewActions
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetsPane
@@ -46,6 +43,7 @@ from spendtui.tui.widgets.tail import TailTable
 if TYPE_CHECKING:
     from spendtui.budgets.monitor import BudgetMonitor
     from spendtui.engine import SpendEngine
+    from spendtui.tui.screens.drill import DrillScreen
 
 PANE_TITLES = {
     "overview": "1 Overview",
@@ -165,6 +163,8 @@ class SpendApp(Polling, ViewActions, KeyActions, App[int]):
         for warning in self.config.warnings:  # printed to stderr too, hidden by the screen
             self.notify(warning, title="Config", severity="warning", timeout=20)
         if self.launch.prepare is None and not self.profile.configured:
+            from spendtui.tui.screens.welcome import WelcomeScreen  # (rich.markdown: only on a first run)
+
             self.push_screen(
                 WelcomeScreen(str(self.config.path or "~/.config/spendtui/config.yaml")), self._welcome_done
             )
@@ -277,6 +277,8 @@ class SpendApp(Polling, ViewActions, KeyActions, App[int]):
 
     # ------------------------------------------------------------------ help, quit, terminal loss
     def action_help(self) -> None:
+        from spendtui.tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def _install_terminal_watchdog(self) -> None:

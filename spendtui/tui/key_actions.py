@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from spendtui.errors import SpendtuiError
-from spendtui.keys.spec import KeySpec
-from spendtui.tui.screens.keys import BudgetEditScreen, ConfirmScreen, KeyFormData, NewKeyScreen, RevealKeyScreen
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetTable
 
 if TYPE_CHECKING:
+    from spendtui.keys.spec import KeySpec
     from spendtui.tui.app import SpendApp
+    from spendtui.tui.screens.keys import NewKeyScreen
 
     _Base = SpendApp
 else:
@@ -41,6 +41,8 @@ class KeyActions(_Base):
         if self.profile.proxy_url:  # the models a key may be given are the proxy's
             models = self._proxy_models() or models
         where = "through the proxy" if self.profile.proxy_url else "into the database"
+        from spendtui.tui.screens.keys import KeyFormData, NewKeyScreen  # (not needed for the first frame)
+
         self.call_from_thread(self.push_screen, NewKeyScreen(KeyFormData(models, teams, where)))
 
     def _proxy_models(self) -> list[str]:
@@ -84,6 +86,8 @@ class KeyActions(_Base):
             )
         raw = created.key
         del created
+
+        from spendtui.tui.screens.keys import RevealKeyScreen
 
         def reveal() -> None:
             form.dismiss(None)
@@ -132,6 +136,8 @@ class KeyActions(_Base):
         if selected is None:
             return
         token, label = selected
+        from spendtui.tui.screens.keys import BudgetEditScreen
+
         self.push_screen(
             BudgetEditScreen(label), lambda spec: self._change_key("update", token, label, spec) if spec else None
         )
@@ -143,6 +149,8 @@ class KeyActions(_Base):
         token, label = selected
         verb = "Block" if blocked else "Unblock"
         question = f"{verb} key {label}?" + (" The proxy will refuse its requests." if blocked else "")
+        from spendtui.tui.screens.keys import ConfirmScreen
+
         self.push_screen(
             ConfirmScreen(question),
             lambda yes: self._change_key("block" if blocked else "unblock", token, label) if yes else None,
@@ -153,6 +161,8 @@ class KeyActions(_Base):
         if selected is None:
             return
         token, label = selected
+        from spendtui.tui.screens.keys import ConfirmScreen
+
         self.push_screen(
             ConfirmScreen(f"Delete key {label}? Its requests will be refused; this cannot be undone."),
             lambda yes: self._change_key("delete", token, label) if yes else None,
