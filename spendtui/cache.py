@@ -193,7 +193,8 @@ class CubeCache:
             self.status = f"cube cache not used: {problem}; full load"
             return None
         new_rows = catch_up(source, cube, int(meta["first_day"]), hourly_from_day)
-        self.status = f"restored {cube.n:,} cells from the cube cache, {new_rows:,} new rows read"
+        kept = f" (and {sum(f.cube.n for f in history.facts):,} of closed days' history)" if history else ""
+        self.status = f"restored {cube.n:,} cells{kept} from the cube cache, {new_rows:,} new rows read"
         return Restored(cube, int(meta["first_day"]), new_rows, str(meta["saved_at"]), history)
 
     @staticmethod

@@ -390,7 +390,7 @@ def test_a_warm_restart_keeps_the_daily_history(scratch, tmp_path) -> None:
     try:
         warm.load(window.first_day)
         assert warm.cache is not None and warm.cache.status.startswith("restored"), warm.cache.status
-        assert "1 new rows" in warm.cache.status, warm.cache.status
+        assert "1 new rows" in warm.cache.status and "of closed days' history" in warm.cache.status, warm.cache.status
         cold.load(window.first_day)
         assert [f.name for f in warm.fact_cubes] == [f.name for f in cold.fact_cubes]
         assert (warm.live_first_day, warm.partial_measures) == (cold.live_first_day, cold.partial_measures)
