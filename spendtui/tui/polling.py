@@ -115,7 +115,8 @@ class Polling(_Base):
                             self.engine.run_followups()
                         rows = rows or -3
                     if fetched is not None and self.engine is engine:
-                        rows = self.engine.absorb(fetched).rows
+                        # (a reload above drops what was fetched before it: still draw it)
+                        rows = self.engine.absorb(fetched).rows or rows
                 alerts = self._evaluate_budgets(rows)
                 stale_view = self._applied is None or self._applied.version != version
                 due = time.monotonic() - self._last_snapshot_at >= RECOMPUTE_EVERY
