@@ -330,6 +330,20 @@ def test_a_key_with_two_users_refuses_a_user_report_with_exit_3(capsys, scratch)
     assert code == 0, err
 
 
+def _write_request(url: str, request_id: str, api_key: str, spend: float) -> None:
+    """One request log row, started and written now, as LiteLLM writes it."""
+    now = "now() AT TIME ZONE 'UTC'"
+    with _engine(url).begin() as conn:
+        conn.execute(
+            text(
+                'INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, "startTime", "endTime", '
+                f"model, model_group, created_at, updated_at) VALUES (:id, 'acompletion', :key, :spend, "
+                f"{now}, {now}, 'm', 'm', {now}, {now})"
+            ),
+            {"id": request_id, "key": api_key, "spend": spend},
+        )
+
+
 def test_polls_add_new_requests_to_the_live_days(scratch) -> None:
     url, today = scratch
     engine = SpendEngine(DatabaseSource(parse_database_url(url), history="daily"))
@@ -337,15 +351,7 @@ def test_polls_add_new_requests_to_the_live_days(scratch) -> None:
         engine.load(engine.today() - 6)
         window = Window(engine.today() - 6, engine.today())
         before = engine.query.totals(window)
-        with _engine(url).begin() as conn:
-            conn.execute(
-                text(
-                    'INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, "startTime", "endTime", '
-                    "model, model_group, created_at, updated_at) VALUES ('poll-1', 'acompletion', 'k-poll', 0.25, "
-                    "now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', 'm', 'm', "
-                    "now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')"
-                )
-            )
+        _write_request(url, "poll-1", "k-poll", 0.25)
         assert engine.refresh(deep=True).rows == 1
         after = engine.query.totals(window)
         assert after.requests == before.requests + 1
@@ -376,15 +382,7 @@ def test_a_warm_restart_keeps_the_daily_history(scratch, tmp_path) -> None:
     cached.load(window.first_day)
     assert cached.fact_cubes and cached.cache is not None and cached.cache.status.startswith("no cube cache yet")
     cached.close()  # saves
-    with _engine(url).begin() as conn:  # written while spendtui was away
-        conn.execute(
-            text(
-                'INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, "startTime", "endTime", '
-                "model, model_group, created_at, updated_at) VALUES ('away-1', 'acompletion', 'k-away', 0.125, "
-                "now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', 'm', 'm', "
-                "now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')"
-            )
-        )
+    _write_request(url, "away-1", "k-away", 0.125)  # written while spendtui was away
     warm = SpendEngine(source("daily"), cache=CubeCache(tmp_path))
     cold = SpendEngine(source("daily"))
     try:
