@@ -207,15 +207,23 @@ def pg_numbers(admin_url: str, sqlite_path: Path, rows: int, runs: int) -> dict[
 def appender(url: str) -> Iterator[Callable[..., None]]:
     """``append(i, hour=0)``: 500 new rows in the hour(s) after the data ends, written
     (``created_at``) then too, so later calls must not use earlier hours; every row
-    appended is deleted again on the way out."""
+    appended is deleted again on the way out.
+
+    As LiteLLM inserts a batch, the rows carry one insert time: the batch's newest
+    generated one, never before an earlier call's (a request's generated write time can lie
+    minutes after its start, and ``created_at`` going back by more than the poll's overlap
+    is what an insert-time column never does)."""
     import psycopg
 
     from tests.helpers import insert_pg_rows
 
     appended: list[str] = []
+    written = [""]
 
     def append(i: int, hour: int = 0) -> None:
         batch = new_rows(seed=20_000 + 100 * hour + i, at=NOW + timedelta(hours=hour, minutes=i % 59))
+        written[0] = max(written[0], *batch.columns["created_at"])
+        batch.columns["created_at"] = [written[0]] * len(batch)
         appended.extend(batch.columns["request_id"])
         insert_pg_rows(url, batch)
 
