@@ -139,6 +139,7 @@ def restart_numbers(
     return {
         f"warm_ready{tag}": statistics.median(r["ready"] for r in warm) * 1000,
         f"warm_total{tag}": statistics.median(r["total"] for r in warm) * 1000,
+        f"warm_late{tag}": statistics.median(r["late"] for r in warm) * 1000,
         f"warm_rss{tag}": statistics.median(r["rss_mb"] for r in warm),
         f"cache_save{tag}": statistics.median(r["save"] for r in warm) * 1000,
         f"cold_start_ready{tag}": first["ready"] * 1000,

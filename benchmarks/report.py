@@ -40,6 +40,7 @@ PG_LINES = [
     ("spendtui refresh, 500 new rows (ms)", "refresh_500", "{:.1f}"),
     ("spendtui refresh, nothing new (ms)", "refresh_idle", "{:.1f}"),
     ("warm restart, 30 days: data ready (ms)", "warm_ready_30d", "{:.0f}"),
+    ("  then the read of rows written late for older requests (ms)", "warm_late_30d", "{:.0f}"),
     ("  the same with an index on `created_at` (ms)", "warm_ready_30d_idx", "{:.0f}"),
     ("  the same with `history: daily` (ms)", "warm_ready_30d_daily", "{:.0f}"),
     ("warm restart, 30 days: process start to data ready (ms)", "warm_total_30d", "{:.0f}"),

@@ -32,7 +32,7 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,7 +71,7 @@ class CacheableSource(Protocol):
 
     def catch_up(self, first_day: int, hourly_from_day: int, min_rows: int) -> object | None: ...
 
-    def poll(self, deep: bool = False) -> list[RawRow]: ...
+    def catch_up_rows(self) -> tuple[list[RawRow], Callable[[], list[RawRow]] | None]: ...
 
 
 @dataclass
@@ -140,6 +140,9 @@ class Restored:
     new_rows: int
     saved_at: str
     history: History | None = None
+    #: Reads the rest of the rows written since the cache (for requests long before),
+    #: for the caller to run after its first screen (``DatabaseSource.catch_up_rows``).
+    late: Callable[[], list[RawRow]] | None = None
 
 
 def default_directory() -> Path:
@@ -192,10 +195,10 @@ class CubeCache:
         if problem is not None:
             self.status = f"cube cache not used: {problem}; full load"
             return None
-        new_rows = catch_up(source, cube, int(meta["first_day"]), hourly_from_day)
+        new_rows, late = catch_up(source, cube, int(meta["first_day"]), hourly_from_day)
         kept = f" (and {sum(f.cube.n for f in history.facts):,} of closed days' history)" if history else ""
         self.status = f"restored {cube.n:,} cells{kept} from the cube cache, {new_rows:,} new rows read"
-        return Restored(cube, int(meta["first_day"]), new_rows, str(meta["saved_at"]), history)
+        return Restored(cube, int(meta["first_day"]), new_rows, str(meta["saved_at"]), history, late)
 
     @staticmethod
     def _mismatch(meta: dict, source: CacheableSource, first_day: int, hourly_from_day: int) -> str | None:
@@ -251,8 +254,11 @@ class CubeCache:
 
 
 # ---------------------------------------------------------------------- catching up
-def catch_up(source: CacheableSource, cube: Cube, first_day: int, hourly_from_day: int) -> int:
-    """Fold in rows written since the cache: aggregated in SQL when there are many."""
+def catch_up(
+    source: CacheableSource, cube: Cube, first_day: int, hourly_from_day: int
+) -> tuple[int, Callable[[], list[RawRow]] | None]:
+    """Fold in rows written since the cache: aggregated in SQL when there are many. Also
+    returns the reader for the rest, if the source leaves some for later."""
     result = source.catch_up(first_day, hourly_from_day, CATCH_UP_ROWS)
     before = cube.quality.skipped + int(cube.view("m")[1].sum())
     if result is not None:
@@ -264,13 +270,12 @@ def catch_up(source: CacheableSource, cube: Cube, first_day: int, hourly_from_da
             cube.add_rows(rows)
         cube.sort_by_day()
         cube.dims.forget_load_caches()
-        return cube.quality.skipped + int(cube.view("m")[1].sum()) - before
-    # deep: rows written while spendtui was away may be for requests long before
-    rows = source.poll(deep=True)
+        return cube.quality.skipped + int(cube.view("m")[1].sum()) - before, None
+    rows, late = source.catch_up_rows()
     if rows:
         cube.add_rows(rows)
         cube.sort_by_day()
-    return len(rows)
+    return len(rows), late
 
 
 # ---------------------------------------------------------------------- files

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Protocol
 
 from spendtui.cache import CacheableSource, CubeCache, History
@@ -173,8 +174,15 @@ class SpendEngine:
         ``sources/db/daily.py``) and add their notes to the cube; False when none were
         pending (a check that fails says so in its note: the data is loaded already)."""
         pending, self._followups = self._followups, []
-        for check in pending:
-            self.cube.quality.notes.extend(check())
+        for i, check in enumerate(pending):
+            try:
+                self.cube.quality.notes.extend(check())
+            except SourceError:
+                # (a check says so in a note; a read of rows raises) tried again next time
+                self._followups = pending[i:] + self._followups
+                if not self.defer_followups:
+                    raise
+                break
         return bool(pending)
 
     def ensure_loaded(self, first_day: int) -> None:
@@ -262,7 +270,7 @@ class SpendEngine:
         self.fact_cubes = list(history.facts) if history is not None else []
         self.live_first_day = history.live_first_day if history is not None else None
         self.partial_measures = dict(history.partial_measures) if history is not None else {}
-        self._followups = []
+        self._followups = [partial(self._fold_late, restored.late)] if restored.late is not None else []
         self.generation += 1
         self.refresh_names()
         self.tail.clear()
@@ -272,7 +280,23 @@ class SpendEngine:
             self._cache_saved_at = time.monotonic()
         stats = RefreshStats(rows=self.cube.n, seconds=time.perf_counter() - started)
         self.last_refresh = stats
+        if not self.defer_followups:
+            self.run_followups()
         return stats
+
+    def _fold_late(self, read: Callable[[], list[RawRow]]) -> list[str]:
+        """A warm restart's followup: the rows written while spendtui was away for requests
+        long before (``Restored.late``), folded in like a poll's."""
+        rows = read()
+        if rows:
+            self.cube.add_rows(rows)
+            self.cube.sort_by_day()
+            self._extend_tail(rows)
+            if self._unknown_keys(rows):
+                self.names = self.source.names()
+            if self.cache is not None:
+                self.cache.status += f", then {len(rows):,} written late for earlier requests"
+        return []
 
     def save_cache(self) -> bool:
         """Save the cube for a warm restart if it changed since last saved. Never raises

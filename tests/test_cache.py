@@ -346,13 +346,22 @@ def test_postgres_warm_restart_and_replaced_database(tmp_path: Path) -> None:
         eng.close()
         return out
 
+    def written_at(rows, moment) -> None:
+        rows.columns["created_at"] = [moment.strftime("%Y-%m-%d %H:%M:%S.000")] * len(rows)
+
     cache_dir = tmp_path / "pg-cache"
     url = fill(41, 3_000)
+    # written just before the cache, for requests hours before: the cache holds them, and
+    # the late-row read after a restart (which looks that far back) must not count them again
+    flushed = generate_rows(build_world(41), np.random.default_rng(4), FIXED_NOW - timedelta(hours=4), FIXED_NOW, 30)
+    written_at(flushed, FIXED_NOW - timedelta(minutes=1))
+    insert_pg_rows(url, flushed)
     first = pg_engine(url, cache_dir, at=FIXED_NOW)
     first.load(FIRST_DAY)
     first.close()
     later = generate_rows(build_world(41), np.random.default_rng(2), FIXED_NOW, LATER, 400, growth=False)
     insert_pg_rows(url, later)
+    without_late = Truth(url).total(WINDOW.first, WINDOW.last)
     # written while spendtui was away, for requests hours earlier (LiteLLM's late batches)
     late = generate_rows(
         build_world(41),
@@ -361,14 +370,34 @@ def test_postgres_warm_restart_and_replaced_database(tmp_path: Path) -> None:
         FIXED_NOW - timedelta(hours=5),
         70,
     )
-    written = (LATER - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S.000")
-    late.columns["created_at"] = [written] * len(late)
+    written_at(late, LATER - timedelta(hours=1))
     insert_pg_rows(url, late)
+    spare = tmp_path / "pg-cache-copy"
+    shutil.copytree(cache_dir, spare)
+
+    # headless (spendtui report): the late rows are read before load returns
+    report = pg_engine(url, spare)
+    report.load(FIRST_DAY)
+    assert report.cache.status.startswith("restored"), report.cache.status
+    assert "400 new rows read, then 70 written late for earlier requests" in report.cache.status
+    assert not report.followups_pending
+    assert answers(report) == cold(url)
+
+    # the dashboard: the rows found through the "startTime" index first, the rest after
     warm = pg_engine(url, cache_dir)
+    warm.defer_followups = True
     warm.load(FIRST_DAY)
-    assert warm.cache.status.startswith("restored"), warm.cache.status
-    assert "470 new rows read" in warm.cache.status  # late rows included
+    assert warm.cache.status.startswith("restored") and "400 new rows read" in warm.cache.status
+    got = warm.query.totals(WINDOW)
+    assert (got.requests, round(got.spend / 1e12, 6)) == (without_late[1], round(without_late[0], 6))
+    assert warm.followups_pending
+    assert warm.refresh().rows == 0  # a normal poll in between does not read the band
+    assert warm.run_followups() and "then 70 written late" in warm.cache.status
     assert answers(warm) == cold(url)
+    spend, requests, *_ = Truth(url).total(WINDOW.first, WINDOW.last)
+    assert (got.requests, round(got.spend / 1e12, 6)) != (requests, round(spend, 6))  # (the test saw them arrive)
+    got = warm.query.totals(WINDOW)
+    assert (got.requests, round(got.spend / 1e12, 6)) == (requests, round(spend, 6))
     assert warm.refresh(deep=True).rows == 0
     warm.close()
     fill(42, 3_000)  # dropped and re-created under the same URL with other rows

@@ -330,15 +330,17 @@ def test_a_key_with_two_users_refuses_a_user_report_with_exit_3(capsys, scratch)
     assert code == 0, err
 
 
-def _write_request(url: str, request_id: str, api_key: str, spend: float) -> None:
-    """One request log row, started and written now, as LiteLLM writes it."""
+def _write_request(url: str, request_id: str, api_key: str, spend: float, hours_before: int = 0) -> None:
+    """One request log row, written now, as LiteLLM writes it, for a request that started
+    now or ``hours_before`` hours ago (a late batch)."""
     now = "now() AT TIME ZONE 'UTC'"
+    started = f"{now} - make_interval(hours => {int(hours_before)})"
     with _engine(url).begin() as conn:
         conn.execute(
             text(
                 'INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, "startTime", "endTime", '
                 f"model, model_group, created_at, updated_at) VALUES (:id, 'acompletion', :key, :spend, "
-                f"{now}, {now}, 'm', 'm', {now}, {now})"
+                f"{started}, {started}, 'm', 'm', {now}, {now})"
             ),
             {"id": request_id, "key": api_key, "spend": spend},
         )
@@ -438,3 +440,44 @@ def test_without_the_team_table_teams_over_closed_days_are_refused(capsys, scrat
     assert code == 3 and "cannot answer team exactly" in err, err
     code, doc, err = run(capsys, "report", "models", "--db", url, "--history", "daily", *window)
     assert code == 0, err
+
+
+async def test_the_dashboard_restarts_warm_then_reads_the_rows_written_late(scratch) -> None:
+    """A warm restart draws what the cache and the rows written since give (found through
+    the "startTime" index), then reads the rows written while it was away for requests
+    long before (a scan of two days without an index on created_at), and shows them."""
+    url, today = scratch
+    profile = Profile(name="pg", database_url=url, history="daily")
+
+    def dashboard() -> SpendApp:
+        return SpendApp(Launch(config=Config(path=None, profiles={}, active=profile), autopoll=False))
+
+    async def settled(app: SpendApp, pilot) -> None:  # type: ignore[no-untyped-def]
+        for _ in range(300):
+            await pilot.pause(0.1)
+            if app._applied is not None and app.engine is not None and not app.engine.followups_pending:
+                await app.workers.wait_for_complete()
+                await pilot.pause(0.1)
+                return
+        raise AssertionError("the dashboard never settled")
+
+    _write_request(url, "before-1", "k-before", 0.5)  # the cache's mark: now
+    app = dashboard()
+    async with app.run_test(size=(120, 45)) as pilot:
+        await settled(app, pilot)
+    _write_request(url, "away-new", "k-away", 0.125)  # while spendtui was away
+    _write_request(url, "away-late", "k-away", 0.375, hours_before=6)  # ... for a request 6 h before
+    app = dashboard()
+    async with app.run_test(size=(120, 45)) as pilot:
+        await settled(app, pilot)
+        engine = app.engine
+        assert engine is not None and engine.cache is not None
+        assert "1 new rows read, then 1 written late for earlier requests" in engine.cache.status, engine.cache.status
+        shown = app._applied.kpis.window
+        first = app.state.window_for(today).first
+        expected = combined(
+            daily_truth(url, "daily", first, today - timedelta(days=2)),
+            logs_truth(url, "daily", today - timedelta(days=1), today),
+        )
+        assert shown.requests == sum(v[1] for v in expected.values())
+        assert abs(shown.spend / 10**12 - sum(v[0] for v in expected.values())) < 1e-6

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -50,31 +51,60 @@ def poll_sqlite(source: DatabaseSource, cursor: Cursor) -> list[RawRow]:
 def poll_postgres(source: DatabaseSource, cursor: Cursor, horizon: timedelta) -> list[RawRow]:
     """Rows since the cursor's mark (minus the overlap) not read before; advances the cursor."""
     sql = source.sql
-    schema = source.schema()
-    use_written = schema.written_column is not None
+    written = source.schema().written_column
+    if written:
+        where = f"{sql.d.q(written)} >= :since AND {sql.ts} >= :floor"
+        # a next page starts from the mark the last one left, with the same request-time
+        # floor (poll_late_postgres reads the band below it)
+        floor = cursor.since(WRITTEN_OVERLAP) - horizon
+
+        def bounds() -> dict[str, object]:
+            return {"since": cursor.since(WRITTEN_OVERLAP), "floor": floor}
+
+        return _read_pages(source, cursor, where, bounds, "written")
+    return _read_pages(source, cursor, f"{sql.ts} >= :since", lambda: {"since": cursor.since(START_OVERLAP)}, "ts")
+
+
+def poll_late_postgres(source: DatabaseSource, before: Cursor, cursor: Cursor) -> list[RawRow]:
+    """What a deep poll from ``before`` (a cursor restored from the cube cache) finds that a
+    normal one from it did not: rows written since its mark for requests DEEP_HORIZON to
+    LATE_HORIZON before it. Without an index on the insert time this reads every row of two
+    days of requests, so a warm restart reads it after its first screen. Rows ``before``
+    had read (the cache holds them) are skipped, and rows read since, by ``cursor``."""
+    written = source.schema().written_column
+    if not written:
+        return []  # (polls by request time only: the normal poll read everything)
+    sql = source.sql
+    since = before.since(WRITTEN_OVERLAP)
+    where = f"{sql.d.q(written)} >= :since AND {sql.ts} >= :floor AND {sql.ts} < :upper"
+    params = {"since": since, "floor": since - DEEP_HORIZON, "upper": since - LATE_HORIZON}
+    return _read_pages(source, cursor, where, lambda: params, "written", skip=before.seen)
+
+
+def _read_pages(
+    source: DatabaseSource,
+    cursor: Cursor,
+    where: str,
+    bounds: Callable[[], dict[str, object]],
+    order: str,
+    skip: Mapping[str, object] | None = None,
+) -> list[RawRow]:
+    """``SpendSql.raw_rows(where)`` with ``bounds()`` through ``take_rows``, in ever larger
+    pages until one is not full; then forgets the ids read before the re-read horizon."""
+    sql = source.sql
+    use_written = order == "written"
     out: list[RawRow] = []
     limit = POLL_LIMIT
     with source.connection() as conn:
         while True:
-            if schema.written_column:
-                col = sql.d.q(schema.written_column)
-                since = cursor.since(WRITTEN_OVERLAP)
-                where = f"{col} >= :since AND {sql.ts} >= :floor"
-                params = {"since": since, "floor": since - horizon, "limit": limit}
-                order = "written"
-            else:
-                since = cursor.since(START_OVERLAP)
-                where = f"{sql.ts} >= :since"
-                params = {"since": since, "limit": limit}
-                order = "ts"
-            result = conn.execute(text(sql.raw_rows(where, order)), params)
-            fetched = result.fetchall()
+            fetched = conn.execute(text(sql.raw_rows(where, order)), {**bounds(), "limit": limit}).fetchall()
             conn.rollback()
-            out.extend(take_rows(fetched, cursor, use_written=use_written, sqlite=False))
+            rows = fetched if not skip else [r for r in fetched if r[1] not in skip]
+            out.extend(take_rows(rows, cursor, use_written=use_written, sqlite=False))
             if len(fetched) < limit:
                 break
             limit *= 2  # a full page: read further (ties are de-duplicated by id)
-    horizon = cursor.since(WRITTEN_OVERLAP if schema.written_column else START_OVERLAP)
+    horizon = cursor.since(WRITTEN_OVERLAP if use_written else START_OVERLAP)
     cursor.seen = {k: v for k, v in cursor.seen.items() if v >= horizon}
     return out
 
