@@ -154,6 +154,40 @@ def test_postgres_incremental_with_overlap_and_duplicates(with_created_at: bool)
     assert total.requests == requests and abs(total.spend / 1e12 - spend) < 1e-6
 
 
+@pytest.mark.postgres
+def test_postgres_rows_committed_after_newer_ones_are_found_once() -> None:
+    """Several proxies flush at once: a transaction that began earlier (``created_at`` is
+    its start) may commit after newer rows were read. A normal poll re-reads a minute of
+    inserts before the newest one it read, a deep poll five; each such row counts once."""
+    url = create_pg_database("spendtui_test_commit_lag")
+    load_real_schema(url)
+    world = build_world(32)
+    history = generate_rows(world, np.random.default_rng(5), FIXED_NOW - timedelta(days=3), FIXED_NOW, 1500)
+    insert_pg_rows(url, history)
+    window = Window(day_of(FIXED_NOW) - 5, day_of(LATER))
+    live = engine_for(url)
+    live.load(window.first_day)
+
+    def batch(seed: int, n: int, written) -> object:  # type: ignore[no-untyped-def]
+        rows = generate_rows(world, np.random.default_rng(seed), LATER - timedelta(minutes=20), LATER, n)
+        rows.columns["created_at"] = [written.strftime("%Y-%m-%d %H:%M:%S.000")] * n
+        insert_pg_rows(url, rows)
+        return rows
+
+    newest = LATER - timedelta(minutes=2)
+    batch(6, 40, newest)
+    assert live.refresh().rows == 40
+    batch(7, 30, newest - timedelta(seconds=40))  # committed late, began 40 s before
+    batch(8, 20, newest - timedelta(minutes=3))  # ... began 3 minutes before
+    assert live.refresh().rows == 30  # within a normal poll's re-read
+    assert live.refresh().rows == 0
+    assert live.refresh(deep=True).rows == 20  # the deep poll's
+    assert live.refresh(deep=True).rows == 0 and live.refresh().rows == 0
+    spend, requests, *_ = Truth(url).total(window.first, window.last)
+    total = live.query.totals(window)
+    assert total.requests == requests and abs(total.spend / 1e12 - spend) < 1e-6
+
+
 def test_tail_keeps_the_newest_requests_across_refreshes(litellm_db, tmp_path) -> None:
     from spendtui.engine import TAIL_SIZE
 

@@ -18,6 +18,11 @@ from spendtui.sources.db.decode import raw_row
 #: (``created_at``), or before the newest request time without one. A PostgreSQL cold
 #: load returns the rows of this window raw, so polls can re-read it.
 WRITTEN_OVERLAP = timedelta(minutes=5)
+#: What a normal poll (every few seconds) re-reads before the newest insert time: rows of
+#: writers whose transactions began before the newest row read but committed after it
+#: (several proxies flushing their batches at once). Deep polls, a minute or so apart,
+#: re-read the whole WRITTEN_OVERLAP.
+COMMIT_OVERLAP = timedelta(minutes=1)
 START_OVERLAP = timedelta(minutes=15)
 #: PostgreSQL timestamps are naive UTC; cursors compare with them as they are.
 _NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001

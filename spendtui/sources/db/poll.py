@@ -22,7 +22,8 @@ from spendtui.sources.db.decode import raw_row
 if TYPE_CHECKING:
     from spendtui.sources.db.source import DatabaseSource
 
-#: How far before the written watermark a late row's start time may lie: a normal poll
+#: How far before the written watermark a late row's start time may lie (and how much
+#: of the inserts before it are re-read: COMMIT_OVERLAP, WRITTEN_OVERLAP): a normal poll
 #: looks back LATE_HORIZON (cheap: the "startTime" index bounds it), a deep poll (the
 #: engine asks for one every minute or so) DEEP_HORIZON, for rows a proxy flushed late.
 LATE_HORIZON = timedelta(minutes=30)
@@ -48,18 +49,21 @@ def poll_sqlite(source: DatabaseSource, cursor: Cursor) -> list[RawRow]:
                 return out
 
 
-def poll_postgres(source: DatabaseSource, cursor: Cursor, horizon: timedelta) -> list[RawRow]:
-    """Rows since the cursor's mark (minus the overlap) not read before; advances the cursor."""
+def poll_postgres(
+    source: DatabaseSource, cursor: Cursor, horizon: timedelta, overlap: timedelta = WRITTEN_OVERLAP
+) -> list[RawRow]:
+    """Rows since the cursor's mark (minus ``overlap`` of inserts) not read before;
+    advances the cursor. ``horizon``: how far before that a late row's request may lie."""
     sql = source.sql
     written = source.schema().written_column
     if written:
         where = f"{sql.d.q(written)} >= :since AND {sql.ts} >= :floor"
         # a next page starts from the mark the last one left, with the same request-time
         # floor (poll_late_postgres reads the band below it)
-        floor = cursor.since(WRITTEN_OVERLAP) - horizon
+        floor = cursor.since(overlap) - horizon
 
         def bounds() -> dict[str, object]:
-            return {"since": cursor.since(WRITTEN_OVERLAP), "floor": floor}
+            return {"since": cursor.since(overlap), "floor": floor}
 
         return _read_pages(source, cursor, where, bounds, "written")
     return _read_pages(source, cursor, f"{sql.ts} >= :since", lambda: {"since": cursor.since(START_OVERLAP)}, "ts")

@@ -27,7 +27,7 @@ from spendtui.core.cube import RawRow
 from spendtui.errors import SourceError
 from spendtui.sources.db import continuity
 from spendtui.sources.db.connect import make_engine, source_error
-from spendtui.sources.db.cursor import Cursor
+from spendtui.sources.db.cursor import COMMIT_OVERLAP, WRITTEN_OVERLAP, Cursor
 from spendtui.sources.db.load import LoadResult, load_postgres, load_sqlite
 from spendtui.sources.db.names import Names, read_names
 from spendtui.sources.db.poll import DEEP_HORIZON, LATE_HORIZON, poll_late_postgres, poll_postgres, poll_sqlite, recent
@@ -173,7 +173,9 @@ class DatabaseSource:
         with self._lock:
             if self.target.dialect == "sqlite":
                 return poll_sqlite(self, self._cursor)
-            return poll_postgres(self, self._cursor, DEEP_HORIZON if deep else LATE_HORIZON)
+            if deep:
+                return poll_postgres(self, self._cursor, DEEP_HORIZON, WRITTEN_OVERLAP)
+            return poll_postgres(self, self._cursor, LATE_HORIZON, COMMIT_OVERLAP)
 
     # ------------------------------------------------------------------ cube cache support
     # (spendtui/cache.py saves the cube with cursor_state() and resumes with
