@@ -74,10 +74,10 @@ def poll_late_postgres(source: DatabaseSource, before: Cursor, cursor: Cursor) -
     normal one from it did not: rows written since its mark for requests DEEP_HORIZON to
     LATE_HORIZON before it. Without an index on the insert time this reads every row of two
     days of requests, so a warm restart reads it after its first screen. Rows ``before``
-    had read (the cache holds them) are skipped, and rows read since, by ``cursor``."""
+    had read (the cache holds them) are skipped, and rows read since, by ``cursor``. Only
+    for tables with an insert time (``DatabaseSource.catch_up_rows``)."""
     written = source.schema().written_column
-    if not written:
-        return []  # (polls by request time only: the normal poll read everything)
+    assert written is not None
     sql = source.sql
     since = before.since(WRITTEN_OVERLAP)
     where = f"{sql.d.q(written)} >= :since AND {sql.ts} >= :floor AND {sql.ts} < :upper"
