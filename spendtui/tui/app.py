@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.lazy import Lazy
-from textual.widget import Widget
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from spendtui.config import Profile
@@ -133,28 +131,22 @@ class SpendApp(Polling, ViewActions, KeyActions, App[int]):
     def compose(self) -> ComposeResult:
         yield WindowBar(id="window-bar")
         yield NoticeBar(id="notice")
-
-        # the panes not shown first are mounted just after the first frame (Lazy)
-        def later(pane: str, widget: Widget) -> Widget:
-            return widget if pane == self.state.pane else Lazy(widget)
-
         with TabbedContent(initial=self.state.pane, id="panes"):
             with TabPane(PANE_TITLES["overview"], id="overview"):
-                yield later("overview", Overview())
+                yield Overview()
             for pane in TABLE_PANES:
                 with TabPane(PANE_TITLES[pane], id=pane):
                     if pane == "tags":
-                        yield later(pane, Static(id="tag-categories"))
-                    yield later(pane, BreakdownTable(id=f"table-{pane}", budgets=pane in BUDGET_COLUMN_PANES))
-                    search = Input(placeholder="search (escape closes)", id=f"search-{pane}", classes="search")
-                    yield later(pane, search)
+                        yield Static(id="tag-categories")
+                    yield BreakdownTable(id=f"table-{pane}", budgets=pane in BUDGET_COLUMN_PANES)
+                    yield Input(placeholder="search (escape closes)", id=f"search-{pane}", classes="search")
             with TabPane(PANE_TITLES["charts"], id="charts"):
-                yield later("charts", SpendChart(id="chart-daily"))
-                yield later("charts", SpendChart(id="chart-hourly"))
+                yield SpendChart(id="chart-daily")
+                yield SpendChart(id="chart-hourly")
             with TabPane(PANE_TITLES["tail"], id="tail"):
-                yield later("tail", TailTable(id="tail-table"))
+                yield TailTable(id="tail-table")
             with TabPane(PANE_TITLES["budgets"], id="budgets"):
-                yield later("budgets", BudgetsPane())
+                yield BudgetsPane()
         yield StatusBar(id="status")
         yield KeyBar()
 

@@ -428,3 +428,17 @@ async def test_the_load_never_waits_for_the_ui_thread_while_holding_the_engine_l
             app._lock.release()
         await settle(app, pilot)
     assert got, "the worker held the engine lock while waiting for the UI thread"
+
+
+@pytest.mark.parametrize(
+    "keys", [("4",), ("8", "9", "0"), ("2", "s", "slash")], ids=["keys", "charts-tail-budgets", "sort-search"]
+)
+async def test_keys_typed_ahead_at_start_switch_panes_without_error(tui_db, keys) -> None:
+    """Keys typed before the first frame reach the app at once: every pane's widgets must
+    exist then (mounting panes lazily after the first frame broke this: NoMatches)."""
+    app = make_app(tui_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*keys)
+        await settle(app, pilot)
+        assert app.is_running and app._applied is not None
+        assert app.query_one(TabbedContent).active == app.state.pane
