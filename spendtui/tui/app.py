@@ -12,13 +12,15 @@ import signal
 import sys
 import threading
 import time
+from asyncio import gather
 from collections import deque
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.widget import Widget
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from spendtui.config import Profile
@@ -126,29 +128,52 @@ class SpendApp(Polling, ViewActions, KeyActions, App[int]):
         #: UI-thread seconds spent applying each snapshot (read by benchmarks/tui.py).
         self.timings: dict[str, float] = {}
         self.apply_seconds: deque[float] = deque(maxlen=1000)
+        #: The pane whose widgets are composed for the first frame; the others' widgets
+        #: are mounted right after it. Until then, keys wait in ``_held_keys``.
+        self._first_pane = self.state.pane
+        self._panes_mounted = False
+        self._keys_ready = False
+        self._held_keys: list[events.Key] = []
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield WindowBar(id="window-bar")
         yield NoticeBar(id="notice")
-        with TabbedContent(initial=self.state.pane, id="panes"):
-            with TabPane(PANE_TITLES["overview"], id="overview"):
-                yield Overview()
-            for pane in TABLE_PANES:
-                with TabPane(PANE_TITLES[pane], id=pane):
-                    if pane == "tags":
-                        yield Static(id="tag-categories")
-                    yield BreakdownTable(id=f"table-{pane}", budgets=pane in BUDGET_COLUMN_PANES)
-                    yield Input(placeholder="search (escape closes)", id=f"search-{pane}", classes="search")
-            with TabPane(PANE_TITLES["charts"], id="charts"):
-                yield SpendChart(id="chart-daily")
-                yield SpendChart(id="chart-hourly")
-            with TabPane(PANE_TITLES["tail"], id="tail"):
-                yield TailTable(id="tail-table")
-            with TabPane(PANE_TITLES["budgets"], id="budgets"):
-                yield BudgetsPane()
+        with TabbedContent(initial=self._first_pane, id="panes"):
+            for pane in PANES:
+                with Pane(PANE_TITLES[pane], id=pane):
+                    if pane == self._first_pane:
+                        yield from _pane_widgets(pane)
         yield StatusBar(id="status")
         yield KeyBar()
+
+    async def _mount_other_panes(self) -> None:
+        """Mount the widgets of the panes not shown first, then run what waited for them:
+        the actions of keys typed ahead, and the drawing of data that came first."""
+        await gather(
+            *(
+                self.query_one(f"#{pane}", TabPane).mount_all(_pane_widgets(pane))
+                for pane in PANES
+                if pane != self._first_pane
+            )
+        )
+        self._panes_mounted = True
+        if self.state.pane != self._first_pane:  # a tab was clicked meanwhile
+            self._focus_pane(self.state.pane)
+        if self._applied is not None:
+            self._draw(self._applied)
+        self._keys_ready = True
+        for key in self._held_keys:  # back into the queue, ahead of any key typed from now on
+            self.post_message(key)
+        self._held_keys.clear()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys typed ahead at start wait until every pane is mounted: the pane a key
+        switches to, and the table a key after it acts on, must exist."""
+        if not self._keys_ready and isinstance(event, events.Key) and not event.is_forwarded:
+            self._held_keys.append(event)
+            return
+        await super().on_event(event)
 
     @property
     def status(self) -> StatusBar:
@@ -192,7 +217,9 @@ class SpendApp(Polling, ViewActions, KeyActions, App[int]):
         self._run_engine("load")
 
     def on_ready(self) -> None:
+        """The first frame is on the screen: now the panes not shown in it."""
         self.timings.setdefault("first_frame", time.time())
+        self.call_after_refresh(self._mount_other_panes)
 
     # ------------------------------------------------------------------ drawing
     def _show_window_bar(self, snap: Snapshot | None = None) -> None:
@@ -205,6 +232,8 @@ class SpendApp(Polling, ViewActions, KeyActions, App[int]):
         self.query_one(WindowBar).show(self.state.window_label(today), self.state.filters, summary)
 
     def _draw(self, snap: Snapshot) -> None:
+        if not self._panes_mounted:  # drawn once they are (_mount_other_panes)
+            return
         self._show_window_bar(snap)
         self.status.extra = "; ".join(filter(None, (snap.source_note, *snap.quality)))
         refused = snap.refusal or (snap.table is not None and snap.table.refusal)
@@ -323,3 +352,27 @@ class SpendApp(Polling, ViewActions, KeyActions, App[int]):
                 self.engine.close()
         if self.launch.cleanup is not None:
             self.launch.cleanup()
+
+
+def _pane_widgets(pane: str) -> list[Widget]:
+    """The widgets of one pane (a fresh set for each call)."""
+    if pane == "overview":
+        return [Overview()]
+    if pane in TABLE_PANES:
+        widgets: list[Widget] = [Static(id="tag-categories")] if pane == "tags" else []
+        search = Input(placeholder="search (escape closes)", id=f"search-{pane}", classes="search")
+        return [*widgets, BreakdownTable(id=f"table-{pane}", budgets=pane in BUDGET_COLUMN_PANES), search]
+    if pane == "charts":
+        return [SpendChart(id="chart-daily"), SpendChart(id="chart-hourly")]
+    if pane == "tail":
+        return [TailTable(id="tail-table")]
+    return [BudgetsPane()]
+
+
+class Pane(TabPane):
+    """A tab pane that brings itself forward for focus only while it is shown: a focus
+    event still queued from a pane left since (keys typed in a burst) must not switch back."""
+
+    def _on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if not self.display:
+            event.prevent_default()

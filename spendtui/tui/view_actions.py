@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
-from textual.widgets import Input, Static, TabbedContent
+from textual.widget import Widget
+from textual.widgets import Input, Static, TabbedContent, Tabs
 
 from spendtui.core.selection import NO_FILTERS
 from spendtui.dashboard.state import PANES, TABLE_PANES
@@ -34,20 +35,36 @@ class ViewActions(_Base):
         if pane not in PANES:
             return
         self.query_one(TabbedContent).active = pane
+        # at once, not when TabActivated arrives: the next key of a burst (typed fast, or
+        # delivered together over SSH) must reach this pane's table
+        self._show_pane(pane)
 
     # (named handlers, not @on: Textual only collects @on handlers from widget classes)
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane.id or "overview"
+        if pane == event.tabbed_content.active:  # else stale: another pane was chosen since
+            self._show_pane(pane)
+
+    def _show_pane(self, pane: str) -> None:
         if pane == self.state.pane:
             return
         self.state = replace(self.state, pane=pane)
-        if pane in TABLE_PANES:
-            self.query_one(f"#table-{pane}", BreakdownTable).focus()
-        elif pane == "tail":
-            self.query_one(TailTable).focus()
-        elif pane == "budgets":
-            self.query_one(BudgetTable).focus()
+        if self._panes_mounted:  # else focused once they are mounted
+            self._focus_pane(pane)
         self.recompute()
+
+    def _focus_pane(self, pane: str) -> None:
+        """Focus the pane's table now (``Widget.focus`` would wait behind queued keys), or
+        the tabs if it has none: keys must not reach a table in a hidden pane."""
+        panes = self.query_one(TabbedContent)
+        widget: Widget = panes.query_one(Tabs)
+        if pane in TABLE_PANES:
+            widget = self.query_one(f"#table-{pane}", BreakdownTable)
+        elif pane == "tail":
+            widget = self.query_one(TailTable)
+        elif pane == "budgets":
+            widget = self.query_one(BudgetTable)
+        panes.screen.set_focus(widget if widget.focusable else panes.query_one(Tabs))
 
     # ------------------------------------------------------------------ window and filters
     def action_next_window(self) -> None:

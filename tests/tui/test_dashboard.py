@@ -8,7 +8,8 @@ from datetime import date
 
 import numpy as np
 import pytest
-from textual.widgets import Input, TabbedContent
+from textual import events
+from textual.widgets import Input, TabbedContent, Tabs
 
 from spendtui.config import Profile
 from spendtui.core.selection import Window
@@ -430,15 +431,34 @@ async def test_the_load_never_waits_for_the_ui_thread_while_holding_the_engine_l
     assert got, "the worker held the engine lock while waiting for the UI thread"
 
 
+@pytest.mark.parametrize("burst", [False, True], ids=["one-by-one", "burst"])
 @pytest.mark.parametrize(
-    "keys", [("4",), ("8", "9", "0"), ("2", "s", "slash")], ids=["keys", "charts-tail-budgets", "sort-search"]
+    ("keys", "pane", "focused"),
+    [
+        (("4",), "keys", "table-keys"),
+        (("8", "9", "0"), "budgets", "budget-table"),
+        (("2", "s", "slash"), "models", "search-models"),
+        (("3", "2", "s"), "models", "table-models"),
+        (("2", "3", "4", "5", "1", "s"), "overview", "tabs"),
+    ],
+    ids=["keys", "charts-tail-budgets", "sort-search", "tags-models-sort", "to-overview"],
 )
-async def test_keys_typed_ahead_at_start_switch_panes_without_error(tui_db, keys) -> None:
-    """Keys typed before the first frame reach the app at once: every pane's widgets must
-    exist then (mounting panes lazily after the first frame broke this: NoMatches)."""
+async def test_keys_typed_ahead_at_start_act_in_order(tui_db, keys, pane, focused, burst) -> None:
+    """Keys typed before the first frame reach the app before the panes not shown first
+    are mounted; keys typed fast (or delivered together over SSH) arrive in one burst,
+    before the app has handled the first. Either way each acts in the order typed, on the
+    pane the keys before it chose: `s` sorts the table of the pane just switched to."""
     app = make_app(tui_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press(*keys)
+        if burst:
+            for key in keys:
+                app.post_message(events.Key(key, key if len(key) == 1 else None))
+        else:
+            await pilot.press(*keys)
         await settle(app, pilot)
         assert app.is_running and app._applied is not None
-        assert app.query_one(TabbedContent).active == app.state.pane
+        assert app.state.pane == pane and app.query_one(TabbedContent).active == pane
+        assert app.focused is not None
+        assert (app.focused.id if focused != "tabs" else "tabs" if isinstance(app.focused, Tabs) else None) == focused
+        sorted_by = app.query_one("#table-models", BreakdownTable).sort_column
+        assert sorted_by == ("share" if "s" in keys and pane == "models" else "spend")
