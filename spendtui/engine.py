@@ -32,8 +32,11 @@ from spendtui.timeutil import Clock, day_of, system_clock
 HOURLY_DAYS = 2
 #: Requests kept for the live tail.
 TAIL_SIZE = 500
-#: Seconds between deep polls (see DatabaseSource.poll).
+#: Seconds between deep polls (see DatabaseSource.poll), at least. A deep poll reads
+#: two days of requests: on a busy proxy's PostgreSQL that takes seconds, so the next one
+#: waits until deep polls take at most 1/DEEP_SHARE of the time (``deep_interval``).
 DEEP_EVERY = 60.0
+DEEP_SHARE = 100
 #: Seconds between cube cache saves while the cube changes (see spendtui/cache.py).
 CACHE_EVERY = 300.0
 
@@ -96,6 +99,8 @@ class SpendEngine:
         self.last_refresh: RefreshStats | None = None
         self._keys_checked: set[str] = set()
         self._last_deep = time.monotonic()
+        #: Seconds from one automatic deep poll to the next (``deep_interval``).
+        self.deep_every = DEEP_EVERY
         #: The newest requests, oldest first (bounded): the live tail.
         self.tail: deque[RawRow] = deque(maxlen=TAIL_SIZE)
         #: Requests added to ``tail`` so far (lets a view tell what is new).
@@ -193,7 +198,7 @@ class SpendEngine:
     def refresh(self, deep: bool | None = None) -> RefreshStats:
         """Fold in rows written since the last load or refresh.
 
-        Every DEEP_EVERY seconds (or when asked) the poll also looks far back for rows
+        Every ``deep_every`` seconds (or when asked) the poll also looks far back for rows
         the proxy wrote late."""
         return self.absorb(self.fetch(deep))
 
@@ -204,10 +209,14 @@ class SpendEngine:
         started = time.perf_counter()
         generation = self.generation
         if deep is None:
-            deep = time.monotonic() - self._last_deep >= DEEP_EVERY
+            deep = time.monotonic() - self._last_deep >= self.deep_every
         if deep:
             self._last_deep = time.monotonic()
-        rows = self.source.poll(deep=deep)
+        try:
+            rows = self.source.poll(deep=deep)
+        finally:  # (a deep poll that ran into the statement timeout spaces them too)
+            if deep:
+                self.deep_every = deep_interval(time.monotonic() - self._last_deep)
         names = self.source.names() if rows and self._unknown_keys(rows) else None
         return Fetched(rows, generation, names, time.perf_counter() - started)
 
@@ -324,3 +333,9 @@ class SpendEngine:
         fresh = self._cache_saved is None or self._cache_saved[0]() is not self.cube
         if fresh or time.monotonic() - self._cache_saved_at >= CACHE_EVERY:
             self.save_cache()
+
+
+def deep_interval(seconds: float) -> float:
+    """Seconds until the next automatic deep poll after one that took ``seconds``: every
+    DEEP_EVERY, or less often where deep polls would take over 1/DEEP_SHARE of the time."""
+    return max(DEEP_EVERY, DEEP_SHARE * seconds)

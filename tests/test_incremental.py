@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import threading
+import time
 from datetime import timedelta
 
 import numpy as np
@@ -186,6 +188,45 @@ def test_postgres_rows_committed_after_newer_ones_are_found_once() -> None:
     spend, requests, *_ = Truth(url).total(window.first, window.last)
     total = live.query.totals(window)
     assert total.requests == requests and abs(total.spend / 1e12 - spend) < 1e-6
+
+
+@pytest.mark.postgres
+def test_slow_deep_polls_are_spaced_out() -> None:
+    """A deep poll reads two days of requests; on a busy proxy that takes seconds. Then the
+    next automatic one waits until deep polls take at most 1/DEEP_SHARE of the time, and a
+    quick one brings back the minute. Made slow here by another session's table lock."""
+    from spendtui.engine import DEEP_EVERY, DEEP_SHARE
+
+    url = create_pg_database("spendtui_test_deep_pace")
+    load_real_schema(url)
+    world = build_world(16)
+    insert_pg_rows(url, generate_rows(world, np.random.default_rng(9), FIXED_NOW - timedelta(days=2), FIXED_NOW, 300))
+    live = engine_for(url)
+    live.load(day_of(FIXED_NOW) - 3)
+    live.refresh(deep=True)
+    assert live.deep_every == DEEP_EVERY
+
+    locked, hold = threading.Event(), 0.8
+
+    def lock_the_table() -> None:
+        with psycopg.connect(url) as conn:
+            conn.execute('LOCK TABLE "LiteLLM_SpendLogs" IN ACCESS EXCLUSIVE MODE')
+            locked.set()
+            time.sleep(hold)
+            conn.rollback()
+
+    holder = threading.Thread(target=lock_the_table)
+    holder.start()
+    assert locked.wait(10)
+    started = time.monotonic()
+    live.refresh(deep=True)
+    took = time.monotonic() - started
+    holder.join()
+    assert took >= hold * 0.9 and DEEP_SHARE * took > DEEP_EVERY  # (the lock made it slow)
+    assert live.deep_every == pytest.approx(DEEP_SHARE * took, rel=0.05)
+    assert live.fetch().rows == [] and live.deep_every > DEEP_EVERY  # a normal poll: no change
+    live.refresh(deep=True)
+    assert live.deep_every == DEEP_EVERY
 
 
 def test_tail_keeps_the_newest_requests_across_refreshes(litellm_db, tmp_path) -> None:
