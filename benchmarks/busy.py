@@ -16,17 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 from datetime import timedelta
 
-from benchmarks.common import NOW, TABLE, log
-from benchmarks.engine import window
+from benchmarks.common import NOW, TABLE, log, median_ms
+from benchmarks.engine import engine, window
 from benchmarks.pg import _exists, database_url, pg_database
-from spendtui.engine import SpendEngine
-from spendtui.sources.db.source import DatabaseSource
-from spendtui.sources.db.urls import parse_database_url
-from spendtui.timeutil import fixed_clock
 
 #: Columns given new values in the copies (the rest are copied as they are).
 _NEW = {
@@ -79,21 +74,14 @@ def busy_database(admin_url: str, recent: int) -> str:
 
 
 def poll_numbers(url: str, runs: int) -> dict[str, float]:
-    engine = SpendEngine(DatabaseSource(parse_database_url(url)), clock=fixed_clock(NOW))
-    engine.load(window().last_day - 1)
-
-    def median(deep: bool) -> float:
-        times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            engine.refresh(deep=deep)
-            times.append((time.perf_counter() - started) * 1000)
-        return statistics.median(times)
-
+    eng = engine(url)
+    eng.load(window().last_day - 1)
     try:
-        return {"normal": median(False), "deep": median(True), "deep_every": engine.deep_every}
+        normal = median_ms(lambda: eng.refresh(deep=False), runs)
+        deep = median_ms(lambda: eng.refresh(deep=True), runs)
+        return {"normal": normal, "deep": deep, "deep_every": eng.deep_every}
     finally:
-        engine.close()
+        eng.close()
 
 
 def main() -> None:

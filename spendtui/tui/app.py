@@ -132,7 +132,7 @@ class SpendApp(Polling, ViewActions, KeyActions, App[int]):
         #: are mounted right after it. Until then, keys wait in ``_held_keys``.
         self._first_pane = self.state.pane
         self._panes_mounted = False
-        self._keys_ready = False
+        self._keys_released = False
         self._held_keys: list[events.Key] = []
 
     # ------------------------------------------------------------------ layout
@@ -162,15 +162,21 @@ class SpendApp(Polling, ViewActions, KeyActions, App[int]):
             self._focus_pane(self.state.pane)
         if self._applied is not None:
             self._draw(self._applied)
-        self._keys_ready = True
-        for key in self._held_keys:  # back into the queue, ahead of any key typed from now on
+        # in the app's own queue: keys queued before this callback are held first
+        self.call_later(self._release_keys)
+
+    def _release_keys(self) -> None:
+        """The held keys back into the queue, in the order typed, ahead of any key that
+        arrives from now on."""
+        self._keys_released = True
+        for key in self._held_keys:
             self.post_message(key)
         self._held_keys.clear()
 
     async def on_event(self, event: events.Event) -> None:
         """Keys typed ahead at start wait until every pane is mounted: the pane a key
         switches to, and the table a key after it acts on, must exist."""
-        if not self._keys_ready and isinstance(event, events.Key) and not event.is_forwarded:
+        if not self._keys_released and isinstance(event, events.Key) and not event.is_forwarded:
             self._held_keys.append(event)
             return
         await super().on_event(event)
