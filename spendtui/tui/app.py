@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
@@ -134,6 +135,10 @@ class SpendApp(Polling, ViewActions, KeyActions, App[int]):
         self._panes_mounted = False
         self._keys_released = False
         self._held_keys: list[events.Key] = []
+        self._release_timer: Timer | None = None
+        #: Screens a worker is preparing (the key form, the filter picker): keys typed
+        #: after the key that opens one are for it.
+        self._screens_opening = 0
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -179,7 +184,27 @@ class SpendApp(Polling, ViewActions, KeyActions, App[int]):
         if not self._keys_released and isinstance(event, events.Key) and not event.is_forwarded:
             self._held_keys.append(event)
             return
+        if self._screens_opening and isinstance(event, events.Key) and event.is_forwarded:
+            # unhandled on its way back up: the app would run its binding on the dashboard
+            self._held_keys.append(events.Key(event.key, event.character))
+            self._release_soon()
+            return
         await super().on_event(event)
+
+    def screen_opened(self) -> None:
+        """A worker has pushed the screen it was preparing, or given up (UI thread)."""
+        self._screens_opening -= 1
+
+    def _release_soon(self) -> None:
+        if self._release_timer is None:
+            self._release_timer = self.set_timer(0.02, self._release_when_ready)
+
+    def _release_when_ready(self) -> None:
+        self._release_timer = None
+        if self._screens_opening or not self.screen.is_mounted:
+            self._release_soon()
+        else:
+            self.call_later(self._release_keys)
 
     @property
     def status(self) -> StatusBar:

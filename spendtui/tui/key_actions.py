@@ -25,10 +25,17 @@ class KeyActions(_Base):
 
     # ------------------------------------------------------------------ keys
     def action_new_key(self) -> None:
+        self._screens_opening += 1  # (keys typed next wait for the form)
         self._key_form_data()
 
     @work(thread=True, group="keys", exit_on_error=False)
     def _key_form_data(self) -> None:
+        try:
+            self._open_key_form()
+        finally:
+            self.call_from_thread(self.screen_opened)
+
+    def _open_key_form(self) -> None:
         models: list[str] = []
         teams: list[tuple[str, str]] = []
         if self.engine is not None:

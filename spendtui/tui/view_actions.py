@@ -111,19 +111,23 @@ class ViewActions(_Base):
             self.recompute()
 
     def action_pick_filter(self) -> None:
+        self._screens_opening += 1  # (keys typed next wait for the dialog)
         self._collect_choices()
 
     @work(thread=True, group="choices", exit_on_error=False)
     def _collect_choices(self) -> None:
-        if self.engine is None:
-            return
-        with self._lock:
-            query, names = self.engine.query, self.engine.names
-            values = {
-                d: [(v, names.label(d, v)) for v in query.values(d)]
-                for d in ("model", "tag", "key", "user", "team", "customer", "provider")
-            }
-        self.call_from_thread(self._show_filter_dialog, values)
+        try:
+            if self.engine is None:
+                return
+            with self._lock:
+                query, names = self.engine.query, self.engine.names
+                values = {
+                    d: [(v, names.label(d, v)) for v in query.values(d)]
+                    for d in ("model", "tag", "key", "user", "team", "customer", "provider")
+                }
+            self.call_from_thread(self._show_filter_dialog, values)
+        finally:
+            self.call_from_thread(self.screen_opened)
 
     def _show_filter_dialog(self, values: dict[str, list[tuple[str, str]]]) -> None:
         def done(result: tuple[str, str] | None) -> None:

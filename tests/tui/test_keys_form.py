@@ -6,9 +6,11 @@ import hashlib
 import shutil
 import sqlite3
 
+from textual import events
 from textual.widgets import Input
 
 from spendtui.config import Profile
+from spendtui.dashboard.state import ViewState
 from spendtui.tui.screens.keys import NewKeyScreen, RevealKeyScreen
 from tests.tui.conftest import make_app, settle
 
@@ -94,3 +96,18 @@ async def test_database_writes_are_refused_without_opt_in(tui_db, tmp_path) -> N
         assert isinstance(app.screen, NewKeyScreen)
         assert "--allow-db-writes" in str(app.screen.query_one("#status").render())
         assert key_rows(db) == []
+
+
+async def test_keys_typed_right_after_n_go_into_the_form(tui_db) -> None:
+    """The form opens after a worker has read the models and teams. Keys typed right after
+    `n` (fast, or delivered together over SSH) are for it: the alias gets them, and `b`
+    (block) and `c` (tag category) are not run on the dashboard meanwhile."""
+    app = make_app(tui_db)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await settle(app, pilot)
+        for key in ("n", "w", "e", "b", "c"):
+            app.post_message(events.Key(key, key))
+        await settle(app, pilot)
+        assert isinstance(app.screen, NewKeyScreen)
+        assert app.screen.query_one("#field-alias", Input).value == "webc"
+        assert app.state.tag_category is None and app.state.window == ViewState().window
