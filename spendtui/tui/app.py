@@ -34,6 +34,7 @@ from spendtui.tui.key_actions import KeyActions
 from spendtui.tui.launch import Launch
 from spendtui.tui.polling import Polling
 from spendtui.tui.screens.dialogs import ChoiceDialog
+from spendtui.tui.typeahead import TypeAhead
 from spendtui.tui.view_actions import ViewActions
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetsPane
@@ -65,7 +66,7 @@ BUDGET_COLUMN_PANES = ("keys", "users", "teams", "customers")
 PANE_KEYS = Binding.Group("Panes", compact=True)
 
 
-class SpendApp(Polling, ViewActions, KeyActions, App[int]):
+class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
     """The dashboard. Build it with a Launch (the CLI does; so do the tests)."""
 
     CSS_PATH = "app.tcss"
@@ -130,14 +131,14 @@ class SpendApp(Polling, ViewActions, KeyActions, App[int]):
         self.timings: dict[str, float] = {}
         self.apply_seconds: deque[float] = deque(maxlen=1000)
         #: The pane whose widgets are composed for the first frame; the others' widgets
-        #: are mounted right after it. Until then, keys wait in ``_held_keys``.
+        #: are mounted right after it.
         self._first_pane = self.state.pane
         self._panes_mounted = False
+        #: Keys typed ahead (typeahead.py): held until the panes are mounted (then
+        #: ``_keys_released``), and while a worker prepares a screen (``_screens_opening``).
         self._keys_released = False
         self._held_keys: list[events.Key] = []
         self._release_timer: Timer | None = None
-        #: Screens a worker is preparing (the key form, the filter picker): keys typed
-        #: after the key that opens one are for it.
         self._screens_opening = 0
 
     # ------------------------------------------------------------------ layout
@@ -167,44 +168,7 @@ class SpendApp(Polling, ViewActions, KeyActions, App[int]):
             self._focus_pane(self.state.pane)
         if self._applied is not None:
             self._draw(self._applied)
-        # in the app's own queue: keys queued before this callback are held first
-        self.call_later(self._release_keys)
-
-    def _release_keys(self) -> None:
-        """The held keys back into the queue, in the order typed, ahead of any key that
-        arrives from now on."""
-        self._keys_released = True
-        for key in self._held_keys:
-            self.post_message(key)
-        self._held_keys.clear()
-
-    async def on_event(self, event: events.Event) -> None:
-        """Keys typed ahead at start wait until every pane is mounted: the pane a key
-        switches to, and the table a key after it acts on, must exist."""
-        if not self._keys_released and isinstance(event, events.Key) and not event.is_forwarded:
-            self._held_keys.append(event)
-            return
-        if self._screens_opening and isinstance(event, events.Key) and event.is_forwarded:
-            # unhandled on its way back up: the app would run its binding on the dashboard
-            self._held_keys.append(events.Key(event.key, event.character))
-            self._release_soon()
-            return
-        await super().on_event(event)
-
-    def screen_opened(self) -> None:
-        """A worker has pushed the screen it was preparing, or given up (UI thread)."""
-        self._screens_opening -= 1
-
-    def _release_soon(self) -> None:
-        if self._release_timer is None:
-            self._release_timer = self.set_timer(0.02, self._release_when_ready)
-
-    def _release_when_ready(self) -> None:
-        self._release_timer = None
-        if self._screens_opening or not self.screen.is_mounted:
-            self._release_soon()
-        else:
-            self.call_later(self._release_keys)
+        self.call_later(self.release_keys)  # (see typeahead.py)
 
     @property
     def status(self) -> StatusBar:
