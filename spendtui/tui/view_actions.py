@@ -57,14 +57,15 @@ class ViewActions(_Base):
         """Focus the pane's table now (``Widget.focus`` would wait behind queued keys), or
         the tabs if it has none: keys must not reach a table in a hidden pane."""
         panes = self.query_one(TabbedContent)
-        widget: Widget = panes.query_one(Tabs)
+        tabs = panes.query_one(Tabs)
+        widget: Widget = tabs
         if pane in TABLE_PANES:
             widget = self.query_one(f"#table-{pane}", BreakdownTable)
         elif pane == "tail":
             widget = self.query_one(TailTable)
         elif pane == "budgets":
             widget = self.query_one(BudgetTable)
-        panes.screen.set_focus(widget if widget.focusable else panes.query_one(Tabs))
+        panes.screen.set_focus(widget if widget.focusable else tabs)
 
     # ------------------------------------------------------------------ window and filters
     def action_next_window(self) -> None:
