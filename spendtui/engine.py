@@ -217,12 +217,22 @@ class SpendEngine:
         finally:  # (a deep poll that ran into the statement timeout spaces them too)
             if deep:
                 self.deep_every = deep_interval(time.monotonic() - self._last_deep)
+        return self._fetched(rows, generation, started)
+
+    def _fetched(self, rows: list[RawRow], generation: int, started: float) -> Fetched:
+        """Rows read for ``absorb``, with the names read again if a new key appeared."""
         names = self.source.names() if rows and self._unknown_keys(rows) else None
         return Fetched(rows, generation, names, time.perf_counter() - started)
 
     def absorb(self, fetched: Fetched) -> RefreshStats:
         """Fold fetched rows into the cube. Rows fetched before a reload are dropped:
         the reload read them already (loads and fetches never overlap)."""
+        stats = self._fold(fetched)
+        self.last_refresh = stats
+        self._maybe_save_cache()
+        return stats
+
+    def _fold(self, fetched: Fetched) -> RefreshStats:
         started = time.perf_counter()
         rows = fetched.rows if fetched.generation == self.generation else []
         added = self.cube.add_rows(rows) if rows else 0
@@ -231,10 +241,7 @@ class SpendEngine:
             self.cube.sort_by_day()
         if fetched.names is not None and fetched.generation == self.generation:
             self.names = fetched.names
-        stats = RefreshStats(rows=added, seconds=fetched.seconds + time.perf_counter() - started)
-        self.last_refresh = stats
-        self._maybe_save_cache()
-        return stats
+        return RefreshStats(rows=added, seconds=fetched.seconds + time.perf_counter() - started)
 
     def _extend_tail(self, rows: list[RawRow]) -> None:
         self.tail.extend(rows)
@@ -296,15 +303,11 @@ class SpendEngine:
     def _fold_late(self, read: Callable[[], list[RawRow]]) -> list[str]:
         """A warm restart's followup: the rows written while spendtui was away for requests
         long before (``Restored.late``), folded in like a poll's."""
-        rows = read()
-        if rows:
-            self.cube.add_rows(rows)
-            self.cube.sort_by_day()
-            self._extend_tail(rows)
-            if self._unknown_keys(rows):
-                self.names = self.source.names()
-            if self.cache is not None:
-                self.cache.status += f", then {len(rows):,} written late for earlier requests"
+        started = time.perf_counter()
+        fetched = self._fetched(read(), self.generation, started)
+        self._fold(fetched)
+        if fetched.rows and self.cache is not None:
+            self.cache.status += f", then {len(fetched.rows):,} written late for earlier requests"
         return []
 
     def save_cache(self) -> bool:
