@@ -16,10 +16,12 @@ from asyncio import gather
 from collections import deque
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Static, TabbedContent, TabPane
@@ -135,11 +137,14 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
         self._first_pane = self.state.pane
         self._panes_mounted = False
         #: Keys typed ahead (typeahead.py): held until the panes are mounted (then
-        #: ``_keys_released``), and while a worker prepares a screen (``_screens_opening``).
+        #: ``_keys_released``), and while a worker prepares a screen (``_screens_opening``)
+        #: or a key of the same burst has opened one (``_typed_on``: the screen on top when
+        #: each key arrived).
         self._keys_released = False
         self._held_keys: list[events.Key] = []
         self._release_timer: Timer | None = None
         self._screens_opening = 0
+        self._typed_on: WeakKeyDictionary[events.Key, Screen] = WeakKeyDictionary()
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:

@@ -37,7 +37,12 @@ class TypeAhead(_Base):
             if not self._keys_released and not event.is_forwarded:  # the panes are not mounted yet
                 self._held_keys.append(event)
                 return
-            if self._screens_opening and event.is_forwarded:  # unhandled, on its way to the app's bindings
+            if not event.is_forwarded:
+                self._typed_on[event] = self.screen
+            elif self._screens_opening or self._typed_on.pop(event, self.screen) is not self.screen:
+                # unhandled, on its way to the app's bindings: typed while a worker
+                # prepares a screen, or for a screen that an earlier key of the same burst
+                # has since covered with a dialog (the key is for the dialog)
                 self._held_keys.append(events.Key(event.key, event.character))
                 self._release_soon()
                 return

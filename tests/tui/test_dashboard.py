@@ -462,3 +462,35 @@ async def test_keys_typed_ahead_at_start_act_in_order(tui_db, keys, pane, focuse
         assert (app.focused.id if focused != "tabs" else "tabs" if isinstance(app.focused, Tabs) else None) == focused
         sorted_by = app.query_one("#table-models", BreakdownTable).sort_column
         assert sorted_by == ("share" if "s" in keys and pane == "models" else "spend")
+
+
+@pytest.mark.parametrize("burst", [False, True], ids=["one-by-one", "burst"])
+async def test_keys_typed_right_after_a_dialog_key_go_into_the_dialog(tui_db, burst) -> None:
+    """`W` opens the dates dialog at once, but keys typed in the same burst are already on
+    their way to the dashboard's focused widget: they belong to the dialog (the typed
+    start day replaces the selected one; `w` must not change the dashboard's window), and
+    `escape` after `?` closes the help so the `3` after it switches the pane.
+
+    (Textual runs a focused widget's bindings as the key bubbles back to the app, after
+    the printable keys queued behind it: `escape x` typed in one burst into an input
+    types the `x` before the dialog closes. Not tested here: that is Textual's order.)"""
+    app = make_app(tui_db)
+
+    async def send(*keys: str) -> None:
+        if burst:
+            for key in keys:
+                app.post_message(events.Key(key, key if len(key) == 1 else None))
+        else:
+            await pilot.press(*keys)
+        await settle(app, pilot)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await send("W", "w", "2", "0")
+        assert isinstance(app.screen, DatesDialog)
+        assert app.screen.query_one("#start", Input).value == "w20"
+        assert app.state.window == "30d"
+        await send("escape")
+        await send("question_mark", "escape", "3")
+        assert not isinstance(app.screen, HelpScreen)
+        assert app.state.pane == "tags" and app.query_one(TabbedContent).active == "tags"
