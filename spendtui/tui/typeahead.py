@@ -1,6 +1,6 @@
 """Keys typed ahead: held until what they act on is mounted, then run in the order typed.
 
-Over SSH, or typed fast, keys arrive in bursts. Two moments need them held:
+Over SSH, or typed fast, keys arrive in bursts. Three moments need them held:
 
 * at start, the panes not shown in the first frame are mounted just after it (see
   ``SpendApp._mount_other_panes``): a key may switch to one of them, and the next act on
@@ -8,7 +8,10 @@ Over SSH, or typed fast, keys arrive in bursts. Two moments need them held:
 * a key that opens a screen a worker prepares first (the key form, the filter picker):
   the keys typed after it are for that screen. An unhandled key reaches the app's
   bindings as it bubbles back up, so without the hold ``w`` typed into the key form's
-  alias would change the dashboard's window.
+  alias would change the dashboard's window;
+* a key that opens (or closes) a screen at once (``W``, ``?``, ``escape``): the keys
+  behind it in the burst were sent to the old screen's focused widget before it ran.
+  One that comes back unhandled is sent again, to the screen now on top.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ class TypeAhead(_Base):
             elif self._screens_opening or self._typed_on.pop(event, self.screen) is not self.screen:
                 # unhandled, on its way to the app's bindings: typed while a worker
                 # prepares a screen, or for a screen that an earlier key of the same burst
-                # has since covered with a dialog (the key is for the dialog)
+                # has since covered or closed (the key is for the screen now on top)
                 self._held_keys.append(events.Key(event.key, event.character))
                 self._release_soon()
                 return
