@@ -116,8 +116,10 @@ class SpendEngine:
         self._cache_saved_at = 0.0
         #: Bumped by every (re)load; see ``Fetched.generation``.
         self.generation = 0
-        #: Leave a load's note-only checks (``LoadResult.followups``) for ``run_followups``
-        #: instead of running them inside ``load``: the dashboard draws the data first.
+        #: Leave what a load left for after its first screen (``LoadResult.followups``:
+        #: checks that add notes; ``LoadResult.late``: rows written late for requests long
+        #: before) for ``run_followups`` instead of running it inside ``load``: the
+        #: dashboard draws the data first.
         self.defer_followups = False
         self._followups: list[Callable[[], list[str]]] = []
 
@@ -161,6 +163,9 @@ class SpendEngine:
         self.first_day = first_day
         self.generation += 1
         self._followups = list(getattr(result, "followups", None) or [])
+        late = getattr(result, "late", None)
+        if late is not None:  # the data first, then the checks
+            self._followups.insert(0, partial(self._fold_late, late, restart=False))
         if not self.defer_followups:
             self.run_followups()
         self.refresh_names()
@@ -300,13 +305,14 @@ class SpendEngine:
             self.run_followups()
         return stats
 
-    def _fold_late(self, read: Callable[[], list[RawRow]]) -> list[str]:
-        """A warm restart's followup: the rows written while spendtui was away for requests
-        long before (``Restored.late``), folded in like a poll's."""
+    def _fold_late(self, read: Callable[[], list[RawRow]], restart: bool = True) -> list[str]:
+        """A load's followup: rows written late for requests long before, which the load
+        left for after its first screen (``Restored.late`` after a warm restart: written
+        while spendtui was away; ``LoadResult.late``), folded in like a poll's."""
         started = time.perf_counter()
         fetched = self._fetched(read(), self.generation, started)
         self._fold(fetched)
-        if fetched.rows and self.cache is not None:
+        if fetched.rows and restart and self.cache is not None:
             self.cache.status += f", then {len(fetched.rows):,} written late for earlier requests"
         return []
 

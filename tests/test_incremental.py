@@ -279,3 +279,39 @@ def test_postgres_cold_load_split_counts_late_rows_once(written_after: timedelta
     spend, requests, *_ = Truth(url).total(window.first, window.last)
     total = engine.query.totals(window)
     assert total.requests == requests == 3100 and abs(total.spend / 1e12 - spend) < 1e-6
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("first", ["followups", "deep poll"])
+def test_postgres_cold_load_reads_old_late_rows_after_the_first_screen(first: str) -> None:
+    """The dashboard's cold load (followups deferred) reads raw only the rows written in
+    its last minutes that a normal poll can reach (30 minutes of request time). Those
+    written then for requests up to two days earlier are read right after the first
+    screen (a two-day scan without an index on the insert time), or by a deep poll if one
+    comes first: counted once either way, never by a normal poll."""
+    url = create_pg_database(f"spendtui_test_band_{first.replace(' ', '_')}")
+    load_real_schema(url)
+    world = build_world(33)
+    rng = np.random.default_rng(6)
+    insert_pg_rows(
+        url, generate_rows(world, rng, FIXED_NOW - timedelta(days=10), FIXED_NOW - timedelta(minutes=1), 2000)
+    )
+    written = (FIXED_NOW - timedelta(minutes=2)).strftime("%Y-%m-%d %H:%M:%S.000")
+    for back, n in ((timedelta(minutes=20), 30), (timedelta(days=1), 50)):  # raw at once; the band
+        late = generate_rows(world, rng, FIXED_NOW - back - timedelta(minutes=5), FIXED_NOW - back, n)
+        late.columns["created_at"] = late.columns["updated_at"] = [written] * n
+        insert_pg_rows(url, late)
+    window = Window(day_of(FIXED_NOW) - 20, day_of(FIXED_NOW))
+    spend, requests, *_ = Truth(url).total(window.first, window.last)
+    engine = engine_for(url, clock_at=FIXED_NOW)
+    engine.defer_followups = True
+    engine.load(window.first_day)
+    assert engine.query.totals(window).requests == requests - 50 and engine.followups_pending
+    assert engine.refresh(deep=False).rows == 0  # a normal poll does not reach the band
+    if first == "deep poll":
+        assert engine.refresh(deep=True).rows == 50
+    engine.run_followups()
+    assert engine.refresh(deep=True).rows == 0 and not engine.followups_pending
+    total = engine.query.totals(window)
+    assert total.requests == requests == 2080 and abs(total.spend / 1e12 - spend) < 1e-6
+    engine.close()

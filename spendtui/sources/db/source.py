@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
@@ -152,6 +153,11 @@ class DatabaseSource:
                 result, self._cursor = load_postgres_daily(self, first_day, hourly_from_day)
             else:
                 result, self._cursor = load_postgres(self, first_day, hourly_from_day)
+            split = self._cursor.floor
+            if self.target.dialect != "sqlite" and self.schema().written_column is not None and split is not None:
+                # rows written since the split for requests LATE_HORIZON to DEEP_HORIZON
+                # before it: neither aggregated nor read raw (load_postgres)
+                result.late = partial(self._late_band, Cursor(mark=split, floor=split))
             return result
 
     def status(self) -> SourceStatus:
@@ -228,12 +234,13 @@ class DatabaseSource:
                 return poll_postgres(self, self._cursor, DEEP_HORIZON), None
             before = replace(self._cursor, seen=dict(self._cursor.seen))
             rows = poll_postgres(self, self._cursor, LATE_HORIZON)
+        return rows, partial(self._late_band, before)
 
-        def late() -> list[RawRow]:
-            with self._lock:
-                return poll_late_postgres(self, before, self._cursor)
-
-        return rows, late
+    def _late_band(self, before: Cursor) -> list[RawRow]:
+        """What a deep poll from ``before`` finds that a normal one did not (see
+        ``poll.poll_late_postgres``), not counting rows read since."""
+        with self._lock:
+            return poll_late_postgres(self, before, self._cursor)
 
     def catch_up(self, first_day: int, hourly_from_day: int, min_rows: int) -> LoadResult | None:
         """After restore_cursor: when at least ``min_rows`` rows were appended since
