@@ -195,6 +195,11 @@ class Cube:
         contexts = map(self.dims.composite, keys)
         ids = np.fromiter(chain.from_iterable(contexts), dtype=np.int32, count=5 * n).reshape(n, 5)
         when = np.fromiter(chain.from_iterable(buckets), dtype=np.int32, count=2 * n).reshape(n, 2)
+        self.add_interned(when, ids, measures)
+
+    def add_interned(self, when: np.ndarray, ids: np.ndarray, measures: np.ndarray) -> None:
+        """Add cells whose coordinates are interned already: ``when`` (n, 2) day and hour,
+        ``ids`` (n, 5) what ``Dimensions.composite`` gives, ``measures`` (n, 7)."""
         unreadable_tags = ids[:, 4] == 0
         if unreadable_tags.any():
             self.quality.bad_tags += int(measures[unreadable_tags, 1].sum())

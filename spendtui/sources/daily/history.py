@@ -30,11 +30,11 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
-from operator import add
+from itertools import chain
 
 import numpy as np
 
-from spendtui.core.cube import CellChunk, Cube
+from spendtui.core.cube import Cube
 from spendtui.core.dims import FIELD_SEP
 from spendtui.core.facts import FactCube
 from spendtui.core.measures import N_MEASURES, REQUESTS, SPEND
@@ -80,22 +80,51 @@ class _Owners:
         return self.owner.get((day, key), "")
 
 
+def _matrix(cells: dict) -> np.ndarray:
+    """The measures of ``cells`` as an (n, 7) array: int64, or Python integers where one
+    does not fit."""
+    try:
+        flat = np.fromiter(chain.from_iterable(cells.values()), dtype=np.int64, count=N_MEASURES * len(cells))
+    except OverflowError:
+        return np.array(list(cells.values()), dtype=object).reshape(len(cells), N_MEASURES)
+    return flat.reshape(len(cells), N_MEASURES)
+
+
+def _small(matrix: np.ndarray, times: int = 1) -> bool:
+    """Whether ``times`` values as large as the largest in ``matrix`` sum within int64."""
+    return matrix.dtype == np.int64 and (matrix.size == 0 or times * int(np.abs(matrix).max()) < 2**62)
+
+
+class _KeyTotals:
+    """The user table's per (day, key) totals, indexed once for every view's remainder."""
+
+    def __init__(self, base: dict[tuple[str, str], Cell]) -> None:
+        self.keys = list(base)
+        self.at = {k: i for i, k in enumerate(self.keys)}
+        self.matrix = _matrix(base)
+        self.small = _small(self.matrix)
+
+
 def _with_remainder(
-    cells: dict[tuple[str, str, str], Cell], base: dict[tuple[str, str], Cell]
+    cells: dict[tuple[str, str, str], Cell], base: _KeyTotals
 ) -> tuple[dict[tuple[str, str, str], Cell], str | None]:
     """``cells`` plus, per (day, key), what ``base`` has beyond them, as the ``""`` value.
 
-    Returns the reason the two disagree, if they do (more requests than the base)."""
-    sums: dict[tuple[str, str], list[int]] = {}
-    for (day, _, key), cell in cells.items():
-        acc = sums.get((day, key))
-        sums[(day, key)] = cell if acc is None else list(map(add, acc, cell))  # never mutated
+    Returns the reason the two disagree, if they do (more requests than the base). The
+    sums per (day, key) are numpy's, in int64 while they cannot overflow (Python's
+    integers otherwise); only the (day, key)s that differ are looked at one by one."""
+    at = base.at
+    where = np.fromiter((at.get((day, key), -1) for day, _, key in cells), dtype=np.int64, count=len(cells))
+    measures = _matrix(cells)
+    known = where >= 0
+    exact = base.small and _small(measures, len(cells))
+    have = np.zeros(base.matrix.shape, dtype=np.int64 if exact else object)
+    np.add.at(have, where[known], measures[known].astype(have.dtype, copy=False))
+    differ = np.flatnonzero((have != base.matrix).any(axis=1))
     out = dict(cells)
-    for (day, key), want in base.items():
-        have = sums.get((day, key), [0] * N_MEASURES)
-        if have == want:
-            continue  # the common case: the same requests, nothing left over
-        rest = [w - h for w, h in zip(want, have, strict=True)]
+    for row in differ.tolist():
+        (day, key), want = base.keys[row], base.matrix[row].tolist()
+        rest = [w - h for w, h in zip(want, have[row].tolist(), strict=True)]
         if rest[REQUESTS] < 0 or any(r < 0 for i, r in enumerate(rest) if i != SPEND):
             return out, f"it counts more requests than the user table for {day}"
         same_counts = all(r == 0 for i, r in enumerate(rest) if i != SPEND)
@@ -106,9 +135,9 @@ def _with_remainder(
         rest[SPEND] = max(rest[SPEND], 0)
         prior = out.get((day, "", key))
         out[(day, "", key)] = rest if prior is None else [a + b for a, b in zip(prior, rest, strict=True)]
-    extra = sums.keys() - base.keys()
-    if extra:
-        return out, f"it has a key the user table does not have on {min(day for day, _ in extra)}"
+    if not known.all():
+        extra = (day for (day, _, _), found in zip(cells, known.tolist(), strict=True) if not found)
+        return out, f"it has a key the user table does not have on {min(extra)}"
     return out, None
 
 
@@ -118,21 +147,35 @@ def _cube(
     place: Callable[[str, str, str, str], str],
 ) -> Cube:
     """A cube of ``cells`` ((day, value, key) -> measures); ``place(value, key, user, team)``
-    makes the composite row key, once per distinct combination (days repeat them)."""
-    buckets, keys, measures = [], [], []
-    made: dict[tuple[str, str, str, str], str] = {}
-    for (day, value, key), cell in cells.items():
-        user, team = owners.get((day, key), _NO_OWNER)
-        combination = (value, key, user, team)
-        composite = made.get(combination)
-        if composite is None:
-            composite = made[combination] = place(value, key, user, team)
-        buckets.append(day)
-        keys.append(composite)
-        measures.append(cell)
+    makes the composite row key. Each distinct combination is interned once, and each
+    distinct day parsed once (days repeat the combinations): per cell only two indices."""
     cube = Cube()
-    matrix = np.asarray(measures, dtype=np.int64) if measures else np.zeros((0, N_MEASURES), dtype=np.int64)
-    cube.add_chunk(CellChunk(buckets, keys, matrix))
+    n = len(cells)
+    if n == 0:
+        return cube
+    made: dict[tuple[str, str, str, str], int] = {}
+    interned: list[tuple[int, int, int, int, bool]] = []
+    day_at: dict[str, int] = {}
+    combination_of, day_of = [], []
+    owner = owners.get
+    for day, value, key in cells:
+        user, team = owner((day, key), _NO_OWNER)
+        combination = (value, key, user, team)
+        at = made.get(combination)
+        if at is None:
+            at = made[combination] = len(interned)
+            interned.append(cube.dims.composite(place(value, key, user, team)))
+        combination_of.append(at)
+        d = day_at.get(day)
+        if d is None:
+            d = day_at[day] = _day_number(day)
+        day_of.append(d)
+    ids = np.asarray(interned, dtype=np.int32)[np.asarray(combination_of)]
+    when = np.empty((n, 2), dtype=np.int32)
+    when[:, 0] = day_of
+    when[:, 1] = -1  # whole days
+    measures = np.fromiter(chain.from_iterable(cells.values()), dtype=np.int64, count=N_MEASURES * n)
+    cube.add_interned(when, ids, measures.reshape(n, N_MEASURES))
     cube.sort_by_day()
     cube.dims.forget_load_caches()
     return cube
@@ -164,13 +207,14 @@ def build_history(
     """The history fact cubes for ``first_day``..``last_day`` and notes for the user."""
     notes: list[str] = []
     base = _within(user.keys, first_day, last_day)
+    totals = _KeyTotals(base)
 
     def within(cells: dict[tuple[str, str, str], Cell]) -> dict[tuple[str, str, str], Cell]:
         return _within(cells, first_day, last_day)
 
-    users, why_users = _with_remainder(within(user.cells["entity"]), base)
+    users, why_users = _with_remainder(within(user.cells["entity"]), totals)
     user_of = _Owners(users)
-    teams, why_teams = _with_remainder(within(team.cells["entity"]), base) if team else ({}, None)
+    teams, why_teams = _with_remainder(within(team.cells["entity"]), totals) if team else ({}, None)
     team_of = _Owners(teams) if team and why_teams is None else None
     attach = {"key"}
     if why_users is None and user_of.exact:
@@ -200,15 +244,15 @@ def build_history(
         facts.append(FactCube(name, _cube(cells, owners, place), known, first_day, last_day, tag_per_row, reason))
 
     # place(value, key, user, team): the composite row key of one cell of each view
-    models, why = _with_remainder(within(user.cells["model"]), base)
+    models, why = _with_remainder(within(user.cells["model"]), totals)
     add("daily model × key", "model", models, why, lambda v, k, u, t: _composite(v, "", k, u, t, "", ""))
-    providers, why = _with_remainder(within(user.cells["provider"]), base)
+    providers, why = _with_remainder(within(user.cells["provider"]), totals)
     add("daily provider × key", "provider", providers, why, lambda v, k, u, t: _composite("", v, k, u, t, "", ""))
     add("daily user × key", "user", users, why_users, lambda v, k, u, t: _composite("", "", k, v, t, "", ""))
     if team is not None:
         add("daily team × key", "team", teams, why_teams, lambda v, k, u, t: _composite("", "", k, u, v, "", ""))
     if customer is not None:
-        customers, why = _with_remainder(within(customer.cells["entity"]), base)
+        customers, why = _with_remainder(within(customer.cells["entity"]), totals)
         add("daily customer × key", "customer", customers, why, lambda v, k, u, t: _composite("", "", k, u, t, v, ""))
     if tag is not None:
         tags = {k: v for k, v in within(tag.cells["entity"]).items() if k[1]}
