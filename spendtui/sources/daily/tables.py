@@ -23,7 +23,7 @@ empty value and become ``""`` (shown as ``(none)``) as in the database source.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,9 @@ from spendtui.money import to_pico
 #: The breakdowns spendtui reads, by the name of the dimension they carry.
 BREAKDOWNS = {"model": "model_groups", "provider": "providers", "entity": "entities"}
 _EMPTY_LABELS = {"model": (), "provider": ("unknown",), "entity": ("Unassigned",)}
-Cell = list[int]
+#: 7 measures. build_history only reads them: the REST pages are summed into lists, the
+#: database reader keeps the driver's tuples.
+Cell = Sequence[int]
 #: A daily count (requests or tokens) beyond this is not data (it would overflow sums).
 MAX_COUNT = MAX_TOKENS
 

@@ -162,23 +162,27 @@ def _rows(conn: Connection, statement: str, params: dict) -> list[tuple]:
         return cur.fetchall()
 
 
+#: The key column (NOT NULL in LiteLLM's schema; NULL would be the key "", as on the logs path).
+_KEY = "coalesce(api_key, '')"
+
+
 def _read_user(conn: Connection, spec: DailySpec, schema: str | None, params: dict) -> DailyTable:
     """Per-key totals and the model, provider and user breakdowns, in one scan."""
     model = _model_expr(spec)
     provider = "coalesce(custom_llm_provider, '')" if "custom_llm_provider" in spec.columns else "''"
     entity = f"coalesce({spec.entity_column}, '')"
+    key = _KEY
     statement = lambda fast: (  # noqa: E731
-        f"SELECT date, api_key, {model}, {provider}, {entity}, "  # noqa: S608  (names from reflection)
+        f"SELECT date, {key}, {model}, {provider}, {entity}, "  # noqa: S608  (names from reflection)
         f"GROUPING({model}), GROUPING({provider}), GROUPING({entity}), {_measures(spec, fast)} "
         f"FROM {_qualified(spec, schema)} WHERE date BETWEEN :first AND :last "
-        f"GROUP BY GROUPING SETS ((date, api_key), (date, api_key, {model}), "
-        f"(date, api_key, {provider}), (date, api_key, {entity}))"
+        f"GROUP BY GROUPING SETS ((date, {key}), (date, {key}, {model}), "
+        f"(date, {key}, {provider}), (date, {key}, {entity}))"
     )
     table = DailyTable("user")
     for row in read_rows(conn, statement, params, spend_at=8):
         day, key, m, p, e, gm, gp, ge = row[:8]
-        cell = list(row[8:])
-        key = key or ""
+        cell = row[8:]
         if not gm:
             table.cells["model"][(day, m, key)] = cell
         elif not gp:
@@ -195,14 +199,13 @@ def _read_entity(conn: Connection, spec: DailySpec, schema: str | None, params: 
     """The (day, entity, key) breakdown of a team, end-user or tag table."""
     entity = f"coalesce({spec.entity_column}, '')"
     statement = lambda fast: (  # noqa: E731
-        f"SELECT date, api_key, {entity}, {_measures(spec, fast)} "  # noqa: S608  (names from reflection)
+        f"SELECT date, {entity}, {_KEY}, {_measures(spec, fast)} "  # noqa: S608  (names from reflection)
         f"FROM {_qualified(spec, schema)} WHERE date BETWEEN :first AND :last "
-        f"GROUP BY date, api_key, {entity}"
+        f"GROUP BY date, {entity}, {_KEY}"
     )
     table = DailyTable(spec.entity)
-    cells = table.cells["entity"]
-    for row in read_rows(conn, statement, params, spend_at=3):
-        cells[(row[0], row[2], row[1] or "")] = list(row[3:])
+    # (day, entity, key) -> measures: slices of the driver's tuples, the cheapest form
+    table.cells["entity"] = {row[:3]: row[3:] for row in read_rows(conn, statement, params, spend_at=3)}
     table.pages = 1
     return table
 
