@@ -212,60 +212,93 @@ def build_history(
     tag: DailyTable | None = None,
 ) -> tuple[list[FactCube], list[str]]:
     """The history fact cubes for ``first_day``..``last_day`` and notes for the user."""
-    notes: list[str] = []
-    base = _within(user.keys, first_day, last_day)
-    totals = _KeyTotals(base)
+    history = HistoryBuilder(first_day, last_day, user, team)
+    if customer is not None:
+        history.add_customer(customer)
+    if tag is not None:
+        history.add_tag(tag)
+    return history.facts, history.notes
 
-    def within(cells: dict[tuple[str, str, str], Cell]) -> dict[tuple[str, str, str], Cell]:
-        return _within(cells, first_day, last_day)
 
-    users, why_users = _with_remainder(within(user.cells["entity"]), totals)
-    user_of = _Owners(users)
-    teams, why_teams = _with_remainder(within(team.cells["entity"]), totals) if team else ({}, None)
-    team_of = _Owners(teams) if team and why_teams is None else None
-    attach = {"key"}
-    if why_users is None and user_of.exact:
-        attach.add("user")
-    elif user_of.ambiguous:
-        notes.append(f"{user_of.ambiguous} key-days have several users: user is only known per key")
-    if team_of is not None and team_of.exact:
-        attach.add("team")
-    elif team_of is not None and team_of.ambiguous:
-        notes.append(f"{team_of.ambiguous} key-days have several teams: team is only known per key")
+class HistoryBuilder:
+    """``build_history`` in steps, for a reader that gets the tables one at a time: the
+    user and team tables fix who owns each key and give four views; the customer and tag
+    tables each add one (``facts`` and ``notes`` grow as they do)."""
 
-    with_user, with_team = "user" in attach, team_of is not None and "team" in attach
-    owners = {
-        (day, key): (
-            user_of.of(day, key) if with_user else "",
-            team_of.of(day, key) if team_of is not None and with_team else "",
-        )
-        for day, key in base
-    }
-    facts: list[FactCube] = []
+    def __init__(self, first_day: int, last_day: int, user: DailyTable, team: DailyTable | None = None) -> None:
+        self.first_day, self.last_day = first_day, last_day
+        self.notes: list[str] = []
+        self.facts: list[FactCube] = []
+        base = _within(user.keys, first_day, last_day)
+        self.totals = _KeyTotals(base)
+        users, why_users = self._with_remainder(user.cells["entity"])
+        user_of = _Owners(users)
+        teams, why_teams = self._with_remainder(team.cells["entity"]) if team else ({}, None)
+        team_of = _Owners(teams) if team and why_teams is None else None
+        attach = {"key"}
+        if why_users is None and user_of.exact:
+            attach.add("user")
+        elif user_of.ambiguous:
+            self.notes.append(f"{user_of.ambiguous} key-days have several users: user is only known per key")
+        if team_of is not None and team_of.exact:
+            attach.add("team")
+        elif team_of is not None and team_of.ambiguous:
+            self.notes.append(f"{team_of.ambiguous} key-days have several teams: team is only known per key")
+        self.attach = attach
+        with_user, with_team = "user" in attach, team_of is not None and "team" in attach
+        self.owners = {
+            (day, key): (
+                user_of.of(day, key) if with_user else "",
+                team_of.of(day, key) if team_of is not None and with_team else "",
+            )
+            for day, key in base
+        }
+        # place(value, key, user, team): the composite row key of one cell of each view
+        models, why = self._with_remainder(user.cells["model"])
+        self._add("daily model × key", "model", models, why, lambda v, k, u, t: _composite(v, "", k, u, t, "", ""))
+        providers, why = self._with_remainder(user.cells["provider"])
+        place_provider = lambda v, k, u, t: _composite("", v, k, u, t, "", "")  # noqa: E731
+        self._add("daily provider × key", "provider", providers, why, place_provider)
+        place_user = lambda v, k, u, t: _composite("", "", k, v, t, "", "")  # noqa: E731
+        self._add("daily user × key", "user", users, why_users, place_user)
+        if team is not None:
+            place_team = lambda v, k, u, t: _composite("", "", k, u, v, "", "")  # noqa: E731
+            self._add("daily team × key", "team", teams, why_teams, place_team)
 
-    def add(name: str, dim: str, cells: dict, why: str | None, place, tag_per_row: bool = False) -> None:
+    def add_customer(self, customer: DailyTable) -> None:
+        customers, why = self._with_remainder(customer.cells["entity"])
+        place = lambda v, k, u, t: _composite("", "", k, u, t, v, "")  # noqa: E731
+        self._add("daily customer × key", "customer", customers, why, place)
+
+    def add_tag(self, tag: DailyTable) -> None:
+        tags = {k: v for k, v in self._within(tag.cells["entity"]).items() if k[1]}
+        place = lambda v, k, u, t: _composite("", "", k, u, t, "", v)  # noqa: E731
+        self._add("daily tag × key", "tag", tags, None, place, tag_per_row=True)
+
+    def _within(self, cells: dict[tuple[str, str, str], Cell]) -> dict[tuple[str, str, str], Cell]:
+        return _within(cells, self.first_day, self.last_day)  # type: ignore[return-value]
+
+    def _with_remainder(
+        self, cells: dict[tuple[str, str, str], Cell]
+    ) -> tuple[dict[tuple[str, str, str], Cell], str | None]:
+        return _with_remainder(self._within(cells), self.totals)
+
+    def _add(
+        self,
+        name: str,
+        dim: str,
+        cells: dict,
+        why: str | None,
+        place: Callable[[str, str, str, str], str],
+        tag_per_row: bool = False,
+    ) -> None:
+        attach = self.attach
         known = frozenset({dim, "key"} | (attach if dim not in ("user", "team") else _other(dim, attach)))
         reason = f"the proxy's {name} view disagrees with its user view: {why}" if why else None
         if reason:
-            notes.append(reason)
-        facts.append(FactCube(name, _cube(cells, owners, place), known, first_day, last_day, tag_per_row, reason))
-
-    # place(value, key, user, team): the composite row key of one cell of each view
-    models, why = _with_remainder(within(user.cells["model"]), totals)
-    add("daily model × key", "model", models, why, lambda v, k, u, t: _composite(v, "", k, u, t, "", ""))
-    providers, why = _with_remainder(within(user.cells["provider"]), totals)
-    add("daily provider × key", "provider", providers, why, lambda v, k, u, t: _composite("", v, k, u, t, "", ""))
-    add("daily user × key", "user", users, why_users, lambda v, k, u, t: _composite("", "", k, v, t, "", ""))
-    if team is not None:
-        add("daily team × key", "team", teams, why_teams, lambda v, k, u, t: _composite("", "", k, u, v, "", ""))
-    if customer is not None:
-        customers, why = _with_remainder(within(customer.cells["entity"]), totals)
-        add("daily customer × key", "customer", customers, why, lambda v, k, u, t: _composite("", "", k, u, t, v, ""))
-    if tag is not None:
-        tags = {k: v for k, v in within(tag.cells["entity"]).items() if k[1]}
-        place_tag = lambda v, k, u, t: _composite("", "", k, u, t, "", v)  # noqa: E731
-        add("daily tag × key", "tag", tags, None, place_tag, tag_per_row=True)
-    return facts, notes
+            self.notes.append(reason)
+        cube = _cube(cells, self.owners, place)
+        self.facts.append(FactCube(name, cube, known, self.first_day, self.last_day, tag_per_row, reason))
 
 
 def _other(dim: str, attach: set[str]) -> set[str]:

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 
 from spendtui.errors import SourceError
 from spendtui.money import PICO
-from spendtui.sources.daily.history import build_history
+from spendtui.sources.daily.history import HistoryBuilder
 from spendtui.sources.daily.tables import DailyTable
 from spendtui.sources.db.cursor import Cursor
 from spendtui.sources.db.load import PG_WORK_MEM, LoadResult, load_postgres
@@ -44,7 +44,7 @@ from spendtui.timeutil import day_date, day_number, day_start, parse_day
 if TYPE_CHECKING:
     from spendtui.sources.db.source import DatabaseSource
 
-#: entity -> (table, entity column), in the order build_history takes them.
+#: entity -> (table, entity column), in the order build_history takes them (and they are read).
 DAILY_TABLES = {
     "user": ("LiteLLM_DailyUserSpend", "user_id"),
     "team": ("LiteLLM_DailyTeamSpend", "team_id"),
@@ -288,18 +288,24 @@ def load_postgres_daily(source: DatabaseSource, first_day: int, hourly_from_day:
             return [f"the daily tables were not checked against the request logs: {exc}"]
         return found
 
-    with ThreadPoolExecutor(4, thread_name_prefix="spendtui-daily") as pool:
-        # the live days' aggregate is the longest query: started first, it runs on the
-        # server while this thread turns the daily tables into history cubes
+    with ThreadPoolExecutor(2, thread_name_prefix="spendtui-daily") as pool:
+        # the live days' aggregate is the longest query: started first, it keeps one of
+        # the server's cores busy throughout. The daily tables are read one after another
+        # on the other thread (four at once only made the server's processes and this one
+        # wait for each other's cores), and this thread turns each into history cubes as
+        # it arrives, while the next is read.
         live = pool.submit(load_postgres, source, live_first, hourly_from_day)
-        reads = [pool.submit(read, entity) for entity in ("user", "team", "customer", "tag")]
-        user, team, customer, tag = (r.result() for r in reads)
+        reads = {entity: pool.submit(read, entity) for entity in DAILY_TABLES}  # user, team, customer, tag
+        user = reads["user"].result()
         assert user is not None
-        history, more = build_history(first_day, live_first - 1, user, team, customer, tag)
+        history = HistoryBuilder(first_day, live_first - 1, user, reads["team"].result())
+        for entity, add in (("customer", history.add_customer), ("tag", history.add_tag)):
+            if (table := reads[entity].result()) is not None:
+                add(table)
         result, cursor = live.result()
-    result.fact_cubes = history
+    result.fact_cubes = history.facts
     result.live_first_day = live_first
-    result.notes = [*notes, *more]
+    result.notes = [*notes, *history.notes]
     # the cross-check yields a note, not figures: the engine runs it after the data (the
     # dashboard once the first screen is drawn, so it does not compete with the load for
     # the server's cores; a report before it prints)
