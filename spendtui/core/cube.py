@@ -190,12 +190,15 @@ class Cube:
             n = len(keys)
             if n == 0:
                 return
-        # (mctx, kctx, customer, tag set, tags readable) per cell; built column-wise from
-        # flat iterators, which is several times cheaper than assigning numpy scalars
-        contexts = map(self.dims.composite, keys)
-        ids = np.fromiter(chain.from_iterable(contexts), dtype=np.int32, count=5 * n).reshape(n, 5)
+        # (mctx, kctx, customer, tag set, tags readable) per distinct key, then per cell by
+        # index: a key recurs in every hour and day it has requests (78k cells, 14k keys
+        # for two days at 10M rows)
+        at: dict[str, int] = {}
+        where = np.fromiter((at.setdefault(k, len(at)) for k in keys), dtype=np.intp, count=n)
+        contexts = map(self.dims.composite, at)
+        ids = np.fromiter(chain.from_iterable(contexts), dtype=np.int32, count=5 * len(at)).reshape(-1, 5)
         when = np.fromiter(chain.from_iterable(buckets), dtype=np.int32, count=2 * n).reshape(n, 2)
-        self.add_interned(when, ids, measures)
+        self.add_interned(when, ids[where], measures)
 
     def add_interned(self, when: np.ndarray, ids: np.ndarray, measures: np.ndarray) -> None:
         """Add cells whose coordinates are interned already: ``when`` (n, 2) day and hour,
