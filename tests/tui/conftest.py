@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from spendtui.config import Config, Profile
 from spendtui.dashboard.state import ViewState
@@ -30,6 +31,16 @@ def make_app(
     options: dict[str, object] = {"autopoll": False, "source_label": f"sqlite: {db.name}", **launch}
     launch_config = Launch(config=config, clock=fixed_clock(FIXED_NOW), state=state or ViewState(), **options)
     return SpendApp(launch_config)  # type: ignore[arg-type]
+
+
+async def type_keys(app: SpendApp, pilot, keys: tuple[str, ...], burst: bool) -> None:  # type: ignore[no-untyped-def]
+    """``keys`` pressed one by one, or posted at once: one burst, as typed fast or
+    delivered together over a slow SSH link, before the app has handled the first."""
+    if burst:
+        for key in keys:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+    else:
+        await pilot.press(*keys)
 
 
 async def settle(app: SpendApp, pilot) -> None:  # type: ignore[no-untyped-def]

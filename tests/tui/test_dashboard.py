@@ -8,7 +8,6 @@ from datetime import date
 
 import numpy as np
 import pytest
-from textual import events
 from textual.widgets import Input, TabbedContent, Tabs
 
 from spendtui.config import Profile
@@ -24,7 +23,7 @@ from spendtui.tui.widgets.status import StatusBar
 from spendtui.tui.widgets.tail import TailTable
 from tests.helpers import FIXED_NOW
 from tests.truth import Truth
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, settle, type_keys
 
 TODAY = FIXED_NOW.date()
 BUDGETED_KEYS = 'SELECT token FROM "LiteLLM_VerificationToken" WHERE max_budget IS NOT NULL OR budget_id IS NOT NULL'
@@ -450,11 +449,7 @@ async def test_keys_typed_ahead_at_start_act_in_order(tui_db, keys, pane, focuse
     pane the keys before it chose: `s` sorts the table of the pane just switched to."""
     app = make_app(tui_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        if burst:
-            for key in keys:
-                app.post_message(events.Key(key, key if len(key) == 1 else None))
-        else:
-            await pilot.press(*keys)
+        await type_keys(app, pilot, keys, burst)
         await settle(app, pilot)
         assert app.is_running and app._applied is not None
         assert app.state.pane == pane and app.query_one(TabbedContent).active == pane
@@ -477,11 +472,7 @@ async def test_keys_typed_right_after_a_dialog_key_go_into_the_dialog(tui_db, bu
     app = make_app(tui_db)
 
     async def send(*keys: str) -> None:
-        if burst:
-            for key in keys:
-                app.post_message(events.Key(key, key if len(key) == 1 else None))
-        else:
-            await pilot.press(*keys)
+        await type_keys(app, pilot, keys, burst)
         await settle(app, pilot)
 
     async with app.run_test(size=(120, 40)) as pilot:

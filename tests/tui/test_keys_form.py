@@ -6,13 +6,12 @@ import hashlib
 import shutil
 import sqlite3
 
-from textual import events
 from textual.widgets import Input
 
 from spendtui.config import Profile
 from spendtui.dashboard.state import ViewState
 from spendtui.tui.screens.keys import NewKeyScreen, RevealKeyScreen
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, settle, type_keys
 
 
 def key_rows(db) -> list[tuple]:  # type: ignore[no-untyped-def]
@@ -105,8 +104,7 @@ async def test_keys_typed_right_after_n_go_into_the_form(tui_db) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(120, 45)) as pilot:
         await settle(app, pilot)
-        for key in ("n", "w", "e", "b", "c"):
-            app.post_message(events.Key(key, key))
+        await type_keys(app, pilot, ("n", "w", "e", "b", "c"), burst=True)
         await settle(app, pilot)
         assert isinstance(app.screen, NewKeyScreen)
         assert app.screen.query_one("#field-alias", Input).value == "webc"
