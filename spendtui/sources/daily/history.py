@@ -174,15 +174,14 @@ def _cube(
     when = np.empty((n, 2), dtype=np.int32)
     when[:, 0] = day_of
     when[:, 1] = -1  # whole days
-    try:
-        measures = np.fromiter(chain.from_iterable(cells.values()), dtype=np.int64, count=N_MEASURES * n)
-    except OverflowError:
+    measures = _matrix(cells)
+    if measures.dtype != np.int64:
         big = next(day for (day, _, _), cell in cells.items() if max(map(abs, cell)) >= 2**63)
         raise SourceDataError(
             "a daily total (spend past $9.2M, or a count past 9.2e18, for one key and day) is "
             f"more than spendtui's 64-bit cells hold ({big})"
-        ) from None
-    cube.add_interned(when, ids, measures.reshape(n, N_MEASURES))
+        )
+    cube.add_interned(when, ids, measures)
     cube.sort_by_day()
     cube.dims.forget_load_caches()
     return cube

@@ -171,13 +171,12 @@ def _read_user(conn: Connection, spec: DailySpec, schema: str | None, params: di
     model = _model_expr(spec)
     provider = "coalesce(custom_llm_provider, '')" if "custom_llm_provider" in spec.columns else "''"
     entity = f"coalesce({spec.entity_column}, '')"
-    key = _KEY
     statement = lambda fast: (  # noqa: E731
-        f"SELECT date, {key}, {model}, {provider}, {entity}, "  # noqa: S608  (names from reflection)
+        f"SELECT date, {_KEY}, {model}, {provider}, {entity}, "  # noqa: S608  (names from reflection)
         f"GROUPING({model}), GROUPING({provider}), GROUPING({entity}), {_measures(spec, fast)} "
         f"FROM {_qualified(spec, schema)} WHERE date BETWEEN :first AND :last "
-        f"GROUP BY GROUPING SETS ((date, {key}), (date, {key}, {model}), "
-        f"(date, {key}, {provider}), (date, {key}, {entity}))"
+        f"GROUP BY GROUPING SETS ((date, {_KEY}), (date, {_KEY}, {model}), "
+        f"(date, {_KEY}, {provider}), (date, {_KEY}, {entity}))"
     )
     table = DailyTable("user")
     for row in read_rows(conn, statement, params, spend_at=8):

@@ -154,7 +154,7 @@ class DatabaseSource:
             else:
                 result, self._cursor = load_postgres(self, first_day, hourly_from_day)
             split = self._cursor.floor
-            if self.target.dialect != "sqlite" and self.schema().written_column is not None and split is not None:
+            if split is not None and self.schema().written_column is not None:  # (PostgreSQL only has a floor)
                 # rows written since the split for requests LATE_HORIZON to DEEP_HORIZON
                 # before it: neither aggregated nor read raw (load_postgres)
                 result.late = partial(self._late_band, Cursor(mark=split, floor=split))
