@@ -33,7 +33,7 @@ _RECHECK = 0.02
 
 class TypeAhead(_Base):
     """Mixed into SpendApp; its state (``_keys_released``, ``_held_keys``,
-    ``_release_timer``, ``_screens_opening``) is set in ``SpendApp.__init__``."""
+    ``_release_timer``, ``_screens_opening``, ``_typed_on``) is set in ``SpendApp.__init__``."""
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):

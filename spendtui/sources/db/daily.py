@@ -155,7 +155,8 @@ def _rows(conn: Connection, statement: str, params: dict) -> list[tuple]:
     assert raw is not None
     with raw.cursor(binary=True) as cur:
         # hash the groups in memory rather than sort them on disk, and no parallel
-        # workers: the four tables are already read at once (this transaction only)
+        # workers: the live days' aggregate runs beside this read on the server's other
+        # core (this transaction only)
         cur.execute(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
         cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cur.execute(statement.replace(":first", "%(first)s").replace(":last", "%(last)s"), params)
@@ -257,8 +258,9 @@ def check_against_logs(
 
 def load_postgres_daily(source: DatabaseSource, first_day: int, hourly_from_day: int) -> tuple[LoadResult, Cursor]:
     """Closed days (before the live days) from the daily tables, the live days from the
-    request logs exactly as ``history: logs`` loads them; every query on its own
-    connection, concurrently (the server does the work; little crosses into Python)."""
+    request logs exactly as ``history: logs`` loads them. The live days' aggregate and the
+    table reads (one after another) run at once on two connections, while this thread
+    builds each table's views as it arrives."""
     schema = source.target.schema
     live_first = max(first_day, hourly_from_day)
     with source.connection() as conn:
