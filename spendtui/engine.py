@@ -25,6 +25,7 @@ from spendtui.core.cube import CellChunk, Cube, RawRow
 from spendtui.core.facts import ALL_DIMENSIONS, FactCube, FactSet
 from spendtui.core.query import Query
 from spendtui.errors import SourceError
+from spendtui.gcpause import collection_paused
 from spendtui.sources.db.names import Names
 from spendtui.timeutil import Clock, day_of, system_clock
 
@@ -143,23 +144,8 @@ class SpendEngine:
         if self.cache is not None and (warm := self._warm_load(first_day)) is not None:
             return warm
         started = time.perf_counter()
-        result = self.source.load(first_day, self.today() - (HOURLY_DAYS - 1))
-        cube = Cube()
-        chunks = 0
-        for chunks, chunk in enumerate(result.chunks, 1):  # noqa: B007  (the count is used below)
-            cube.add_chunk(chunk)
-        # chunks aggregate separately (SQLite reads rowid ranges, 2,048 rows at a time under
-        # a rollback journal), so a day's cells repeat once per chunk: merged, the cube
-        # holds about half the cells at 1M rows (less memory, faster answers and restarts).
-        # One chunk (PostgreSQL's one aggregate) has next to nothing to merge (groups that
-        # differ only in NULL against '': 2 of 78,344 cells at 10M rows), and answers are
-        # sums: left as it is.
-        if chunks > 1:
-            cube.compact()
-        if result.rows:
-            cube.add_rows(result.rows)
-        cube.sort_by_day()
-        cube.dims.forget_load_caches()
+        with collection_paused():  # nothing built here is garbage until the cube is done
+            result, cube = self._build(first_day)
         cube.quality.notes.extend(getattr(result, "notes", None) or [])
         self.fact_cubes = list(getattr(result, "fact_cubes", None) or [])
         self.live_first_day = getattr(result, "live_first_day", None)
@@ -179,6 +165,27 @@ class SpendEngine:
         stats = RefreshStats(rows=cube.n, seconds=time.perf_counter() - started)
         self.last_refresh = stats
         return stats
+
+    def _build(self, first_day: int) -> tuple[LoadResultLike, Cube]:
+        """The source's load for ``first_day`` on, and the cube built from it."""
+        result = self.source.load(first_day, self.today() - (HOURLY_DAYS - 1))
+        cube = Cube()
+        chunks = 0
+        for chunks, chunk in enumerate(result.chunks, 1):  # noqa: B007  (the count is used below)
+            cube.add_chunk(chunk)
+        # chunks aggregate separately (SQLite reads rowid ranges, 2,048 rows at a time under
+        # a rollback journal), so a day's cells repeat once per chunk: merged, the cube
+        # holds about half the cells at 1M rows (less memory, faster answers and restarts).
+        # One chunk (PostgreSQL's one aggregate) has next to nothing to merge (groups that
+        # differ only in NULL against '': 2 of 78,344 cells at 10M rows), and answers are
+        # sums: left as it is.
+        if chunks > 1:
+            cube.compact()
+        if result.rows:
+            cube.add_rows(result.rows)
+        cube.sort_by_day()
+        cube.dims.forget_load_caches()
+        return result, cube
 
     @property
     def followups_pending(self) -> bool:
