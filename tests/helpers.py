@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -132,3 +136,18 @@ def insert_pg_keys(url: str, world) -> None:  # type: ignore[no-untyped-def]
                 (team.team_id, team.alias),
             )
         conn.commit()
+
+
+@contextmanager
+def locked_copy(source: Path, directory: Path) -> Iterator[Path]:
+    """A copy of the SQLite database ``source`` in ``directory``, held by a writer's
+    ``BEGIN EXCLUSIVE`` (no reader gets in) until the block ends."""
+    db = directory / "locked.db"
+    shutil.copy(source, db)
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN EXCLUSIVE")
+    try:
+        yield db
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

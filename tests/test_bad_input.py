@@ -16,7 +16,7 @@ from spendtui.engine import SpendEngine
 from spendtui.sources.db.source import DatabaseSource
 from spendtui.sources.db.urls import mask_url, parse_database_url
 from spendtui.timeutil import fixed_clock
-from tests.helpers import FIXED_NOW, create_pg_database, load_real_schema
+from tests.helpers import FIXED_NOW, create_pg_database, load_real_schema, locked_copy
 
 ARGS = ["--start", "2026-11-01", "--end", "2026-11-27", "--format", "json"]
 
@@ -176,22 +176,13 @@ def test_not_a_database_and_missing_file(capsys, tmp_path) -> None:
 
 
 def test_locked_sqlite_gives_a_clear_retryable_error(tmp_path, litellm_db) -> None:
-    import shutil
-
     from spendtui.errors import SourceUnavailable
 
-    db = tmp_path / "locked.db"
-    shutil.copy(litellm_db, db)
-    writer = sqlite3.connect(db, isolation_level=None)
-    writer.execute("BEGIN EXCLUSIVE")
-    try:
+    with locked_copy(litellm_db, tmp_path) as db:
         source = DatabaseSource(parse_database_url(str(db)), busy_timeout=0.2)
         engine = SpendEngine(source, clock=fixed_clock(FIXED_NOW))
         with pytest.raises(SourceUnavailable, match="locked"):
             engine.load(engine.today() - 3)
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
     engine.load(engine.today() - 3)  # once the writer is gone, the same engine works
     assert engine.query.totals(None).requests > 0
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gc
-import shutil
-import sqlite3
 import threading
 
 import pytest
@@ -15,7 +13,7 @@ from spendtui.gcpause import collection_paused
 from spendtui.sources.db.source import DatabaseSource
 from spendtui.sources.db.urls import parse_database_url
 from spendtui.timeutil import fixed_clock
-from tests.helpers import FIXED_NOW
+from tests.helpers import FIXED_NOW, locked_copy
 
 
 @pytest.fixture(autouse=True)
@@ -46,19 +44,12 @@ def test_a_cold_load_pauses_the_collector_and_turns_it_back_on(litellm_db) -> No
 
 
 def test_a_failed_load_turns_the_collector_back_on(tmp_path, litellm_db) -> None:
-    db = tmp_path / "locked.db"
-    shutil.copy(litellm_db, db)
-    writer = sqlite3.connect(db, isolation_level=None)
-    writer.execute("BEGIN EXCLUSIVE")
-    try:
+    with locked_copy(litellm_db, tmp_path) as db:
         engine = SpendEngine(
             DatabaseSource(parse_database_url(str(db)), busy_timeout=0.1), clock=fixed_clock(FIXED_NOW)
         )
         with pytest.raises(SourceUnavailable):
             engine.load(engine.today() - 3)
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
     assert gc.isenabled()
 
 
