@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from spendtui.cache import CacheableSource, CubeCache, History
 from spendtui.core.cube import CellChunk, Cube, RawRow
 from spendtui.core.facts import ALL_DIMENSIONS, FactCube, FactSet
 from spendtui.core.query import Query
+from spendtui.core.recent import RecentRequests
 from spendtui.errors import SourceError
 from spendtui.gcpause import collection_paused
 from spendtui.sources.db.names import Names
@@ -102,10 +102,8 @@ class SpendEngine:
         self._last_deep = time.monotonic()
         #: Seconds from one automatic deep poll to the next (``deep_interval``).
         self.deep_every = DEEP_EVERY
-        #: The newest requests, oldest first (bounded): the live tail.
-        self.tail: deque[RawRow] = deque(maxlen=TAIL_SIZE)
-        #: Requests added to ``tail`` so far (lets a view tell what is new).
-        self.tail_seq = 0
+        #: The newest requests, oldest first (bounded, each request once): the live tail.
+        self.tail = RecentRequests(TAIL_SIZE)
         #: Sources that cannot give every dimension for every day (the proxy) add fact
         #: cubes for older days; ``cube`` then holds the live days from ``live_first_day``.
         self.fact_cubes: list[FactCube] = []
@@ -161,7 +159,7 @@ class SpendEngine:
             self.run_followups()
         self.refresh_names()
         self.tail.clear()
-        self._extend_tail(self.source.recent(TAIL_SIZE))
+        self.tail.extend(self.source.recent(TAIL_SIZE))
         stats = RefreshStats(rows=cube.n, seconds=time.perf_counter() - started)
         self.last_refresh = stats
         return stats
@@ -253,16 +251,12 @@ class SpendEngine:
         started = time.perf_counter()
         rows = fetched.rows if fetched.generation == self.generation else []
         added = self.cube.add_rows(rows) if rows else 0
-        self._extend_tail(rows)
+        self.tail.extend(rows)
         if self.cube.n - self.cube.sorted_n > max(20_000, self.cube.n // 10):
             self.cube.sort_by_day()
         if fetched.names is not None and fetched.generation == self.generation:
             self.names = fetched.names
         return RefreshStats(rows=added, seconds=fetched.seconds + time.perf_counter() - started)
-
-    def _extend_tail(self, rows: list[RawRow]) -> None:
-        self.tail.extend(rows)
-        self.tail_seq += len(rows)
 
     def refresh_names(self) -> None:
         self.names = self.source.names()
@@ -307,7 +301,7 @@ class SpendEngine:
         self.generation += 1
         self.refresh_names()
         self.tail.clear()
-        self._extend_tail(recent)
+        self.tail.extend(recent)
         if restored.new_rows == 0:  # the file already holds exactly this cube
             self._cache_saved = (weakref.ref(self.cube), self.cube.generation)
             self._cache_saved_at = time.monotonic()

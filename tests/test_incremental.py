@@ -246,7 +246,45 @@ def test_tail_keeps_the_newest_requests_across_refreshes(litellm_db, tmp_path) -
     ids = [r.request_id for r in engine.tail]
     assert ids[-1] == recent.columns["request_id"][-1]
     assert newest_before in ids or len(recent) >= TAIL_SIZE
-    assert engine.tail_seq == TAIL_SIZE + len(recent)
+    assert len(set(ids)) == len(ids)
+
+
+class _WrittenBeforeTailRead(DatabaseSource):
+    """A database source whose first read of the newest requests comes after a writer
+    appended a batch: what a busy proxy does between a load's cursor and its tail read."""
+
+    def __init__(self, url: str, db, batch) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parse_database_url(url))
+        self.db, self.batch = db, batch
+
+    def recent(self, limit: int = 200):  # type: ignore[no-untyped-def]
+        if self.batch is not None:
+            with sqlite3.connect(self.db) as conn:
+                write_rows(conn, self.batch, "litellm")
+            self.batch = None
+        return super().recent(limit)
+
+
+def test_tail_holds_each_request_once_when_rows_land_during_a_load(litellm_db, tmp_path) -> None:
+    """Rows written after a load fixed its cursor but before it read the tail are read
+    twice (by the tail read and by the next poll): the tail keeps one of each, which the
+    live tail pane keys its rows by (issue 24: DuplicateKey crash)."""
+    db = tmp_path / "race.db"
+    shutil.copy(litellm_db, db)
+    batch = generate_rows(build_world(12), np.random.default_rng(12), FIXED_NOW, LATER, 50, growth=False)
+    source = _WrittenBeforeTailRead(f"sqlite:///{db}", db, batch)
+    engine = SpendEngine(source, clock=fixed_clock(LATER))
+    engine.load(day_of(FIXED_NOW) - 3)
+    fetched = engine.fetch()
+    polled_ids = {r.request_id for r in fetched.rows}
+    assert set(batch.columns["request_id"]) <= polled_ids  # the poll reads them again...
+    assert set(batch.columns["request_id"]) <= {r.request_id for r in engine.tail}  # ...the tail had them
+    engine.absorb(fetched)
+    ids = [r.request_id for r in engine.tail]
+    assert len(ids) == len(set(ids))
+    window = Window(day_of(FIXED_NOW) - 3, day_of(LATER))
+    _, requests, *_ = Truth(f"sqlite:///{db}").total(window.first, window.last)
+    assert engine.query.totals(window).requests == requests  # and the cube counted each once
 
 
 @pytest.mark.postgres

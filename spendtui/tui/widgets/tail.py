@@ -39,19 +39,25 @@ class TailTable(SpendTable):
             self.add_column(title, key=key)
 
     def show(self, rows: list[TailRow]) -> None:
+        """Show the newest MAX_ROWS requests. Works from the rows the table holds, not from
+        what it was last asked to show, and takes each request id once: a request that
+        arrives twice, or an update that stopped half-way, never adds a row key twice."""
         if not self.following:
             return
-        wanted = [r.request_id for r in rows[:MAX_ROWS]]
-        if wanted == self._shown:
+        wanted: dict[str, TailRow] = {}
+        for r in rows:
+            if len(wanted) == MAX_ROWS:
+                break
+            wanted.setdefault(r.request_id, r)
+        order = list(wanted)
+        if order == self._shown and self.row_count == len(order):
             return
-        keep = set(wanted)
+        held = {key.value for key in self.rows}
         with self.app.batch_update():
-            for key in self._shown:
-                if key not in keep:
-                    self.remove_row(key)
-            present = set(self._shown) & keep
-            for r in reversed(rows[:MAX_ROWS]):
-                if r.request_id in present:
+            for key in held - wanted.keys():
+                self.remove_row(key)
+            for request_id, r in reversed(wanted.items()):
+                if request_id in held:
                     continue
                 style = "red" if r.status == "failed" else ""
                 self.add_row(
@@ -64,7 +70,7 @@ class TailTable(SpendTable):
                     Text(_cut(r.user, 14)),
                     Text(_cut(r.customer, 15)),
                     Text(_cut(r.tags, 48), style="dim"),
-                    key=r.request_id,
+                    key=request_id,
                 )
             self.sort("time", reverse=True)
-        self._shown = wanted
+        self._shown = order
