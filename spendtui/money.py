@@ -17,6 +17,7 @@ MAX_REQUEST_USD = 1_000_000
 _MAX_PICO = MAX_REQUEST_USD * PICO
 _MICRO = Decimal("0.000001")
 _CENT = Decimal("0.01")
+_MICRO_PICO = PICO // 1_000_000
 
 
 def to_pico(value: object) -> int | None:
@@ -79,10 +80,36 @@ def format_usd(pico: int, places: int = 2, sign: bool = False) -> str:
 
 
 def format_usd_auto(pico: int) -> str:
-    """Cents for ordinary amounts; four decimals below ten cents so tiny spend is not $0.00."""
-    if pico != 0 and abs(pico) < 10 * PICO // 100:
-        return format_usd(pico, 4)
-    return format_usd(pico, 2)
+    """The one way spendtui writes an amount for people (dashboard, ``check``, key lists,
+    report tables, alerts):
+
+    * zero and amounts of ten cents or more: cents, ``$0.00``, ``$1,234.57``;
+    * smaller amounts: two significant digits, so a tiny spend is never ``$0.00`` nor a
+      row of zeros, and no trailing zeros past the cents: ``$0.024``, ``$0.01``,
+      ``$0.0031``, ``$0.00042``;
+    * below a millionth of a dollar: ``<$0.000001`` (CSV and JSON carry the exact value).
+    """
+    if pico == 0 or abs(pico) >= 10 * PICO // 100:
+        return format_usd(pico, 2)
+    if abs(pico) < _MICRO_PICO:
+        return "<$0.000001" if pico > 0 else ">-$0.000001"
+    digits = len(str(abs(pico)))  # the value has (12 - digits) zeros after the point
+    places = min(6, max(2, 12 - digits + 2))
+    text = format_usd(pico, places)
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+
+
+def used_percent(spend: int, limit: int, places: int = 0) -> str:
+    """``79%``: spend as a percentage of a positive limit, rounded **down** (exactly, in
+    integers), so a rounded figure never contradicts the state beside it: 79.7 % of a
+    budget with an 80 % warning shows ``79%``, and 99.96 % is not ``100%`` while still
+    under the limit."""
+    scale = 10**places
+    floored = (spend * 100 * scale) // limit
+    if places == 0:
+        return f"{floored}%"
+    return f"{floored // scale}.{floored % scale:0{places}d}%"
 
 
 def cents(pico: int) -> Decimal:

@@ -13,7 +13,7 @@ from spendtui.core.cube import CellChunk, Cube, RawRow
 from spendtui.core.dims import parse_tags, tag_category, tag_value
 from spendtui.core.measures import Totals, group_totals
 from spendtui.core.query import Filters, Query, Window
-from spendtui.money import PICO, format_usd, format_usd_auto, to_micro_decimal, to_pico, usd_to_pico
+from spendtui.money import PICO, format_usd, format_usd_auto, to_micro_decimal, to_pico, usd_to_pico, used_percent
 from spendtui.timeutil import day_date, day_number, parse_timestamp
 
 
@@ -202,7 +202,18 @@ def test_windows() -> None:
 
 def test_money_formatting() -> None:
     assert format_usd(1_234_567 * PICO // 100) == "$12,345.67"
-    assert format_usd_auto(PICO // 1000) == "$0.0010"
+    # one rule for every amount shown to people (README, "Money")
+    assert format_usd_auto(PICO // 1000) == "$0.001"
+    assert format_usd_auto(0) == "$0.00" and format_usd_auto(PICO // 10) == "$0.10"
+    assert format_usd_auto(PICO // 100) == "$0.01"  # not $0.0100
+    assert format_usd_auto(24 * PICO // 1000) == "$0.024"  # not $0.0240
+    assert format_usd_auto(31 * PICO // 10_000) == "$0.0031"
+    assert format_usd_auto(123_456_789) == "$0.00012"  # never $0.0000
+    assert format_usd_auto(1) == "<$0.000001"
+    assert format_usd_auto(12_345_678 * PICO // 1_000_000) == "$12.35"
+    assert used_percent(797, 1000) == "79%"  # rounded down: 79.7 % is not yet the 80 % warning
+    assert used_percent(9_996, 10_000, 1) == "99.9%" and used_percent(1_134, 1000, 1) == "113.4%"
+    assert used_percent(8, 10) == "80%"
     assert usd_to_pico("0.1") == PICO // 10
     assert Totals(spend=10 * PICO, requests=4, total_tokens=2000).cost_per_1k_tokens() == 5 * PICO
 

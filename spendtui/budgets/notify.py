@@ -24,7 +24,7 @@ from spendtui.budgets.ledger import AlertLedger
 from spendtui.core.alerts import Crossing, crossings
 from spendtui.core.budget_eval import LEVEL_SYMBOL
 from spendtui.core.thresholds import AlertTarget
-from spendtui.money import format_usd_auto
+from spendtui.money import format_usd_auto, used_percent
 
 ATTEMPTS = 3
 #: Seconds before the first retry; doubled for each further one.
@@ -111,7 +111,7 @@ def _line(group: list[Crossing]) -> str:
     what = f"{state.kind} {state.name}" + (f" ({state.scope})" if state.scope else "")
     crossed = ", ".join(c.threshold.label for c in group)
     limit = format_usd_auto(b.limit) if b.limit is not None else "no limit"
-    percent = f" ({b.percent:.1f}%)" if b.percent is not None else ""
+    percent = f" ({used_percent(b.spend, b.limit, 1)})" if b.percent is not None and b.limit else ""
     parts = [f"{head}: {what} crossed {crossed}: {format_usd_auto(b.spend)} of {limit}{percent}"]
     if b.window.end is not None:
         parts.append(f"window ends {b.window.end:%Y-%m-%d %H:%M} UTC")

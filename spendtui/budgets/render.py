@@ -27,7 +27,7 @@ from typing import Any
 from spendtui.budgets.board import BudgetBoard
 from spendtui.core.budget_eval import EvaluatedBudget
 from spendtui.core.thresholds import Threshold
-from spendtui.money import format_usd_auto, to_micro_decimal
+from spendtui.money import format_usd_auto, to_micro_decimal, used_percent
 from spendtui.timeutil import format_age
 
 FORMATS = ("table", "json")
@@ -122,7 +122,7 @@ def budget_row(b: EvaluatedBudget) -> list[str]:
     else:
         runs_out = "-"
     limit = _money(b.limit) + (" soft" if b.limit_is_soft else "")
-    used = "-" if b.percent is None else f"{b.percent:.1f}%"
+    used = "-" if b.percent is None or not b.limit else used_percent(b.spend, b.limit, 1)
     if b.limit == 0:
         used = "$0 limit"
     return [

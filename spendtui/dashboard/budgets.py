@@ -13,6 +13,7 @@ from spendtui.core.budget_state import BudgetState
 from spendtui.core.measures import ZERO
 from spendtui.dashboard import format as fmt
 from spendtui.dashboard.model import TableData, TableRow
+from spendtui.money import used_percent
 from spendtui.sources.db.names import Names
 
 #: Breakdown dimensions whose rows LiteLLM keeps budgets for.
@@ -34,7 +35,7 @@ def used_text(budget: EvaluatedBudget, narrow: bool = False) -> str:
     """``84%``, ``$0 limit`` (``∞%`` when ``narrow``: any spend over nothing) or ``-``."""
     if budget.limit == 0:
         return "∞%" if narrow else "$0 limit"
-    return "-" if budget.percent is None else f"{budget.percent:.0f}%"
+    return "-" if budget.limit is None else used_percent(budget.spend, budget.limit)
 
 
 def short(budget: EvaluatedBudget) -> str:

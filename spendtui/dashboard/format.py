@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spendtui.money import PICO, format_usd, format_usd_auto
+from spendtui.money import PICO, format_usd_auto
 
 
 def money(pico: int) -> str:
@@ -16,7 +16,7 @@ def money_short(pico: int) -> str:
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "K")):
         if abs(usd) >= limit:
             return f"${usd / limit:,.1f}{suffix}"
-    return format_usd(pico) if abs(usd) >= 0.1 or pico == 0 else format_usd(pico, 4)
+    return format_usd_auto(pico)
 
 
 def count(n: int) -> str:
