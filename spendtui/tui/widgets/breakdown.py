@@ -93,6 +93,7 @@ class BreakdownTable(SpendTable):
     def _add_columns(self) -> None:
         for key, title in self.columns_shown:
             self.add_column(title, key=key, width=self.name_width if key == "name" else None)
+        self.mark_sort(self.sort_column, self.sort_reverse)
 
     def on_resize(self) -> None:
         narrow = self.size.width < NARROW_BELOW
@@ -156,13 +157,16 @@ class BreakdownTable(SpendTable):
     # ------------------------------------------------------------------ sorting
     def _sort(self) -> None:
         self.sort(self.sort_column, reverse=self.sort_reverse)
+        self.mark_sort(self.sort_column, self.sort_reverse)
 
     def action_cycle_sort(self) -> None:
-        keys = [k for k, _ in self.columns_shown]
-        self.sort_column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
+        """Sort by the next column (the header's ▼/▲ shows which). Share is skipped: it
+        orders rows exactly as Spend does."""
+        keys = [k for k, _ in self.columns_shown if k != "share"]
+        at = keys.index(self.sort_column) if self.sort_column in keys else -1
+        self.sort_column = keys[(at + 1) % len(keys)]
         self.sort_reverse = self.sort_column != "name"
         self._sort()
-        self.notify(f"sorted by {dict(self.columns_shown)[self.sort_column]}", timeout=1.5)
 
     def action_reverse_sort(self) -> None:
         self.sort_reverse = not self.sort_reverse

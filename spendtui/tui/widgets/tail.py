@@ -37,6 +37,7 @@ class TailTable(SpendTable):
     def on_mount(self) -> None:
         for key, title in COLUMNS:
             self.add_column(title, key=key)
+        self.mark_sort("time", True)
 
     def show(self, rows: list[TailRow]) -> None:
         """Show the newest MAX_ROWS requests. Works from the rows the table holds, not from
