@@ -47,3 +47,31 @@ def change(current: int, previous: int) -> tuple[str, float | None]:
 
 def rate_per_hour(pico_per_hour: float) -> str:
     return f"{money_short(int(pico_per_hour))}/h"
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` in at most ``width`` cells, cut in the middle: names of keys and budgets
+    differ at their ends (``code-review-prod-20`` / ``-16``), so both ends stay."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    tail = (width - 1) // 2
+    return text[: width - 1 - tail] + "…" + text[len(text) - tail :]
+
+
+def distinct(labels: list[str], ids: list[str], width: int) -> list[str]:
+    """``labels`` fitted to ``width`` so that rows of different ids never read the same:
+    where two fitted labels collide (the same alias twice, or a cut), each gets its
+    id's end (``web-app · 3f9c2a``)."""
+    fitted = [fit(label, width) for label in labels]
+    seen: dict[str, set[str]] = {}
+    for text, ident in zip(fitted, ids, strict=True):
+        seen.setdefault(text, set()).add(ident)
+    out = []
+    for label, text, ident in zip(labels, fitted, ids, strict=True):
+        if len(seen[text]) > 1:
+            suffix = f" · {ident[-6:]}"
+            text = fit(label, max(1, width - len(suffix))) + suffix
+        out.append(text)
+    return out

@@ -126,3 +126,49 @@ async def test_a_threshold_crossed_while_running_is_notified_once(tui_db, tmp_pa
         assert len(alerts) == 2 and "crossed 100%" in alerts[1] and "OVER" in alerts[1]
         severities = [n.severity for n in app._notifications if n.title == "Budget"]
         assert severities == ["warning", "error"]
+
+
+def _name_cells(table: BudgetTable) -> list[str]:
+    column = table.get_column_index("name")
+    return [str(table.get_row_at(row)[column]) for row in range(table.row_count)]
+
+
+async def test_budget_names_get_the_room_there_is_and_never_read_the_same(tmp_path) -> None:
+    """Issue 24: "code-review-prod-…" for both prod-20 and prod-16 while 80 columns stayed
+    empty; at 80-100 columns Spent and Limit disappeared. Two keys here share an alias."""
+    from spendtui.demo.generator import create_demo_db
+    from tests.helpers import FIXED_NOW
+
+    db = tmp_path / "names.db"
+    create_demo_db(db, rows=3_000, days=10, seed=5, now=FIXED_NOW)
+    with sqlite3.connect(db) as conn:
+        tokens = [t for (t,) in conn.execute('SELECT token FROM "LiteLLM_VerificationToken" ORDER BY token LIMIT 3')]
+        conn.execute(
+            'UPDATE "LiteLLM_VerificationToken" SET key_alias = ?, max_budget = 5 WHERE token IN (?, ?)',
+            ("research-agent-production-eu-west-1", *tokens[:2]),
+        )
+        conn.execute(
+            'UPDATE "LiteLLM_VerificationToken" SET key_alias = ?, max_budget = 5 WHERE token = ?',
+            ("research-agent-production-us-east-1", tokens[2]),
+        )
+        aliases = {a for (a,) in conn.execute('SELECT key_alias FROM "LiteLLM_VerificationToken" WHERE max_budget > 0')}
+    app = make_app(db)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("0")
+        await settle(app, pilot)
+        table = app.query_one(BudgetTable)
+        wide = _name_cells(table)
+        assert len(set(wide)) == len(wide) == table.row_count > 10
+        # at 200 columns every alias is whole (the two that share one get the key's end)
+        assert {n.removeprefix("key  ") for n in wide if n.startswith("key ")} >= aliases - {
+            "research-agent-production-eu-west-1"
+        }
+        for size in ((80, 24), (100, 30)):
+            await pilot.resize_terminal(*size)
+            await settle(app, pilot)
+            narrow = _name_cells(table)
+            assert len(set(narrow)) == len(narrow), size
+            shown = {str(key.value) for key in table.columns}
+            assert {"state", "name", "gauge", "spent", "limit"} <= shown, size
+            assert table.virtual_size.width <= table.size.width, size  # no sideways scrolling

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from spendtui.dashboard import format as fmt
 from spendtui.tui.widgets.table import SpendTable
 
 if TYPE_CHECKING:
@@ -31,24 +32,27 @@ COLUMNS = (
     ("projected", "At reset"),
     ("runs_out", "Runs out"),
 )
-#: Under 110 columns (80x24 over SSH): what matters most, no horizontal scrolling.
-NARROW = ("state", "name", "gauge", "remaining", "resets", "runs_out")
-NARROW_BELOW = 110
+#: Columns given up, in this order, while the names have less room than they need (up to
+#: NAME_ROOM): at 80 columns the pane keeps state, name, gauge, spent, limit, runs out.
+DROP_ORDER = ("burn", "projected", "remaining", "resets", "runs_out", "limit", "spent", "gauge")
+NAME_ROOM = 26
 LEVEL_STYLE = {"ok": "green", "warning": "yellow", "exceeded": "bold red"}
 KIND_SHORT = {"key": "key ", "team": "team", "user": "user", "customer": "cust", "plan": "plan"}
-NAME_WIDTH = 18
+#: The kind before each name ("key ", "team" and a space).
+KIND_WIDTH = 5
 BAR_WIDTH = 6
 
 
-def gauge_cells(budget: EvaluatedBudget) -> list[Text]:
-    """One row of the pane (the same figures as ``spendtui check``), 120 columns wide."""
+def gauge_cells(budget: EvaluatedBudget, name: str | None = None) -> list[Text]:
+    """One row of the pane (the same figures as ``spendtui check``); ``name``: the name
+    as fitted to the pane (default: whole)."""
     from spendtui.budgets.render import budget_row
     from spendtui.dashboard.budgets import bar, used_text
 
-    state, kind, name, spent, limit, _used, remaining, resets, burn, projected, runs_out = budget_row(budget)
+    state, kind, full_name, spent, limit, _used, remaining, resets, burn, projected, runs_out = budget_row(budget)
     style = LEVEL_STYLE[budget.level]
     label = Text(KIND_SHORT.get(kind, kind[:4]) + " ", style="dim", no_wrap=True)
-    label.append(name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…", style="")
+    label.append(full_name if name is None else name, style="")
     gauge = Text(bar(budget.fraction, BAR_WIDTH), style=style, no_wrap=True)
     gauge.append(f" {used_text(budget, narrow=True):>4}")
     if len(runs_out) == 16:  # 2026-11-29 15:00: the year only when it is not this one
@@ -68,14 +72,23 @@ def gauge_cells(budget: EvaluatedBudget) -> list[Text]:
     ]
 
 
+def _disambiguator(budget: EvaluatedBudget) -> str:
+    """What tells two budgets of one name apart: the key's masked name, else the id."""
+    return budget.state.key_name or budget.state.id
+
+
 class BudgetTable(SpendTable):
-    """The gauges, in urgency order; rows are keyed by budget so the cursor survives."""
+    """The gauges, in urgency order; rows are keyed by budget so the cursor survives.
+
+    Names get the room there is: columns give way (DROP_ORDER) before names are cut,
+    a cut keeps both ends of a name, and two budgets never read the same."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._budgets: dict[str, EvaluatedBudget] = {}
         self._order: list[str] = []
         self._shown: tuple[str, ...] = tuple(key for key, _ in COLUMNS)
+        self._names: dict[str, str] = {}
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -86,24 +99,50 @@ class BudgetTable(SpendTable):
             self.add_column(titles[key], key=key)
 
     def on_resize(self) -> None:
-        shown = NARROW if self.size.width < NARROW_BELOW else tuple(key for key, _ in COLUMNS)
-        if shown == self._shown:
-            return
-        budgets = [self._budgets[uid] for uid in self._order]
-        self._shown, self._order = shown, []
-        self.clear(columns=True)
-        self._add_columns()
-        self.show(budgets)
+        self.show([self._budgets[uid] for uid in self._order])
+
+    def _layout(self, budgets: list[EvaluatedBudget]) -> tuple[tuple[str, ...], dict[str, str]]:
+        """The columns that fit beside the names, and each budget's name as shown."""
+        titles = dict(COLUMNS)
+        full = {b.state.uid: gauge_cells(b) for b in budgets}
+        keys = [key for key, _ in COLUMNS]
+        widths = {
+            key: max([len(titles[key]) + 2, *(cells[i].cell_len for cells in full.values())]) + 2
+            for i, key in enumerate(keys)
+        }
+        longest = max((len(b.state.name) for b in budgets), default=0)
+        room_wanted = min(longest, NAME_ROOM)
+        # (the table's own width, less its scrollbar, or the screen's before the first layout)
+        total = (self.size.width or self.app.size.width) - 2
+        shown = list(keys)
+        for drop in DROP_ORDER:
+            room = total - sum(widths[k] for k in shown if k != "name") - 2 - KIND_WIDTH
+            if room >= room_wanted:
+                break
+            shown.remove(drop)
+        room = total - sum(widths[k] for k in shown if k != "name") - 2 - KIND_WIDTH
+        width = max(8, room)
+        fitted = fmt.distinct([b.state.name for b in budgets], [_disambiguator(b) for b in budgets], width)
+        return tuple(shown), {b.state.uid: name for b, name in zip(budgets, fitted, strict=True)}
 
     def _cells(self, budget: EvaluatedBudget) -> list[Text]:
-        cells = dict(zip((key for key, _ in COLUMNS), gauge_cells(budget), strict=True))
+        cells = dict(
+            zip((key for key, _ in COLUMNS), gauge_cells(budget, self._names.get(budget.state.uid)), strict=True)
+        )
         return [cells[key] for key in self._shown]
 
     def show(self, budgets: list[EvaluatedBudget]) -> None:
         order = [b.state.uid for b in budgets]
+        selected = self.selected()
+        shown, names = self._layout(budgets)
+        if shown != self._shown:
+            self._shown, self._order = shown, []
+            self.clear(columns=True)
+            self._add_columns()
+        if names != self._names:
+            self._names, self._order = names, []
         with self.app.batch_update():
             if order != self._order:
-                selected = self.selected()
                 self.clear()
                 for budget in budgets:
                     self.add_row(*self._cells(budget), key=budget.state.uid)
