@@ -116,6 +116,8 @@ class Snapshot:
     source_note: str = ""
     #: Every budget evaluated, most urgent first (None before the first evaluation).
     budgets: BudgetBoard | None = None
+    #: (dimension, value, label) of each filter value: what the filter bar calls it.
+    filter_labels: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def notices(self) -> tuple[str, ...]:

@@ -70,8 +70,11 @@ class ViewState:
         return Window.last_days(30, today)
 
     def window_label(self, today: date) -> str:
-        w = self.window_for(today)
-        return f"{WINDOW_LABELS.get(self.window, self.window)} · {w.label()}"
+        return " · ".join(self.window_parts(today))
+
+    def window_parts(self, today: date) -> tuple[str, str]:
+        """(the window's name, its dates): ``("Last 30 days", "2026-11-08 – 2026-12-07 UTC")``."""
+        return WINDOW_LABELS.get(self.window, self.window), self.window_for(today).label()
 
     def next_window(self) -> ViewState:
         order = list(WINDOWS)

@@ -127,6 +127,9 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
         self._last_snapshot_at = 0.0
         self._poll_timer: Any = None
         self._drill: DrillScreen | None = None
+        #: What the filter bar calls each (dimension, value) filtered by: the row's label
+        #: when a row is picked, the snapshot's names after that.
+        self.filter_labels: dict[tuple[str, str], str] = {}
         self._stopping = False
         #: Wall-clock moments of the first frame and the first data on screen, and the
         #: UI-thread seconds spent applying each snapshot (read by benchmarks/tui.py).
@@ -229,7 +232,14 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
             from spendtui.dashboard import format as fmt
 
             summary = f"· {fmt.money(snap.kpis.window.spend)} · {fmt.count(snap.kpis.window.requests)} req"
-        self.query_one(WindowBar).show(self.state.window_label(today), self.state.filters, summary)
+        if snap is not None:
+            self.filter_labels.update({(d, v): label for d, v, label in snap.filter_labels})
+        chips = [
+            (d, self.filter_labels.get((d, v)) or _masked(d, v))
+            for d, values in self.state.filters.items()
+            for v in sorted(values)
+        ]
+        self.query_one(WindowBar).show(self.state.window_parts(today), chips, summary)
 
     def _draw(self, snap: Snapshot) -> None:
         if not self._panes_mounted:  # drawn once they are (_mount_other_panes)
@@ -352,6 +362,13 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
                 self.engine.close()
         if self.launch.cleanup is not None:
             self.launch.cleanup()
+
+
+def _masked(dimension: str, value: str) -> str:
+    """A filter value whose name is not known yet: never a key's whole hash."""
+    if not value:
+        return "(none)"
+    return f"…{value[-8:]}" if dimension == "key" and len(value) > 16 else value
 
 
 def _pane_widgets(pane: str) -> list[Widget]:

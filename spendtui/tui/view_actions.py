@@ -91,11 +91,14 @@ class ViewActions(_Base):
             return self.query_one(f"#table-{self.state.pane}", BreakdownTable)
         return None
 
-    def add_filter(self, dimension: str, value: str) -> None:
+    def add_filter(self, dimension: str, value: str, label: str | None = None) -> None:
+        """Filter every pane by one more value (the filter bar shows it by ``label``)."""
         if dimension.startswith("tag:"):
             dimension, value = "tag", f"{dimension[4:]}:{value}"
+            label = None
+        if label:
+            self.filter_labels[(dimension, value)] = label
         self.state = replace(self.state, filters=self.state.filters.with_value(dimension, value))
-        self.notify(f"filter: {dimension} = {value or '(none)'}", timeout=2)
         self.recompute()
 
     def action_filter_selected(self) -> None:
@@ -104,7 +107,7 @@ class ViewActions(_Base):
         if table is None or row is None:
             self.notify("select a row in a table pane to filter by it", severity="warning", timeout=3)
             return
-        self.add_filter(table.dimension, row.value)
+        self.add_filter(table.dimension, row.value, row.label)
 
     def action_clear_filters(self) -> None:
         if not self.state.filters.is_empty():
@@ -131,9 +134,11 @@ class ViewActions(_Base):
             self.call_from_thread(self.screen_opened)
 
     def _show_filter_dialog(self, values: dict[str, list[tuple[str, str]]]) -> None:
+        labels = {(d, v): label for d, pairs in values.items() for v, label in pairs}
+
         def done(result: tuple[str, str] | None) -> None:
             if result:
-                self.add_filter(*result)
+                self.add_filter(*result, labels.get(result))
 
         self.push_screen(FilterDialog(values), done)
 

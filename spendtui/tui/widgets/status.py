@@ -8,7 +8,6 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from spendtui.core.selection import Filters
 from spendtui.timeutil import Clock, format_age, system_clock
 
 
@@ -78,25 +77,50 @@ class StatusBar(Static):
 
 
 class WindowBar(Static):
-    """The time window (UTC) and the filters that apply to every pane."""
+    """The time window (UTC), its total, and the filters that apply to every pane, by
+    name (a key's alias, never its hash). What does not fit gives way in this order:
+    the hints, the total, then the dates; the filters are never dropped."""
 
     DEFAULT_CSS = """
     WindowBar { height: 1; padding: 0 1; background: $boost; }
     """
 
-    def show(self, window_label: str, filters: Filters, summary: str = "") -> None:
-        text = Text()
-        text.append(window_label, style="bold")
-        if summary:
-            text.append(f"  {summary}")
-        if filters.is_empty():
-            text.append("   no filters (f on a row filters by it)", style="dim")
-        else:
-            text.append("   filter: ", style="bold")
-            chips = [f"{d}={', '.join(sorted(v))}" for d, v in filters.items()]
-            text.append(" · ".join(chips), style="reverse")
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        self._window = ("", "")
+        self._chips: list[tuple[str, str]] = []
+        self._summary = ""
+
+    def show(self, window: tuple[str, str], chips: list[tuple[str, str]], summary: str = "") -> None:
+        """``window``: (name, dates), e.g. ("Last 30 days", "2026-11-08 – 2026-12-07 UTC");
+        ``chips``: (dimension, label) for each filter value."""
+        self._window, self._chips, self._summary = window, chips, summary
+        self.refresh()
+
+    def render(self) -> Text:
+        width = max(20, (self.size.width or 200) - 2)
+        name, dates = self._window
+        for hints, summary, with_dates in ((True, True, True), (False, True, True), (False, False, True)):
+            text = self._line(name, dates if with_dates else "", summary, hints)
+            if text.cell_len <= width:
+                return text
+        text = self._line(name, "", False, False)
+        text.truncate(width, overflow="ellipsis")
+        return text
+
+    def _line(self, name: str, dates: str, summary: bool, hints: bool) -> Text:
+        text = Text(no_wrap=True)
+        text.append(name + (f" · {dates}" if dates else ""), style="bold")
+        if summary and self._summary:
+            text.append(f"  {self._summary}")
+        if not self._chips:
+            text.append("   no filters" + (" (f on a row filters by it)" if hints else ""), style="dim")
+            return text
+        text.append("   filter: ", style="bold")
+        text.append(" · ".join(f"{d}={label}" for d, label in self._chips), style="reverse")
+        if hints:
             text.append("  (x clears)", style="dim")
-        self.update(text)
+        return text
 
 
 class NoticeBar(Static):
