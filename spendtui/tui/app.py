@@ -28,6 +28,7 @@ from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from spendtui.config import Profile
 from spendtui.dashboard.model import Snapshot
+from spendtui.dashboard.popups import PopupPacer
 from spendtui.dashboard.state import PANES, TABLE_PANES, ViewState
 from spendtui.errors import SpendtuiError
 from spendtui.sources.db.urls import mask_url
@@ -127,6 +128,9 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
         self._last_snapshot_at = 0.0
         self._poll_timer: Any = None
         self._drill: DrillScreen | None = None
+        #: Budget crossings become at most one popup every few seconds (popups.py).
+        self.popups = PopupPacer()
+        self._popup_timer: Timer | None = None
         #: What the filter bar calls each (dimension, value) filtered by: the row's label
         #: when a row is picked, the snapshot's names after that.
         self.filter_labels: dict[tuple[str, str], str] = {}

@@ -214,8 +214,9 @@ class Polling(_Base):
             self.timings.setdefault("first_data", time.time())
 
     def _apply(self, message: SnapshotReady) -> None:
-        for level, text in message.alerts:
-            self.notify(text, title="Budget", severity="error" if level == "exceeded" else "warning", timeout=15)
+        if message.alerts:
+            self.popups.add(message.alerts)
+            self._show_popup()
         self.status.loading = ""
         # only a snapshot that read the source (a poll, a load) says the source is fine: a
         # view change during an outage is drawn from the cube and must keep it STALE
@@ -232,6 +233,21 @@ class Polling(_Base):
             self._run_engine("extend")
         elif message.polled or message.rows == -2:
             self._arm_poll()
+
+    def _show_popup(self) -> None:
+        """The pending budget crossings as one popup, when the pacer allows; else later."""
+        now = time.monotonic()
+        popup = self.popups.take(now)
+        if popup is not None:
+            self.notify(popup.text, title=popup.title, severity=popup.severity, timeout=8)  # type: ignore[arg-type]
+        wait = self.popups.wait(now)
+        if wait is not None and self._popup_timer is None:
+
+            def due() -> None:
+                self._popup_timer = None
+                self._show_popup()
+
+            self._popup_timer = self.set_timer(wait, due)
 
     def on_engine_failed(self, message: EngineFailed) -> None:
         if not self.is_running:  # shutting down: the screens are gone already

@@ -94,6 +94,7 @@ async def test_a_threshold_crossed_while_running_is_notified_once(tui_db, tmp_pa
         (t, v) for t, v in sorted(truth.items()) if v[2] >= 10**12 and v[1] < v[2] * 0.5
     )
     app = make_app(db)
+    app.popups.every = 0  # (pacing: test_many_crossings_make_one_popup)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("2")  # a pane without budgets: the watch runs anyway
@@ -172,3 +173,44 @@ async def test_budget_names_get_the_room_there_is_and_never_read_the_same(tmp_pa
             shown = {str(key.value) for key in table.columns}
             assert {"state", "name", "gauge", "spent", "limit"} <= shown, size
             assert table.virtual_size.width <= table.size.width, size  # no sideways scrolling
+
+
+async def test_many_crossings_make_one_popup_and_popups_are_spaced(tui_db, tmp_path) -> None:
+    """Issue 24: in the demo, budget popups ran almost nonstop over the Overview."""
+    db = tmp_path / "many.db"
+    shutil.copy(tui_db, db)
+    truth = keys_with_max_budget(db)
+    calm = [(t, v) for t, v in sorted(truth.items()) if v[2] >= 10**12 and v[1] < v[2] * 0.5][:4]
+    assert len(calm) == 4
+    app = make_app(db)
+    app.popups.every = 3600  # a second popup only once this has passed
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+
+        def popups() -> list:  # type: ignore[type-arg]
+            return [n for n in app._notifications if "budget" in (n.title or "").lower()]
+
+        def raise_spend(pairs, share: str) -> None:  # type: ignore[no-untyped-def]
+            with sqlite3.connect(db) as conn:
+                for token, (_, _, limit) in pairs:
+                    conn.execute(
+                        'UPDATE "LiteLLM_VerificationToken" SET spend = ? WHERE token = ?',
+                        (float(Decimal(limit) * Decimal(share) / 10**12), token),
+                    )
+
+        raise_spend(calm[:3], "0.85")
+        await pilot.press("r")
+        await settle(app, pilot)
+        shown = popups()
+        assert len(shown) == 1 and shown[0].title.endswith(" budget alerts")  # (a soft budget adds one)
+        assert int(shown[0].title.split()[0]) >= 3
+        assert all(alias in shown[0].message for _, (alias, _, _) in calm[:3])
+        raise_spend(calm[3:], "1.5")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert len(popups()) == 1  # held: the last popup is too recent
+        app.popups.every = 0
+        app._show_popup()
+        await pilot.pause()
+        later = popups()
+        assert len(later) == 2 and calm[3][1][0] in later[1].message and later[1].severity == "error"
