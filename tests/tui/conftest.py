@@ -28,8 +28,13 @@ def make_app(
 ) -> SpendApp:
     profile = Profile(name="test", database_url=f"sqlite:///{db}")
     config = Config(path=None, profiles=profiles or {}, active=profile)
-    options: dict[str, object] = {"autopoll": False, "source_label": f"sqlite: {db.name}", **launch}
-    launch_config = Launch(config=config, clock=fixed_clock(FIXED_NOW), state=state or ViewState(), **options)
+    options: dict[str, object] = {
+        "autopoll": False,
+        "source_label": f"sqlite: {db.name}",
+        "clock": fixed_clock(FIXED_NOW),
+        **launch,
+    }
+    launch_config = Launch(config=config, state=state or ViewState(), **options)  # type: ignore[arg-type]
     return SpendApp(launch_config)  # type: ignore[arg-type]
 
 

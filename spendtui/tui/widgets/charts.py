@@ -32,7 +32,9 @@ class SpendChart(PlotextPlot):
         if not self._begin(key):
             return
         plt = self.plt
-        labels = [d.strftime("%m-%d") for d in days]
+        years = sorted({d.year for d in days})
+        # one year: month-day ticks and the year on the axis; across years, whole dates
+        labels = [d.strftime("%m-%d" if len(years) < 2 else "%Y-%m-%d") for d in days]
         if not days or not stacks or not any(any(v) for _, v in stacks):
             plt.title(f"{title}: no spend in this window")
         elif len(stacks) == 1:
@@ -41,9 +43,9 @@ class SpendChart(PlotextPlot):
         else:
             plt.stacked_bar(labels, [v for _, v in stacks], labels=[n[:24] for n, _ in stacks], marker="hd", width=0.6)
             plt.title(title)
-        plt.xlabel("UTC day")
+        plt.xlabel(f"UTC day ({years[0]})" if len(years) == 1 else "UTC day")
         plt.ylabel("USD")
-        self._thin_ticks(labels)
+        self._thin_ticks(labels, 8 if len(years) < 2 else 5)
         self.refresh()
 
     def hourly(self, title: str, hours: list[float] | None) -> None:
@@ -60,10 +62,10 @@ class SpendChart(PlotextPlot):
             plt.ylabel("USD")
         self.refresh()
 
-    def _thin_ticks(self, labels: list[str]) -> None:
-        """At most ~8 x labels, so dates stay readable in 80 columns."""
-        if len(labels) <= 8:
+    def _thin_ticks(self, labels: list[str], most: int) -> None:
+        """At most ``most`` x labels, so dates stay readable in 80 columns."""
+        if len(labels) <= most:
             return
-        step = -(-len(labels) // 8)
+        step = -(-len(labels) // most)
         positions = list(range(1, len(labels) + 1))
         self.plt.xticks(positions[::step], labels[::step])
