@@ -44,6 +44,7 @@ from spendtui.tui.widgets.budgets import BudgetsPane
 from spendtui.tui.widgets.charts import SpendChart
 from spendtui.tui.widgets.keybar import KeyBar
 from spendtui.tui.widgets.overview import Overview
+from spendtui.tui.widgets.startup import StartupPanel
 from spendtui.tui.widgets.status import NoticeBar, StatusBar, WindowBar
 from spendtui.tui.widgets.tail import TailTable
 
@@ -162,6 +163,7 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
                 with Pane(PANE_TITLES[pane], id=pane):
                     if pane == self._first_pane:
                         yield from _pane_widgets(pane)
+        yield StartupPanel(id="startup")
         yield StatusBar(id="status")
         yield KeyBar()
 
@@ -187,6 +189,7 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
         return self.query_one(StatusBar)
 
     def on_mount(self) -> None:
+        self.query_one("#panes").display = False  # the start-up panel until there is data
         self.status.interval = self.interval
         self.status.clock = self.launch.clock
         self.status.profile = self.profile.name if self.config.profiles else ""
@@ -221,7 +224,16 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
     def _start(self) -> None:
         self.status.source = self._source_label()
         self.status.loading = "loading"
+        if self._applied is None:  # (the first start, or a profile switch)
+            self.query_one("#panes").display = False
+            self.query_one(StartupPanel).display = True
+        self._startup_step("Loading spend from " + self.status.source)
         self._run_engine("load")
+
+    def _startup_step(self, text: str, detail: str = "") -> None:
+        """Say what the start is doing, while there is no data to show."""
+        if self._applied is None:
+            self.query_one(StartupPanel).step(text, detail)
 
     def on_ready(self) -> None:
         """The first frame is on the screen: now the panes not shown in it."""
@@ -249,6 +261,7 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
         if not self._panes_mounted:  # drawn once they are (_mount_other_panes)
             return
         self._show_window_bar(snap)
+        self.query_one(StartupPanel).display = False
         self.status.extra = "; ".join(filter(None, (snap.source_note, *snap.quality)))
         refused = snap.refusal or (snap.table is not None and snap.table.refusal)
         self.query_one(NoticeBar).show(snap.notices, "(w changes the window, x clears filters)" if refused else "")

@@ -23,6 +23,7 @@ from textual.message import Message
 from spendtui.dashboard.model import Snapshot
 from spendtui.dashboard.state import ViewState
 from spendtui.errors import SpendtuiError
+from spendtui.tui.widgets.startup import StartupPanel
 
 if TYPE_CHECKING:
     from spendtui.budgets.monitor import BudgetMonitor
@@ -53,6 +54,9 @@ class SnapshotReady(Message):
 class EngineFailed(Message):
     error: str
     polled: bool
+    #: Whether trying again later may help (``SourceError.transient``): else polls stop
+    #: until the user presses r.
+    transient: bool = True
 
 
 @dataclass
@@ -129,7 +133,7 @@ class Polling(_Base):
                 snap = snapshot.build(self.engine, state, version, self.engine.now(), self._budgets)
                 self._last_snapshot_at = time.monotonic()
         except SpendtuiError as exc:
-            self.post_message(EngineFailed(str(exc), polled))
+            self.post_message(EngineFailed(str(exc), polled, getattr(exc, "transient", False)))
             return
         except Exception as exc:  # a bug must not take the dashboard down
             self.post_message(EngineFailed(f"internal error: {type(exc).__name__}: {exc}", polled))
@@ -149,9 +153,16 @@ class Polling(_Base):
         """Create the engine if needed and cold-load the view's window (both locks held)."""
         if self.launch.prepare is not None:
             self._tell_ui(setattr, self.status, "loading", "generating demo data")
+            self._tell_ui(
+                self._startup_step,
+                "Generating the demo database",
+                "45 days of simulated LiteLLM traffic: keys, teams, users, customers, tags and budgets. "
+                "This takes a few seconds, once.",
+            )
             self.profile = self.launch.prepare()
             self.launch.prepare = None
             self._tell_ui(setattr, self.status, "source", self._source_label())
+            self._tell_ui(self._startup_step, "Loading spend from " + self._source_label())
         if self.engine is None:
             self.engine = self.launch.engine_factory(self.profile, self.launch.clock)
             self.engine.defer_followups = True  # run by the next step, after the data is drawn
@@ -256,14 +267,31 @@ class Polling(_Base):
         first = self._failures == 0
         self._failures += 1
         self.status.mark_failed(message.error)
-        if first:
+        if first and self._applied is not None:  # (without data the start-up panel says it)
             self.notify(message.error, title="Source error", severity="error", timeout=8)
         # keep the poll loop alive: a failed poll or first load re-arms it, and so does
         # any other failure while no poll is pending or running (the previous period's
-        # load right after the first data fails before the first poll is armed)
+        # load right after the first data fails before the first poll is armed). A source
+        # that never gave data, with an error waiting cannot mend (a file that is no
+        # database, a refused key), waits for r instead of retrying forever; one that
+        # worked before may come back (a migration renames a table for a moment).
+        hopeless = not message.transient and self._applied is None
         idle = self._poll_timer is None and not self._polling
-        if message.polled or self._applied is None or idle:
+        if hopeless:
+            self._polling = False
+        elif message.polled or self._applied is None or idle:
             self._arm_poll()
+        if self._applied is None:
+            self.query_one(StartupPanel).failed(self._source_label(), message.error, self._retry_text(message))
+
+    def _retry_text(self, message: EngineFailed) -> str:
+        """What happens next, for a source that never gave data."""
+        if not message.transient:
+            return "Waiting will not fix this: fix the source, then press r to try again (q quits)."
+        if self._paused or not self.launch.autopoll:
+            return "Press r to try again (q quits)."
+        delay = min(MAX_BACKOFF, self.interval * 2**self._failures)
+        return f"Trying again in {delay:g} s, then less often (r tries now, q quits)."
 
     def _arm_poll(self) -> None:
         """Schedule the next poll (never two in flight), backing off after failures."""

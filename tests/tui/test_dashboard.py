@@ -161,8 +161,7 @@ async def test_search_sort_pause_interval_help(tui_db) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert table.search == "" and table.row_count > 3
-        await pilot.press("s")  # sort by share (same order as spend), then requests
-        await pilot.press("s")
+        await pilot.press("s")  # (share orders as spend does: skipped) requests
         await pilot.pause()
         assert table.sort_column == "requests"
         first = table.get_row_at(0)[3].value
@@ -334,7 +333,7 @@ async def test_cursor_and_sort_survive_refreshes(tmp_path) -> None:
         await pilot.press("4")
         await settle(app, pilot)
         table = app.query_one("#table-keys", BreakdownTable)
-        await pilot.press("s", "s")  # sort by requests
+        await pilot.press("s")  # sort by requests
         for _ in range(5):
             await pilot.press("down")
         chosen = table.selected()
@@ -456,7 +455,7 @@ async def test_keys_typed_ahead_at_start_act_in_order(tui_db, keys, pane, focuse
         assert app.focused is not None
         assert (app.focused.id if focused != "tabs" else "tabs" if isinstance(app.focused, Tabs) else None) == focused
         sorted_by = app.query_one("#table-models", BreakdownTable).sort_column
-        assert sorted_by == ("share" if "s" in keys and pane == "models" else "spend")
+        assert sorted_by == ("requests" if "s" in keys and pane == "models" else "spend")
 
 
 @pytest.mark.parametrize("burst", [False, True], ids=["one-by-one", "burst"])

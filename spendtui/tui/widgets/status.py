@@ -68,7 +68,9 @@ class StatusBar(Static):
         parts.append(f" │ {self.requests:,} requests in window │ every {self.interval:g}s")
         if self.paused:
             parts.append(" │ PAUSED (p)", style="bold reverse")
-        if self.stale_since is not None:
+        if self.stale_since is not None and self.last_ok is None:  # never had data: nothing is stale
+            parts.append(f" │ ⚠ NO DATA: {self.error}", style="bold")
+        elif self.stale_since is not None:
             since = datetime.fromtimestamp(self.stale_since, UTC).strftime("%H:%M:%S")
             parts.append(f" │ ⚠ STALE since {since} UTC: {self.error}", style="bold")
         if self.extra:
