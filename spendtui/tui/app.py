@@ -37,6 +37,7 @@ from spendtui.tui.key_actions import KeyActions
 from spendtui.tui.launch import Launch
 from spendtui.tui.polling import Polling
 from spendtui.tui.screens.dialogs import ChoiceDialog
+from spendtui.tui.tabs import PANE_TITLES, tab_title
 from spendtui.tui.typeahead import TypeAhead
 from spendtui.tui.view_actions import ViewActions
 from spendtui.tui.widgets.breakdown import BreakdownTable
@@ -53,18 +54,6 @@ if TYPE_CHECKING:
     from spendtui.engine import SpendEngine
     from spendtui.tui.screens.drill import DrillScreen
 
-PANE_TITLES = {
-    "overview": "1 Overview",
-    "models": "2 Models",
-    "tags": "3 Tags",
-    "keys": "4 Keys",
-    "users": "5 Users",
-    "teams": "6 Teams",
-    "customers": "7 Customers",
-    "charts": "8 Charts",
-    "tail": "9 Live tail",
-    "budgets": "0 Budgets",
-}
 #: Table panes with a Budget column (LiteLLM keeps budgets for these).
 BUDGET_COLUMN_PANES = ("keys", "users", "teams", "customers")
 PANE_KEYS = Binding.Group("Panes", compact=True)
@@ -291,6 +280,19 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
             self.query_one(BudgetsPane).show(snap.budgets, self.state.budget_kind)
         if self._drill is not None and snap.drill is not None:
             self._drill.show(snap.drill, snap.window_label)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.title_tabs()
+
+    def title_tabs(self) -> None:
+        """Tab titles that fit the width: ``1 Overview``, then ``Overview``, then the
+        active pane's word and the others' keys (``1 2 3 Keys 5 …``)."""
+        tabs = self.query_one(TabbedContent)
+        for pane in PANES:
+            title = tab_title(pane, self.size.width, pane == self.state.pane)
+            tab = tabs.get_tab(pane)
+            if str(tab.label) != title:
+                tab.label = title  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ profiles
     def action_pick_profile(self) -> None:

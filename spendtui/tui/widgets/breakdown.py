@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from spendtui.dashboard import format as fmt
 from spendtui.dashboard.model import TableData, TableRow
 from spendtui.tui.widgets import cells
 from spendtui.tui.widgets.table import SpendTable
@@ -22,19 +23,33 @@ COLUMNS = (
     ("per1k", "$/1K tok"),
     ("change", "Δ prev"),
 )
-NAME_WIDTH = 30
 BUDGET_COLUMN = ("budget", "Budget")
 #: Under 110 columns (80x24 over SSH) the token columns give way, so the change and the
-#: budget stay on screen without scrolling sideways.
-NARROW = ("name", "spend", "share", "requests", "change", "budget")
+#: budget stay on screen without scrolling sideways; with a Budget column, Share too
+#: (the rows are in spend order anyway).
+NARROW = ("name", "spend", "share", "requests", "change")
+NARROW_BUDGETS = ("name", "spend", "requests", "change", "budget")
 NARROW_BELOW = 110
-NARROW_NAME_WIDTH = 22
+#: Cells each column other than the name takes (its widest usual value, the sort mark
+#: and the padding): the name gets the rest of the width, within these bounds.
+COLUMN_CELLS = {
+    "spend": 12,
+    "share": 10,
+    "requests": 13,
+    "tokens": 11,
+    "avg": 10,
+    "per1k": 11,
+    "change": 10,
+    "budget": 18,
+}
+NAME_WIDTH = 30
+NAME_WIDTH_MIN, NAME_WIDTH_MAX = 18, 44
 
 
 def row_cells(row: TableRow, columns: tuple[str, ...], name_width: int = NAME_WIDTH) -> list[cells.Cell]:
     """The cells of ``columns`` for one row."""
     t = row.totals
-    name = row.label if len(row.label) <= name_width else row.label[: name_width - 1] + "…"
+    name = fmt.fit(row.label, name_width)
     makers = {
         "name": lambda: cells.label(name),
         "spend": lambda: cells.money(t.spend),
@@ -85,7 +100,13 @@ class BreakdownTable(SpendTable):
 
     def _columns(self, narrow: bool) -> tuple[tuple[str, str], ...]:
         every = (*COLUMNS, BUDGET_COLUMN) if self.budgets else COLUMNS
-        return tuple(c for c in every if not narrow or c[0] in NARROW)
+        kept = NARROW_BUDGETS if self.budgets else NARROW
+        return tuple(c for c in every if not narrow or c[0] in kept)
+
+    def _name_width(self, columns: tuple[tuple[str, str], ...]) -> int:
+        """The width left for names beside ``columns`` (and the scrollbar)."""
+        others = sum(COLUMN_CELLS.get(key, 10) for key, _ in columns if key != "name")
+        return max(NAME_WIDTH_MIN, min(NAME_WIDTH_MAX, self.size.width - others - 4))
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -98,10 +119,11 @@ class BreakdownTable(SpendTable):
     def on_resize(self) -> None:
         narrow = self.size.width < NARROW_BELOW
         columns = self._columns(narrow)
-        if columns == self.columns_shown:
+        name_width = self._name_width(columns)
+        if columns == self.columns_shown and name_width == self.name_width:
             return
         self.columns_shown = columns
-        self.name_width = NARROW_NAME_WIDTH if narrow else NAME_WIDTH
+        self.name_width = name_width
         if self.sort_column not in dict(columns):
             self.sort_column, self.sort_reverse = "spend", True
         self.clear(columns=True)

@@ -26,9 +26,10 @@ class SpendChart(PlotextPlot):
         self.plt.clear_figure()
         return True
 
-    def daily(self, title: str, days: list[date], stacks: list[tuple[str, list[float]]]) -> None:
-        """Daily bars, stacked by series when there is more than one."""
-        key = ("daily", title, tuple(days), tuple((n, tuple(v)) for n, v in stacks))
+    def daily(self, title: str, days: list[date], stacks: list[tuple[str, list[float]]], bare: bool = False) -> None:
+        """Daily bars, stacked by series when there is more than one. ``bare``: without
+        the title and axis labels (two more rows of bars where the height is short)."""
+        key = ("daily", title, bare, tuple(days), tuple((n, tuple(v)) for n, v in stacks))
         if not self._begin(key):
             return
         plt = self.plt
@@ -39,12 +40,13 @@ class SpendChart(PlotextPlot):
             plt.title(f"{title}: no spend in this window")
         elif len(stacks) == 1:
             plt.bar(labels, stacks[0][1], marker="hd", width=0.6)
-            plt.title(title)
+            plt.title("" if bare else title)
         else:
             plt.stacked_bar(labels, [v for _, v in stacks], labels=[n[:24] for n, _ in stacks], marker="hd", width=0.6)
-            plt.title(title)
-        plt.xlabel(f"UTC day ({years[0]})" if len(years) == 1 else "UTC day")
-        plt.ylabel("USD")
+            plt.title("" if bare else title)
+        if not bare:
+            plt.xlabel(f"UTC day ({years[0]})" if len(years) == 1 else "UTC day")
+            plt.ylabel("USD")
         self._thin_ticks(labels, 8 if len(years) < 2 else 5)
         self.refresh()
 

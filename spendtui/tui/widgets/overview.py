@@ -5,12 +5,15 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Vertical
 from textual.widgets import Static
 
 from spendtui.dashboard import format as fmt
 from spendtui.dashboard.model import Kpis, Snapshot, TableData
 from spendtui.tui.widgets.charts import SpendChart
+
+#: Tile captions where caption and value share a line (80x24).
+COMPACT_CAPTIONS = {"Today (UTC)": "Today", "Month to date": "Month", "Avg/request": "Avg/req", "Burn, 1 h": "Burn 1h"}
 
 
 class Tile(Static):
@@ -18,10 +21,15 @@ class Tile(Static):
 
     DEFAULT_CSS = """
     Tile { padding: 0 1; height: 3; background: $boost; }
+    Overview.-compact Tile { height: 2; }
     """
 
-    def set(self, caption: str, value: str, detail: str = "", style: str = "bold $accent") -> None:
-        text = Text(caption + "\n", style="dim", no_wrap=True, overflow="ellipsis")
+    def set(self, caption: str, value: str, detail: str = "", compact: bool = False) -> None:
+        """Caption, value and detail on three lines (``compact``: a short caption and the
+        value on one)."""
+        if compact:
+            caption = COMPACT_CAPTIONS.get(caption, caption)
+        text = Text(caption + (" " if compact else "\n"), style="dim", no_wrap=True, overflow="ellipsis")
         text.append(value + "\n", style="bold")
         text.append(detail, style="dim")
         self.update(text)
@@ -44,8 +52,8 @@ def _tiles(k: Kpis) -> list[tuple[str, str, str]]:
     ]
 
 
-def _top_table(title: str, data: TableData | None, share: bool = True) -> Table:
-    """A top-five list; without the share column when the pane is narrow (the names need it)."""
+def _top_table(title: str, data: TableData | None, share: bool = True, rows: int = 5) -> Table:
+    """A top list of ``rows`` rows, with each one's share of the window's spend."""
     table = Table(
         title=title,
         title_justify="left",
@@ -64,13 +72,13 @@ def _top_table(title: str, data: TableData | None, share: bool = True) -> Table:
     elif data is None or not data.rows:
         table.add_row(Text("no spend", style="dim"))
         return table
-    for row in data.rows:
+    for row in data.rows[:rows]:
         cells = [Text(row.label), fmt.money(row.totals.spend)]
         table.add_row(*cells, *([f"{row.share * 100:.0f}%"] if share else []))
     return table
 
 
-def _budget_table(snap: Snapshot) -> Table:
+def _budget_table(snap: Snapshot, rows: int = 5) -> Table:
     """The most urgent budgets (symbol and word as well as colour)."""
     table = Table(
         title="Urgent budgets",
@@ -94,24 +102,33 @@ def _budget_table(snap: Snapshot) -> Table:
     from spendtui.dashboard.budgets import used_text
     from spendtui.tui.widgets.budgets import LEVEL_STYLE
 
-    for b in board.budgets[:5]:
+    for b in board.budgets[:rows]:
         style = LEVEL_STYLE[b.level]
         table.add_row(Text(b.symbol, style=style), Text(b.state.name), Text(used_text(b, narrow=True), style=style))
     return table
 
 
 class Overview(Vertical):
-    """Headline figures, daily spend, top lists."""
+    """Headline figures, daily spend, top lists.
+
+    Under 110 columns the top lists stand two by two, so names keep room to be read
+    (four side by side at 80 columns cut them to "claude-o…"); when the height is
+    short, the chart and the lists give up rows rather than run off the pane."""
 
     DEFAULT_CSS = """
     Overview #tiles { grid-size: 7; grid-gutter: 0 1; height: 3; margin-bottom: 1; }
     Overview.-narrow #tiles { grid-size: 4; grid-gutter: 0 1; height: 6; margin-bottom: 0; }
-    Overview.-short #overview-chart { min-height: 5; }
-    Overview.-short #tops { height: 5; }
     Overview #overview-chart { height: 1fr; min-height: 8; }
-    Overview #tops { height: 8; }
-    Overview #tops > Static { width: 1fr; }
+    Overview.-short #overview-chart { min-height: 5; }
+    Overview #tops { grid-size: 4; grid-gutter: 0 2; height: 6; }
+    Overview.-short #tops { height: 4; }
+    Overview.-narrow #tops { grid-size: 2; grid-gutter: 0 2; height: 12; }
+    Overview.-narrow.-short #tops { height: 8; }
+    Overview.-compact #tiles { height: 4; }
     """
+    #: Rows in each top list: the list heights above, less their titles.
+    ROWS = 5
+    SHORT_ROWS = 3
 
     _snap: Snapshot | None = None
 
@@ -120,7 +137,7 @@ class Overview(Vertical):
             for i in range(7):
                 yield Tile(id=f"tile-{i}")
         yield SpendChart(id="overview-chart")
-        with Horizontal(id="tops"):
+        with Grid(id="tops"):
             yield Static(id="top-models")
             yield Static(id="top-tags")
             yield Static(id="top-keys")
@@ -129,29 +146,44 @@ class Overview(Vertical):
     def show(self, snap: Snapshot) -> None:
         if snap.kpis is None:
             return
+        self._snap = snap
+        self._show_figures()
+        self._show_tops()
+
+    def _show_figures(self) -> None:
+        snap = self._snap
+        if snap is None or snap.kpis is None:
+            return
+        compact = self.has_class("-compact")
         for i, (caption, value, detail) in enumerate(_tiles(snap.kpis)):
-            self.query_one(f"#tile-{i}", Tile).set(caption, value, detail)
+            self.query_one(f"#tile-{i}", Tile).set(caption, value, detail, compact)
         if snap.overview_daily is not None:
             days = [d for d, _ in snap.overview_daily]
             values = [t.spend / 1e12 for _, t in snap.overview_daily]
-            self.query_one(SpendChart).daily("Daily spend (USD)", days, [("spend", values)])
-        self._snap = snap
-        self._show_tops()
+            self.query_one(SpendChart).daily("Daily spend (USD)", days, [("spend", values)], bare=compact)
 
     def _show_tops(self) -> None:
         snap = self._snap
         if snap is None:
             return
-        top, share = snap.top or {}, not self.has_class("-narrow")
-        self.query_one("#top-models", Static).update(_top_table("Top models", top.get("model"), share))
-        self.query_one("#top-tags", Static).update(_top_table("Top tags", top.get("tag"), share))
-        self.query_one("#top-keys", Static).update(_top_table("Top keys", top.get("key"), share))
-        self.query_one("#top-budgets", Static).update(_budget_table(snap))
+        top = snap.top or {}
+        rows = self.SHORT_ROWS if self.has_class("-short") else self.ROWS
+        self.query_one("#top-models", Static).update(_top_table("Top models", top.get("model"), rows=rows))
+        self.query_one("#top-tags", Static).update(_top_table("Top tags", top.get("tag"), rows=rows))
+        self.query_one("#top-keys", Static).update(_top_table("Top keys", top.get("key"), rows=rows))
+        self.query_one("#top-budgets", Static).update(_budget_table(snap, rows=rows))
 
     def on_resize(self) -> None:
         narrow = self.size.width < 110
-        changed = narrow != self.has_class("-narrow")
-        self.set_class(narrow, "-narrow")
-        self.set_class(self.size.height < 30, "-short")
-        if changed:
+        # the height everything needs at full size: tiles, the chart's minimum, the lists
+        short = self.size.height < (6 + 8 + 12 if narrow else 4 + 8 + 6)
+        # 80x24: two-line tiles and a chart without title and axis labels, so it keeps
+        # a few rows of bars between the tiles and the lists
+        compact = narrow and self.size.height < 6 + 8 + 8
+        classes = (narrow, short, compact)
+        if classes != (self.has_class("-narrow"), self.has_class("-short"), self.has_class("-compact")):
+            self.set_class(narrow, "-narrow")
+            self.set_class(short, "-short")
+            self.set_class(compact, "-compact")
+            self._show_figures()
             self._show_tops()

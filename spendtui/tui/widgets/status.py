@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from spendtui.dashboard.format import fit
 from spendtui.timeutil import Clock, format_age, system_clock
 
 
@@ -56,26 +57,47 @@ class StatusBar(Static):
         self.add_class("-stale")
 
     def render(self) -> Text:
-        parts = Text()
-        if self.profile:
-            parts.append(f"{self.profile} ", style="bold")
-        parts.append(self.source or "no source")
+        """One line; where it does not fit, the parts give way in a fixed order (the
+        longer forms first, then the notes, the record count and the interval), the
+        state (PAUSED, STALE, NO DATA) last of all."""
+        width = max(20, (self.size.width or 200) - 2)
+        for short in (0, 1, 2, 3):
+            text = self._line(short)
+            if text.cell_len <= width:
+                return text
+        # then the source's name is cut (its middle), so the state and error stay
+        source = f"{self.profile} " * bool(self.profile) + (self.source or "no source")
+        text = self._line(3, fit(source, max(8, width - (text.cell_len - len(source)))))
+        text.truncate(width, overflow="ellipsis")
+        return text
+
+    def _line(self, short: int, source: str | None = None) -> Text:
+        """The status line, the more ``short`` the terser."""
+        parts: list[tuple[str, str]] = []
+        profile = f"{self.profile} " if self.profile else ""
+        parts.append((source or profile + (self.source or "no source"), ""))
         if self.loading:
-            parts.append(f" │ {self.loading}…", style="bold")
+            parts.append((f"{self.loading}…", "bold"))
         elif self.last_ok is not None:
+            age = format_age(self.clock().timestamp() - self.last_ok)
             at = datetime.fromtimestamp(self.last_ok, UTC).strftime("%H:%M:%S")
-            parts.append(f" │ updated {at} UTC ({format_age(self.clock().timestamp() - self.last_ok)} ago)")
-        parts.append(f" │ {self.requests:,} requests in window │ every {self.interval:g}s")
+            parts.append((f"updated {at} UTC ({age} ago)" if not short else f"{age} ago", ""))
+        if short < 3:
+            parts.append((f"{self.requests:,} requests in window" if not short else f"{self.requests:,} req", ""))
+            parts.append((f"every {self.interval:g}s", ""))
         if self.paused:
-            parts.append(" │ PAUSED (p)", style="bold reverse")
+            parts.append(("PAUSED (p)", "bold reverse"))
         if self.stale_since is not None and self.last_ok is None:  # never had data: nothing is stale
-            parts.append(f" │ ⚠ NO DATA: {self.error}", style="bold")
+            parts.append((f"⚠ NO DATA: {self.error}", "bold"))
         elif self.stale_since is not None:
             since = datetime.fromtimestamp(self.stale_since, UTC).strftime("%H:%M:%S")
-            parts.append(f" │ ⚠ STALE since {since} UTC: {self.error}", style="bold")
-        if self.extra:
-            parts.append(f" │ {self.extra}", style="italic")
-        return parts
+            parts.append((f"⚠ STALE since {since} UTC: {self.error}", "bold"))
+        if self.extra and short < 2:
+            parts.append((self.extra, "italic"))
+        text = Text(no_wrap=True)
+        for i, (part, style) in enumerate(parts):
+            text.append((" │ " if i else "") + part, style=style)
+        return text
 
 
 class WindowBar(Static):
