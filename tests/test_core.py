@@ -63,7 +63,7 @@ def test_tags_count_once_per_tag_and_total_once() -> None:
     projects = {g.name: g.totals.spend // PICO for g in q.breakdown("tag:project", None)}
     assert projects == {"web": 11, "api": 8, "(untagged)": 4}
     envs = {g.name: g.totals.spend // PICO for g in q.breakdown("tag:env", None)}
-    assert envs == {"prod": 1, "(untagged)": 14}
+    assert envs == {"prod": 1, "(no env)": 10, "(untagged)": 4}  # b and d have tags, none of env
     assert q.totals(None).spend == 15 * PICO
     assert q.tag_categories() == ["env", "project"]
 

@@ -91,20 +91,22 @@ class Truth:
         sql = f"SELECT {value}, {MEASURES} FROM {source} WHERE {where}{cond} GROUP BY 1"
         out = self._run(sql, params)
         if prefix:
+            # requests with tags but none of the category: "(no <prefix>)"; without tags: "(untagged)"
             if self.pg:
                 inner = "jsonb_array_elements_text(coalesce(request_tags, '[]'::jsonb)) AS k(value)"
             else:
                 inner = "json_each(coalesce(request_tags, '[]')) AS k"
-            lacking = f"NOT EXISTS (SELECT 1 FROM {inner} WHERE k.value LIKE '{prefix}:%')"
-            untagged = self._run(
-                f"SELECT '(untagged)', {MEASURES} FROM \"LiteLLM_SpendLogs\" WHERE {where} AND {lacking}",
-                params,
+            lacking = f"NOT ({empty}) AND NOT EXISTS (SELECT 1 FROM {inner} WHERE k.value LIKE '{prefix}:%')"
+            label = f"(no {prefix})"
+            none_of = self._run(
+                f"SELECT '{label}', {MEASURES} FROM \"LiteLLM_SpendLogs\" WHERE {where} AND {lacking}", params
             )
-        else:
-            untagged = self._run(
-                f"SELECT '(untagged)', {MEASURES} FROM \"LiteLLM_SpendLogs\" WHERE {where} AND {empty}",
-                params,
-            )
+            if none_of.get(label, (0, 0))[1]:
+                out[label] = none_of[label]
+        untagged = self._run(
+            f"SELECT '(untagged)', {MEASURES} FROM \"LiteLLM_SpendLogs\" WHERE {where} AND {empty}",
+            params,
+        )
         if untagged.get("(untagged)", (0, 0))[1]:
             out["(untagged)"] = untagged["(untagged)"]
         return out

@@ -9,6 +9,7 @@ as sorted tuples of tag ids.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -16,6 +17,82 @@ NONE_LABEL = "(none)"
 UNTAGGED_LABEL = "(untagged)"
 INVALID_TAGS_LABEL = "(unreadable tags)"
 FIELD_SEP = "\x1f"
+
+
+def no_category_label(category: str) -> str:
+    """``(no cost-center)``: the value and name of the row of a ``tag:cost-center``
+    breakdown for requests that have tags but no ``cost-center:...`` one. (The row of
+    requests without any tag is ``""``, shown ``(untagged)``.) A literal tag
+    ``cost-center:(no cost-center)`` would say the same, and is counted the same."""
+    return f"(no {category})"
+
+
+def is_placeholder(value: str, dimension: str) -> bool:
+    """Whether a row of a ``dimension`` breakdown stands for "no value" rather than a value
+    found in the data: ``""`` ((none), (untagged)) or, for ``tag:<category>``, (no <category>)."""
+    return not value or (dimension.startswith("tag:") and value == no_category_label(dimension[4:]))
+
+
+def tag_filter(category: str | None, value: str) -> str:
+    """The ``Filters.tag`` value selecting the requests of one row of a tag breakdown.
+
+    ``tag``: the tag itself, ``""`` for (untagged). ``tag:project``: ``project:web`` for the
+    row ``web``, ``project:(no project)`` for (no project), ``""`` for (untagged).
+    """
+    if not value or category is None:
+        return value
+    return f"{category}:{value}"
+
+
+def lacked_category(text: str) -> str | None:
+    """``project`` for the tag filter value ``project:(no project)``, else None."""
+    category, sep, value = text.partition(":")
+    return category if sep and category and value == no_category_label(category) else None
+
+
+def is_placeholder_filter(text: str) -> bool:
+    """Whether a tag filter value selects (untagged) or (no <category>) rather than a tag."""
+    return not text or lacked_category(text) is not None
+
+
+def describe_tag_filter(text: str) -> str:
+    """A tag filter value as people read it: ``(untagged)``, ``(no project)`` or the tag."""
+    if not text:
+        return UNTAGGED_LABEL
+    category = lacked_category(text)
+    return no_category_label(category) if category is not None else text
+
+
+def category_values(tags: Iterable[str], category: str) -> set[str]:
+    """The values of ``category`` among ``tags`` (``project:`` with no value, and
+    ``project:(no project)``, count as none)."""
+    none = no_category_label(category)
+    return {v for t in tags if tag_category(t) == category and (v := tag_value(t)) and v != none}
+
+
+def request_tags(raw: object) -> tuple[str, ...]:
+    """The tags a request counts under, from its raw ``request_tags`` (as the cube counts it):
+    the readable tags, plus ``(unreadable tags)`` when the value was not readable."""
+    tags, readable = parse_tags(raw)
+    return tags if readable else tuple(sorted({*tags, INVALID_TAGS_LABEL}))
+
+
+def tags_match(tags: Iterable[str], wanted: Iterable[str]) -> bool:
+    """Whether a request with these tags (``request_tags``) passes a tag filter: any of
+    ``wanted``, each a tag, ``""`` (untagged) or ``<category>:(no <category>)`` (tags, none
+    of the category), as the cube's filters count it."""
+    tags = set(tags)
+    for item in wanted:
+        lacked = lacked_category(item) if item else None
+        if not item:
+            if not tags:
+                return True
+        elif lacked is not None:
+            if tags and not category_values(tags, lacked):
+                return True
+        elif item in tags:
+            return True
+    return False
 
 
 class Interner:
@@ -208,11 +285,44 @@ class Dimensions:
             self._derived[key] = found
         return found
 
+    def tag_filter_mask(self, wanted: frozenset[str]) -> np.ndarray:
+        """Boolean per tag set: does it pass a ``Filters.tag`` value set (see ``tags_match``;
+        an unreadable ``request_tags`` counts as tags, none of any category). Cached."""
+        key = ("filter", wanted)
+        found = self._derived.get(key)
+        if found is None:
+            tags = [v for v in wanted if not is_placeholder_filter(v)]
+            ids = frozenset(i for v in tags if (i := self.tags.get(v)) is not None)
+            found = self.tagset_has(ids).copy()
+            if "" in wanted:
+                found[0] = True
+            for item in wanted:
+                lacked = lacked_category(item)
+                if lacked is not None:
+                    found |= self.tagset_lacks(lacked)
+            self._derived[key] = found
+        return found
+
+    def tagset_lacks(self, category: str) -> np.ndarray:
+        """Boolean per tag set: has tags, but no value of ``category`` (cached)."""
+        key = ("lacks", category)
+        found = self._derived.get(key)
+        if found is None:
+            values = self.tags.values
+            found = np.fromiter(
+                (bool(tags) and not category_values((values[t] for t in tags), category) for tags in self.tagset_tags),
+                dtype=bool,
+                count=len(self.tagset_tags),
+            )
+            self._derived[key] = found
+        return found
+
     def tag_pairs(self, category: str | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """(tag set ids, target ids, target labels) spreading tag-set sums onto tags.
+        """(tag set ids, target ids, target values) spreading tag-set sums onto tags.
 
         Without a category the targets are tags (untagged sets go to target 0, "");
-        with one, the values of that category (sets lacking it go to target 0).
+        with one, the values of that category; a set with tags but no value of the
+        category goes to ``(no <category>)``, an empty set to target 0 ("", untagged).
         """
         key = ("pairs", category)
         found = self._derived.get(key)
@@ -223,8 +333,8 @@ class Dimensions:
             targets: list[int] = []
             for set_id, tags in enumerate(self.tagset_tags):
                 names = [self.tags.values[t] for t in tags]
-                if category is not None:
-                    names = sorted({tag_value(n) for n in names if tag_category(n) == category})
+                if category is not None and names:
+                    names = sorted(category_values(names, category)) or [no_category_label(category)]
                 for name in names or [""]:
                     target = index.get(name)
                     if target is None:

@@ -14,8 +14,10 @@ holds one ``FactCube`` per such view and answers the same questions as ``Query``
 * A *tag-per-row* cube (LiteLLM's tag table: a request with three tags is three rows)
   answers only questions about one tag at a time: per-tag rows, or one tag as a filter.
   It cannot tell which requests had no tag, so a tag breakdown over its days has no
-  ``(untagged)`` row: that answer is a **flagged partial answer** (``Breakdown.caveats``
-  says what is missing; every row present is exact).
+  ``(untagged)`` row, and a ``tag:<category>`` breakdown no ``(no <category>)`` row
+  either (a request's other tags are rows of their own): that answer is a **flagged
+  partial answer** (``Breakdown.caveats`` says what is missing; every row present is
+  exact). Filtering by those two rows (``""``, ``<category>:(no <category>)``) is refused there.
 * Any other question that no cube can answer exactly for some day raises ``NotExact``
   naming the dimensions and days; nothing is ever estimated.
 
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from spendtui.core.cube import Cube
-from spendtui.core.dims import NONE_LABEL, UNTAGGED_LABEL
+from spendtui.core.dims import NONE_LABEL, UNTAGGED_LABEL, is_placeholder, is_placeholder_filter, no_category_label
 from spendtui.core.measures import ZERO, Totals
 from spendtui.core.query import DIMENSIONS, NO_FILTERS, Filters, Group, Query, Window
 from spendtui.errors import SpendtuiError
@@ -98,7 +100,8 @@ def _can_answer(fact: FactCube, needed: frozenset[str], filters: Filters, dimens
         return False  # a request with n tags is n rows: any other sum would count it n times
     if grouping_by_tag:
         return not filters.tag  # which tags co-occur is not known
-    return len(filters.tag) == 1
+    # one tag; not (untagged) nor (no <category>): requests without a row of their own
+    return len(filters.tag) == 1 and not any(is_placeholder_filter(t) for t in filters.tag)
 
 
 def _window_text(first: int, last: int) -> str:
@@ -180,7 +183,7 @@ class FactSet:
         untagged_unknown: list[Window] = []
         for fact, part in self.plan(self._whole(window), filters, dimension):
             for group in Query(fact.cube).breakdown(dimension, part, filters):
-                if fact.tag_per_row and not group.value:
+                if fact.tag_per_row and is_placeholder(group.value, dimension):
                     continue
                 merged[group.value] = merged.get(group.value, ZERO) + group.totals
                 labels[group.value] = group.empty_label
@@ -191,12 +194,20 @@ class FactSet:
                     untagged_unknown.append(Window(day_number(busy[0]), day_number(busy[-1])))
         rows = Breakdown(Group(v, t, labels.get(v, NONE_LABEL)) for v, t in merged.items() if t.requests or t.spend)
         if untagged_unknown:
-            rows = Breakdown(g for g in rows if g.value)
+            rows = Breakdown(g for g in rows if not is_placeholder(g.value, dimension))
             first, last = untagged_unknown[0].first_day, untagged_unknown[-1].last_day
-            rows.caveats = (
-                f"{UNTAGGED_LABEL} is not shown: the proxy's tag table has no row for a request "
-                f"without tags, so it cannot be counted for {_window_text(first, last)}",
-            )
+            if dimension.startswith("tag:"):
+                lacking = no_category_label(dimension[4:])
+                rows.caveats = (
+                    f"{UNTAGGED_LABEL} is not shown, nor {lacking}: the proxy's tag table has no row for a "
+                    f"request without tags, and does not say which requests had no {dimension[4:]} tag, "
+                    f"so they cannot be counted for {_window_text(first, last)}",
+                )
+            else:
+                rows.caveats = (
+                    f"{UNTAGGED_LABEL} is not shown: the proxy's tag table has no row for a request "
+                    f"without tags, so it cannot be counted for {_window_text(first, last)}",
+                )
         rows.sort(key=lambda g: (-g.totals.spend, -g.totals.requests, g.name))
         return rows
 

@@ -29,7 +29,13 @@ _CONTEXT = {
 
 @dataclass(frozen=True)
 class Group:
-    """One row of a breakdown: the raw value (``""`` for none) and its totals."""
+    """One row of a breakdown: the raw value (``""`` for none) and its totals.
+
+    A ``tag:<category>`` breakdown has two rows that are no value of the category: ``""``
+    for requests without tags, ``(untagged)``, and ``(no <category>)`` for requests with
+    tags but none of the category (its value is its name); ``dims.is_placeholder`` tells
+    them from values found in the data.
+    """
 
     value: str
     totals: Totals
@@ -75,9 +81,8 @@ class Query:
             elif dimension == "customer":
                 ids = [i for v in values if (i := dims.customers.get(v)) is not None]
                 keep = _bool_lookup(len(dims.customers), ids)[cube.cust[part]]
-            else:  # tag
-                ids = frozenset(i for v in values if (i := dims.tags.get(v)) is not None)
-                keep = dims.tagset_has(ids)[cube.tagset[part]]
+            else:  # tag: see dims.tags_match ("" is untagged, <category>:(no <category>) lacks it)
+                keep = dims.tag_filter_mask(values)[cube.tagset[part]]
             mask = keep if mask is None else mask & keep
         assert mask is not None
         return mask
@@ -117,8 +122,9 @@ class Query:
         """Rows for every value of ``dimension`` with requests or spend, by spend descending.
 
         ``tag`` gives one row per tag (a request counts once in each of its tags) plus
-        ``(untagged)``; ``tag:<category>`` one row per value of that category, plus
-        ``(untagged)`` for requests without a tag of the category.
+        ``(untagged)``; ``tag:<category>`` one row per value of that category (a request
+        counts once in each of its values), plus ``(no <category>)`` for requests with tags
+        but none of the category and ``(untagged)`` for requests without tags.
         """
         cube, dims = self.cube, self.cube.dims
         parts = self.select(window, filters)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from spendtui.core.cube import RawRow
-from spendtui.core.dims import parse_tags
+from spendtui.core.dims import describe_tag_filter, parse_tags, request_tags, tag_filter, tags_match
 from spendtui.core.facts import NotExact
 from spendtui.core.measures import ZERO
 from spendtui.core.query import Filters, Window
@@ -33,6 +33,8 @@ def _covers_previous(engine: SpendEngine, window: Window) -> bool:
 
 
 def _label(engine: SpendEngine, dimension: str, value: str, empty: str) -> str:
+    if dimension == "tag":  # (a filter value: a tag, untagged, or lacking a category)
+        return describe_tag_filter(value)
     if not value:
         return empty
     return engine.names.label(dimension.split(":", 1)[0], value)
@@ -137,10 +139,8 @@ def _matches(row: RawRow, filters: Filters) -> bool:
         wanted = getattr(filters, dimension)
         if wanted and (value or "") not in wanted:
             return False
-    if filters.tag:
-        tags, _ = parse_tags(row.tags)
-        if not set(tags) & filters.tag:
-            return False
+    if filters.tag and not tags_match(request_tags(row.tags), filters.tag):
+        return False
     return True
 
 
@@ -177,8 +177,7 @@ def drill(engine: SpendEngine, state: ViewState, window: Window) -> DrillData | 
     dimension, value = state.drill
     base = dimension.split(":", 1)[0]
     if dimension.startswith("tag:"):
-        value_filter = f"{dimension[4:]}:{value}"
-        filters = state.filters.with_value("tag", value_filter)
+        filters = state.filters.with_value("tag", tag_filter(dimension[4:], value))
     else:
         filters = state.filters.with_value(base, value)
     tables = [table(engine, d, window, filters, limit=10) for d in DRILL_DIMENSIONS if d != base]

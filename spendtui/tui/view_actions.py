@@ -11,6 +11,7 @@ from textual import work
 from textual.widget import Widget
 from textual.widgets import Input, Static, TabbedContent, Tabs
 
+from spendtui.core.dims import describe_tag_filter, tag_filter
 from spendtui.core.selection import NO_FILTERS
 from spendtui.dashboard.state import PANES, TABLE_PANES
 from spendtui.tui.screens.dialogs import ChoiceDialog, DatesDialog, FilterDialog
@@ -97,8 +98,8 @@ class ViewActions(_Base):
     def add_filter(self, dimension: str, value: str, label: str | None = None) -> None:
         """Filter every pane by one more value (the filter bar shows it by ``label``)."""
         if dimension.startswith("tag:"):
-            dimension, value = "tag", f"{dimension[4:]}:{value}"
-            label = None
+            dimension, value = "tag", tag_filter(dimension[4:], value)
+            label = describe_tag_filter(value)
         if label:
             self.filter_labels[(dimension, value)] = label
         self.state = replace(self.state, filters=self.state.filters.with_value(dimension, value))
