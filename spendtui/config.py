@@ -30,9 +30,11 @@ Example::
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ from spendtui.errors import ConfigError
 
 ENV_PREFIX = "os.environ/"
 MIN_REFRESH = 1.0
+MAX_REFRESH = 3600.0
 DEFAULT_REFRESH = 2.0
 
 _PROFILE_KEYS: dict[str, tuple[type, ...]] = {
@@ -148,6 +151,24 @@ def _where(path: Path, key: str) -> str:
     return f"{path}: {key}"
 
 
+def unknown_setting(key: str, known: Iterable[str], *, other: Iterable[str] = (), other_hint: str = "") -> str:
+    """The problem with an unknown ``key``: ``unknown setting, did you mean `database_url`?
+    (known: ...)``. ``other`` are the settings of another level (a profile's, a plan's):
+    a key that belongs there gets ``other_hint`` instead of a silent "unknown"."""
+    name = key.rsplit(".", 1)[-1]
+    known, other = sorted(known), sorted(other)
+    listed = ", ".join(known)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown setting, did you mean `{close[0]}`? (known: {listed})"
+    if name in other:
+        return f"unknown setting here. {other_hint} (known here: {listed})"
+    close = difflib.get_close_matches(name, other, n=1, cutoff=0.6)
+    if close:
+        return f"unknown setting here, did you mean `{close[0]}`? {other_hint} (known here: {listed})"
+    return f"unknown setting (known: {listed})"
+
+
 def _resolve_env(value: Any, path: Path, key: str, env: Mapping[str, str]) -> Any:
     if isinstance(value, str) and value.startswith(ENV_PREFIX):
         name = value[len(ENV_PREFIX) :].strip()
@@ -180,8 +201,10 @@ def _profile(name: str, raw: Any, path: Path, env: Mapping[str, str]) -> Profile
     for item, value in raw.items():
         item_key = f"{key}.{item}"
         if item not in _PROFILE_KEYS:
-            known = ", ".join(sorted(_PROFILE_KEYS))
-            raise ConfigError(f"{_where(path, item_key)}: unknown setting (known: {known})")
+            problem = unknown_setting(
+                str(item), _PROFILE_KEYS, other=_TOP_KEYS, other_hint="It is a top-level setting, not a profile's."
+            )
+            raise ConfigError(f"{_where(path, item_key)}: {problem}")
         if value is None:
             continue
         value = _resolve_env(value, path, item_key, env)
@@ -226,8 +249,10 @@ def read_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
         raise ConfigError(f"{path}: the top level must be a mapping (got {type(data).__name__})")
     for key, value in data.items():
         if not isinstance(key, str) or key not in _TOP_KEYS:
-            known = ", ".join(sorted(_TOP_KEYS))
-            raise ConfigError(f"{_where(path, str(key))}: unknown setting (known: {known})")
+            problem = unknown_setting(
+                str(key), _TOP_KEYS, other=_PROFILE_KEYS, other_hint="It is a profile setting (profiles: NAME: ...)."
+            )
+            raise ConfigError(f"{_where(path, str(key))}: {problem}")
         if value is not None:
             _check_type(value, _TOP_KEYS[key], path, key)
     return data
@@ -290,6 +315,15 @@ def _literal_webhooks(node: object, where: str) -> list[str]:
     return found
 
 
+def _check_refresh(seconds: float, where: str) -> None:
+    if math.isnan(seconds):
+        raise ConfigError(f"{where}: must be a number of seconds (got nan)")
+    if seconds < MIN_REFRESH:
+        raise ConfigError(f"{where}: must be at least {MIN_REFRESH:g} seconds")
+    if seconds > MAX_REFRESH:
+        raise ConfigError(f"{where}: must be at most {MAX_REFRESH:g} seconds")
+
+
 def load_config(overrides: Overrides = Overrides(), env: Mapping[str, str] | None = None) -> Config:
     """Merge file, environment and flags into one Config; ConfigError if anything is wrong."""
     env = os.environ if env is None else env
@@ -326,10 +360,9 @@ def load_config(overrides: Overrides = Overrides(), env: Mapping[str, str] | Non
     refresh = overrides.refresh_interval
     if refresh is None:
         refresh = float(data.get("refresh_interval") or DEFAULT_REFRESH)
-        if refresh < MIN_REFRESH:
-            raise ConfigError(f"{_where(path, 'refresh_interval')}: must be at least {MIN_REFRESH:g} seconds")
-    elif refresh < MIN_REFRESH:
-        raise ConfigError(f"--refresh: must be at least {MIN_REFRESH:g} seconds")
+        _check_refresh(refresh, _where(path, "refresh_interval"))
+    else:
+        _check_refresh(refresh, "--refresh")
     warning = _permission_warning(path, data)
     # budget plans, thresholds and alert targets: validated strictly here, used by `check`
     from spendtui.budgets.config import parse_budget_settings

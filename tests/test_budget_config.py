@@ -169,3 +169,22 @@ def test_bad_webhook_is_not_echoed(tmp_path: Path, capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert "budget_alerts[0].webhook" in err and "very-secret-token" not in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        ("budgets: [{name: x, amout: 5, period: daily}]", "budgets[0].amout", "did you mean `amount`?"),
+        ("budgets: [{name: x, amount: 5, perod: daily}]", "budgets[0].perod", "did you mean `period`?"),
+        ("budgets: [{litellm: 'key:x', threshold: [0.5]}]", "budgets[0].threshold", "did you mean `thresholds`?"),
+        ("budgets: [{litellm: 'key:x', amount: 5}]", "budgets[0].amount", "It is a budget plan's setting"),
+        ("budget_alerts: [{threshold: 0.8, webhok: 'https://x.example/h'}]", "budget_alerts[0].webhok", "`webhook`"),
+    ],
+)
+def test_misspelled_budget_keys_get_a_suggestion(tmp_path: Path, text: str, key: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(Overrides(config_path=str(path)), env={})
+    message = str(err.value)
+    assert message.startswith(f"{path}: {key}: unknown setting") and expected in message, message
+    assert "\n" not in message

@@ -125,3 +125,43 @@ def test_history_mode_from_profile_and_flag(tmp_path) -> None:
     assert bare.active.history == "logs"
     with pytest.raises(ConfigError, match=r"profiles\.p\.history: must be one of logs, daily"):
         load_config(Overrides(config_path=str(write(tmp_path, "profiles:\n  p:\n    history: hourly\n"))), env={})
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        ("profiles:\n  p:\n    databse_url: x", "profiles.p.databse_url", "did you mean `database_url`?"),
+        ("profiles:\n  p:\n    proxy: http://x", "profiles.p.proxy", "did you mean `proxy_url`?"),
+        ("profiles:\n  p:\n    Timezone: UTC", "profiles.p.Timezone", "did you mean `timezone`?"),
+        ("refresh_intervall: 3", "refresh_intervall", "did you mean `refresh_interval`?"),
+        ("profile:\n  p: {}", "profile", "did you mean `profiles`?"),
+        ("database_url: sqlite:///x.db", "database_url", "It is a profile setting (profiles: NAME: ...)"),
+        ("databse_url: sqlite:///x.db", "databse_url", "did you mean `database_url`? It is a profile setting"),
+        ("profiles:\n  p:\n    theme: nord", "profiles.p.theme", "It is a top-level setting, not a profile's"),
+    ],
+)
+def test_misspelled_keys_get_a_suggestion_naming_file_and_key(tmp_path, text, key, expected) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(Overrides(config_path=str(path)), env={})
+    message = str(info.value)
+    assert message.startswith(f"{path}: {key}: unknown setting") and expected in message, message
+    assert "known" in message and "\n" not in message
+
+
+def test_a_key_with_nothing_close_gets_no_guess(tmp_path) -> None:
+    path = write(tmp_path, "colour: blue")
+    with pytest.raises(ConfigError) as info:
+        load_config(Overrides(config_path=str(path)), env={})
+    assert "did you mean" not in str(info.value) and "known: alert_thresholds" in str(info.value)
+
+
+def test_refresh_interval_must_be_a_sane_number(tmp_path) -> None:
+    for text, expected in (
+        ("refresh_interval: .nan", "refresh_interval: must be a number of seconds"),
+        ("refresh_interval: 100000", "refresh_interval: must be at most 3600 seconds"),
+    ):
+        with pytest.raises(ConfigError, match=expected):
+            load_config(Overrides(config_path=str(write(tmp_path, text))), env={})
+    with pytest.raises(ConfigError, match="--refresh: must be a number of seconds"):
+        load_config(Overrides(config_path=str(write(tmp_path, "{}")), refresh_interval=float("nan")), env={})

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from spendtui.config import unknown_setting
 from spendtui.core.budget_state import KINDS
 from spendtui.core.plans import MONTHS, PERIODS, QUARTERS, SCOPE_DIMENSIONS, BudgetPlan
 from spendtui.core.thresholds import DEFAULT_THRESHOLDS, AlertTarget, Threshold, normalise, parse_threshold
@@ -63,6 +64,7 @@ _PLAN_KEYS = {
 }
 _OVERRIDE_KEYS = {"litellm", "thresholds", "alerts"}
 _ALERT_KEYS = {"threshold", "webhook", "email"}
+_OVERRIDE_HINT = "It is a budget plan's setting: an entry with litellm: sets only thresholds and alerts."
 
 
 @dataclass(frozen=True)
@@ -111,12 +113,20 @@ class _Checker:
     def fail(self, key: str, problem: str) -> ConfigError:
         return ConfigError(f"{self.path or 'config'}: {key}: {problem}")
 
-    def mapping(self, value: Any, key: str, allowed: set[str]) -> dict[str, Any]:
+    def mapping(
+        self,
+        value: Any,
+        key: str,
+        allowed: set[str],
+        other: frozenset[str] | set[str] = frozenset(),
+        other_hint: str = "",
+    ) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(key, f"expected a mapping, got {type(value).__name__}")
         for item in value:
             if not isinstance(item, str) or item not in allowed:
-                raise self.fail(f"{key}.{item}", f"unknown setting (known: {', '.join(sorted(allowed))})")
+                problem = unknown_setting(str(item), allowed, other=other - allowed, other_hint=other_hint)
+                raise self.fail(f"{key}.{item}", problem)
         return value
 
     def text(self, value: Any, key: str) -> str:
@@ -312,7 +322,8 @@ def parse_budget_settings(
     for i, raw in enumerate(raw_budgets):
         key = f"budgets[{i}]"
         if isinstance(raw, dict) and "litellm" in raw:
-            overrides.append(check.override(check.mapping(raw, key, _OVERRIDE_KEYS), key))
+            entry = check.mapping(raw, key, _OVERRIDE_KEYS, _PLAN_KEYS, _OVERRIDE_HINT)
+            overrides.append(check.override(entry, key))
             continue
         plan = check.plan(check.mapping(raw, key, _PLAN_KEYS), key)
         if any(p.name == plan.name for p in plans):
