@@ -157,6 +157,7 @@ def test_missing_table_and_missing_columns(capsys, tmp_path) -> None:
     assert json.loads(out)["rows"] == [
         {
             "name": "(none)",
+            "label": "(none)",
             "spend": 0.5,
             "requests": 1,
             "prompt_tokens": 0,

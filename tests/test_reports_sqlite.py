@@ -149,8 +149,8 @@ def test_table_and_csv_formats(capsys, litellm_db) -> None:
     assert len(widths) <= 2  # aligned columns (the total line may differ only by trailing text)
     assert main(["report", "models", *window_args(litellm_db), "--format", "csv"]) == 0
     csv_lines = capsys.readouterr().out.splitlines()
-    assert csv_lines[0] == "name,spend,requests,prompt_tokens,completion_tokens,total_tokens"
-    assert all(len(line.split(",")) == 6 for line in csv_lines)
+    assert csv_lines[0] == "name,label,spend,requests,prompt_tokens,completion_tokens,total_tokens"
+    assert all(len(line.split(",")) == 7 for line in csv_lines)
 
 
 def test_history_daily_on_sqlite_reads_the_logs_and_says_so(capsys, litellm_db) -> None:
@@ -159,3 +159,49 @@ def test_history_daily_on_sqlite_reads_the_logs_and_says_so(capsys, litellm_db) 
     assert code == 0, out.err
     assert "history: daily needs LiteLLM's PostgreSQL" in out.err
     assert_rows(json.loads(out.out), Truth(f"sqlite:///{litellm_db}").model(START, END))
+
+
+def test_csv_and_json_name_every_hash_and_id(capsys, litellm_db) -> None:
+    """A spreadsheet of `report keys --format csv` shows the alias and sk-...abcd name next
+    to each hash (LiteLLM_VerificationToken); teams their alias (LiteLLM_TeamTable)."""
+    import csv
+    import io
+    import sqlite3
+
+    with sqlite3.connect(litellm_db) as conn:
+        keys = {
+            t: (a or "", n or "")
+            for t, a, n in conn.execute('SELECT token, key_alias, key_name FROM "LiteLLM_VerificationToken"')
+        }
+        teams = dict(conn.execute('SELECT team_id, team_alias FROM "LiteLLM_TeamTable"').fetchall())
+    assert main(["report", "keys", *window_args(litellm_db), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert list(rows[0]) == [
+        "name",
+        "label",
+        "key_alias",
+        "key_name",
+        "spend",
+        "requests",
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+    ]
+    named = [r for r in rows if r["name"] in keys]
+    assert len(named) >= len(rows) - 2  # every key but the master key and "(none)" is in the table
+    for r in named:
+        alias, key_name = keys[r["name"]]
+        assert (r["key_alias"], r["key_name"]) == (alias, key_name)
+        assert r["label"] == (alias or key_name) and r["label"]
+    master = [r for r in rows if r["name"] == "litellm_proxy_master_key"]
+    assert all(r["label"] == "master key" for r in master)
+    doc = run_json(capsys, "report", "keys", *window_args(litellm_db))
+    for r in doc["rows"]:
+        if r["name"] in keys:
+            assert (r["key_alias"], r["key_name"]) == tuple(v or None for v in keys[r["name"]])
+    doc = run_json(capsys, "report", "teams", *window_args(litellm_db))
+    assert {r["name"]: r["label"] for r in doc["rows"] if r["name"] in teams} == {
+        r["name"]: teams[r["name"]] or r["name"] for r in doc["rows"] if r["name"] in teams
+    }
+    assert any(r["label"] != r["name"] for r in doc["rows"])  # the demo's teams have aliases
+    assert all("key_alias" not in r for r in doc["rows"])

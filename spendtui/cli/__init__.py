@@ -1,7 +1,8 @@
 """The ``spendtui`` command: the dashboard by default, plus headless subcommands.
 
 Exit codes: 0 success, 2 bad arguments or configuration, 3 source unreachable or
-unreadable (``spendtui check`` adds its own, see its help).
+unreadable (``spendtui check`` adds its own, and ``spendtui report`` 1 for a user or tag
+category the data does not know; see their help).
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from spendtui.errors import SpendtuiError
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run spendtui; returns the process exit code."""
-    from spendtui.cli.args import build_parser
+    from spendtui.cli.args import parse_args
 
-    parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    args = parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         return int(args.handler(args) or 0)
     except SpendtuiError as exc:

@@ -8,7 +8,7 @@ import hashlib
 import sys
 from typing import TYPE_CHECKING
 
-from spendtui.cli.args import add_source_flags
+from spendtui.cli.args import add_source_flags, command
 from spendtui.core.budget_state import KINDS
 from spendtui.errors import UsageError
 from spendtui.timeutil import fixed_clock, parse_timestamp
@@ -67,7 +67,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "always the current ones)",
     )
     add_source_flags(p)
-    p.set_defaults(handler=run)
+    command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:

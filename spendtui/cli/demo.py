@@ -6,6 +6,7 @@ import argparse
 import time
 from datetime import datetime
 
+from spendtui.cli.args import command
 from spendtui.errors import UsageError
 from spendtui.timeutil import parse_timestamp
 
@@ -15,8 +16,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "demo-db",
         help="write a deterministic demo SQLite database",
         description="Write a LiteLLM-shaped SQLite database of realistic, deterministic spend.",
+        epilog="An existing file at PATH is replaced only if it is a demo database spendtui wrote "
+        "(marked with its own SQLite application id) or empty; any other file is left untouched "
+        "and the command exits 2.",
     )
-    p.add_argument("path", help="file to write (replaced if it exists)")
+    p.add_argument("path", help="file to write (an earlier demo database there is replaced; nothing else is)")
     p.add_argument("--rows", type=int, default=200_000, help="request rows (default 200000)")
     p.add_argument("--days", type=int, default=90, help="days of history up to now (default 90)")
     p.add_argument(
@@ -27,11 +31,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same data)")
     p.add_argument("--now", metavar="ISO", help="pretend the current time is this UTC moment")
-    p.set_defaults(handler=run)
+    command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from spendtui.demo.generator import create_demo_db
+    from spendtui.demo.generator import check_replaceable, create_demo_db
 
     if args.rows < 0:
         raise UsageError("--rows must be zero or more")
@@ -42,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         now = parse_timestamp(args.now)
         if now is None:
             raise UsageError(f"--now {args.now!r} is not an ISO timestamp")
+    check_replaceable(args.path)
     started = time.perf_counter()
     try:
         create_demo_db(args.path, rows=args.rows, days=args.days, layout=args.layout, seed=args.seed, now=now)

@@ -7,7 +7,7 @@ import json
 import sys
 from decimal import Decimal, InvalidOperation
 
-from spendtui.cli.args import add_source_flags
+from spendtui.cli.args import add_allow_db_writes, add_source_flags, command
 from spendtui.cli.common import NOTHING_CONFIGURED, config_from_args
 from spendtui.errors import ConfigError, UsageError
 from spendtui.keys.model import CreatedKey
@@ -32,12 +32,8 @@ UPDATE_FIELDS = {"max_budget", "budget_duration", "soft_budget"}
 
 def add_write_flags(p: argparse.ArgumentParser) -> None:
     add_source_flags(p)
-    p.add_argument(
-        "--allow-db-writes",
-        action="store_true",
-        help="without a proxy, insert/update the key row in the database yourself",
-    )
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    add_allow_db_writes(p, "without a proxy, insert/update the key row in the database yourself")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -47,30 +43,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="List LiteLLM virtual keys with their budgets, and create and change them: "
         "through the proxy when one is configured, else (opt-in) straight into the database.",
     )
+    add_source_flags(keys)
+    add_allow_db_writes(keys, "create|update|block|unblock|delete: write the key row in the database yourself")
+    keys.set_defaults(command_group=keys)
     ksub = keys.add_subparsers(title="actions", metavar="ACTION", required=True)
     add_list_parser(ksub)
     create = ksub.add_parser("create", help="create a key (prints it once)")
     for flag, dest, text in SPEC_FLAGS:
         create.add_argument(flag, dest=dest, help=text)
     add_write_flags(create)
-    create.set_defaults(handler=run_create)
+    command(create, run_create)
     update = ksub.add_parser("update", help="change a key's max budget, duration or soft budget")
     update.add_argument("key", help="alias, sk- key, or hash")
     for flag, dest, text in SPEC_FLAGS:
         if dest in UPDATE_FIELDS:
             update.add_argument(flag, dest=dest, help=text)
     add_write_flags(update)
-    update.set_defaults(handler=run_update)
+    command(update, run_update)
     for action, text in (("block", "block a key (the proxy refuses it)"), ("unblock", "unblock a key")):
         p = ksub.add_parser(action, help=text)
         p.add_argument("key", help="alias, sk- key, or hash")
         add_write_flags(p)
-        p.set_defaults(handler=run_block, blocked=action == "block")
+        command(p, run_block)
+        p.set_defaults(blocked=action == "block")
     delete = ksub.add_parser("delete", help="delete a key (asks first)")
     delete.add_argument("key", help="alias, sk- key, or hash")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     add_write_flags(delete)
-    delete.set_defaults(handler=run_delete)
+    command(delete, run_delete)
 
 
 LIST_EPILOG = """\
@@ -107,7 +107,7 @@ def add_list_parser(ksub: argparse._SubParsersAction) -> None:
     p.add_argument("--over", metavar="PCT", help="only keys that used at least PCT%% of their budget (e.g. 80)")
     p.add_argument("--now", metavar="ISO", help="evaluate resets and expiry as if it were this UTC moment")
     add_source_flags(p)
-    p.set_defaults(handler=run_list)
+    command(p, run_list)
 
 
 def _percent(raw: str | None) -> Decimal | None:

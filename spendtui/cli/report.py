@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from datetime import timedelta
 
-from spendtui.cli.args import add_source_flags
+from spendtui.cli.args import add_source_flags, command
 from spendtui.cli.common import config_from_args, engine_for
 from spendtui.core.query import Window
 from spendtui.errors import UsageError
@@ -14,13 +15,31 @@ from spendtui.reports.build import REPORT_KINDS, build_report, build_user_report
 from spendtui.reports.render import FORMATS, render
 from spendtui.timeutil import day_date, parse_day
 
+EPILOG = """\
+exit codes:
+  0  the report is printed (a window without requests gives zeros: that is the answer)
+  1  `report user USER_ID`: no request from that user in the data read (from --start to
+     now), or --tag-prefix CATEGORY: no request has a CATEGORY:... tag there. Probably a
+     typo: a warning on stderr names close matches and the known ones; the report (of
+     zeros, or of "(no CATEGORY)" and "(untagged)" rows) is still printed
+  2  bad arguments or configuration
+  3  the source is unreachable or unreadable
+
+--tag-prefix CATEGORY (report tags) gives one row per value of CATEGORY (a request with
+two values counts once in each), "(no CATEGORY)" for requests with tags but none of
+CATEGORY, and "(untagged)" for requests without any tag.
+CSV and JSON rows carry `name` (what LiteLLM logs: key hash, team id...) and `label` (key
+alias or sk-...abcd name, team alias, customer alias); key rows add key_alias and key_name.
+"""
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report",
         help="print a spend report (table, CSV or JSON)",
-        description="Spend for a range of UTC days, in total or broken down. "
-        "Exit codes: 0 ok, 2 bad arguments or config, 3 source unreachable or unreadable.",
+        description="Spend for a range of UTC days, in total or broken down.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("kind", choices=[*REPORT_KINDS, "user"], help="what to report")
     p.add_argument("user_id", nargs="?", help="the user, for `report user USER_ID`")
@@ -29,7 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tag-prefix", metavar="CATEGORY", help="tags report: one row per value of this category")
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     add_source_flags(p)
-    p.set_defaults(handler=run)
+    command(p, run)
 
 
 def _window(args: argparse.Namespace, today: int) -> Window:
@@ -60,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         window = _window(args, engine.today())
         engine.load(window.first_day)
         notes = tuple(engine.cube.quality.describe())
+        unknown = _unknown(engine.query, args, window)
         if args.kind == "user":
             report = build_user_report(engine.query, args.user_id, window, engine.names, notes)
         else:
@@ -74,7 +94,41 @@ def run(args: argparse.Namespace) -> int:
     if args.format != "table":
         for note in notes:
             print(f"spendtui: note: {note}", file=sys.stderr)
+    if unknown:
+        print(f"spendtui: warning: {unknown}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _suggest(wanted: str, known: list[str]) -> str:
+    """``; did you mean 'x'?`` for the closest known names (any case), or ""."""
+    folded = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(wanted.lower(), list(folded), n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(repr(folded[c]) for c in close)}?" if close else ""
+
+
+def _unknown(query, args: argparse.Namespace, window: Window) -> str | None:  # type: ignore[no-untyped-def]
+    """Why a user or tag category asked for is probably a typo, or None when the data knows it."""
+    since = window.first.isoformat()
+    if args.kind == "user":
+        users = [u for u in query.values("user") if u]
+        if args.user_id in users:
+            return None
+        listed = f" (users: {', '.join(users)})" if len(users) <= 12 else " (`spendtui report users` lists them)"
+        return (
+            f"no request from user {args.user_id!r} in the data read (since {since})"
+            f"{_suggest(args.user_id, users)}{listed}"
+        )
+    if args.tag_prefix is not None:
+        categories = query.tag_categories(None)
+        if args.tag_prefix in categories:
+            return None
+        listed = ", ".join(categories) or "none: no request has a category:value tag"
+        return (
+            f"no request has a {args.tag_prefix}:... tag in the data read (since {since})"
+            f"{_suggest(args.tag_prefix, categories)} (tag categories: {listed})"
+        )
+    return None
 
 
 def _without_notes(report):  # type: ignore[no-untyped-def]

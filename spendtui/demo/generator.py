@@ -21,10 +21,55 @@ import numpy as np
 from spendtui.demo import catalog, schema
 from spendtui.demo.accounts import SpendIndex, assign_budgets, write_world
 from spendtui.demo.world import DemoKey, DemoWorld, build_world
+from spendtui.errors import UsageError
 
 MASTER_KEY_ALIAS = "litellm_proxy_master_key"
 LAYOUTS = ("litellm", "compact")
 _MS = 1000
+#: ``PRAGMA application_id`` of every database ``create_demo_db`` writes ("SPTD"): the mark
+#: by which spendtui knows a file is its own demo database, the only kind it replaces.
+DEMO_APPLICATION_ID = 0x53505444
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class NotADemoDatabase(UsageError):
+    """The path holds a file that spendtui's demo generator did not write."""
+
+
+def is_demo_database(path: str | Path) -> bool:
+    """Whether ``path`` is a SQLite file carrying the demo generator's application id
+    (read from the 100-byte file header; the file is not opened as a database)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+    except OSError:
+        return False
+    return len(head) == 100 and head[:16] == _SQLITE_MAGIC and int.from_bytes(head[68:72], "big") == DEMO_APPLICATION_ID
+
+
+def check_replaceable(path: str | Path) -> None:
+    """NotADemoDatabase unless ``path`` is free: absent, an empty file, or a spendtui demo database."""
+    path = Path(path)
+    refuse = "refusing to replace it (delete it yourself if you mean it, or choose another path)"
+    if path.is_dir():
+        raise NotADemoDatabase(f"{path} is a directory: give a file path for the demo database")
+    if not path.exists():
+        return
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+    except OSError as exc:
+        raise NotADemoDatabase(
+            f"{path}: cannot read it to check that it is a spendtui demo database ({exc.strerror or exc})"
+        ) from None
+    if not head or is_demo_database(path):
+        return
+    if head.startswith(_SQLITE_MAGIC):
+        raise NotADemoDatabase(
+            f"{path} is a SQLite database without the mark of spendtui's demo generator "
+            f"(nor do demo databases written before the mark existed): {refuse}"
+        )
+    raise NotADemoDatabase(f"{path} exists and is not a spendtui demo database: {refuse}")
 
 
 @dataclass
@@ -241,13 +286,18 @@ def create_demo_db(
     now: datetime | None = None,
     chunk: int = 250_000,
 ) -> DemoWorld:
-    """Write a fresh demo database at ``path`` (replacing any file there)."""
+    """Write a fresh demo database at ``path``, replacing an earlier demo database there.
+
+    Any other file at ``path`` (text, a SQLite database without the demo's mark) is left
+    untouched: NotADemoDatabase. An empty file counts as free (e.g. from ``mktemp``).
+    """
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}")
     if rows < 0 or days < 1:
         raise ValueError("rows must be >= 0 and days >= 1")
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     path = Path(path)
+    check_replaceable(path)
     if path.exists():
         path.unlink()
     for suffix in ("-wal", "-shm", "-journal"):
@@ -257,6 +307,7 @@ def create_demo_db(
     start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0)
     conn = sqlite3.connect(path)
     try:
+        conn.execute(f"PRAGMA application_id={DEMO_APPLICATION_ID}")
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
         conn.executescript(schema.LITELLM_DDL if layout == "litellm" else schema.COMPACT_DDL)

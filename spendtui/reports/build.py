@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spendtui.core.dims import is_placeholder
 from spendtui.core.facts import FactSet
 from spendtui.core.measures import Totals
 from spendtui.core.query import NO_FILTERS, Filters, Query, Window
@@ -25,11 +26,15 @@ REPORT_KINDS: dict[str, str | None] = {
 
 @dataclass(frozen=True)
 class ReportRow:
-    """``name`` is the identity LiteLLM logs (key hash, team id...); ``label`` is for people."""
+    """``name`` is the identity LiteLLM logs (key hash, team id...); ``label`` is for people
+    (key alias, else LiteLLM's ``sk-...abcd`` key name; team and customer aliases; else
+    the name). Key rows also carry the alias and key name themselves ("" when unknown)."""
 
     name: str
     label: str
     totals: Totals
+    key_alias: str = ""
+    key_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,15 @@ def _rows(
         return [ReportRow(d.isoformat(), d.isoformat(), t) for d, t in query.daily(window, filters)], ()
     base = dimension.split(":", 1)[0]
     groups = query.breakdown(dimension, window, filters)
-    rows = [ReportRow(g.name, names.label(base, g.value) if g.value else g.name, g.totals) for g in groups]
+    rows = []
+    for g in groups:
+        if is_placeholder(g.value, dimension):
+            rows.append(ReportRow(g.name, g.name, g.totals))
+        elif base == "key":
+            alias, key_name = names.key_alias.get(g.value, ""), names.key_name.get(g.value, "")
+            rows.append(ReportRow(g.name, names.label(base, g.value), g.totals, alias, key_name))
+        else:
+            rows.append(ReportRow(g.name, names.label(base, g.value), g.totals))
     return rows, tuple(getattr(groups, "caveats", ()))
 
 

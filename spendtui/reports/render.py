@@ -3,10 +3,14 @@
 JSON (every report)::
 
     {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD", "group_by": "model",
-     "rows": [{"name": ..., "spend": 1.234567, "requests": ..., "prompt_tokens": ...,
-               "completion_tokens": ..., "total_tokens": ...}],
+     "rows": [{"name": ..., "label": ..., "spend": 1.234567, "requests": ...,
+               "prompt_tokens": ..., "completion_tokens": ..., "total_tokens": ...}],
      "total": {"spend": ..., "requests": ..., ...}}
 
+``name`` is what LiteLLM logs (the key's hash, the team id, the customer id...);
+``label`` is what people call it (key alias, else LiteLLM's ``sk-...abcd`` key name;
+team alias; customer alias; else the name itself). Key rows add ``key_alias`` and
+``key_name`` (null when the database has none). CSV has the same columns, in this order.
 ``spend`` is USD with exactly 6 decimals. ``report user`` replaces ``rows`` by
 ``"user"``, ``"daily"`` and ``"models"`` (rows shaped as above).
 """
@@ -43,8 +47,23 @@ def _numbers(t: Totals) -> dict[str, Any]:
     }
 
 
-def _json_rows(rows: list[ReportRow]) -> list[dict[str, Any]]:
-    return [{"name": r.name, **_numbers(r.totals)} for r in rows]
+def _is_key(group_by: str | None) -> bool:
+    return group_by == "key"
+
+
+def _json_rows(rows: list[ReportRow], group_by: str | None) -> list[dict[str, Any]]:
+    if _is_key(group_by):
+        return [
+            {
+                "name": r.name,
+                "label": r.label,
+                "key_alias": r.key_alias or None,
+                "key_name": r.key_name or None,
+                **_numbers(r.totals),
+            }
+            for r in rows
+        ]
+    return [{"name": r.name, "label": r.label, **_numbers(r.totals)} for r in rows]
 
 
 def render_json(report: Report) -> str:
@@ -55,10 +74,10 @@ def render_json(report: Report) -> str:
     }
     if report.sections is not None:
         doc["user"] = report.subject
-        for name, (_, rows) in report.sections.items():
-            doc[name] = _json_rows(rows)
+        for name, (group_by, rows) in report.sections.items():
+            doc[name] = _json_rows(rows, group_by)
     else:
-        doc["rows"] = _json_rows(report.rows)
+        doc["rows"] = _json_rows(report.rows, report.group_by)
     doc["total"] = _numbers(report.total)
     return _NUMBER.sub(r"\1", json.dumps(doc, indent=2, ensure_ascii=False))
 
@@ -68,34 +87,28 @@ def render_csv(report: Report) -> str:
     writer = csv.writer(out, lineterminator="\n")
     sections = report.sections or {"": (report.group_by, report.rows)}
     with_section = report.sections is not None
-    writer.writerow((["section"] if with_section else []) + ["name", *_FIELDS])
+    keys = not with_section and _is_key(report.group_by)
+    writer.writerow(
+        (["section"] if with_section else [])
+        + ["name", "label"]
+        + (["key_alias", "key_name"] if keys else [])
+        + [*_FIELDS]
+    )
     for section, (_, rows) in sections.items():
         for r in rows:
-            t = r.totals
             writer.writerow(
                 ([section] if with_section else [])
-                + [
-                    r.name,
-                    str(to_micro_decimal(t.spend)),
-                    t.requests,
-                    t.prompt_tokens,
-                    t.completion_tokens,
-                    t.total_tokens,
-                ]
+                + [r.name, r.label]
+                + ([r.key_alias, r.key_name] if keys else [])
+                + _csv_numbers(r.totals)
             )
     if not report.rows and not with_section:
-        t = report.total
-        writer.writerow(
-            [
-                "total",
-                str(to_micro_decimal(t.spend)),
-                t.requests,
-                t.prompt_tokens,
-                t.completion_tokens,
-                t.total_tokens,
-            ]
-        )
+        writer.writerow(["total", "total", *_csv_numbers(report.total)])
     return out.getvalue()
+
+
+def _csv_numbers(t: Totals) -> list[Any]:
+    return [str(to_micro_decimal(t.spend)), t.requests, t.prompt_tokens, t.completion_tokens, t.total_tokens]
 
 
 def _table(title: str, rows: list[ReportRow], total: Totals) -> list[str]:
