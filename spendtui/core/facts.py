@@ -147,8 +147,8 @@ class FactSet:
                 if current is not None:
                     segments.append((current, Window(start, day - 1)))
                 current, start = chosen, day
-        if current is not None:
-            segments.append((current, Window(start, window.last_day)))
+        if current is not None:  # (a single day keeps its hour bound)
+            segments.append((current, Window(start, window.last_day, window.until_hour)))
         if missing:
             raise NotExact(self._refusal(needed, filters, dimension, missing))
         return segments

@@ -90,6 +90,8 @@ class Query:
     def select(self, window: Window | None, filters: Filters = NO_FILTERS) -> Parts:
         """Positions of the cells in the window that pass the filters."""
         parts = self.cube.day_parts(window.first_day if window else None, window.last_day if window else None)
+        if window is not None and window.until_hour is not None:
+            parts = self._before_hour(parts, window.until_hour)
         if filters.is_empty():
             return parts
         out: Parts = []
@@ -99,6 +101,18 @@ class Query:
                 out.append(np.flatnonzero(keep) + part.start)
             else:
                 out.append(part[keep])
+        return out
+
+    def _before_hour(self, parts: Parts, until_hour: int) -> Parts:
+        """The cells of ``parts`` in the hours before ``until_hour``. A day held only as a
+        whole day cannot be cut: that is a caller's error, not an answer."""
+        out: Parts = []
+        for part in parts:
+            hours = self.cube.hour[part]
+            if (hours < 0).any():
+                raise ValueError("this day is held as a whole day, not hour by hour")
+            keep = np.flatnonzero(hours < until_hour)
+            out.append(keep + part.start if isinstance(part, slice) else part[keep])
         return out
 
     def mask(self, window: Window | None, filters: Filters = NO_FILTERS) -> np.ndarray:

@@ -14,14 +14,18 @@ FILTER_DIMENSIONS = DIMENSIONS
 
 @dataclass(frozen=True)
 class Window:
-    """An inclusive range of UTC days."""
+    """An inclusive range of UTC days; with ``until_hour``, only the hours before it of a
+    single day (held hour by hour: today and yesterday), to compare like with like."""
 
     first_day: int
     last_day: int
+    until_hour: int | None = None
 
     def __post_init__(self) -> None:
         if self.last_day < self.first_day:
             raise ValueError("a window cannot end before it starts")
+        if self.until_hour is not None and (self.first_day != self.last_day or not 0 <= self.until_hour <= 24):
+            raise ValueError("until_hour bounds a single day, with an hour from 0 to 24")
 
     @classmethod
     def from_dates(cls, first: date, last: date) -> Window:

@@ -36,13 +36,22 @@ def percent(part: float, whole: float, places: int = 1) -> str:
     return f"{part * 100 / whole:.{places}f}%"
 
 
-def change(current: int, previous: int) -> tuple[str, float | None]:
-    """``+12.3%`` against the previous period, ``new`` when it had nothing."""
-    if previous == 0:
-        return ("new", float("inf")) if current else ("–", None)
-    ratio = (current - previous) / previous
+#: From this ratio (ten times the previous spend) a change reads ``×12``, and from
+#: NEW_FROM (a previous spend under 1 % of today's) ``new``: "+2303247%" says nothing.
+TIMES_FROM = 9.0
+NEW_FROM = 99.0
+
+
+def change_text(ratio: float | None) -> str:
+    """``+12%``, ``-3.5%``, ``×12``, ``new`` (nothing, or next to nothing, before), ``–``."""
+    if ratio is None:
+        return "–"
+    if ratio >= NEW_FROM:
+        return "new"
+    if ratio >= TIMES_FROM:
+        return f"×{ratio + 1:.0f}"
     places = 0 if abs(ratio) >= 0.1 else 1
-    return f"{ratio * 100:+.{places}f}%", ratio
+    return f"{ratio * 100:+.{places}f}%"
 
 
 def rate_per_hour(pico_per_hour: float) -> str:

@@ -22,18 +22,26 @@ class TableRow:
     label: str
     totals: Totals
     share: float
-    #: None while the previous period is still loading.
+    #: The same part of the previous period (dashboard/compare.py); None while it is
+    #: still loading, or where nothing compares.
     previous_spend: int | None
     #: The row's LiteLLM budget (Keys, Users, Teams, Customers panes), if it has one.
     budget: EvaluatedBudget | None = None
+    #: The row's spend in the part of the window compared (its complete days or hours).
+    compared_spend: int | None = None
 
     @property
     def change(self) -> float | None:
-        if self.previous_spend is None:
-            return None
-        if self.previous_spend == 0:
-            return float("inf") if self.totals.spend else None
-        return (self.totals.spend - self.previous_spend) / self.previous_spend
+        """(compared - previous) / previous; inf for something new; None: no comparison."""
+        return change_ratio(self.compared_spend, self.previous_spend)
+
+
+def change_ratio(current: int | None, previous: int | None) -> float | None:
+    if current is None or previous is None:
+        return None
+    if previous == 0:
+        return float("inf") if current else None
+    return (current - previous) / previous
 
 
 @dataclass(frozen=True)
@@ -51,13 +59,20 @@ class TableData:
 @dataclass(frozen=True)
 class Kpis:
     window: Totals
-    #: None while the previous period is still loading.
+    #: The same part of the previous period as ``compared`` (dashboard/compare.py); None
+    #: while it is still loading or where nothing compares yet.
     previous: Totals | None
     today: Totals
     month: Totals
     #: Pico-dollars per hour over about the last hour and the last 24 hours.
     burn_1h: float
     burn_24h: float
+    #: The part of the window compared with ``previous`` (complete days or hours).
+    compared: Totals | None = None
+    #: ``vs prev`` or ``vs yesterday``; without a comparison, why not.
+    compare_label: str = "vs prev"
+    #: Why the change may mislead (the previous period is only partly covered by data).
+    compare_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,4 +141,6 @@ class Snapshot:
             return (self.refusal,)
         if self.table is not None:
             return (self.table.refusal,) if self.table.refusal else self.table.caveats
+        if self.top is not None and self.kpis is not None and self.kpis.compare_note:  # the Overview
+            return (self.kpis.compare_note,)
         return ()

@@ -6,6 +6,7 @@ handed to the UI thread as immutable data. Only what the active pane needs is co
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from spendtui.core.dims import describe_tag_filter, parse_tags, request_tags, ta
 from spendtui.core.facts import NotExact
 from spendtui.core.measures import ZERO
 from spendtui.core.query import Filters, Window
+from spendtui.dashboard.compare import Periods, coverage_note, periods
 from spendtui.dashboard.model import ChartData, DrillData, Kpis, Snapshot, TableData, TableRow, TailRow
 from spendtui.dashboard.state import ViewState
 from spendtui.engine import SpendEngine
@@ -27,9 +29,31 @@ if TYPE_CHECKING:
 DRILL_DIMENSIONS = ("model", "key", "user", "team", "customer", "tag")
 
 
-def _covers_previous(engine: SpendEngine, window: Window) -> bool:
-    """Whether the previous period is loaded (it follows the window by a moment)."""
-    return engine.first_day is not None and engine.first_day <= window.previous().first_day
+@dataclass(frozen=True)
+class Comparison:
+    """What the change figures compare (``compare.periods``), once the previous days are
+    loaded (they follow the window by a moment), and what to say about their coverage."""
+
+    periods: Periods
+    note: str | None
+    #: The source has no data at all in the previous days: nothing to compare.
+    empty: bool = False
+
+
+def comparison(engine: SpendEngine, window: Window, now: datetime) -> Comparison | None:
+    """The like-with-like comparison for the window, or None (not loaded yet, or nothing
+    comparable yet)."""
+    compared = periods(window, now)
+    if compared is None or engine.first_day is None or engine.first_day > compared.previous.first_day:
+        return None
+    try:  # where the source's data starts (all requests, whatever the filters)
+        daily = engine.query.daily(Window(compared.previous.first_day, compared.previous.last_day))
+    except NotExact:
+        return Comparison(compared, None)
+    first = next((day_number(d) for d, t in daily if t.requests), None)
+    if first is None:
+        return Comparison(compared, None, empty=True)
+    return Comparison(compared, coverage_note(compared, first))
 
 
 def _label(engine: SpendEngine, dimension: str, value: str, empty: str) -> str:
@@ -40,21 +64,35 @@ def _label(engine: SpendEngine, dimension: str, value: str, empty: str) -> str:
     return engine.names.label(dimension.split(":", 1)[0], value)
 
 
-def table(engine: SpendEngine, dimension: str, window: Window, filters: Filters, limit: int | None = None) -> TableData:
-    """A breakdown with shares and the change against the previous period. A source that
-    cannot answer it exactly gives a table with no rows and the reason."""
+def table(
+    engine: SpendEngine,
+    dimension: str,
+    window: Window,
+    filters: Filters,
+    limit: int | None = None,
+    compared: Comparison | None = None,
+) -> TableData:
+    """A breakdown with shares, and with ``compared`` each row's change (like with like,
+    see ``compare``). A source that cannot answer exactly gives no rows and the reason."""
     query = engine.query
     try:
         current = query.breakdown(dimension, window, filters)
         total = query.totals(window, filters)
     except NotExact as exc:
         return TableData(dimension, [], ZERO, refusal=str(exc))
+    now: dict[str, int] | None = None
     previous: dict[str, int] | None = None
-    if _covers_previous(engine, window):
+    caveats = tuple(getattr(current, "caveats", ()))
+    if compared is not None and not compared.empty:
+        span = compared.periods
         try:
-            previous = {g.value: g.totals.spend for g in query.breakdown(dimension, window.previous(), filters)}
+            part = current if span.current == window else query.breakdown(dimension, span.current, filters)
+            now = {g.value: g.totals.spend for g in part}
+            previous = {g.value: g.totals.spend for g in query.breakdown(dimension, span.previous, filters)}
         except NotExact:
-            previous = None  # the change column stays blank rather than wrong
+            now = previous = None  # the change column stays blank rather than wrong
+        if compared.note and previous is not None:
+            caveats += (compared.note,)
     rows = [
         TableRow(
             value=g.value,
@@ -62,11 +100,12 @@ def table(engine: SpendEngine, dimension: str, window: Window, filters: Filters,
             totals=g.totals,
             share=(g.totals.spend / total.spend) if total.spend else 0.0,
             previous_spend=None if previous is None else previous.get(g.value, 0),
+            compared_spend=None if now is None else now.get(g.value, 0),
         )
         for g in (current[:limit] if limit else current)
     ]
     categories = query.tag_categories(window) if dimension.startswith("tag") else []
-    return TableData(dimension, rows, total, categories, caveats=tuple(getattr(current, "caveats", ())))
+    return TableData(dimension, rows, total, categories, caveats=caveats)
 
 
 def _hour_spend(engine: SpendEngine, day: int, filters: Filters) -> list[int]:
@@ -74,7 +113,9 @@ def _hour_spend(engine: SpendEngine, day: int, filters: Filters) -> list[int]:
     return [t.spend for _, t in hours] if hours else [0] * 24
 
 
-def kpis(engine: SpendEngine, window: Window, filters: Filters, now: datetime) -> Kpis:
+def kpis(
+    engine: SpendEngine, window: Window, filters: Filters, now: datetime, compared: Comparison | None = None
+) -> Kpis:
     query = engine.query
     today = day_number(now.date())
     month_start = day_number(now.date().replace(day=1))
@@ -88,9 +129,22 @@ def kpis(engine: SpendEngine, window: Window, filters: Filters, now: datetime) -
     # the last 24 hours: the running hour plus the 23 before it
     last24 = hours_today[: current + 1] + hours_yesterday[current + 1 :]
     burn_24h = sum(last24) / (23 + frac) if (23 + frac) else 0.0
+    totals = query.totals(window, filters)
+    span = compared.periods if compared is not None and not compared.empty else None
+    if span is not None:
+        missing = ""
+    elif compared is not None:
+        missing = "no earlier data to compare"
+    elif window.days == 1 and window.last_day == today and now.hour == 0:
+        missing = "compared from 01:00 UTC"
+    else:
+        missing = "… vs prev"  # the previous period loads right after the window
     return Kpis(
-        window=query.totals(window, filters),
-        previous=query.totals(window.previous(), filters) if _covers_previous(engine, window) else None,
+        window=totals,
+        previous=query.totals(span.previous, filters) if span is not None else None,
+        compared=(totals if span.current == window else query.totals(span.current, filters)) if span else None,
+        compare_label=span.label if span is not None else missing,
+        compare_note=compared.note if compared is not None else None,
         today=query.totals(Window(today, today), filters),
         month=query.totals(Window(month_start, today), filters),
         burn_1h=burn_1h,
@@ -214,14 +268,15 @@ def build(
         ),
     }
     try:
-        snap_kpis = kpis(engine, window, state.filters, now)
+        compared = comparison(engine, window, now)
+        snap_kpis = kpis(engine, window, state.filters, now, compared)
         overview_daily = top = data = chart_data = tail_rows = None
         if state.pane == "overview":
             overview_daily = engine.query.daily(window, state.filters)
             top = {d: table(engine, d, window, state.filters, limit=5) for d in ("model", "tag", "key")}
         dimension = state.breakdown_dimension()
         if dimension:
-            data = table(engine, dimension, window, state.filters)
+            data = table(engine, dimension, window, state.filters, compared=compared)
             if budgets is not None and budgets.board is not None:
                 from spendtui.dashboard.budgets import with_budgets
 

@@ -69,12 +69,14 @@ def share(ratio: float) -> Cell:
 
 
 def change(ratio: float | None) -> Cell:
+    """The change column: one rule with the Overview (``fmt.change_text``)."""
     if ratio is None:
         return Cell(-math.inf, "–", "dim")
-    if math.isinf(ratio):
-        return Cell(math.inf, "new", "bold")
+    text = fmt.change_text(ratio)
+    if text == "new":
+        return Cell(ratio, text, "bold")
     style = "red" if ratio > 0.05 else "green" if ratio < -0.05 else ""
-    return Cell(ratio, f"{ratio * 100:+.0f}%", style)
+    return Cell(ratio, text, style)
 
 
 def budget(b: EvaluatedBudget | None) -> Cell:

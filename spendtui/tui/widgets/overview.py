@@ -9,7 +9,7 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Static
 
 from spendtui.dashboard import format as fmt
-from spendtui.dashboard.model import Kpis, Snapshot, TableData
+from spendtui.dashboard.model import Kpis, Snapshot, TableData, change_ratio
 from spendtui.tui.widgets.charts import SpendChart
 
 #: Tile captions where caption and value share a line (80x24).
@@ -36,13 +36,17 @@ class Tile(Static):
 
 
 def _tiles(k: Kpis) -> list[tuple[str, str, str]]:
-    w, p = k.window, k.previous
-    delta = fmt.change(w.spend, p.spend)[0] if p is not None else "…"
+    w = k.window
+    if k.previous is None or k.compared is None:
+        versus = k.compare_label  # (why there is no comparison)
+    else:
+        ratio = change_ratio(k.compared.spend, k.previous.spend)
+        versus = f"{fmt.change_text(ratio)} {k.compare_label}" + (" (partial)" if k.compare_note else "")
     cache = fmt.percent(w.cache_hits, w.requests, 0)
     avg = w.avg_cost()
     failed = f"{fmt.count(w.failures)} failed"
     return [
-        ("Spend", fmt.money(w.spend), f"{delta} vs prev"),
+        ("Spend", fmt.money(w.spend), versus),
         ("Today (UTC)", fmt.money(k.today.spend), f"{fmt.count(k.today.requests)} req"),
         ("Month to date", fmt.money(k.month.spend), f"{fmt.count(k.month.requests)} req"),
         ("Requests", fmt.count(w.requests), failed),
