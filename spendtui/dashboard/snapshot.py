@@ -36,8 +36,8 @@ class Comparison:
 
     periods: Periods
     note: str | None
-    #: The source has no data at all in the previous days: nothing to compare.
-    empty: bool = False
+    #: Why nothing compares (no data at all in the previous days), or None.
+    missing: str | None = None
 
 
 def comparison(engine: SpendEngine, window: Window, now: datetime) -> Comparison | None:
@@ -47,12 +47,14 @@ def comparison(engine: SpendEngine, window: Window, now: datetime) -> Comparison
     if compared is None or engine.first_day is None or engine.first_day > compared.previous.first_day:
         return None
     try:  # where the source's data starts (all requests, whatever the filters)
+        if compared.previous.until_hour is not None and engine.query.hourly(compared.previous.first_day) is None:
+            return Comparison(compared, None, "yesterday's hours are not kept by this source")
         daily = engine.query.daily(Window(compared.previous.first_day, compared.previous.last_day))
     except NotExact:
         return Comparison(compared, None)
     first = next((day_number(d) for d, t in daily if t.requests), None)
     if first is None:
-        return Comparison(compared, None, empty=True)
+        return Comparison(compared, None, "no earlier data to compare")
     return Comparison(compared, coverage_note(compared, first))
 
 
@@ -83,7 +85,7 @@ def table(
     now: dict[str, int] | None = None
     previous: dict[str, int] | None = None
     caveats = tuple(getattr(current, "caveats", ()))
-    if compared is not None and not compared.empty:
+    if compared is not None and compared.missing is None:
         span = compared.periods
         try:
             part = current if span.current == window else query.breakdown(dimension, span.current, filters)
@@ -130,11 +132,11 @@ def kpis(
     last24 = hours_today[: current + 1] + hours_yesterday[current + 1 :]
     burn_24h = sum(last24) / (23 + frac) if (23 + frac) else 0.0
     totals = query.totals(window, filters)
-    span = compared.periods if compared is not None and not compared.empty else None
+    span = compared.periods if compared is not None and compared.missing is None else None
     if span is not None:
         missing = ""
     elif compared is not None:
-        missing = "no earlier data to compare"
+        missing = compared.missing or ""
     elif window.days == 1 and window.last_day == today and now.hour == 0:
         missing = "compared from 01:00 UTC"
     else:
