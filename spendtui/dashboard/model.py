@@ -83,6 +83,8 @@ class ChartData:
     stacks: list[tuple[str, list[float]]]
     split: str
     hours: list[float] | None
+    #: Each day's exact totals (what ``E`` exports).
+    totals: list[tuple[date, Totals]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class TailRow:
     spend: int | None
     tags: str
     status: str
+    #: The request's start, ISO 8601 UTC ("" when unreadable).
+    started: str = ""
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,8 @@ def chart(engine: SpendEngine, state: ViewState, window: Window, now: datetime) 
     split = state.chart_split
     dimension = "model" if split == "model" else "tag"
     top = [g for g in query.breakdown(dimension, window, state.filters) if g.value][: state.top_n]
-    days = [d for d, _ in query.daily(window, state.filters)]
+    daily = query.daily(window, state.filters)
+    days = [d for d, _ in daily]
     stacks: list[tuple[str, list[float]]] = []
     covered = [0] * len(days)
     for group in top:
@@ -170,14 +171,14 @@ def chart(engine: SpendEngine, state: ViewState, window: Window, now: datetime) 
             covered = [a + b for a, b in zip(covered, series, strict=True)]
         stacks.append((group.value, [v / PICO for v in series]))
     if dimension == "model":
-        totals = [t.spend for _, t in query.daily(window, state.filters)]
+        totals = [t.spend for _, t in daily]
         other = [(t - c) / PICO for t, c in zip(totals, covered, strict=True)]
         if any(other):
             stacks.append(("other", other))
     today = day_number(now.date())
     hours = query.hourly(today, state.filters)
     hourly = [t.spend / PICO for _, t in hours] if hours else None
-    return ChartData(days, stacks, split, hourly)
+    return ChartData(days, stacks, split, hourly, daily)
 
 
 def _matches(row: RawRow, filters: Filters) -> bool:
@@ -212,6 +213,7 @@ def tail(engine: SpendEngine, filters: Filters, limit: int = 300) -> list[TailRo
             TailRow(
                 request_id=row.request_id,
                 time=moment.strftime("%m-%d %H:%M:%S") if moment else "?",
+                started=moment.isoformat() if moment else "",
                 key=engine.names.key(row.api_key or "") or "(none)",
                 user=row.user or "",
                 customer=row.customer or "",

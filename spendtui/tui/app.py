@@ -80,6 +80,7 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
         Binding("C", "pick_tag_category", "Pick category", show=False),
         Binding("g", "chart_split", "Split", show=False),
         Binding("space", "toggle_follow", "Follow", show=False),
+        Binding("E", "export", "Export CSV", show=False),
         Binding("r", "refresh_now", "Refresh"),
         Binding("p", "toggle_pause", "Pause"),
         Binding("plus,equals_sign", "interval(1)", "+1s", show=False),

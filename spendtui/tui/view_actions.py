@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -242,3 +243,35 @@ class ViewActions(_Base):
     def _drill_closed(self, _: None) -> None:
         self._drill = None
         self.state = replace(self.state, drill=None)
+
+    # ------------------------------------------------------------------ export
+    def action_export(self) -> None:
+        """Write the table on screen to a new CSV file in the working directory."""
+        from spendtui.dashboard import export
+
+        snap, pane = self._applied, self.state.pane
+        text = ""
+        if snap is None or snap.kpis is None:
+            self.notify("nothing to export yet", severity="warning", timeout=3)
+            return
+        if pane in TABLE_PANES:
+            text = export.table_csv(self.query_one(f"#table-{pane}", BreakdownTable).shown_rows())
+        elif pane == "tail":
+            text = export.tail_csv(self.query_one(TailTable).shown_rows())
+        elif pane == "budgets":
+            text = export.budgets_csv(self.query_one(BudgetTable).shown_budgets())
+        elif pane == "charts" and snap.chart is not None:
+            text = export.daily_csv(snap.chart.totals)
+        elif pane == "overview" and snap.overview_daily is not None:
+            text = export.daily_csv(snap.overview_daily)
+        if not text:
+            self.notify("nothing on screen to export yet", severity="warning", timeout=3)
+            return
+        stem = {"overview": "daily", "charts": "daily"}.get(pane, pane)
+        try:
+            path = export.write_new(Path.cwd(), stem, text, self.launch.clock())
+        except OSError as exc:
+            self.notify(f"could not write the CSV file: {exc.strerror or exc}", severity="error", timeout=10)
+            return
+        rows = text.count("\n") - 1
+        self.notify(f"{rows:,} rows written to {path}", title="Exported", timeout=10)

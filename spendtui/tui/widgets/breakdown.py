@@ -203,6 +203,10 @@ class BreakdownTable(SpendTable):
         self._sort()
 
     # ------------------------------------------------------------------ selection
+    def shown_rows(self) -> list[TableRow]:
+        """The rows on screen (search applied), in their order on screen."""
+        return [self._spend_rows[str(row.key.value)] for row in self.ordered_rows]
+
     def selected(self) -> TableRow | None:
         key = self.cursor_key()
         return None if key is None else self._spend_rows.get(key)

@@ -157,6 +157,10 @@ class BudgetTable(SpendTable):
         self._budgets = {b.state.uid: b for b in budgets}
         self._order = order
 
+    def shown_budgets(self) -> list[EvaluatedBudget]:
+        """The budgets on screen, in their order (most urgent first)."""
+        return [self._budgets[uid] for uid in self._order]
+
     def selected(self) -> EvaluatedBudget | None:
         key = self.cursor_key()
         return None if key is None else self._budgets.get(key)

@@ -72,6 +72,11 @@ class TailTable(SpendTable):
         self.show(self._rows)
         self.following = following
 
+    def shown_rows(self) -> list[TailRow]:
+        """The requests on screen, newest first."""
+        by_id = {r.request_id: r for r in reversed(self._rows)}
+        return [by_id[str(row.key.value)] for row in self.ordered_rows if str(row.key.value) in by_id]
+
     def show(self, rows: list[TailRow]) -> None:
         """Show the newest MAX_ROWS requests. Works from the rows the table holds, not from
         what it was last asked to show, and takes each request id once: a request that

@@ -1,0 +1,124 @@
+"""The table on screen as CSV (the dashboard's ``E``): same columns and exact money as
+``spendtui report --format csv``, plus what the pane shows beside them.
+
+Files are created new, never overwritten: ``spendtui-models-20261207-0812.csv``, then
+``…-2.csv`` if that name is taken."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from spendtui.core.totals import Totals
+from spendtui.money import to_micro_decimal
+
+if TYPE_CHECKING:
+    from spendtui.core.budget_eval import EvaluatedBudget
+    from spendtui.dashboard.model import TableRow, TailRow
+
+_TOTALS = ("spend", "requests", "prompt_tokens", "completion_tokens", "total_tokens", "failures", "cache_hits")
+
+
+def _usd(pico: int | None) -> str:
+    return "" if pico is None else str(to_micro_decimal(pico))
+
+
+def _totals(t: Totals) -> list[object]:
+    return [_usd(t.spend), t.requests, t.prompt_tokens, t.completion_tokens, t.total_tokens, t.failures, t.cache_hits]
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def table_csv(rows: Sequence[TableRow]) -> str:
+    """A breakdown: ``name`` as LiteLLM logs it, ``label`` as shown; the change columns
+    are the compared spends (dashboard/compare.py), the budget as the Budget column."""
+    header = ("name", "label", *_TOTALS, "share", "compared_spend", "previous_spend", "budget_limit", "budget_state")
+    return _csv(
+        header,
+        (
+            [
+                r.value,
+                r.label,
+                *_totals(r.totals),
+                f"{r.share:.6f}",
+                _usd(r.compared_spend),
+                _usd(r.previous_spend),
+                _usd(r.budget.limit) if r.budget is not None else "",
+                r.budget.level if r.budget is not None else "",
+            ]
+            for r in rows
+        ),
+    )
+
+
+def tail_csv(rows: Sequence[TailRow]) -> str:
+    header = ("request_id", "start_time", "key", "model", "tokens", "spend", "status", "user", "customer", "tags")
+    return _csv(
+        header,
+        (
+            [r.request_id, r.started, r.key, r.model, r.tokens, _usd(r.spend), r.status, r.user, r.customer, r.tags]
+            for r in rows
+        ),
+    )
+
+
+def budgets_csv(budgets: Sequence[EvaluatedBudget]) -> str:
+    """The Budgets pane: the same figures as ``spendtui check --format json``."""
+    header = (
+        "state",
+        "kind",
+        "id",
+        "name",
+        "spend",
+        "limit",
+        "limit_is_soft",
+        "remaining",
+        "window_end",
+        "runs_out_at",
+    )
+    return _csv(
+        header,
+        (
+            [
+                b.level,
+                b.state.kind,
+                b.state.id,
+                b.state.name,
+                _usd(b.spend),
+                _usd(b.limit),
+                b.limit_is_soft,
+                _usd(b.remaining),
+                b.window.end.isoformat() if b.window.end else "",
+                b.forecast.runs_out_at.isoformat() if b.forecast.runs_out_at else "",
+            ]
+            for b in budgets
+        ),
+    )
+
+
+def daily_csv(days: Sequence[tuple[date, Totals]]) -> str:
+    return _csv(("day", *_TOTALS), ([d.isoformat(), *_totals(t)] for d, t in days))
+
+
+def write_new(directory: Path, stem: str, text: str, now: datetime) -> Path:
+    """Write ``text`` to a new file in ``directory`` (never over an existing one)."""
+    base = f"spendtui-{stem}-{now:%Y%m%d-%H%M%S}"
+    for n in range(1, 100):
+        path = directory / (f"{base}.csv" if n == 1 else f"{base}-{n}.csv")
+        try:
+            with path.open("x", encoding="utf-8", newline="") as f:
+                f.write(text)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"{directory / base}*.csv: 99 files of that name already exist")
