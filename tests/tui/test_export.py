@@ -56,7 +56,7 @@ async def test_export_from_tail_budgets_and_overview(tui_db, tmp_path, monkeypat
     app = make_app(tui_db)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        for key, stem in (("1", "daily"), ("9", "tail"), ("0", "budgets"), ("8", "daily")):
+        for key in ("1", "9", "0", "8"):  # overview, tail, budgets, charts
             await pilot.press(key)
             await settle(app, pilot)
             await pilot.press("E")
