@@ -24,7 +24,7 @@ import re
 from typing import Any
 
 from spendtui.core.measures import Totals
-from spendtui.money import format_usd, to_micro_decimal
+from spendtui.money import format_usd_auto, to_micro_decimal
 from spendtui.reports.build import Report, ReportRow
 
 FORMATS = ("table", "csv", "json")
@@ -121,7 +121,7 @@ def _table(title: str, rows: list[ReportRow], total: Totals) -> list[str]:
         body.append(
             [
                 name,
-                format_usd(t.spend),
+                format_usd_auto(t.spend),
                 share,
                 f"{t.requests:,}",
                 f"{t.prompt_tokens:,}",
@@ -131,7 +131,7 @@ def _table(title: str, rows: list[ReportRow], total: Totals) -> list[str]:
         )
     footer = [
         "TOTAL",
-        format_usd(total.spend),
+        format_usd_auto(total.spend),
         "100.0%" if total.spend else "-",
         f"{total.requests:,}",
         f"{total.prompt_tokens:,}",
@@ -162,7 +162,7 @@ def render_table(report: Report) -> str:
     elif report.group_by is None:
         t = report.total
         lines += [
-            f"spend             {format_usd(t.spend)}",
+            f"spend             {format_usd_auto(t.spend)}",
             f"requests          {t.requests:,} ({t.failures:,} failed, {t.cache_hits:,} cache hits)",
             f"prompt tokens     {t.prompt_tokens:,}",
             f"completion tokens {t.completion_tokens:,}",
