@@ -135,6 +135,6 @@ def test_a_window_with_nothing_before_the_data_says_so(litellm_db) -> None:
     )
     engine.load(state.first_day_needed(MORNING.date()))
     snap = build(engine, state, 1, MORNING)
-    assert snap.kpis.previous is None and snap.kpis.compare_label == "no earlier data to compare"
+    assert snap.kpis.previous is None and snap.kpis.compare_label == "no earlier data"
     assert snap.kpis.compare_note is None
     engine.close()

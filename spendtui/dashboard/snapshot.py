@@ -48,13 +48,13 @@ def comparison(engine: SpendEngine, window: Window, now: datetime) -> Comparison
         return None
     try:  # where the source's data starts (all requests, whatever the filters)
         if compared.previous.until_hour is not None and engine.query.hourly(compared.previous.first_day) is None:
-            return Comparison(compared, None, "yesterday's hours are not kept by this source")
+            return Comparison(compared, None, "no hours kept for yesterday")
         daily = engine.query.daily(Window(compared.previous.first_day, compared.previous.last_day))
     except NotExact:
         return Comparison(compared, None)
     first = next((day_number(d) for d, t in daily if t.requests), None)
     if first is None:
-        return Comparison(compared, None, "no earlier data to compare")
+        return Comparison(compared, None, "no earlier data")
     return Comparison(compared, coverage_note(compared, first))
 
 
