@@ -32,7 +32,7 @@ Step = Callable[[object], Awaitable[None]]
 
 
 def make_app(db: Path, size_name: str = "") -> SpendApp:
-    profile = Profile(name="demo", database_url=f"sqlite:///{db}")
+    profile = Profile(name="demo", database_url=f"sqlite:///{db}", allow_db_writes=True)
     config = Config(path=None, profiles={}, active=profile)
     return SpendApp(Launch(config=config, clock=fixed_clock(NOW), autopoll=False, source_label="demo.db"))
 

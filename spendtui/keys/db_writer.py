@@ -83,7 +83,7 @@ class DatabaseKeyWriter:
         self.target, self.schema, self.tokens = target, schema, schema.tokens
         self.tz = zone(timezone)
         self.actor = actor
-        self.where = f"the database ({target.display()})"
+        self.where = f"into the database ({target.display()})"
         self._engine: Engine | None = None
 
     @property

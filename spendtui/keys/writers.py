@@ -12,6 +12,24 @@ from spendtui.sources.db.names import Names
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
+def write_refusal(profile: Profile) -> str | None:
+    """Why keys cannot be written with this profile, known from its settings alone (no
+    connection): said before the user fills a form. None when a writer may be tried."""
+    if profile.proxy_url:
+        if not profile.api_key:
+            return "writing keys through the proxy needs its admin key: --key, LITELLM_MASTER_KEY or api_key"
+        return None
+    if not profile.database_url:
+        return "no proxy or database is configured to write keys to"
+    if not profile.allow_db_writes:
+        return (
+            "this profile reads the database and has no proxy. To create, edit, block or delete keys "
+            "here, start spendtui with --allow-db-writes, or set allow_db_writes: true in the profile "
+            "(or give it a proxy_url and an admin api_key)"
+        )
+    return None
+
+
 def writer_for(profile: Profile) -> KeyWriter:
     if profile.proxy_url:
         from spendtui.keys.proxy_writer import ProxyKeyWriter

@@ -24,7 +24,23 @@ class KeyActions(_Base):
     """Mixed into SpendApp. Writes happen in workers; nothing is sent twice."""
 
     # ------------------------------------------------------------------ keys
+    def _writes_off(self) -> bool:
+        """Say at once, before any form or question opens, that keys cannot be written
+        with this profile and how to turn writes on."""
+        from spendtui.keys.writers import write_refusal
+
+        if self.launch.prepare is not None:  # the demo database is still being generated
+            reason: str | None = "the demo database is still being generated: try again in a moment"
+        else:
+            reason = write_refusal(self.profile)
+        if reason is None:
+            return False
+        self.notify(reason, title="Key writes are off", severity="warning", timeout=15)
+        return True
+
     def action_new_key(self) -> None:
+        if self._writes_off():
+            return
         self._screens_opening += 1  # (keys typed next wait for the form)
         self._key_form_data()
 
@@ -35,7 +51,25 @@ class KeyActions(_Base):
         finally:
             self.call_from_thread(self.screen_opened)
 
+    def _where(self) -> str | None:
+        """Where a key is written (for the form's title), or None after telling why it
+        cannot be (a database without the key table, a proxy writer that cannot start)."""
+        from spendtui.keys.writers import writer_for
+
+        try:
+            writer = writer_for(self.profile)
+        except SpendtuiError as exc:
+            self.call_from_thread(self.notify, str(exc), title="Cannot write keys", severity="error", timeout=15)
+            return None
+        try:
+            return writer.where
+        finally:
+            writer.close()
+
     def _open_key_form(self) -> None:
+        where = self._where()
+        if where is None:
+            return
         models: list[str] = []
         teams: list[tuple[str, str]] = []
         if self.engine is not None:
@@ -47,7 +81,6 @@ class KeyActions(_Base):
                 )
         if self.profile.proxy_url:  # the models a key may be given are the proxy's
             models = self._proxy_models() or models
-        where = "through the proxy" if self.profile.proxy_url else "into the database"
         from spendtui.tui.screens.keys import KeyFormData, NewKeyScreen  # (not needed for the first frame)
 
         self.call_from_thread(self.push_screen, NewKeyScreen(KeyFormData(models, teams, where)))
@@ -139,7 +172,7 @@ class KeyActions(_Base):
         return row.value, row.label
 
     def action_edit_budget(self) -> None:
-        selected = self._selected_key()
+        selected = None if self._writes_off() else self._selected_key()
         if selected is None:
             return
         token, label = selected
@@ -150,13 +183,13 @@ class KeyActions(_Base):
         )
 
     def action_block_key(self, blocked: bool) -> None:
-        selected = self._selected_key()
+        selected = None if self._writes_off() else self._selected_key()
         if selected is None:
             return
         token, label = selected
         verb = "Block" if blocked else "Unblock"
-        question = f"{verb} key {label}?" + (" The proxy will refuse its requests." if blocked else "")
-        from spendtui.tui.screens.keys import ConfirmScreen
+        question = f"{verb} key {label}?" + (" LiteLLM will refuse its requests." if blocked else "")
+        from spendtui.tui.screens.dialogs import ConfirmScreen
 
         self.push_screen(
             ConfirmScreen(question),
@@ -164,11 +197,11 @@ class KeyActions(_Base):
         )
 
     def action_delete_key(self) -> None:
-        selected = self._selected_key()
+        selected = None if self._writes_off() else self._selected_key()
         if selected is None:
             return
         token, label = selected
-        from spendtui.tui.screens.keys import ConfirmScreen
+        from spendtui.tui.screens.dialogs import ConfirmScreen
 
         self.push_screen(
             ConfirmScreen(f"Delete key {label}? Its requests will be refused; this cannot be undone."),

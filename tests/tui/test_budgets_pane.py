@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 from decimal import Decimal
 
+from spendtui.config import Profile
 from spendtui.tui.screens.keys import BudgetEditScreen
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetTable
@@ -31,6 +32,8 @@ def keys_with_max_budget(db) -> dict[str, tuple[str, int, int]]:  # type: ignore
 async def test_gauges_show_litellm_figures_most_urgent_first(tui_db) -> None:
     truth = keys_with_max_budget(tui_db)
     app = make_app(tui_db)
+    # `e` below opens the budget editor only where keys may be written (nothing is submitted)
+    app.profile = Profile(name="test", database_url=f"sqlite:///{tui_db}", allow_db_writes=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("0")

@@ -1,33 +1,72 @@
-"""Small dialogs: custom dates, a filter picker, a profile picker."""
+"""Small dialogs: custom dates, a filter picker, a profile picker, a yes/no question."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Resize
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Select
+from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from spendtui.timeutil import parse_day
 
+Result = TypeVar("Result")
+
+#: Tab moves on when it arrives, not after the keys typed behind it: a burst such as
+#: ``web<tab>25`` (typed fast, or delivered together over SSH) fills two fields. (A key
+#: reaches the focused field before its own bindings run; priority bindings run first.)
+TAB_KEYS = [
+    Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+    Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+]
+
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
-{name} > Vertical {{ width: 64; max-width: 100%; height: auto; max-height: 90%;
+{name} > Vertical {{ width: 64; max-width: 100%; height: auto; max-height: 100%;
     border: round $primary; background: $surface; padding: 1 2; }}
-{name} .error {{ color: $error; height: auto; }}
-{name} Horizontal {{ height: auto; }}
+{name} .error {{ color: $text-error; height: auto; }}
+{name} Horizontal {{ height: auto; align-horizontal: right; }}
+{name} Horizontal > Button {{ margin-left: 1; }}
 """
+
+
+class Fields(VerticalScroll, can_focus=False):
+    """The scrolling part of a dialog. Tab moves between its fields (each scrolls into
+    view), so the container itself takes no focus."""
+
+
+class ListDialog(ModalScreen[Result]):
+    """A dialog whose option list gets the rows the rest leaves: every option stays
+    reachable (the list scrolls) and nothing of the dialog is cut off at 80×24."""
+
+    #: Rows the dialog needs besides its list (border, padding, the other widgets).
+    AROUND_LIST = 5
+    #: The list's height when there is room.
+    LIST_ROWS = 16
+
+    def on_resize(self, event: Resize) -> None:
+        self.query_one(OptionList).styles.max_height = max(3, min(self.LIST_ROWS, event.size.height - self.AROUND_LIST))
 
 
 class DatesDialog(ModalScreen[tuple[date, date] | None]):
     """Ask for a custom window of inclusive UTC days."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="DatesDialog")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="DatesDialog")
+        + """
+    DatesDialog .row { align-horizontal: left; }
+    DatesDialog .row > Label { width: 6; padding: 1 1 0 0; text-align: right; }
+    DatesDialog .row > Input { width: 1fr; }
+    """
+    )
+    BINDINGS = [*TAB_KEYS, Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, start: date, end: date) -> None:
         super().__init__()
@@ -36,8 +75,12 @@ class DatesDialog(ModalScreen[tuple[date, date] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Custom window (UTC days, inclusive)")
-            yield Input(self.start.isoformat(), placeholder="start YYYY-MM-DD", id="start")
-            yield Input(self.end.isoformat(), placeholder="end YYYY-MM-DD", id="end")
+            with Horizontal(classes="row"):
+                yield Label("From")
+                yield Input(self.start.isoformat(), placeholder="YYYY-MM-DD", id="start")
+            with Horizontal(classes="row"):
+                yield Label("To")
+                yield Input(self.end.isoformat(), placeholder="YYYY-MM-DD", id="end")
             yield Label("", classes="error", id="error")
             with Horizontal():
                 yield Button("Apply", variant="primary", id="apply")
@@ -47,17 +90,22 @@ class DatesDialog(ModalScreen[tuple[date, date] | None]):
     @on(Button.Pressed, "#apply")
     def apply(self) -> None:
         error = self.query_one("#error", Label)
-        try:
-            start = parse_day(self.query_one("#start", Input).value.strip())
-            end = parse_day(self.query_one("#end", Input).value.strip())
-        except ValueError as exc:
-            error.update(str(exc))
-            return
+        days: list[date] = []
+        for name in ("start", "end"):
+            box = self.query_one(f"#{name}", Input)
+            try:
+                days.append(parse_day(box.value.strip()))
+            except ValueError as exc:
+                error.update(f"{'From' if name == 'start' else 'To'}: {exc}")
+                box.focus()
+                return
+        start, end = days
         if end < start:
-            error.update("the end is before the start")
+            error.update(f"To ({end}) is before From ({start})")
+            self.query_one("#end", Input).focus()
             return
         if (end - start).days > 3660:
-            error.update("the window is longer than ten years")
+            error.update("the window is longer than ten years: at most 3660 days")
             return
         self.dismiss((start, end))
 
@@ -66,16 +114,19 @@ class DatesDialog(ModalScreen[tuple[date, date] | None]):
         self.dismiss(None)
 
 
-class FilterDialog(ModalScreen[tuple[str, str] | None]):
+class FilterDialog(ListDialog[tuple[str, str] | None]):
     """Pick a dimension, type to narrow its values, choose one."""
 
     DEFAULT_CSS = (
         DIALOG_CSS.format(name="FilterDialog")
         + """
     FilterDialog OptionList { height: 14; }
+    FilterDialog .hint { color: $text-muted; }
     """
     )
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [*TAB_KEYS, Binding("escape", "cancel", "Cancel")]
+    AROUND_LIST = 12
+    LIST_ROWS = 14
 
     def __init__(self, values: dict[str, list[tuple[str, str]]]) -> None:
         super().__init__()
@@ -89,6 +140,7 @@ class FilterDialog(ModalScreen[tuple[str, str] | None]):
             yield Select([(d, d) for d in self.values], value=self.dimension, allow_blank=False, id="dimension")
             yield Input(placeholder="type to narrow", id="search")
             yield OptionList(id="options")
+            yield Label("enter picks · tab: the list · escape cancels", classes="hint")
 
     def on_mount(self) -> None:
         self._fill()
@@ -132,13 +184,13 @@ class FilterDialog(ModalScreen[tuple[str, str] | None]):
         self.dismiss(None)
 
 
-class ChoiceDialog(ModalScreen[str | None]):
+class ChoiceDialog(ListDialog[str | None]):
     """Pick one of a few named choices (profiles, tag categories)."""
 
     DEFAULT_CSS = (
         DIALOG_CSS.format(name="ChoiceDialog")
         + """
-    ChoiceDialog OptionList { height: auto; max-height: 16; }
+    ChoiceDialog OptionList { height: auto; }
     """
     )
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -160,3 +212,40 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; the default is No."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical { width: 64; max-width: 100%; height: auto; max-height: 100%;
+        border: round $error; background: $surface; padding: 1 2; }
+    ConfirmScreen Fields { height: auto; max-height: 100%; }
+    ConfirmScreen Horizontal { dock: bottom; height: auto; align-horizontal: right; }
+    ConfirmScreen Horizontal > Button { margin-left: 1; }
+    """
+    BINDINGS = [Binding("escape,n", "no", "No"), Binding("y", "yes", "Yes")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            with Horizontal():
+                yield Button("Yes (y)", variant="error", id="yes")
+                yield Button("No (n)", variant="primary", id="no")
+            with Fields():
+                yield Static(Text(self.question))
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed, "#yes")
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def action_no(self) -> None:
+        self.dismiss(False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -55,6 +56,17 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("e", "Keys or Budgets pane: edit the selected key's budget"),
             ("b / B", "Keys or Budgets pane: block / unblock the selected key"),
             ("D", "Keys or Budgets pane: delete the selected key (asks first)"),
+            ("", "writes go through the proxy; into a database only with --allow-db-writes (the demo allows them)"),
+        ],
+    ),
+    (
+        "Forms and dialogs",
+        [
+            ("tab / shift+tab", "next / previous field"),
+            ("enter", "submit (from a text field); pick (in a list)"),
+            ("ctrl+s", "create the key (New key form)"),
+            ("space", "pick or unpick a model: [x] picked, [ ] not"),
+            ("escape", "cancel"),
         ],
     ),
     (
@@ -77,16 +89,26 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
 ]
 
 
-def help_table() -> Table:
-    table = Table(box=None, show_header=False, padding=(0, 2))
-    table.add_column("key", style="bold", no_wrap=True)
-    table.add_column("action")
+def help_table() -> Group:
+    """One table per group, each headed by its name: the key column is as wide as the
+    group's keys (a group name in it would push every action to the right)."""
+    tables = []
     for group, rows in KEYS:
-        table.add_row(Text(group, style="bold underline"), "")
+        table = Table(
+            box=None,
+            show_header=False,
+            padding=(0, 1),
+            title=Text(group, style="bold underline"),
+            title_justify="left",
+            pad_edge=False,
+        )
+        table.add_column("key", style="bold", no_wrap=True, min_width=6)
+        table.add_column("action")
         for key, action in rows:
-            table.add_row(key, action)
-        table.add_row("", "")
-    return table
+            table.add_row(Text(key), Text(action))  # (not markup: "[x]" is text)
+        tables.append(table)
+        tables.append(Text(""))
+    return Group(*tables)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -101,7 +123,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(Text("spendtui keys — all days are UTC", style="bold"))
+            yield Static(Text("spendtui keys — all days are UTC · escape closes", style="bold"))
             yield Static(help_table())
             yield Static(
                 Text(

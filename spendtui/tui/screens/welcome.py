@@ -14,6 +14,8 @@ from spendtui.tui.widgets.keybar import KeyBar
 WELCOME = """\
 # spendtui: nothing to read yet
 
+Just looking? Press **d** (or run `spendtui --demo`) for a live demo on generated data.
+
 spendtui shows the spend a LiteLLM proxy records. Point it at the proxy's **database**
 (read-only) or its **REST API**:
 
@@ -34,7 +36,7 @@ profiles:
     api_key: os.environ/LITELLM_MASTER_KEY
 ```
 
-Just looking? Press **d** (or run `spendtui --demo`) for a live demo on generated data.
+Press **q** to quit.
 """
 
 
