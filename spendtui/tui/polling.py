@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 from textual.message import Message
+from textual.screen import ModalScreen
 
 from spendtui.dashboard.model import Snapshot
 from spendtui.dashboard.state import ViewState
@@ -246,12 +247,16 @@ class Polling(_Base):
             self._arm_poll()
 
     def _show_popup(self) -> None:
-        """The pending budget crossings as one popup, when the pacer allows; else later."""
+        """The pending budget crossings as one popup, when the pacer allows; else later.
+        Not over a dialog (it covered the new key's Copy button at 80x24): after it."""
         now = time.monotonic()
-        popup = self.popups.take(now)
+        dialog = isinstance(self.screen, ModalScreen)
+        popup = None if dialog else self.popups.take(now)
         if popup is not None:
             self.notify(popup.text, title=popup.title, severity=popup.severity, timeout=8)  # type: ignore[arg-type]
         wait = self.popups.wait(now)
+        if wait is not None and dialog:
+            wait = max(wait, 1.0)
         if wait is not None and self._popup_timer is None:
 
             def due() -> None:

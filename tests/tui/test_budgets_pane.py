@@ -217,3 +217,28 @@ async def test_many_crossings_make_one_popup_and_popups_are_spaced(tui_db, tmp_p
         await pilot.pause()
         later = popups()
         assert len(later) == 2 and calm[3][1][0] in later[1].message and later[1].severity == "error"
+
+
+async def test_budget_popups_wait_until_a_dialog_closes(tui_db, tmp_path) -> None:
+    db = tmp_path / "dialog.db"
+    shutil.copy(tui_db, db)
+    truth = keys_with_max_budget(db)
+    token, (alias, _, limit) = next((t, v) for t, v in sorted(truth.items()) if v[2] >= 10**12 and v[1] < v[2] * 0.5)
+    app = make_app(db)
+    app.popups.every = 0
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")  # the help dialog is open
+        await settle(app, pilot)
+        with sqlite3.connect(db) as conn:
+            conn.execute(
+                'UPDATE "LiteLLM_VerificationToken" SET spend = ? WHERE token = ?',
+                (float(Decimal(limit) * Decimal("0.85") / 10**12), token),
+            )
+        app.action_refresh_now()
+        await settle(app, pilot)
+        assert not [n for n in app._notifications if n.title == "Budget"]  # not over the dialog
+        await pilot.press("escape")
+        await pilot.pause(1.3)
+        shown = [n for n in app._notifications if n.title == "Budget"]
+        assert len(shown) == 1 and alias in shown[0].message
