@@ -142,7 +142,7 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
         self._held_keys: list[events.Key] = []
         self._release_timer: Timer | None = None
         self._screens_opening = 0
-        self._typed_on: WeakKeyDictionary[events.Key, Screen] = WeakKeyDictionary()
+        self._typed_on: WeakKeyDictionary[events.Key, tuple[Screen, Widget | None]] = WeakKeyDictionary()
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:

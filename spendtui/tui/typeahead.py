@@ -11,7 +11,11 @@ Over SSH, or typed fast, keys arrive in bursts. Three moments need them held:
   alias would change the dashboard's window;
 * a key that opens (or closes) a screen at once (``W``, ``?``, ``escape``): the keys
   behind it in the burst were sent to the old screen's focused widget before it ran.
-  One that comes back unhandled is sent again, to the screen now on top.
+  One that comes back unhandled is sent again, to the screen now on top;
+* a key that moves the focus into a text box (``/`` opens the search): the keys behind
+  it were sent to the table, and would come back as the dashboard's own keys (``/gpt``
+  changed the chart split and paused). One that comes back unhandled while a text box
+  it was not typed into has the focus is sent again, into the box.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import events
+from textual.widgets import Input
 
 if TYPE_CHECKING:
     from spendtui.tui.app import SpendApp
@@ -41,15 +46,20 @@ class TypeAhead(_Base):
                 self._held_keys.append(event)
                 return
             if not event.is_forwarded:
-                self._typed_on[event] = self.screen
-            elif self._screens_opening or self._typed_on.pop(event, self.screen) is not self.screen:
+                self._typed_on[event] = (self.screen, self.focused)
+            elif self._screens_opening or self._typed_elsewhere(event):
                 # unhandled, on its way to the app's bindings: typed while a worker
-                # prepares a screen, or for a screen that an earlier key of the same burst
-                # has since covered or closed (the key is for the screen now on top)
+                # prepares a screen, or for a screen (or a text box) that an earlier key of
+                # the same burst has since opened, covered or focused
                 self._held_keys.append(events.Key(event.key, event.character))
                 self._release_soon()
                 return
         await super().on_event(event)
+
+    def _typed_elsewhere(self, event: events.Key) -> bool:
+        """The key was typed before the screen on top, or a focused text box, took over."""
+        screen, focused = self._typed_on.pop(event, (self.screen, self.focused))
+        return screen is not self.screen or (isinstance(self.focused, Input) and self.focused is not focused)
 
     def release_keys(self) -> None:
         """The held keys back into the queue, in the order typed. Called from the app's own

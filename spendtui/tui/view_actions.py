@@ -152,7 +152,9 @@ class ViewActions(_Base):
             return
         box = self.query_one(f"#search-{self.state.pane}", Input)
         box.add_class("-visible")
-        box.focus()
+        # at once, not when the focus call comes round (``Widget.focus`` waits behind the
+        # queue): keys typed right after / come back for the box (typeahead.py)
+        box.screen.set_focus(box)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if not event.input.has_class("search"):
