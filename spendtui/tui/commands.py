@@ -28,6 +28,7 @@ class SpendCommands(Provider):
             ("Window: custom dates…", app.action_custom_window, "W"),
             ("Filter…", app.action_pick_filter, "F"),
             ("Clear filters", app.action_clear_filters, "x"),
+            ("Export the table on screen to CSV", app.action_export, "E"),
             ("Refresh now", app.action_refresh_now, "r"),
             ("Pause or resume refreshing", app.action_toggle_pause, "p"),
             ("Tags: group by category…", app.action_pick_tag_category, "C"),

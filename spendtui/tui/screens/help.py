@@ -47,6 +47,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("c", "Budgets: next kind (all, keys, teams, users, customers, plans)"),
             ("g", "Charts: split daily bars by models or tags"),
             ("space", "Live tail: pause or follow"),
+            ("E", "export the table on screen to a new CSV file in the working directory"),
         ],
     ),
     (
