@@ -9,7 +9,7 @@ import io
 import json
 import sqlite3
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 
 import pytest
@@ -214,7 +214,9 @@ def test_over_and_sort_used_table(real, capsys, threshold) -> None:
         if truth[cells[0]] == Decimal("Infinity"):
             assert cells[used] == "$0 limit"
         else:
-            assert cells[used].split()[0] == f"{truth[cells[0]] * 100:.1f}%"
+            # rounded down, as everywhere a budget's percentage is shown
+            floor = (truth[cells[0]] * 100).quantize(Decimal("0.1"), ROUND_FLOOR)
+            assert cells[used].split()[0] == f"{floor}%"
 
 
 def test_sort_spend_is_most_first(real, capsys) -> None:

@@ -27,7 +27,7 @@ import io
 import json
 import re
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from spendtui.keys.listing import KeyList, ListedKey
@@ -77,12 +77,13 @@ def _time(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _percent(k: ListedKey, places: int = 2) -> Decimal | None:
-    """spend / limit as a percentage, rounded half-even from the exact fraction."""
+def _percent(k: ListedKey, places: int = 2, rounding: str = ROUND_HALF_EVEN) -> Decimal | None:
+    """spend / limit as a percentage, rounded from the exact fraction (half-even for JSON
+    and CSV; the table rounds down, the app's rule: 79.96 % is not yet "80.0%")."""
     if k.used is None:
         return None
     share = k.used * 100
-    return (Decimal(share.numerator) / Decimal(share.denominator)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN)
+    return (Decimal(share.numerator) / Decimal(share.denominator)).quantize(Decimal(1).scaleb(-places), rounding)
 
 
 #: Output fields and the BudgetState fields they are made of: unknown when any is.
@@ -195,7 +196,7 @@ def _row(k: ListedKey, unknown: frozenset[str]) -> list[str]:
     elif k.used is None:
         used = "-"
     else:
-        used = f"{_percent(k, 1)}%" + (" soft" if b.limit_is_soft else "")
+        used = f"{_percent(k, 1, ROUND_FLOOR)}%" + (" soft" if b.limit_is_soft else "")
     expires = "never" if s.expires is None else _when(s.expires) + (" expired" if k.expired else "")
     cells = {
         "key_alias": s.alias or "-",
