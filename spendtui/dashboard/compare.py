@@ -66,7 +66,4 @@ def coverage_note(compared: Periods, first_data_day: int | None) -> str | None:
         return None
     if first_data_day > compared.previous.last_day:
         return None
-    return (
-        f"Δ prev: data only from {day_date(first_data_day):%Y-%m-%d}, so the previous period "
-        f"({_days(compared.previous)}) is only partly covered"
-    )
+    return f"Δ prev: the previous period is partly covered (data from {day_date(first_data_day):%Y-%m-%d})"

@@ -24,9 +24,16 @@ def tui_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_app(
-    db: Path, *, profiles: dict[str, Profile] | None = None, state: ViewState | None = None, **launch: object
+    db: Path,
+    *,
+    profiles: dict[str, Profile] | None = None,
+    state: ViewState | None = None,
+    writable: bool = False,
+    **launch: object,
 ) -> SpendApp:
-    profile = Profile(name="test", database_url=f"sqlite:///{db}")
+    """The dashboard on ``db`` (a relative path gives a relative URL: the same text on
+    every machine, for snapshots); ``writable``: key writes allowed, as in the demo."""
+    profile = Profile(name="test", database_url=f"sqlite:///{db}", allow_db_writes=writable)
     config = Config(path=None, profiles=profiles or {}, active=profile)
     options: dict[str, object] = {
         "autopoll": False,

@@ -46,8 +46,14 @@ def run_keys(*keys: str):  # type: ignore[no-untyped-def]
         ("overview_80x24", (), (80, 24)),
         ("keys_80x24", ("4",), (80, 24)),
         ("budgets_80x24", ("0",), (80, 24)),
+        ("tail_80x24", ("9",), (80, 24)),
+        ("filtered", ("4", "f", "1"), (120, 40)),
+        ("help_80x24", ("question_mark",), (80, 24)),
+        # the key form, submitted with a bad max budget and no alias: each error in place
+        ("new_key_errors_80x24", ("n", "tab", "B", "2", "ctrl+s"), (80, 24)),
     ],
 )
-def test_screens(snap_compare, snap_db, name, keys, size) -> None:
-    app = make_app(snap_db)
+def test_screens(snap_compare, snap_db, name, keys, size, monkeypatch) -> None:
+    monkeypatch.chdir(snap_db.parent)  # (the form's title names the database: the same everywhere)
+    app = make_app(Path(snap_db.name), writable=True)
     assert snap_compare(app, terminal_size=size, run_before=run_keys(*keys))

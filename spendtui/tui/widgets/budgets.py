@@ -205,16 +205,22 @@ class BudgetsPane(Vertical):
             return
         shown = board.budgets if kind is None else board.of_kind(kind)
         counts = {level: sum(1 for b in shown if b.level == level) for level in ("exceeded", "warning", "ok")}
-        head = Text()
-        head.append(f"✗ {counts['exceeded']} over", style=LEVEL_STYLE["exceeded"])
-        head.append(f"  ▲ {counts['warning']} warning", style=LEVEL_STYLE["warning"])
-        head.append(f"  ✓ {counts['ok']} ok", style=LEVEL_STYLE["ok"])
-        head.append("   show: ", style="bold")
-        for option in KIND_ORDER:
-            n = len(board.budgets) if option is None else len(board.of_kind(option))
-            head.append(f" {KIND_TITLES[option]} {n} ", style="reverse bold" if option == kind else "")
+        kinds = [(o, len(board.budgets) if o is None else len(board.of_kind(o))) for o in KIND_ORDER]
+        width = (self.size.width or 200) - 2
+        for terse in (False, True):  # (at 80 columns: the counts without words, every kind kept)
+            head = Text(no_wrap=True)
+            words = ("", "", "") if terse else (" over", " warning", " ok")
+            head.append(f"✗ {counts['exceeded']}{words[0]}", style=LEVEL_STYLE["exceeded"])
+            head.append(f"  ▲ {counts['warning']}{words[1]}", style=LEVEL_STYLE["warning"])
+            head.append(f"  ✓ {counts['ok']}{words[2]}", style=LEVEL_STYLE["ok"])
+            head.append("  " if terse else "   show: ", style="bold")
+            for option, n in kinds:
+                title = KIND_TITLES[option] if not terse or option != "customer" else "cust"
+                head.append(f" {title} {n} ", style="reverse bold" if option == kind else "")
+            if head.cell_len <= width:
+                break
         hint = "  c kind · e edit key"
-        if not self.size.width or head.cell_len + len(hint) <= self.size.width:
+        if head.cell_len + len(hint) <= width:
             head.append(hint, style="dim")  # (dropped rather than cut when the counts are wide)
         self.query_one("#budget-head", Static).update(head)
         self.set_class(not shown, "-empty")

@@ -12,6 +12,8 @@ from spendtui.dashboard import format as fmt
 from spendtui.dashboard.model import Kpis, Snapshot, TableData, change_ratio
 from spendtui.tui.widgets.charts import SpendChart
 
+#: From this width the four top lists stand side by side (names keep ~25 columns).
+TOPS_SIDE_BY_SIDE_FROM = 150
 #: Tile captions where caption and value share a line (80x24).
 COMPACT_CAPTIONS = {"Today (UTC)": "Today", "Month to date": "Month", "Avg/request": "Avg/req", "Burn, 1 h": "Burn 1h"}
 
@@ -115,7 +117,7 @@ def _budget_table(snap: Snapshot, rows: int = 5) -> Table:
 class Overview(Vertical):
     """Headline figures, daily spend, top lists.
 
-    Under 110 columns the top lists stand two by two, so names keep room to be read
+    Under 150 columns the top lists stand two by two, so names keep room to be read
     (four side by side at 80 columns cut them to "claude-o…"); when the height is
     short, the chart and the lists give up rows rather than run off the pane."""
 
@@ -126,8 +128,8 @@ class Overview(Vertical):
     Overview.-short #overview-chart { min-height: 5; }
     Overview #tops { grid-size: 4; grid-gutter: 0 2; height: 6; }
     Overview.-short #tops { height: 4; }
-    Overview.-narrow #tops { grid-size: 2; grid-gutter: 0 2; height: 12; }
-    Overview.-narrow.-short #tops { height: 8; }
+    Overview.-stacked #tops { grid-size: 2; grid-gutter: 0 2; height: 12; }
+    Overview.-stacked.-short #tops { height: 8; }
     Overview.-compact #tiles { height: 4; }
     """
     #: Rows in each top list: the list heights above, less their titles.
@@ -178,16 +180,16 @@ class Overview(Vertical):
         self.query_one("#top-budgets", Static).update(_budget_table(snap, rows=rows))
 
     def on_resize(self) -> None:
-        narrow = self.size.width < 110
+        narrow = self.size.width < 110  # tiles four to a row
+        stacked = self.size.width < TOPS_SIDE_BY_SIDE_FROM
         # the height everything needs at full size: tiles, the chart's minimum, the lists
-        short = self.size.height < (6 + 8 + 12 if narrow else 4 + 8 + 6)
+        short = self.size.height < (6 if narrow else 4) + 8 + (12 if stacked else 6)
         # 80x24: two-line tiles and a chart without title and axis labels, so it keeps
         # a few rows of bars between the tiles and the lists
         compact = narrow and self.size.height < 6 + 8 + 8
-        classes = (narrow, short, compact)
-        if classes != (self.has_class("-narrow"), self.has_class("-short"), self.has_class("-compact")):
-            self.set_class(narrow, "-narrow")
-            self.set_class(short, "-short")
-            self.set_class(compact, "-compact")
+        classes = {"-narrow": narrow, "-stacked": stacked, "-short": short, "-compact": compact}
+        if any(self.has_class(name) != on for name, on in classes.items()):
+            for name, on in classes.items():
+                self.set_class(on, name)
             self._show_figures()
             self._show_tops()
