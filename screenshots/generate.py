@@ -10,6 +10,7 @@ pictures only change when the UI does.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,8 @@ SHOTS: list[tuple[str, list[str], tuple[int, int]]] = [
     ("filtered", ["4", "f", "1"], SIZE),
     ("help", ["question_mark"], SIZE),
     ("overview-80x24", [], (80, 24)),
+    ("budgets-80x24", ["0"], (80, 24)),
+    ("new-key-errors-80x24", ["n", "tab", "B", "2", "ctrl+s"], (80, 24)),
 ]
 
 
@@ -93,8 +96,9 @@ def to_png(svg: Path) -> None:
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="spendtui-shots-"))
     try:
-        db = work / "demo.db"
-        create_demo_db(db, rows=60_000, days=45, seed=7, now=NOW)
+        create_demo_db(work / "demo.db", rows=60_000, days=45, seed=7, now=NOW)
+        os.chdir(work)  # a relative URL: the key form names "demo.db", not a temporary path
+        db = Path("demo.db")
         for name, keys, size in SHOTS:
             svg = asyncio.run(shoot(db, name, keys, size, HERE))
             if shutil.which("rsvg-convert"):
