@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from spendtui.core.alerts import Crossing, ThresholdTracker, crossings
+from spendtui.core.alerts import Crossing, ThresholdTracker, crossings, highest_per_budget
 from spendtui.core.budget_eval import by_urgency, evaluate
 from spendtui.core.budget_state import BudgetState, budget_usd
 from spendtui.core.durations import zone
@@ -159,3 +159,16 @@ def test_budget_usd(value: object, expected: int | None) -> None:
 def test_bad_thresholds(value: object) -> None:
     with pytest.raises(ValueError):
         parse_threshold(value)
+
+
+def test_a_jump_over_several_thresholds_is_said_once_at_the_highest() -> None:
+    tracker = ThresholdTracker()
+    tracker.update([evaluate(key(10), NOW), evaluate(key(10, id="k2", name="beta"), NOW)])
+    later = NOW + timedelta(hours=1)
+    found = tracker.update([evaluate(key(70), later), evaluate(key(50, id="k2", name="beta"), later)])
+    assert sorted((c.budget.state.id, c.threshold.key) for c in found) == [("k1", "0.8"), ("k1", "1"), ("k2", "0.8")]
+    said = highest_per_budget(found)
+    assert sorted((c.budget.state.id, c.threshold.key, c.level) for c in said) == [
+        ("k1", "1", "exceeded"),
+        ("k2", "0.8", "warning"),
+    ]

@@ -43,6 +43,18 @@ def crossings(budgets: Iterable[EvaluatedBudget]) -> list[Crossing]:
     return [Crossing(b, t) for b in budgets for t in b.crossed]
 
 
+def highest_per_budget(found: Iterable[Crossing]) -> list[Crossing]:
+    """One crossing per budget, its highest threshold (a soft budget counts lowest): a key
+    that jumps from 70 % to 110 % in one refresh is 'over 100 %', not also 'over 80 %'."""
+    best: dict[str, Crossing] = {}
+    for crossing in found:
+        uid = crossing.budget.state.uid
+        held = best.get(uid)
+        if held is None or crossing.threshold.sort_key() > held.threshold.sort_key():
+            best[uid] = crossing
+    return list(best.values())
+
+
 class ThresholdTracker:
     """Remembers which crossings were reported; ``update`` returns the new ones.
 

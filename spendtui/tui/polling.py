@@ -198,6 +198,7 @@ class Polling(_Base):
             return None
         if rows == 0 and self._budgets.board is not None and not self._budgets.evaluation_due():
             return None
+        from spendtui.core.alerts import highest_per_budget
         from spendtui.dashboard.budgets import crossing_text
 
         # LiteLLM's budget rows are re-read by polls, outside the engine lock; here only
@@ -208,7 +209,7 @@ class Polling(_Base):
         finally:
             if free:
                 self._io_lock.release()
-        return tuple(crossing_text(c) for c in crossings)
+        return tuple(crossing_text(c) for c in highest_per_budget(crossings))
 
     def _cache_note(self, status: str) -> None:
         """Say what the cube cache did at start (nothing on a plain first run)."""
