@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Input, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from spendtui.config import Profile
 from spendtui.dashboard.model import Snapshot
@@ -43,6 +43,7 @@ from spendtui.tui.view_actions import ViewActions
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetsPane
 from spendtui.tui.widgets.charts import SpendChart
+from spendtui.tui.widgets.inputs import EditInput
 from spendtui.tui.widgets.keybar import KeyBar
 from spendtui.tui.widgets.overview import Overview
 from spendtui.tui.widgets.startup import StartupPanel
@@ -397,7 +398,7 @@ def _pane_widgets(pane: str) -> list[Widget]:
         return [Overview()]
     if pane in TABLE_PANES:
         widgets: list[Widget] = [Static(id="tag-categories")] if pane == "tags" else []
-        search = Input(placeholder="search (escape closes)", id=f"search-{pane}", classes="search")
+        search = EditInput(placeholder="search (escape closes)", id=f"search-{pane}", classes="search")
         return [*widgets, BreakdownTable(id=f"table-{pane}", budgets=pane in BUDGET_COLUMN_PANES), search]
     if pane == "charts":
         return [SpendChart(id="chart-daily"), SpendChart(id="chart-hourly")]

@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from spendtui.timeutil import parse_day
+from spendtui.tui.widgets.inputs import EditInput
 
 Result = TypeVar("Result")
 
@@ -77,10 +78,10 @@ class DatesDialog(ModalScreen[tuple[date, date] | None]):
             yield Label("Custom window (UTC days, inclusive)")
             with Horizontal(classes="row"):
                 yield Label("From")
-                yield Input(self.start.isoformat(), placeholder="YYYY-MM-DD", id="start")
+                yield EditInput(self.start.isoformat(), placeholder="YYYY-MM-DD", id="start")
             with Horizontal(classes="row"):
                 yield Label("To")
-                yield Input(self.end.isoformat(), placeholder="YYYY-MM-DD", id="end")
+                yield EditInput(self.end.isoformat(), placeholder="YYYY-MM-DD", id="end")
             yield Label("", classes="error", id="error")
             with Horizontal():
                 yield Button("Apply", variant="primary", id="apply")
@@ -138,7 +139,7 @@ class FilterDialog(ListDialog[tuple[str, str] | None]):
         with Vertical():
             yield Label("Filter every pane by")
             yield Select([(d, d) for d in self.values], value=self.dimension, allow_blank=False, id="dimension")
-            yield Input(placeholder="type to narrow", id="search")
+            yield EditInput(placeholder="type to narrow", id="search")
             yield OptionList(id="options")
             yield Label("enter picks · tab: the list · escape cancels", classes="hint")
 

@@ -28,6 +28,7 @@ from textual.widgets.option_list import OptionDoesNotExist
 
 from spendtui.keys.spec import KeySpec, SpecError, parse_spec
 from spendtui.tui.screens.dialogs import TAB_KEYS, ConfirmScreen, Fields
+from spendtui.tui.widgets.inputs import EditInput
 
 __all__ = ["BudgetEditScreen", "CheckList", "ConfirmScreen", "KeyFormData", "NewKeyScreen", "RevealKeyScreen"]
 
@@ -117,7 +118,7 @@ class FormScreen(ModalScreen[KeySpec | None]):
         with Vertical(classes="field", id=f"box-{name}"):
             with Horizontal(classes="row"):
                 yield Label(label)
-                yield Input(placeholder=placeholder, id=f"field-{name}")
+                yield EditInput(placeholder=placeholder, id=f"field-{name}")
             yield Label("", classes="error", id=f"error-{name}")
 
     def foot(self, submit: str, hint: str) -> ComposeResult:
@@ -230,7 +231,7 @@ class NewKeyScreen(FormScreen):
                 yield Select(DURATIONS, value="", allow_blank=False, id="duration-preset")
             with Horizontal(classes="row", id="custom-row"):
                 yield Label("Custom duration")
-                yield Input(placeholder="<n>s|m|h|d|w|mo, e.g. 14d", id="field-budget_duration")
+                yield EditInput(placeholder="<n>s|m|h|d|w|mo, e.g. 14d", id="field-budget_duration")
             yield Label("", classes="error", id="error-budget_duration")
         with Vertical(classes="field", id="box-models"):
             with Horizontal(classes="row"):
