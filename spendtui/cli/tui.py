@@ -104,7 +104,7 @@ def demo_launch(  # type: ignore[no-untyped-def]
         prepare=prepare,
         cleanup=cleanup,
         engine_factory=uncached_engine_factory,
-        source_label=f"demo database, {rate:g} simulated requests/s",
+        source_label=f"the demo database ({rate:g} simulated requests/s)",
     )
 
 

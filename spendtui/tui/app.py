@@ -21,7 +21,7 @@ from weakref import WeakKeyDictionary
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
@@ -295,6 +295,13 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
             tab = tabs.get_tab(pane)
             if str(tab.label) != title:
                 tab.label = title  # type: ignore[assignment]
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """A dialog opens: popups still on screen would cover its fields and buttons
+        (what they said is on the Budgets pane and the status bar)."""
+        if isinstance(screen, ModalScreen):
+            self.clear_notifications()
+        return super().push_screen(screen, *args, **kwargs)
 
     # ------------------------------------------------------------------ profiles
     def action_pick_profile(self) -> None:

@@ -63,7 +63,7 @@ class KeyActions(_Base):
             return None
         try:
             if not self.profile.proxy_url and self.launch.source_label:  # (the demo's own name)
-                return f"into the database ({self.launch.source_label})"
+                return f"into {self.launch.source_label}"
             return writer.where
         finally:
             writer.close()

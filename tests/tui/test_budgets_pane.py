@@ -242,3 +242,16 @@ async def test_budget_popups_wait_until_a_dialog_closes(tui_db, tmp_path) -> Non
         await pilot.pause(1.3)
         shown = [n for n in app._notifications if n.title == "Budget"]
         assert len(shown) == 1 and alias in shown[0].message
+
+
+async def test_opening_a_dialog_clears_popups_that_would_cover_it(tui_db) -> None:
+    app = make_app(tui_db, writable=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.popups.add((("warning", "▲ WARN key alpha crossed 80%"),))
+        app._show_popup()
+        await pilot.pause()
+        assert [n.title for n in app._notifications] == ["Budget"]
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "NewKeyScreen" and not list(app._notifications)
