@@ -75,7 +75,7 @@ async def test_form_validates_creates_once_and_reveals(tui_db, tmp_path) -> None
         assert soft == (20.0,)
         await pilot.press("c")
         assert app.clipboard == raw
-        await pilot.press("escape")
+        await pilot.press("enter")  # closes (it pressed Copy when Copy had the focus)
         await pilot.pause()
         assert not isinstance(app.screen, RevealKeyScreen)
         html = app.export_screenshot()

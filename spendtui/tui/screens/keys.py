@@ -374,7 +374,7 @@ class RevealKeyScreen(ModalScreen[None]):
         with Vertical():
             with Horizontal():
                 yield Button("Copy (c)", variant="primary", id="copy")
-                yield Button("Done", id="done")
+                yield Button("Done (enter)", id="done")
             with Fields():
                 yield Label(Text("Your new key — shown only this once", style="bold"))
                 yield Static(Text(self._raw or "", style="bold"), id="key")
@@ -384,6 +384,10 @@ class RevealKeyScreen(ModalScreen[None]):
                         "Copy it now: spendtui cannot show it again, and LiteLLM stores only its hash.", style="italic"
                     )
                 )
+
+    def on_mount(self) -> None:
+        # enter closes, as the key bar says: with the focus on Copy, enter pressed Copy
+        self.query_one("#done", Button).focus()
 
     @on(Button.Pressed, "#copy")
     def action_copy(self) -> None:
