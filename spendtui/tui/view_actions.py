@@ -276,4 +276,4 @@ class ViewActions(_Base):
             self.notify(f"could not write the CSV file: {exc.strerror or exc}", severity="error", timeout=10)
             return
         rows = text.count("\n") - 1
-        self.notify(f"{rows:,} rows written to {path}", title="Exported", timeout=10)
+        self.notify(f"{rows:,} row{'s' * (rows != 1)} written to {path}", title="Exported", timeout=10)
