@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Static, TabPane
 
 from spendtui.config import Profile
 from spendtui.dashboard.model import Snapshot
@@ -37,7 +37,7 @@ from spendtui.tui.key_actions import KeyActions
 from spendtui.tui.launch import Launch
 from spendtui.tui.polling import Polling
 from spendtui.tui.screens.dialogs import ChoiceDialog
-from spendtui.tui.tabs import PANE_TITLES, tab_title
+from spendtui.tui.tabs import PANE_TITLES, PaneTabs
 from spendtui.tui.typeahead import TypeAhead
 from spendtui.tui.view_actions import ViewActions
 from spendtui.tui.widgets.breakdown import BreakdownTable
@@ -149,7 +149,7 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
     def compose(self) -> ComposeResult:
         yield WindowBar(id="window-bar")
         yield NoticeBar(id="notice")
-        with TabbedContent(initial=self._first_pane, id="panes"):
+        with PaneTabs(initial=self._first_pane, id="panes"):
             for pane in PANES:
                 with Pane(PANE_TITLES[pane], id=pane):
                     if pane == self._first_pane:
@@ -282,19 +282,6 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
             self.query_one(BudgetsPane).show(snap.budgets, self.state.budget_kind)
         if self._drill is not None and snap.drill is not None:
             self._drill.show(snap.drill, snap.window_label)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.title_tabs()
-
-    def title_tabs(self) -> None:
-        """Tab titles that fit the width: ``1 Overview``, then ``Overview``, then the
-        active pane's word and the others' keys (``1 2 3 Keys 5 …``)."""
-        tabs = self.query_one(TabbedContent)
-        for pane in PANES:
-            title = tab_title(pane, self.size.width, pane == self.state.pane)
-            tab = tabs.get_tab(pane)
-            if str(tab.label) != title:
-                tab.label = title  # type: ignore[assignment]
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         """A dialog opens: popups still on screen would cover its fields and buttons

@@ -3,6 +3,8 @@ only at 80 columns, and under that the active pane's word among the others' keys
 
 from __future__ import annotations
 
+from textual.widgets import TabbedContent
+
 from spendtui.dashboard.state import PANES
 
 PANE_TITLES = {
@@ -30,3 +32,18 @@ def tab_title(pane: str, width: int, active: bool) -> str:
     if width >= TAB_WORDS_FROM or active:
         return PANE_WORDS[pane]
     return str((PANES.index(pane) + 1) % 10)
+
+
+class PaneTabs(TabbedContent):
+    """The panes' tabs, titled to fit whenever the width changes (``tab_title``)."""
+
+    def on_resize(self) -> None:
+        self.title_tabs(self.active)
+
+    def title_tabs(self, active: str) -> None:
+        width = self.size.width or self.app.size.width
+        for pane in PANES:
+            title = tab_title(pane, width, pane == active)
+            tab = self.get_tab(pane)
+            if str(tab.label) != title:
+                tab.label = title  # type: ignore[assignment]

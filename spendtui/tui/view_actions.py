@@ -17,7 +17,7 @@ from spendtui.core.selection import NO_FILTERS
 from spendtui.dashboard.state import PANES, TABLE_PANES
 from spendtui.tui.screens.dialogs import ChoiceDialog, DatesDialog, FilterDialog
 from spendtui.tui.screens.drill import DrillScreen
-from spendtui.tui.tabs import TAB_WORDS_FROM
+from spendtui.tui.tabs import PaneTabs
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetTable
 from spendtui.tui.widgets.tail import TailTable
@@ -54,8 +54,7 @@ class ViewActions(_Base):
         self.state = replace(self.state, pane=pane)
         if self._panes_mounted:  # else focused once they are mounted
             self._focus_pane(pane)
-        if self.size.width < TAB_WORDS_FROM:  # (only the active tab has its word)
-            self.title_tabs()
+        self.query_one(PaneTabs).title_tabs(pane)  # (narrow: only the active tab has its word)
         self.recompute()
 
     def _focus_pane(self, pane: str) -> None:

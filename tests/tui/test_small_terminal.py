@@ -54,3 +54,21 @@ async def test_overview_lists_keep_names_readable_at_80x24(tui_db) -> None:
         assert shown and all(label in text for label in shown), text
         # the daily chart keeps rows of bars between the tiles and the lists
         assert app.query_one("#overview-chart").size.height >= 6
+
+
+async def test_resizing_retitles_the_tabs_and_refits_the_bars(tui_db) -> None:
+    app = make_app(tui_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        tabs = app.query_one(Tabs)
+        for size, first in (((200, 50), "1 Overview"), ((70, 24), "Overview"), ((90, 30), "Overview")):
+            await pilot.resize_terminal(*size)
+            await settle(app, pilot)
+            assert str(tabs.active_tab.label) == first, size
+            keys = str(app.query_one(KeyBar).render())
+            assert "? Help" in keys and "q Quit" in keys and len(keys.rstrip()) <= size[0] - 2, size
+            assert all(tab.region.right <= size[0] for tab in tabs.query("Tab")), size
+        await pilot.press("4")  # under 80 columns only the active tab keeps its word
+        await pilot.resize_terminal(70, 24)
+        await settle(app, pilot)
+        assert [str(t.label) for t in tabs.query("Tab")][:5] == ["1", "2", "3", "Keys", "5"]
