@@ -35,7 +35,15 @@ Step = Callable[[object], Awaitable[None]]
 def make_app(db: Path, size_name: str = "") -> SpendApp:
     profile = Profile(name="demo", database_url=f"sqlite:///{db}", allow_db_writes=True)
     config = Config(path=None, profiles={}, active=profile)
-    return SpendApp(Launch(config=config, clock=fixed_clock(NOW), autopoll=False, source_label="demo.db"))
+    return SpendApp(
+        Launch(
+            config=config,
+            clock=fixed_clock(NOW),
+            autopoll=False,
+            source_label="demo.db",
+            key_target="the database (demo.db)",
+        )
+    )
 
 
 async def settle(app: SpendApp, pilot: object) -> None:

@@ -105,6 +105,7 @@ def demo_launch(  # type: ignore[no-untyped-def]
         cleanup=cleanup,
         engine_factory=uncached_engine_factory,
         source_label=f"the demo database ({rate:g} simulated requests/s)",
+        key_target="the demo database",
     )
 
 

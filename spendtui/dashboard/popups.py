@@ -29,6 +29,7 @@ class PopupPacer:
     every: float = POPUP_EVERY
     _pending: list[tuple[str, str]] = field(default_factory=list)
     _last: float | None = None
+    _titles: set[str] = field(default_factory=set)
 
     def add(self, crossings: tuple[tuple[str, str], ...]) -> None:
         """Crossings of one refresh: (level, text)."""
@@ -40,6 +41,11 @@ class PopupPacer:
             return None
         return 0.0 if self._last is None else max(0.0, self._last + self.every - now)
 
+    @property
+    def titles(self) -> set[str]:
+        """The titles of the popups given out so far (to find them on screen)."""
+        return self._titles
+
     def take(self, now: float) -> Popup | None:
         """The popup to show now, if one is due: everything pending, summed up."""
         if self.wait(now) != 0.0:
@@ -48,9 +54,11 @@ class PopupPacer:
         self._last = now
         severity = "error" if any(level == "exceeded" for level, _ in pending) else "warning"
         if len(pending) == 1:
+            self._titles.add("Budget")
             return Popup("Budget", pending[0][1], severity)
         lines = [text for _, text in pending[:SHOWN]]
         if len(pending) > SHOWN:
             lines.append(f"and {len(pending) - SHOWN} more")
         lines.append("(0 shows every budget)")
-        return Popup(f"{len(pending)} budget alerts", "\n".join(lines), severity)
+        self._titles.add(title := f"{len(pending)} budget alerts")
+        return Popup(title, "\n".join(lines), severity)

@@ -62,8 +62,8 @@ class KeyActions(_Base):
             self.call_from_thread(self.notify, str(exc), title="Cannot write keys", severity="error", timeout=15)
             return None
         try:
-            if not self.profile.proxy_url and self.launch.source_label:  # (the demo's own name)
-                return f"into {self.launch.source_label}"
+            if not self.profile.proxy_url and self.launch.key_target:  # (the demo's own name)
+                return f"into {self.launch.key_target}"
             return writer.where
         finally:
             writer.close()

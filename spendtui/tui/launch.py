@@ -52,3 +52,6 @@ class Launch:
     demo_factory: Callable[[], Launch] | None = None
     #: What the status bar calls the source (default: the masked URL).
     source_label: str | None = None
+    #: What the key form says a key is written into, when not the proxy (default: the
+    #: database's masked URL): ``the demo database``.
+    key_target: str | None = None

@@ -55,5 +55,5 @@ def run_keys(*keys: str):  # type: ignore[no-untyped-def]
 )
 def test_screens(snap_compare, snap_db, name, keys, size, monkeypatch) -> None:
     monkeypatch.chdir(snap_db.parent)  # (the form's title names the database: the same everywhere)
-    app = make_app(Path(snap_db.name), writable=True)
+    app = make_app(Path(snap_db.name), writable=True, key_target="the database (demo.db)")
     assert snap_compare(app, terminal_size=size, run_before=run_keys(*keys))

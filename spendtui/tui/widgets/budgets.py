@@ -197,9 +197,17 @@ class BudgetsPane(Vertical):
         yield Static(id="budget-empty")
         yield Static(id="budget-notes")
 
+    _shown: tuple[BudgetBoard | None, str | None] | None = None
+
+    def on_resize(self) -> None:
+        """The head line fits the width it has (it may be drawn before the first layout)."""
+        if self._shown is not None:
+            self.show(*self._shown)
+
     def show(self, board: BudgetBoard | None, kind: str | None) -> None:
         from spendtui.dashboard.budgets import KIND_ORDER, KIND_TITLES
 
+        self._shown = (board, kind)
         if board is None:
             self.query_one("#budget-head", Static).update(Text("reading budgets…", style="dim"))
             return

@@ -11,6 +11,10 @@ from textual.widgets import Static
 from spendtui.dashboard.format import fit
 from spendtui.timeutil import Clock, format_age, system_clock
 
+#: Cells of a source error kept in the status bar before the other parts shorten (the
+#: whole error is in the start-up panel or the popup).
+ERROR_ROOM = 30
+
 
 class StatusBar(Static):
     """Profile, source, freshness, record count, pause and stale state: one line."""
@@ -65,6 +69,9 @@ class StatusBar(Static):
             text = self._line(short)
             if text.cell_len <= width:
                 return text
+            if self.error and text.cell_len - len(self.error) + ERROR_ROOM <= width:
+                text.truncate(width, overflow="ellipsis")  # the error's end gives way first
+                return text
         # then the source's name is cut (its middle), so the state and error stay
         source = f"{self.profile} " * bool(self.profile) + (self.source or "no source")
         text = self._line(3, fit(source, max(8, width - (text.cell_len - len(source)))))
@@ -72,7 +79,12 @@ class StatusBar(Static):
         return text
 
     def _line(self, short: int, source: str | None = None) -> Text:
-        """The status line, the more ``short`` the terser."""
+        """The status line, the more ``short`` the terser: 1 shortens the record count
+        and drops the notes; then, when the source fails, the count and the interval go
+        before the time of the last good data shortens to its age, else the other way."""
+        stale = self.stale_since is not None
+        long_time = short < 2 or (stale and short < 3)
+        count = "long" if not short else "short" if short < 2 or (short < 3 and not stale) else ""
         parts: list[tuple[str, str]] = []
         profile = f"{self.profile} " if self.profile else ""
         parts.append((source or profile + (self.source or "no source"), ""))
@@ -81,9 +93,9 @@ class StatusBar(Static):
         elif self.last_ok is not None:
             age = format_age(self.clock().timestamp() - self.last_ok)
             at = datetime.fromtimestamp(self.last_ok, UTC).strftime("%H:%M:%S")
-            parts.append((f"updated {at} UTC ({age} ago)" if not short else f"{age} ago", ""))
-        if short < 3:
-            parts.append((f"{self.requests:,} requests in window" if not short else f"{self.requests:,} req", ""))
+            parts.append((f"updated {at} UTC ({age} ago)" if long_time else f"{age} ago", ""))
+        if count:
+            parts.append((f"{self.requests:,} requests in window" if count == "long" else f"{self.requests:,} req", ""))
             parts.append((f"every {self.interval:g}s", ""))
         if self.paused:
             parts.append(("PAUSED (p)", "bold reverse"))
@@ -92,7 +104,7 @@ class StatusBar(Static):
         elif self.stale_since is not None:
             since = datetime.fromtimestamp(self.stale_since, UTC).strftime("%H:%M:%S")
             parts.append((f"⚠ STALE since {since} UTC: {self.error}", "bold"))
-        if self.extra and short < 2:
+        if self.extra and not short:
             parts.append((self.extra, "italic"))
         text = Text(no_wrap=True)
         for i, (part, style) in enumerate(parts):
