@@ -188,3 +188,18 @@ def test_demo_db_in_a_real_terminal_says_where_the_database_is(tmp_path) -> None
             proc.wait()
         os.close(leader)
     assert f"demo database kept at {path}".encode() in seen
+
+
+def test_the_demo_gives_no_key_a_zero_budget(tmp_path) -> None:
+    """A key that had spent next to nothing got round(spend x 1.1, 2) = $0.00 as its limit:
+    the demo's most urgent budget read '∞%'."""
+    import sqlite3
+
+    from spendtui.demo.generator import create_demo_db
+    from tests.helpers import FIXED_NOW
+
+    db = tmp_path / "zero.db"
+    create_demo_db(db, rows=12_000, days=40, seed=8, now=FIXED_NOW)  # (the snapshots' data had one)
+    with sqlite3.connect(db) as conn:
+        limits = [v for (v,) in conn.execute('SELECT max_budget FROM "LiteLLM_VerificationToken"') if v is not None]
+    assert limits and min(limits) > 0

@@ -27,7 +27,7 @@ FORMATS = ("table", "json", "csv")
 def real(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoWorld]:
     """A small demo database in LiteLLM's layout; one key blocked, one expired, one expiring."""
     path = tmp_path_factory.mktemp("keys") / "litellm.db"
-    world = create_demo_db(path, rows=3_000, days=45, layout="litellm", seed=21, now=FIXED_NOW)
+    world = create_demo_db(path, rows=3_000, days=45, layout="litellm", seed=23, now=FIXED_NOW)  # (keys over 100 %)
     with sqlite3.connect(path) as conn:
         tokens = [r[0] for r in conn.execute('SELECT token FROM "LiteLLM_VerificationToken" ORDER BY token LIMIT 3')]
         conn.execute('UPDATE "LiteLLM_VerificationToken" SET blocked = 1 WHERE token = ?', (tokens[0],))

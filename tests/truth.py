@@ -43,10 +43,10 @@ class Truth:
         return {
             (r[0] if r[0] not in (None, "") else "(none)"): (
                 float(r[1] or 0),
-                int(r[2]),
-                int(r[3]),
-                int(r[4]),
-                int(r[5]),
+                int(r[2] or 0),
+                int(r[3] or 0),  # (sums over no rows are NULL)
+                int(r[4] or 0),
+                int(r[5] or 0),
             )
             for r in rows
         }

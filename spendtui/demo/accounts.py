@@ -64,7 +64,7 @@ def assign_budgets(world: DemoWorld, index: SpendIndex, now: datetime, rng: np.r
         elif band < 0.12:
             key.max_budget = round(spent * rng.uniform(0.7, 0.97), 2) or 0.01
         elif band < 0.3:
-            key.max_budget = round(spent * rng.uniform(1.03, 1.3), 2)
+            key.max_budget = round(spent * rng.uniform(1.03, 1.3), 2) or 0.01  # (never a $0 budget)
         else:
             key.max_budget = round(spent * rng.uniform(1.6, 5.0) + 1, 0)
         if rng.random() < 0.3:

@@ -310,9 +310,10 @@ class Polling(_Base):
         delay = self.interval if not self._failures else min(MAX_BACKOFF, self.interval * 2**self._failures)
         self._poll_timer = self.set_timer(delay, self._poll)
 
-    def _poll(self) -> None:
+    def _poll(self, asked: bool = False) -> None:
+        """Run a poll (never two at once); while paused only when ``asked`` (r)."""
         self._poll_timer = None
-        if self._polling or self._paused:
+        if self._polling or (self._paused and not asked):
             return
         self._polling = True
         self._run_engine("poll" if self.engine is not None else "load")
@@ -326,7 +327,8 @@ class Polling(_Base):
 
     # ------------------------------------------------------------------ refresh control
     def action_refresh_now(self) -> None:
-        """Poll now, looking far back for rows the proxy wrote late (a deep poll)."""
+        """Poll now, looking far back for rows the proxy wrote late (a deep poll); also
+        while paused (once: it stays paused)."""
         if self._polling:
             return
         self._deep_next = True
@@ -334,7 +336,7 @@ class Polling(_Base):
             self._budgets.invalidate()  # LiteLLM's budget counters too
         if self._poll_timer is not None:
             self._poll_timer.stop()
-        self._poll()
+        self._poll(asked=True)
 
     def action_toggle_pause(self) -> None:
         self._paused = not self._paused

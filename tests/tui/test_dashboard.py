@@ -484,3 +484,21 @@ async def test_keys_typed_right_after_a_dialog_key_go_into_the_dialog(tui_db, bu
         await send("question_mark", "escape", "3")
         assert not isinstance(app.screen, HelpScreen)
         assert app.state.pane == "tags" and app.query_one(TabbedContent).active == "tags"
+
+
+async def test_r_refreshes_once_while_paused(tmp_path) -> None:
+    db = tmp_path / "paused.db"
+    world = create_demo_db(db, rows=2_000, days=5, seed=3, now=FIXED_NOW)
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("p")
+        before = app._applied.kpis.today.requests
+        sim = Simulator(db, world=world, rate=30, clock=lambda: FIXED_NOW)
+        sim.rng = np.random.default_rng(1)
+        written = sim.step(FIXED_NOW) + sim.step(FIXED_NOW.replace(second=5))
+        assert written > 0
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app._applied.kpis.today.requests == before + written  # r still reads
+        assert app._paused and app._poll_timer is None  # and it stays paused
