@@ -64,3 +64,10 @@ async def settle(app: SpendApp, pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.pause()
         quiet = quiet + 1 if not any(w.is_running for w in app.workers) else 0
     await pilot.pause(0.05)
+
+
+async def press(app: SpendApp, pilot, *keys: str) -> None:  # type: ignore[no-untyped-def]
+    """Press ``keys`` one by one, each handled in full (its workers done) before the next."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(app, pilot)

@@ -11,7 +11,7 @@ from spendtui.config import Profile
 from spendtui.tui.screens.keys import BudgetEditScreen
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetTable
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, press, settle
 
 LEVEL_ORDER = {"exceeded": 0, "warning": 1, "ok": 2}
 SLACK = 10**6  # 1e-6 USD: LiteLLM stores these as doubles
@@ -36,8 +36,7 @@ async def test_gauges_show_litellm_figures_most_urgent_first(tui_db) -> None:
     app.profile = Profile(name="test", database_url=f"sqlite:///{tui_db}", allow_db_writes=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("0")
-        await settle(app, pilot)
+        await press(app, pilot, "0")
         table = app.query_one(BudgetTable)
         shown = [table._budgets[uid] for uid in table._order]
         keys = {b.state.id: b for b in shown if b.state.kind == "key"}
@@ -54,12 +53,10 @@ async def test_gauges_show_litellm_figures_most_urgent_first(tui_db) -> None:
         assert str(first[0]) == "✗ OVER"
         assert "%" in str(first[2]) or "$0" in str(first[2])
         # c: one kind at a time
-        await pilot.press("c")
-        await settle(app, pilot)
+        await press(app, pilot, "c")
         assert app.state.budget_kind == "key"
         assert {table._budgets[uid].state.kind for uid in table._order} == {"key"}
-        await pilot.press("c")
-        await settle(app, pilot)
+        await press(app, pilot, "c")
         assert {table._budgets[uid].state.kind for uid in table._order} <= {"team"}
         # e edits the selected key's budget from here too
         for _ in range(5):
@@ -67,8 +64,7 @@ async def test_gauges_show_litellm_figures_most_urgent_first(tui_db) -> None:
         await settle(app, pilot)
         assert app.state.budget_kind == "key"
         table.move_cursor(row=0)
-        await pilot.press("e")
-        await settle(app, pilot)
+        await press(app, pilot, "e")
         assert isinstance(app.screen, BudgetEditScreen)
 
 
@@ -77,8 +73,7 @@ async def test_keys_pane_budget_column_and_idle_keys(tui_db) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("4")
-        await settle(app, pilot)
+        await press(app, pilot, "4")
         rows = app.query_one("#table-keys", BreakdownTable)._spend_rows
         by_token = {r.value: r for r in rows.values()}
         for token, (_, spend, limit) in truth.items():
@@ -112,20 +107,17 @@ async def test_a_threshold_crossed_while_running_is_notified_once(tui_db, tmp_pa
                 'UPDATE "LiteLLM_VerificationToken" SET spend = ? WHERE token = ?',
                 (float(Decimal(limit) * Decimal("0.85") / 10**12), token),
             )
-        await pilot.press("r")
-        await settle(app, pilot)
+        await press(app, pilot, "r")
         alerts = budget_alerts()
         assert len(alerts) == 1 and alias in alerts[0] and "crossed 80%" in alerts[0] and "WARN" in alerts[0]
-        await pilot.press("r")
-        await settle(app, pilot)
+        await press(app, pilot, "r")
         assert len(budget_alerts()) == 1  # once per threshold per window
         with sqlite3.connect(db) as conn:
             conn.execute(
                 'UPDATE "LiteLLM_VerificationToken" SET spend = ? WHERE token = ?',
                 (float(Decimal(limit) * Decimal("1.01") / 10**12), token),
             )
-        await pilot.press("r")
-        await settle(app, pilot)
+        await press(app, pilot, "r")
         alerts = budget_alerts()
         assert len(alerts) == 2 and "crossed 100%" in alerts[1] and "OVER" in alerts[1]
         severities = [n.severity for n in app._notifications if n.title == "Budget"]
@@ -159,8 +151,7 @@ async def test_budget_names_get_the_room_there_is_and_never_read_the_same(tmp_pa
     app = make_app(db)
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(app, pilot)
-        await pilot.press("0")
-        await settle(app, pilot)
+        await press(app, pilot, "0")
         table = app.query_one(BudgetTable)
         wide = _name_cells(table)
         assert len(set(wide)) == len(wide) == table.row_count > 10
@@ -202,15 +193,13 @@ async def test_many_crossings_make_one_popup_and_popups_are_spaced(tui_db, tmp_p
                     )
 
         raise_spend(calm[:3], "0.85")
-        await pilot.press("r")
-        await settle(app, pilot)
+        await press(app, pilot, "r")
         shown = popups()
         assert len(shown) == 1 and shown[0].title.endswith(" budget alerts")  # (a soft budget adds one)
         assert int(shown[0].title.split()[0]) >= 3
         assert all(alias in shown[0].message for _, (alias, _, _) in calm[:3])
         raise_spend(calm[3:], "1.5")
-        await pilot.press("r")
-        await settle(app, pilot)
+        await press(app, pilot, "r")
         assert len(popups()) == 1  # held: the last popup is too recent
         app.popups.every = 0
         app._show_popup()
@@ -252,6 +241,5 @@ async def test_opening_a_dialog_clears_popups_that_would_cover_it(tui_db) -> Non
         app._show_popup()
         await pilot.pause()
         assert [n.title for n in app._notifications] == ["Budget"]
-        await pilot.press("n")
-        await settle(app, pilot)
+        await press(app, pilot, "n")
         assert type(app.screen).__name__ == "NewKeyScreen" and not list(app._notifications)

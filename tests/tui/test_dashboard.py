@@ -23,7 +23,7 @@ from spendtui.tui.widgets.status import StatusBar
 from spendtui.tui.widgets.tail import TailTable
 from tests.helpers import FIXED_NOW
 from tests.truth import Truth
-from tests.tui.conftest import make_app, settle, type_keys
+from tests.tui.conftest import make_app, press, settle, type_keys
 
 TODAY = FIXED_NOW.date()
 BUDGETED_KEYS = 'SELECT token FROM "LiteLLM_VerificationToken" WHERE max_budget IS NOT NULL OR budget_id IS NOT NULL'
@@ -51,8 +51,7 @@ async def test_every_pane_shows_the_source_figures(tui_db) -> None:
             ("6", "teams", "team_id", 'SELECT team_id FROM "LiteLLM_TeamTable"'),
             ("7", "customers", "end_user", 'SELECT user_id FROM "LiteLLM_EndUserTable"'),
         ):
-            await pilot.press(key)
-            await settle(app, pilot)
+            await press(app, pilot, key)
             assert app.query_one(TabbedContent).active == pane
             expected = {
                 ("" if k == "(none)" else k): round(v[0] * 1e12)
@@ -67,15 +66,12 @@ async def test_every_pane_shows_the_source_figures(tui_db) -> None:
             assert idle <= known and all(got[k] == 0 for k in idle), pane
             if pane == "keys":
                 assert idle == known - set(expected) and idle
-        await pilot.press("3")
-        await settle(app, pilot)
+        await press(app, pilot, "3")
         tags = table_values(app, "tags")
         assert set(tags) == {("" if k == "(untagged)" else k) for k in truth.tags(W30.first, W30.last)}
-        await pilot.press("8")
-        await settle(app, pilot)
+        await press(app, pilot, "8")
         assert app._applied.chart is not None and len(app._applied.chart.days) == 30
-        await pilot.press("9")
-        await settle(app, pilot)
+        await press(app, pilot, "9")
         assert app.query_one(TailTable).row_count > 0
 
 
@@ -84,13 +80,11 @@ async def test_filter_window_and_drill(tui_db) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("2")
-        await settle(app, pilot)
+        await press(app, pilot, "2")
         table = app.query_one("#table-models", BreakdownTable)
         top = table.selected()
         assert top is not None
-        await pilot.press("f")
-        await settle(app, pilot)
+        await press(app, pilot, "f")
         assert app.state.filters.model == frozenset({top.value})
         by_model = truth.model(W30.first, W30.last)
         assert app._applied.kpis.window.requests == by_model[top.value][1]
@@ -100,13 +94,11 @@ async def test_filter_window_and_drill(tui_db) -> None:
             sum(r.totals.requests for r in app.query_one("#table-keys", BreakdownTable)._spend_rows.values())
             == by_model[top.value][1]
         )
-        await pilot.press("x")
-        await settle(app, pilot)
+        await press(app, pilot, "x")
         assert app.state.filters.is_empty()
         # windows: w cycles today -> 7d -> ...; the figures follow
         app.state = app.state.__class__(pane="keys", window="30d")
-        await pilot.press("w")
-        await settle(app, pilot)
+        await press(app, pilot, "w")
         assert app.state.window == "mtd"
         mtd = Window.month_to_date(TODAY)
         assert app._applied.kpis.window.requests == truth.total(mtd.first, mtd.last)[1]
@@ -115,19 +107,16 @@ async def test_filter_window_and_drill(tui_db) -> None:
         assert isinstance(app.screen, DatesDialog)
         app.screen.query_one("#start", Input).value = "2026-11-10"
         app.screen.query_one("#end", Input).value = "2026-11-12"
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await press(app, pilot, "enter")
         assert app.state.window == "custom"
         assert app._applied.kpis.window.requests == truth.total(date(2026, 11, 10), date(2026, 11, 12))[1]
         # drill into the top key and come back
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await press(app, pilot, "enter")
         assert isinstance(app.screen, DrillScreen)
         drill = app._applied.drill
         assert drill is not None and drill.dimension == "key"
         assert drill.totals.requests == truth.by("api_key", date(2026, 11, 10), date(2026, 11, 12))[drill.value][1]
-        await pilot.press("escape")
-        await settle(app, pilot)
+        await press(app, pilot, "escape")
         assert not isinstance(app.screen, DrillScreen) and app.state.drill is None
 
 
@@ -151,8 +140,7 @@ async def test_search_sort_pause_interval_help(tui_db) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("2")
-        await settle(app, pilot)
+        await press(app, pilot, "2")
         table = app.query_one("#table-models", BreakdownTable)
         await pilot.press("slash")
         await pilot.press(*"gpt")
@@ -297,8 +285,7 @@ async def test_small_and_large_terminals(tui_db, size) -> None:
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         for key in "123456789":
-            await pilot.press(key)
-            await settle(app, pilot)
+            await press(app, pilot, key)
         assert app.query_one(StatusBar).region.height == 1
 
 
@@ -313,14 +300,12 @@ async def test_command_palette_runs_spendtui_commands(tui_db) -> None:
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"Window: Today")
         await pilot.pause(0.3)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await press(app, pilot, "enter")
         assert app.state.window == "today"
         await pilot.press("ctrl+p")
         await pilot.press(*"Go to customers")
         await pilot.pause(0.3)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await press(app, pilot, "enter")
         assert app.query_one(TabbedContent).active == "customers"
 
 
@@ -330,8 +315,7 @@ async def test_cursor_and_sort_survive_refreshes(tmp_path) -> None:
     app = make_app(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("4")
-        await settle(app, pilot)
+        await press(app, pilot, "4")
         table = app.query_one("#table-keys", BreakdownTable)
         await pilot.press("s")  # sort by requests
         for _ in range(5):
@@ -498,7 +482,6 @@ async def test_r_refreshes_once_while_paused(tmp_path) -> None:
         sim.rng = np.random.default_rng(1)
         written = sim.step(FIXED_NOW) + sim.step(FIXED_NOW.replace(second=5))
         assert written > 0
-        await pilot.press("r")
-        await settle(app, pilot)
+        await press(app, pilot, "r")
         assert app._applied.kpis.today.requests == before + written  # r still reads
         assert app._paused and app._poll_timer is None  # and it stays paused

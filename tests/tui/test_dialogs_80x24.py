@@ -18,7 +18,7 @@ from spendtui.tui.screens.help import HelpScreen
 from spendtui.tui.screens.keys import BudgetEditScreen, ConfirmScreen, NewKeyScreen, RevealKeyScreen
 from spendtui.tui.screens.welcome import WelcomeScreen
 from tests.helpers import FIXED_NOW
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, press, settle
 
 SMALL, LARGE = (80, 24), (200, 50)
 
@@ -37,16 +37,14 @@ def screen_text(app: SpendApp) -> str:
 
 
 async def new_key(app: SpendApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.press("n")
-    await settle(app, pilot)
+    await press(app, pilot, "n")
     app.screen.query_one("#duration-preset", Select).value = "custom"  # shows one more field
 
 
 def keys(*typed: str):  # type: ignore[no-untyped-def]
     async def run(app: SpendApp, pilot) -> None:  # type: ignore[no-untyped-def]
         for key in typed:
-            await pilot.press(key)
-            await settle(app, pilot)
+            await press(app, pilot, key)
 
     return run
 
@@ -93,8 +91,7 @@ async def test_dialog_usable_at_80x24(tui_db, name) -> None:
         assert set(fields) <= set(chain), [f for f in fields if f not in chain]
         reached: list[Widget] = []
         for _ in range(len(chain)):
-            await pilot.press("tab")
-            await settle(app, pilot)
+            await press(app, pilot, "tab")
             focused = app.focused
             assert focused is not None and focused.screen is screen
             reached.append(focused)
@@ -123,17 +120,14 @@ async def test_help_scrolls_to_its_last_line(tui_db, size) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
-        await pilot.press("question_mark")
-        await settle(app, pilot)
+        await press(app, pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert "spendtui keys" in screen_text(app)
-        await pilot.press("end")
-        await settle(app, pilot)
+        await press(app, pilot, "end")
         text = screen_text(app)
         assert "Money is exact" in text and "q" in text
         assert "quit" in text  # the last binding of the table is reachable too
-        await pilot.press("escape")
-        await settle(app, pilot)
+        await press(app, pilot, "escape")
         assert not isinstance(app.screen, HelpScreen)
 
 
@@ -156,16 +150,13 @@ async def test_custom_dates_say_which_day_is_wrong(tui_db) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=SMALL) as pilot:
         await settle(app, pilot)
-        await pilot.press("W")
-        await settle(app, pilot)
+        await press(app, pilot, "W")
         dialog = app.screen
         assert isinstance(dialog, DatesDialog)
         dialog.query_one("#end", Input).value = "2026-13-01"
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await press(app, pilot, "enter")
         assert str(dialog.query_one("#error").render()).startswith("To: '2026-13-01' is not a date")
         assert app.focused is dialog.query_one("#end", Input)
         dialog.query_one("#end", Input).value = "2026-01-01"
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await press(app, pilot, "enter")
         assert "is before From" in str(dialog.query_one("#error").render())

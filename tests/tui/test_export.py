@@ -10,7 +10,7 @@ from spendtui.core.query import Window
 from spendtui.timeutil import day_of
 from tests.helpers import FIXED_NOW
 from tests.truth import Truth
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, press, settle
 
 
 def _exported(app) -> list:  # type: ignore[type-arg]
@@ -26,10 +26,8 @@ async def test_export_writes_the_rows_on_screen_exactly_and_never_overwrites(tui
     app = make_app(tui_db)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("4", "slash", *"prod", "enter")
-        await settle(app, pilot)
-        await pilot.press("E")
-        await settle(app, pilot)
+        await press(app, pilot, "4", "slash", *"prod", "enter")
+        await press(app, pilot, "E")
         files = sorted(tmp_path.glob("spendtui-keys-*.csv"))
         assert len(files) == 1 and str(files[0]) in _exported(app)[0].message
         with files[0].open() as f:
@@ -45,8 +43,7 @@ async def test_export_writes_the_rows_on_screen_exactly_and_never_overwrites(tui
                 )
             assert r["label"] == (aliases.get(r["name"]) or r["label"])
         files[0].write_text("mine\n")  # a file of that name (the clock is fixed): kept as it is
-        await pilot.press("E")
-        await settle(app, pilot)
+        await press(app, pilot, "E")
         again = sorted(tmp_path.glob("spendtui-keys-*.csv"))
         assert len(again) == 2 and files[0].read_text() == "mine\n"
 
@@ -57,10 +54,8 @@ async def test_export_from_tail_budgets_and_overview(tui_db, tmp_path, monkeypat
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         for key in ("1", "9", "0", "8"):  # overview, tail, budgets, charts
-            await pilot.press(key)
-            await settle(app, pilot)
-            await pilot.press("E")
-            await settle(app, pilot)
+            await press(app, pilot, key)
+            await press(app, pilot, "E")
         assert len(list(tmp_path.glob("spendtui-daily-*.csv"))) == 2
         (tail,) = tmp_path.glob("spendtui-tail-*.csv")
         with tail.open() as f:

@@ -6,7 +6,7 @@ import sqlite3
 
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.status import WindowBar
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, press, settle
 
 
 def _bar(app) -> str:  # type: ignore[no-untyped-def]
@@ -19,13 +19,11 @@ async def test_filtering_by_a_key_shows_its_alias_at_any_width(tui_db) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(app, pilot)
-        await pilot.press("4")
-        await settle(app, pilot)
+        await press(app, pilot, "4")
         table = app.query_one("#table-keys", BreakdownTable)
         row = table.selected()
         assert row is not None and aliases.get(row.value)
-        await pilot.press("f")
-        await settle(app, pilot)
+        await press(app, pilot, "f")
         assert app.state.filters.key == frozenset({row.value})
         bar = _bar(app)
         assert f"key={aliases[row.value]}" in bar and row.value[:12] not in bar
@@ -35,8 +33,7 @@ async def test_filtering_by_a_key_shows_its_alias_at_any_width(tui_db) -> None:
             bar = _bar(app)
             assert f"key={aliases[row.value]}" in bar, (size, bar)
             assert len(bar) <= size[0] - 2 and "no filters" not in bar
-        await pilot.press("x")
-        await settle(app, pilot)
+        await press(app, pilot, "x")
         assert "no filters" in _bar(app)
 
 
@@ -50,8 +47,7 @@ async def test_a_filter_picked_in_the_dialog_is_named_too(tui_db) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("F")
-        await settle(app, pilot)
+        await press(app, pilot, "F")
         dialog = app.screen
         assert isinstance(dialog, FilterDialog)
         dialog.dismiss(("team", team))

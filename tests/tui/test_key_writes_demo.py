@@ -18,7 +18,7 @@ from spendtui.tui.app import SpendApp
 from spendtui.tui.screens.keys import BudgetEditScreen, ConfirmScreen, NewKeyScreen, RevealKeyScreen
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from tests.helpers import FIXED_NOW
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, press, settle
 
 ROW = (
     "SELECT t.key_alias, t.max_budget, t.budget_duration, t.blocked, t.tpm_limit, t.models, b.soft_budget "
@@ -42,8 +42,7 @@ async def type_into(pilot, field: str, text: str) -> None:  # type: ignore[no-un
 
 
 async def create_key_with_the_form(app: SpendApp, pilot, alias: str) -> None:  # type: ignore[no-untyped-def]
-    await pilot.press("n")
-    await settle(app, pilot)
+    await press(app, pilot, "n")
     form = app.screen
     assert isinstance(form, NewKeyScreen)
     assert "database" in str(form.query_one("#title").render())
@@ -51,27 +50,22 @@ async def create_key_with_the_form(app: SpendApp, pilot, alias: str) -> None:  #
     await type_into(pilot, "max_budget", "25")
     await type_into(pilot, "soft_budget", "20")
     await type_into(pilot, "tpm_limit", "1000")
-    await pilot.press("enter")
-    await settle(app, pilot)
+    await press(app, pilot, "enter")
     assert isinstance(app.screen, RevealKeyScreen), str(form.query_one("#status").render())
-    await pilot.press("escape")
-    await settle(app, pilot)
+    await press(app, pilot, "escape")
 
 
 async def select_key(app: SpendApp, pilot, alias: str) -> None:  # type: ignore[no-untyped-def]
     """Keys pane, search for the alias, the table's first row selected."""
-    await pilot.press("4", "slash", *alias, "enter")
-    await settle(app, pilot)
+    await press(app, pilot, "4", "slash", *alias, "enter")
     row = app.query_one("#table-keys", BreakdownTable).selected()
     assert row is not None and alias in row.label
 
 
 async def confirm(app: SpendApp, pilot, key: str) -> None:  # type: ignore[no-untyped-def]
-    await pilot.press(key)
-    await settle(app, pilot)
+    await press(app, pilot, key)
     assert isinstance(app.screen, ConfirmScreen)
-    await pilot.press("y")
-    await settle(app, pilot)
+    await press(app, pilot, "y")
 
 
 async def test_create_edit_block_unblock_delete_in_the_demo_database(tmp_path) -> None:
@@ -85,14 +79,12 @@ async def test_create_edit_block_unblock_delete_in_the_demo_database(tmp_path) -
         assert key_row(db, "demo-new") == ("demo-new", 25.0, None, None, 1000, "[]", 20.0)
 
         await select_key(app, pilot, "demo-new")
-        await pilot.press("e")
-        await settle(app, pilot)
+        await press(app, pilot, "e")
         assert isinstance(app.screen, BudgetEditScreen)
         await pilot.press(*"40")
         await type_into(pilot, "budget_duration", "weekly")
         await type_into(pilot, "soft_budget", "30")
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await press(app, pilot, "enter")
         assert key_row(db, "demo-new") == ("demo-new", 40.0, "7d", None, 1000, "[]", 30.0)
 
         await confirm(app, pilot, "b")

@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, Select, SelectionList
 from spendtui.config import Profile
 from spendtui.dashboard.state import ViewState
 from spendtui.tui.screens.keys import BudgetEditScreen, NewKeyScreen, RevealKeyScreen
-from tests.tui.conftest import make_app, settle, type_keys
+from tests.tui.conftest import make_app, press, settle, type_keys
 
 
 def key_rows(db) -> list[tuple]:  # type: ignore[no-untyped-def]
@@ -37,8 +37,7 @@ async def test_form_validates_creates_once_and_reveals(tui_db, tmp_path) -> None
     app.profile = Profile(name="test", database_url=f"sqlite:///{db}", allow_db_writes=True)
     async with app.run_test(size=(120, 45)) as pilot:
         await settle(app, pilot)
-        await pilot.press("n")
-        await settle(app, pilot)
+        await press(app, pilot, "n")
         assert isinstance(app.screen, NewKeyScreen)
         form = app.screen
         await fill(app, pilot, alias="", max_budget="-5", soft_budget="abc", tags="nocolon", metadata="[1,2]")
@@ -91,8 +90,7 @@ async def test_the_writer_still_refuses_without_opt_in(tui_db, tmp_path) -> None
     app.profile = Profile(name="test", database_url=f"sqlite:///{db}", allow_db_writes=True)
     async with app.run_test(size=(120, 45)) as pilot:
         await settle(app, pilot)
-        await pilot.press("n")
-        await settle(app, pilot)
+        await press(app, pilot, "n")
         app.profile = Profile(name="test", database_url=f"sqlite:///{db}")
         await fill(app, pilot, alias="form-nope", max_budget="5")
         app.screen.action_submit()
@@ -145,8 +143,7 @@ async def test_each_invalid_field_says_what_is_wrong_under_it(tui_db, tmp_path, 
     app.profile = writable(db)
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
-        await pilot.press("n")
-        await settle(app, pilot)
+        await press(app, pilot, "n")
         form = app.screen
         assert isinstance(form, NewKeyScreen)
         await fill(app, pilot, alias="form-bad", **{k: v for k, (v, _) in BAD_INPUT.items() if k != "budget_duration"})
@@ -172,8 +169,7 @@ async def test_each_invalid_field_says_what_is_wrong_under_it(tui_db, tmp_path, 
         await fill(app, pilot, max_budget="20", soft_budget="5", budget_duration="14d", tags="env:dev")
         await fill(app, pilot, duration="90d", metadata='{"owner": "ml"}')
         form.query_one("#field-alias", Input).focus()
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await press(app, pilot, "enter")
         assert isinstance(app.screen, RevealKeyScreen)
 
 
@@ -184,8 +180,7 @@ async def test_an_error_for_a_field_without_a_text_box_is_still_shown(tui_db) ->
     app.profile = writable(tui_db)
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("n")
-        await settle(app, pilot)
+        await press(app, pilot, "n")
         form = app.screen
         assert isinstance(form, NewKeyScreen)
         form.show_errors({"team_id": "no such team", "models": "pick at most 50", "budget_id": "is unknown"})
@@ -202,15 +197,12 @@ async def test_budget_edit_dialog_shows_each_error_and_focuses_the_first(tui_db)
     app.profile = writable(tui_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.press("4")
-        await settle(app, pilot)
-        await pilot.press("e")
-        await settle(app, pilot)
+        await press(app, pilot, "4")
+        await press(app, pilot, "e")
         dialog = app.screen
         assert isinstance(dialog, BudgetEditScreen)
         await fill(app, pilot, max_budget="lots", budget_duration="3x", soft_budget="-1")
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await press(app, pilot, "enter")
         assert isinstance(app.screen, BudgetEditScreen)
         assert app.focused is dialog.query_one("#field-max_budget", Input)
         for name, expected in (("max_budget", "'lots'"), ("budget_duration", "'3x'"), ("soft_budget", "negative")):
@@ -227,17 +219,14 @@ async def test_budget_edit_may_change_only_the_reset_period(tui_db) -> None:
     app.profile = writable(tui_db)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        await pilot.press("4")
-        await settle(app, pilot)
-        await pilot.press("e")
-        await settle(app, pilot)
+        await press(app, pilot, "4")
+        await press(app, pilot, "e")
         dialog = app.screen
         assert isinstance(dialog, BudgetEditScreen)
         results: list[object] = []
         dialog.dismiss = results.append  # type: ignore[method-assign]  # (keep the database as it is)
         await fill(app, pilot, budget_duration="weekly")
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await press(app, pilot, "enter")
         assert len(results) == 1 and results[0].budget_duration == "7d"  # type: ignore[attr-defined]
 
 
@@ -248,8 +237,7 @@ async def test_picked_models_are_marked_without_colour(tui_db, monkeypatch) -> N
     app.profile = writable(tui_db)
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("n")
-        await settle(app, pilot)
+        await press(app, pilot, "n")
         models = app.screen.query_one("#field-models", SelectionList)
         models.focus()
         await pilot.press("down", "space")  # picks the second model
@@ -270,11 +258,9 @@ async def test_writes_off_is_said_before_anything_is_typed(tui_db, key) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("4")
-        await settle(app, pilot)
+        await press(app, pilot, "4")
         dashboard = app.screen
-        await pilot.press(key)
-        await settle(app, pilot)
+        await press(app, pilot, key)
         assert app.screen is dashboard
         notes = [f"{n.title}: {n.message}" for n in app._notifications]
         assert any(
@@ -289,8 +275,7 @@ async def test_tab_in_a_burst_of_keys_moves_on_before_the_next_keys(tui_db) -> N
     app.profile = writable(tui_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.press("n")
-        await settle(app, pilot)
+        await press(app, pilot, "n")
         form = app.screen
         assert isinstance(form, NewKeyScreen)
         await type_keys(app, pilot, ("w", "e", "b", "tab", "2", "5", "tab", "2", "0", "shift+tab"), burst=True)

@@ -22,7 +22,7 @@ from spendtui.tui.widgets.status import NoticeBar, StatusBar
 from tests.helpers import FIXED_NOW
 from tests.proxy_server import FixtureServer
 from tests.test_facts import SLACK, requests, serve
-from tests.tui.conftest import settle
+from tests.tui.conftest import press, settle
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +75,7 @@ async def test_a_crossed_breakdown_the_tables_cannot_answer_is_refused_not_estim
         assert "cannot answer" in text and "customer" in text and "model" in text
         assert app.query_one("#panes").display  # the KPIs are still exact: only the table is refused
         # the same pane without the filter is exact again, and the notice goes away
-        await pilot.press("x")
-        await settle(app, pilot)
+        await press(app, pilot, "x")
         assert table.row_count > 0 and notice(app) == ""
 
 
@@ -105,7 +104,6 @@ async def test_filters_no_table_crosses_hide_every_figure(proxy) -> None:
         assert app._applied is not None and app._applied.kpis is None
         assert not app.query_one("#panes").display
         assert "cannot answer" in notice(app) and "x clears filters" in notice(app)
-        await pilot.press("x")
-        await settle(app, pilot)
+        await press(app, pilot, "x")
         assert app.query_one("#panes").display and notice(app) == ""
         assert app._applied.kpis is not None and app._applied.kpis.window.requests == len(rows)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from spendtui.tui.widgets.breakdown import BreakdownTable
-from tests.tui.conftest import make_app, settle, type_keys
+from tests.tui.conftest import make_app, press, settle, type_keys
 
 
 @pytest.mark.parametrize("burst", [False, True], ids=["one-by-one", "burst"])
@@ -14,8 +14,7 @@ async def test_text_after_slash_is_searched(tui_db, burst) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("2")
-        await settle(app, pilot)
+        await press(app, pilot, "2")
         state = (app._paused, app.state.chart_split, app.state.window)
         await type_keys(app, pilot, ("slash", "g", "p", "t", "w"), burst)
         await settle(app, pilot)

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Tabs
 from spendtui.dashboard.state import PANES
 from spendtui.tui.widgets.keybar import KeyBar
 from spendtui.tui.widgets.status import StatusBar, WindowBar
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, press, settle
 
 KEYS = {pane: str((i + 1) % 10) for i, pane in enumerate(PANES)}
 
@@ -25,8 +25,7 @@ async def test_every_pane_fits_a_small_terminal(tui_db, size) -> None:
         await settle(app, pilot)
         tabs = app.query_one(Tabs)
         for pane in PANES:
-            await pilot.press(KEYS[pane])
-            await settle(app, pilot)
+            await press(app, pilot, KEYS[pane])
             for table in app.query(DataTable):
                 if table.display and table.is_on_screen and table.row_count:
                     assert table.virtual_size.width <= table.size.width, (pane, table.id)

@@ -11,7 +11,7 @@ import pytest
 
 from spendtui.demo.generator import create_demo_db
 from tests.helpers import FIXED_NOW
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, press, settle
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +26,7 @@ def run_keys(*keys: str):  # type: ignore[no-untyped-def]
         app = pilot.app
         await settle(app, pilot)
         for key in keys:
-            await pilot.press(key)
-            await settle(app, pilot)
+            await press(app, pilot, key)
 
     return before
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.tail import TailTable
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, press, settle
 
 
 def _headers(table) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -19,8 +19,7 @@ async def test_sorted_column_is_marked_and_s_moves_the_mark(tui_db) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("2")
-        await settle(app, pilot)
+        await press(app, pilot, "2")
         table = app.query_one("#table-models", BreakdownTable)
         headers = _headers(table)
         assert headers["spend"] == "Spend ▼"
@@ -41,8 +40,7 @@ async def test_sort_mark_survives_a_narrow_terminal(tui_db) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("4", "s", "s")
-        await settle(app, pilot)
+        await press(app, pilot, "4", "s", "s")
         table = app.query_one("#table-keys", BreakdownTable)
         marked = [h for h in _headers(table).values() if h.endswith(("▼", "▲"))]
         assert marked == ["Tokens ▼"]
@@ -55,6 +53,5 @@ async def test_live_tail_says_newest_first(tui_db) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("9")
-        await settle(app, pilot)
+        await press(app, pilot, "9")
         assert _headers(app.query_one(TailTable))["time"] == "Time (UTC) ▼"

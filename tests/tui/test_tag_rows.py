@@ -11,7 +11,7 @@ from spendtui.tui.widgets.status import WindowBar
 from spendtui.tui.widgets.tail import TailTable
 from tests.helpers import FIXED_NOW
 from tests.truth import Truth
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, press, settle
 
 
 async def _filter_by_row(app, pilot, label: str) -> None:  # type: ignore[no-untyped-def]
@@ -19,8 +19,7 @@ async def _filter_by_row(app, pilot, label: str) -> None:  # type: ignore[no-unt
     keys = [str(k.value) for k in table.rows]
     row = next(r for r in table._spend_rows.values() if r.label == label)
     table.move_cursor(row=keys.index(table._row_key(row)))
-    await pilot.press("f")
-    await settle(app, pilot)
+    await press(app, pilot, "f")
 
 
 async def test_filtering_by_no_category_and_untagged_rows(tui_db) -> None:
@@ -35,8 +34,7 @@ async def test_filtering_by_no_category_and_untagged_rows(tui_db) -> None:
             spend, requests, *_ = truth[label]
             kpis = app._applied.kpis
             assert kpis.window.requests == requests and abs(kpis.window.spend / 1e12 - spend) < 1e-6
-            await pilot.press("9")
-            await settle(app, pilot)
+            await press(app, pilot, "9")
             shown = app._applied.tail
             assert shown, label
             for row in shown:

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from spendtui.dashboard.model import TailRow
 from spendtui.tui.widgets.tail import MAX_ROWS, TailTable
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, press, settle
 
 
 def _row(n: int, second: int) -> TailRow:
@@ -33,8 +33,7 @@ async def test_tail_takes_a_request_handed_twice_once(tui_db) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("9")
-        await settle(app, pilot)
+        await press(app, pilot, "9")
         table = app.query_one(TailTable)
         rows = [_row(n, n % 60) for n in range(10)]
         twice = [*rows[:5], replace(rows[2], tokens=999), *rows[5:], rows[7]]
@@ -50,8 +49,7 @@ async def test_tail_recovers_from_an_update_that_stopped_half_way(tui_db) -> Non
     app = make_app(tui_db)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("9")
-        await settle(app, pilot)
+        await press(app, pilot, "9")
         table = app.query_one(TailTable)
         table.show([_row(n, n) for n in range(6)])
         table._shown = []  # what it believes it shows no longer matches the table
@@ -66,8 +64,7 @@ async def test_tail_is_bounded(tui_db) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("9")
-        await settle(app, pilot)
+        await press(app, pilot, "9")
         table = app.query_one(TailTable)
         many = [_row(n, n % 60) for n in range(MAX_ROWS + 50)]
         table.show(many)
