@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -151,3 +153,15 @@ def locked_copy(source: Path, directory: Path) -> Iterator[Path]:
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def spendtui(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a fresh process (environment: the test's isolated one)."""
+    return subprocess.run(
+        [sys.executable, "-m", "spendtui", *argv],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )

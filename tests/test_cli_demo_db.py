@@ -17,17 +17,7 @@ from pathlib import Path
 import pytest
 
 from spendtui.demo.generator import create_demo_db
-from tests.helpers import FIXED_NOW
-
-
-def spendtui(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "spendtui", *argv],
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        timeout=120,
-    )
+from tests.helpers import FIXED_NOW, spendtui
 
 
 def sqlite_file(path: Path) -> Path:

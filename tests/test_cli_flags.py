@@ -11,31 +11,17 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import FIXED_NOW
+from tests.helpers import FIXED_NOW, spendtui
 from tests.truth import Truth
 
 START, END = date(2026, 10, 28), date(2026, 11, 27)
 WINDOW = ["--start", START.isoformat(), "--end", END.isoformat()]
 NOW = FIXED_NOW.isoformat()
-
-
-def spendtui(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """The real CLI in a fresh process (environment: the test's isolated one)."""
-    return subprocess.run(
-        [sys.executable, "-m", "spendtui", *argv],
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
 
 
 def placed(where: str, command: list[str], flags: list[str]) -> list[str]:
