@@ -106,7 +106,8 @@ class Config:
     refresh_interval: float = DEFAULT_REFRESH
     theme: str | None = None
     mouse: bool = True
-    #: Raw budget plans and alert settings, validated by spendtui.budgets.config.
+    #: Raw budget plans and alert settings, validated by spendtui.budgets.config (every
+    #: command checks them when it loads the config: spendtui.cli.common).
     budgets: list[Any] = field(default_factory=list)
     budget_alerts: list[Any] = field(default_factory=list)
     alert_thresholds: list[Any] = field(default_factory=list)
@@ -325,7 +326,11 @@ def _check_refresh(seconds: float, where: str) -> None:
 
 
 def load_config(overrides: Overrides = Overrides(), env: Mapping[str, str] | None = None) -> Config:
-    """Merge file, environment and flags into one Config; ConfigError if anything is wrong."""
+    """Merge file, environment and flags into one Config; ConfigError if anything is wrong.
+
+    The budget sections are kept as written (their top-level types checked): the budgets
+    layer validates them (``spendtui.budgets.config``), as every command does on loading
+    (``spendtui.cli.common.load_checked_config``)."""
     env = os.environ if env is None else env
     path = Path(overrides.config_path).expanduser() if overrides.config_path else default_config_path(env)
     if overrides.config_path and not path.exists():
@@ -364,10 +369,6 @@ def load_config(overrides: Overrides = Overrides(), env: Mapping[str, str] | Non
     else:
         _check_refresh(refresh, "--refresh")
     warning = _permission_warning(path, data)
-    # budget plans, thresholds and alert targets: validated strictly here, used by `check`
-    from spendtui.budgets.config import parse_budget_settings
-
-    budget_warnings = parse_budget_settings(data, path, env).warnings
     return Config(
         path=path if path.exists() else None,
         profiles=profiles,
@@ -378,5 +379,5 @@ def load_config(overrides: Overrides = Overrides(), env: Mapping[str, str] | Non
         budgets=list(data.get("budgets") or []),
         budget_alerts=list(data.get("budget_alerts") or []),
         alert_thresholds=list(data.get("alert_thresholds") or []),
-        warnings=((warning,) if warning else ()) + budget_warnings,
+        warnings=(warning,) if warning else (),
     )

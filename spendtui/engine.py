@@ -22,11 +22,11 @@ from typing import Protocol
 from spendtui.cache import CacheableSource, CubeCache, History
 from spendtui.core.cube import CellChunk, Cube, RawRow
 from spendtui.core.facts import ALL_DIMENSIONS, FactCube, FactSet
+from spendtui.core.names import Names
 from spendtui.core.query import Query
 from spendtui.core.recent import RecentRequests
 from spendtui.errors import SourceError
 from spendtui.gcpause import collection_paused
-from spendtui.sources.db.names import Names
 from spendtui.timeutil import Clock, day_of, system_clock
 
 #: Days kept at hourly resolution (yesterday and today, UTC).

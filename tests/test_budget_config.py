@@ -10,7 +10,8 @@ import pytest
 
 from spendtui.budgets.config import budget_settings, parse_budget_settings
 from spendtui.cli import main
-from spendtui.config import Overrides, load_config
+from spendtui.cli.common import load_checked_config as load_config  # budgets are checked where commands load
+from spendtui.config import Overrides
 from spendtui.errors import ConfigError
 from spendtui.money import PICO
 

@@ -26,10 +26,10 @@ from spendtui.core.durations import DurationError, zone
 from spendtui.core.facts import FactSet, NotExact
 from spendtui.core.forecast import HourlySpend
 from spendtui.core.hourly import hourly_by, hourly_filtered
+from spendtui.core.names import Names
 from spendtui.core.plans import BudgetPlan, plan_dates, plan_state
 from spendtui.core.query import Filters, Query, Window
 from spendtui.errors import ConfigError
-from spendtui.sources.db.names import Names
 from spendtui.timeutil import day_number, day_of
 
 if TYPE_CHECKING:

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from spendtui.config import unknown_setting
+from spendtui.config import Config, unknown_setting
 from spendtui.core.budget_state import KINDS
 from spendtui.core.plans import MONTHS, PERIODS, QUARTERS, SCOPE_DIMENSIONS, BudgetPlan
 from spendtui.core.thresholds import DEFAULT_THRESHOLDS, AlertTarget, Threshold, normalise, parse_threshold
@@ -332,7 +332,7 @@ def parse_budget_settings(
     return BudgetSettings(thresholds, alerts, tuple(plans), tuple(overrides), tuple(check.warnings))
 
 
-def budget_settings(config: Any, env: Mapping[str, str] | None = None) -> BudgetSettings:
+def budget_settings(config: Config, env: Mapping[str, str] | None = None) -> BudgetSettings:
     """The validated budget settings of a loaded ``Config``."""
     data = {
         "alert_thresholds": config.alert_thresholds if config.alert_thresholds else None,

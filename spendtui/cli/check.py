@@ -8,7 +8,7 @@ import hashlib
 import sys
 from typing import TYPE_CHECKING
 
-from spendtui.cli.args import add_source_flags, command
+from spendtui.cli.flags import add_source_flags, command
 from spendtui.core.budget_state import KINDS
 from spendtui.errors import UsageError
 from spendtui.timeutil import fixed_clock, parse_timestamp

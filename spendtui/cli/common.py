@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
+from dataclasses import replace
 
+from spendtui.budgets.config import budget_settings
 from spendtui.config import Config, Overrides, load_config
 from spendtui.engine import SpendEngine
 from spendtui.errors import ConfigError
 
 
+def load_checked_config(overrides: Overrides, env: Mapping[str, str] | None = None) -> Config:
+    """``load_config``, then its budget plans, thresholds and alert targets checked
+    strictly (a ConfigError naming the file and the key), their warnings joined to the
+    config's: every command refuses a broken ``budgets:`` section before it starts."""
+    config = load_config(overrides, env)
+    warnings = budget_settings(config, env).warnings
+    return replace(config, warnings=config.warnings + warnings) if warnings else config
+
+
 def config_from_args(args: argparse.Namespace) -> Config:
-    config = load_config(
+    config = load_checked_config(
         Overrides(
             config_path=getattr(args, "config", None),
             profile=getattr(args, "profile", None),

@@ -6,7 +6,7 @@ import argparse
 import time
 from datetime import datetime
 
-from spendtui.cli.args import command
+from spendtui.cli.flags import command
 from spendtui.errors import UsageError
 from spendtui.timeutil import parse_timestamp
 

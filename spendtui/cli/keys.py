@@ -7,8 +7,8 @@ import json
 import sys
 from decimal import Decimal, InvalidOperation
 
-from spendtui.cli.args import add_allow_db_writes, add_source_flags, command
 from spendtui.cli.common import NOTHING_CONFIGURED, config_from_args
+from spendtui.cli.flags import add_allow_db_writes, add_source_flags, command
 from spendtui.errors import ConfigError, UsageError
 from spendtui.keys.model import CreatedKey
 from spendtui.keys.spec import SpecError, parse_spec
@@ -188,7 +188,7 @@ def _resolve(args: argparse.Namespace, config) -> str:  # type: ignore[no-untype
 
 
 def _no_names():  # type: ignore[no-untyped-def]
-    from spendtui.sources.db.names import Names
+    from spendtui.core.names import Names
 
     return Names()
 

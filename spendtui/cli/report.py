@@ -7,8 +7,8 @@ import difflib
 import sys
 from datetime import timedelta
 
-from spendtui.cli.args import add_source_flags, command
 from spendtui.cli.common import config_from_args, engine_for
+from spendtui.cli.flags import add_source_flags, command
 from spendtui.core.query import Window
 from spendtui.errors import UsageError
 from spendtui.reports.build import REPORT_KINDS, build_report, build_user_report

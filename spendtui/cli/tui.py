@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spendtui.cli.args import add_allow_db_writes, add_source_flags, flag
 from spendtui.cli.common import config_from_args
+from spendtui.cli.flags import add_allow_db_writes, add_source_flags, flag
 from spendtui.config import Config, Profile
 from spendtui.dashboard.state import WINDOWS, ViewState
 from spendtui.errors import UsageError

@@ -11,10 +11,10 @@ from spendtui.core.alerts import Crossing
 from spendtui.core.budget_eval import EvaluatedBudget
 from spendtui.core.budget_state import BudgetState
 from spendtui.core.measures import ZERO
+from spendtui.core.names import Names
 from spendtui.dashboard import format as fmt
 from spendtui.dashboard.model import TableData, TableRow
 from spendtui.money import used_percent
-from spendtui.sources.db.names import Names
 
 #: Breakdown dimensions whose rows LiteLLM keeps budgets for.
 BUDGET_DIMENSIONS = ("key", "user", "team", "customer")

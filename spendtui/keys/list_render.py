@@ -30,9 +30,9 @@ from datetime import UTC, datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from spendtui.core.names import abbreviate_hash
 from spendtui.keys.listing import KeyList, ListedKey
 from spendtui.money import format_usd_auto, to_decimal, to_micro_decimal
-from spendtui.sources.db.names import abbreviate_hash
 
 FORMATS = ("table", "csv", "json")
 FIELDS = (

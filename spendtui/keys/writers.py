@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from spendtui.config import Profile
+from spendtui.core.names import Names
 from spendtui.errors import ConfigError, UsageError
 from spendtui.keys.model import KeyWriter
-from spendtui.sources.db.names import Names
 
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 

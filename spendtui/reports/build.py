@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from spendtui.core.dims import is_placeholder
 from spendtui.core.facts import FactSet
 from spendtui.core.measures import Totals
+from spendtui.core.names import Names
 from spendtui.core.query import NO_FILTERS, Filters, Query, Window
-from spendtui.sources.db.names import Names
 
 #: ``spendtui report KIND`` -> breakdown dimension (None: total only; "day": daily rows).
 REPORT_KINDS: dict[str, str | None] = {

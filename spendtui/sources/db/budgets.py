@@ -24,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from spendtui.core.budget_state import BudgetState, KeyStates, state_from_row, text_or_none
-from spendtui.sources.db.names import abbreviate_hash
+from spendtui.core.names import abbreviate_hash
 from spendtui.sources.db.schema import SpendSchema, Table
 from spendtui.sources.db.sql import Dialect
 

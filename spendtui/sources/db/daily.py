@@ -36,6 +36,7 @@ from spendtui.errors import SourceError
 from spendtui.money import PICO
 from spendtui.sources.daily.history import HistoryBuilder
 from spendtui.sources.daily.tables import DailyTable
+from spendtui.sources.db.access import DatabaseAccess
 from spendtui.sources.db.cursor import Cursor
 from spendtui.sources.db.load import PG_WORK_MEM, LoadResult, load_postgres
 from spendtui.sources.db.sql import SpendSql
@@ -43,7 +44,6 @@ from spendtui.timeutil import day_date, day_number, day_start, parse_day
 
 if TYPE_CHECKING:
     from spendtui.core.facts import FactCube
-    from spendtui.sources.db.source import DatabaseSource
 
 #: entity -> (table, entity column), in the order build_history takes them (and they are read).
 DAILY_TABLES = {
@@ -272,7 +272,7 @@ def _history(
     return history.facts, history.notes
 
 
-def load_postgres_daily(source: DatabaseSource, first_day: int, hourly_from_day: int) -> tuple[LoadResult, Cursor]:
+def load_postgres_daily(source: DatabaseAccess, first_day: int, hourly_from_day: int) -> tuple[LoadResult, Cursor]:
     """Closed days (before the live days) from the daily tables, the live days from the
     request logs exactly as ``history: logs`` loads them. The live days' aggregate and the
     table reads (one after another) run at once on two connections, while this thread

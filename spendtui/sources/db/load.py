@@ -13,22 +13,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from spendtui.core.cube import CellChunk, RawRow
 from spendtui.core.facts import FactCube
+from spendtui.sources.db.access import DatabaseAccess
 from spendtui.sources.db.connect import source_error, sqlite_uri
 from spendtui.sources.db.cursor import START_OVERLAP, WRITTEN_OVERLAP, Cursor, take_rows
 from spendtui.sources.db.decode import chunk_from_row
 from spendtui.sources.db.parallel import iter_chunks
 from spendtui.sources.db.poll import DEEP_HORIZON, LATE_HORIZON
 from spendtui.timeutil import day_start, parse_timestamp
-
-if TYPE_CHECKING:
-    from spendtui.sources.db.source import DatabaseSource
 
 #: Rows per aggregation chunk (SQLite). Small enough that a chunk holds a read lock for
 #: a few tens of milliseconds, large enough that per-query overhead stays negligible.
@@ -71,7 +68,7 @@ def _params(first_day: int, hourly_from_day: int) -> dict[str, str]:
 
 
 def load_sqlite(
-    source: DatabaseSource, first_day: int, hourly_from_day: int, after: int = 0
+    source: DatabaseAccess, first_day: int, hourly_from_day: int, after: int = 0
 ) -> tuple[LoadResult, Cursor]:
     """Aggregate rows from ``first_day`` on (only those past rowid ``after``); the chunks
     are read lazily, as the result is consumed."""
@@ -106,7 +103,7 @@ def load_sqlite(
 
 
 def _sqlite_chunks(
-    source: DatabaseSource, statement: str, params: dict[str, str], bounds: list[tuple[int, int]], helpers: int
+    source: DatabaseAccess, statement: str, params: dict[str, str], bounds: list[tuple[int, int]], helpers: int
 ) -> Iterator[CellChunk]:
     uri = sqlite_uri(source.target)
     raw = sqlite3.connect(uri, uri=True, timeout=source.busy_timeout)
@@ -135,7 +132,7 @@ def _sqlite_chunks(
         raw.close()
 
 
-def _first_rowid(source: DatabaseSource, conn: Connection, first_day: int, wal: bool) -> int | None:
+def _first_rowid(source: DatabaseAccess, conn: Connection, first_day: int, wal: bool) -> int | None:
     """The lowest rowid of a row stamped on or after ``first_day`` (exact).
 
     Without WAL a long read blocks the proxy's writes, so the index is searched one
@@ -169,7 +166,7 @@ def _first_rowid(source: DatabaseSource, conn: Connection, first_day: int, wal: 
     return min(x for x in (lowest, tail) if x is not None) if (lowest or tail) else None
 
 
-def _time_indexed(source: DatabaseSource, conn: Connection) -> bool:
+def _time_indexed(source: DatabaseAccess, conn: Connection) -> bool:
     """Whether an index of the logs table starts with the request-time column (SQLite)."""
     schema = source.schema()
     found = conn.execute(
@@ -182,7 +179,7 @@ def _time_indexed(source: DatabaseSource, conn: Connection) -> bool:
     return found is not None
 
 
-def _time_may_be_numeric(source: DatabaseSource, conn: Connection) -> bool:
+def _time_may_be_numeric(source: DatabaseAccess, conn: Connection) -> bool:
     """Whether any request time is stored as a number: SQLite sorts numbers before
     text, so the minimum tells (one index probe when the column is indexed)."""
     sql = source.sql
@@ -190,7 +187,7 @@ def _time_may_be_numeric(source: DatabaseSource, conn: Connection) -> bool:
     return isinstance(lowest, int | float)
 
 
-def load_postgres(source: DatabaseSource, first_day: int, hourly_from_day: int) -> tuple[LoadResult, Cursor]:
+def load_postgres(source: DatabaseAccess, first_day: int, hourly_from_day: int) -> tuple[LoadResult, Cursor]:
     """Aggregate the window up to a recent split point; the rows after it come back raw."""
     sql = source.sql
     schema = source.schema()

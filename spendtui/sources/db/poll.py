@@ -11,16 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
 from spendtui.core.cube import RawRow
+from spendtui.sources.db.access import DatabaseAccess
 from spendtui.sources.db.cursor import START_OVERLAP, WRITTEN_OVERLAP, Cursor, take_rows
 from spendtui.sources.db.decode import raw_row
-
-if TYPE_CHECKING:
-    from spendtui.sources.db.source import DatabaseSource
 
 #: How far before the written watermark a late row's start time may lie (and how much
 #: of the inserts before it are re-read: COMMIT_OVERLAP, WRITTEN_OVERLAP): a normal poll
@@ -31,7 +28,7 @@ DEEP_HORIZON = timedelta(days=2)
 POLL_LIMIT = 20_000
 
 
-def poll_sqlite(source: DatabaseSource, cursor: Cursor) -> list[RawRow]:
+def poll_sqlite(source: DatabaseAccess, cursor: Cursor) -> list[RawRow]:
     """Every row past ``cursor.rowid``; advances the cursor."""
     sql = source.sql
     use_written = source.schema().written_column is not None
@@ -50,7 +47,7 @@ def poll_sqlite(source: DatabaseSource, cursor: Cursor) -> list[RawRow]:
 
 
 def poll_postgres(
-    source: DatabaseSource, cursor: Cursor, horizon: timedelta, overlap: timedelta = WRITTEN_OVERLAP
+    source: DatabaseAccess, cursor: Cursor, horizon: timedelta, overlap: timedelta = WRITTEN_OVERLAP
 ) -> list[RawRow]:
     """Rows since the cursor's mark (minus ``overlap`` of inserts) not read before;
     advances the cursor. ``horizon``: how far before that a late row's request may lie."""
@@ -69,7 +66,7 @@ def poll_postgres(
     return _read_pages(source, cursor, f"{sql.ts} >= :since", lambda: {"since": cursor.since(START_OVERLAP)}, "ts")
 
 
-def poll_late_postgres(source: DatabaseSource, before: Cursor, cursor: Cursor) -> list[RawRow]:
+def poll_late_postgres(source: DatabaseAccess, before: Cursor, cursor: Cursor) -> list[RawRow]:
     """What a deep poll from ``before`` (a cursor restored from the cube cache) finds that a
     normal one from it did not: rows written since its mark for requests DEEP_HORIZON to
     LATE_HORIZON before it. Without an index on the insert time this reads every row of two
@@ -86,7 +83,7 @@ def poll_late_postgres(source: DatabaseSource, before: Cursor, cursor: Cursor) -
 
 
 def _read_pages(
-    source: DatabaseSource,
+    source: DatabaseAccess,
     cursor: Cursor,
     where: str,
     bounds: Callable[[], dict[str, object]],
@@ -113,7 +110,7 @@ def _read_pages(
     return out
 
 
-def recent(source: DatabaseSource, limit: int) -> list[RawRow]:
+def recent(source: DatabaseAccess, limit: int) -> list[RawRow]:
     """The newest requests, newest last: by write order on SQLite (rowid), by request
     time on PostgreSQL. There ``created_at`` has no index (sorting the newest day by it
     took 120 ms at 5M rows, on every start); the ``"startTime"`` index gives the newest

@@ -25,12 +25,13 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from spendtui.core.budget_state import BudgetState, KeyStates
 from spendtui.core.cube import RawRow
+from spendtui.core.names import Names
 from spendtui.errors import SourceError
 from spendtui.sources.db import continuity
 from spendtui.sources.db.connect import make_engine, source_error
 from spendtui.sources.db.cursor import COMMIT_OVERLAP, WRITTEN_OVERLAP, Cursor
 from spendtui.sources.db.load import LoadResult, load_postgres, load_sqlite
-from spendtui.sources.db.names import Names, read_names
+from spendtui.sources.db.names import read_names
 from spendtui.sources.db.poll import DEEP_HORIZON, LATE_HORIZON, poll_late_postgres, poll_postgres, poll_sqlite, recent
 from spendtui.sources.db.schema import SpendSchema, reflect
 from spendtui.sources.db.sql import Dialect, SpendSql

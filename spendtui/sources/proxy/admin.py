@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from spendtui.core.budget_state import BudgetState, KeyStates, budget_usd
+from spendtui.core.names import Names, abbreviate_hash
 from spendtui.errors import SourceDataError
-from spendtui.sources.db.names import Names, abbreviate_hash
 from spendtui.timeutil import parse_timestamp
 
 

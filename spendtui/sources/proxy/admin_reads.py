@@ -1,7 +1,8 @@
 """The proxy's admin reads: names, budgets, key states, model prices and health.
 
-Mixed into ``ProxySource`` (``source.py``), whose HTTP client, display name and notes on
-missing endpoints they use. Each read is one ``asyncio.gather`` of the endpoints it needs;
+``ProxySource`` (``source.py``) holds one ``AdminReads`` and hands these reads to it; it
+uses the source's HTTP client, display name, mode and notes on missing endpoints, seen
+through ``ProxyAccess``. Each read is one ``asyncio.gather`` of the endpoints it needs;
 an endpoint an older LiteLLM lacks is noted once and read as empty.
 """
 
@@ -9,32 +10,53 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from spendtui.sources.db.names import Names
+from spendtui.core.names import Names
 from spendtui.sources.proxy import admin
+from spendtui.sources.proxy.http import ProxyHttp
 from spendtui.sources.proxy.reads import optional, read_paged
 
-if TYPE_CHECKING:
-    from spendtui.sources.proxy.source import ProxySource
 
-    _Base = ProxySource
-else:
-    _Base = object
+class ProxyAccess(Protocol):
+    """What the admin reads use of ``ProxySource``."""
+
+    @property
+    def http(self) -> ProxyHttp: ...
+
+    @property
+    def display(self) -> str: ...
+
+    @property
+    def mode(self) -> str:
+        """Which endpoints the source reads spend from (said in ``health``)."""
+        ...
+
+    @property
+    def notes(self) -> list[str]:
+        """Things the proxy could not do, each said once."""
+        ...
+
+    def _note_missing(self, exc: Exception) -> None:
+        """Note an endpoint this proxy lacks (once)."""
+        ...
 
 
-class AdminReads(_Base):
+class AdminReads:
     """The admin endpoints ``ProxySource`` reads besides spend."""
 
+    def __init__(self, proxy: ProxyAccess) -> None:
+        self.proxy = proxy
+
     async def _keys(self) -> list[dict[str, Any]]:
-        return await read_paged(self.http, "/key/list", "keys", {"return_full_object": True}, "size")
+        return await read_paged(self.proxy.http, "/key/list", "keys", {"return_full_object": True}, "size")
 
     async def _list(self, path: str) -> list[dict[str, Any]]:
         async def get() -> list[dict[str, Any]]:
-            answer = await self.http.aget(path)
-            return admin.list_of(answer.body, None, f"{self.display}{path}")
+            answer = await self.proxy.http.aget(path)
+            return admin.list_of(answer.body, None, f"{self.proxy.display}{path}")
 
-        found = await optional(get, self._note_missing)
+        found = await optional(get, self.proxy._note_missing)
         return found or []
 
     async def _budget_rows(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -44,20 +66,20 @@ class AdminReads(_Base):
 
     def names(self) -> Names:
         async def keys() -> list[dict[str, Any]]:
-            return await optional(self._keys, self._note_missing) or []
+            return await optional(self._keys, self.proxy._note_missing) or []
 
         async def work() -> Names:
             found = await asyncio.gather(keys(), self._list("/team/list"), self._list("/customer/list"))
             return admin.names_from(*found)
 
-        return self.http.run(work)
+        return self.proxy.http.run(work)
 
     def budgets(self) -> list[admin.BudgetState]:
         """Every key, team, user and customer with its budget window and spend."""
 
         async def users() -> list[dict[str, Any]]:
             found = await optional(
-                lambda: read_paged(self.http, "/user/list", "users", {}, "page_size"), self._note_missing
+                lambda: read_paged(self.proxy.http, "/user/list", "users", {}, "page_size"), self.proxy._note_missing
             )
             return found or []
 
@@ -68,35 +90,37 @@ class AdminReads(_Base):
             rows = await self._budget_rows([*keys, *customers])
             return admin.budgets_from(keys, teams, people, customers, rows)
 
-        return self.http.run(work)
+        return self.proxy.http.run(work)
 
     def key_states(self) -> admin.KeyStates:
         """Every virtual key the proxy's key may see (``/key/list``), with or without a limit."""
 
         async def work() -> admin.KeyStates:
-            seen = len(self.notes)
+            seen = len(self.proxy.notes)
             keys, teams = await asyncio.gather(self._keys(), self._list("/team/list"))
             states = admin.key_states_from(keys, teams, await self._budget_rows(keys))
             # what this read found missing (e.g. /team/list on an older LiteLLM: team ids
             # are shown instead of names) goes to whoever lists the keys
-            return replace(states, notes=(*states.notes, *self.notes[seen:]))
+            return replace(states, notes=(*states.notes, *self.proxy.notes[seen:]))
 
-        return self.http.run(work)
+        return self.proxy.http.run(work)
 
     def models(self) -> list[admin.ModelPrice]:
         """Model names the key may use, with their per-token prices."""
-        answer = self.http.get("/model/info")
-        return admin.models_from(answer.body, f"{self.display}/model/info")
+        answer = self.proxy.http.get("/model/info")
+        return admin.models_from(answer.body, f"{self.proxy.display}/model/info")
 
     def health(self) -> admin.ProxyHealth:
         """Status, database state and LiteLLM version for the status line."""
 
         async def work() -> admin.ProxyHealth:
-            ready = await self.http.aget("/health/readiness")
+            ready = await self.proxy.http.aget("/health/readiness")
             details = None
             if not isinstance(ready.body, dict) or not ready.body.get("litellm_version"):
-                found = await optional(lambda: self.http.aget("/health/readiness/details"), self._note_missing)
+                found = await optional(
+                    lambda: self.proxy.http.aget("/health/readiness/details"), self.proxy._note_missing
+                )
                 details = found.body if found is not None else None
-            return admin.health_from(ready.body, details, self.mode)
+            return admin.health_from(ready.body, details, self.proxy.mode)
 
-        return self.http.run(work)
+        return self.proxy.http.run(work)

@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from spendtui.core.budget_state import BudgetState, KeyStates
 from spendtui.core.cube import CellChunk, RawRow
 from spendtui.core.facts import FactCube
+from spendtui.core.names import Names
 from spendtui.errors import SourceAuthError, SourceDataError, SourceError
 from spendtui.sources.daily.history import build_history
 from spendtui.sources.proxy import admin
@@ -90,7 +92,7 @@ class _Cursor:
     seen: dict[str, datetime] = field(default_factory=dict)
 
 
-class ProxySource(AdminReads):
+class ProxySource:
     """Reads one LiteLLM proxy. One HTTP client for the source's life; ``close`` frees it."""
 
     kind = "proxy"
@@ -153,6 +155,30 @@ class ProxySource(AdminReads):
 
     def _today(self) -> int:
         return day_of(self.clock())
+
+    # ------------------------------------------------------------------ admin reads (admin_reads.py)
+    @property
+    def _admin(self) -> AdminReads:
+        return AdminReads(self)  # (made per read: holding one would tie the two in a reference cycle)
+
+    def names(self) -> Names:
+        return self._admin.names()
+
+    def budgets(self) -> list[BudgetState]:
+        """Every key, team, user and customer with its budget window and spend."""
+        return self._admin.budgets()
+
+    def key_states(self) -> KeyStates:
+        """Every virtual key the proxy's key may see (``/key/list``), with or without a limit."""
+        return self._admin.key_states()
+
+    def models(self) -> list[admin.ModelPrice]:
+        """Model names the key may use, with their per-token prices."""
+        return self._admin.models()
+
+    def health(self) -> admin.ProxyHealth:
+        """Status, database state and LiteLLM version for the status line."""
+        return self._admin.health()
 
     # ------------------------------------------------------------------ cold load
     def load(self, first_day: int, hourly_from_day: int) -> ProxyLoad:
