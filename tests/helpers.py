@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from spendtui.demo.generator import RowBatch
+from spendtui.demo.schema import LITELLM_LOG_COLUMNS
+from spendtui.demo.world import DemoWorld, abbreviate_key
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -68,39 +70,11 @@ def load_real_schema(url: str) -> None:
         conn.execute(sql)
 
 
-LOG_COLUMNS_PG = (
-    "request_id",
-    "call_type",
-    "api_key",
-    "spend",
-    "total_tokens",
-    "prompt_tokens",
-    "completion_tokens",
-    "startTime",
-    "endTime",
-    "completionStartTime",
-    "model",
-    "model_id",
-    "model_group",
-    "custom_llm_provider",
-    "api_base",
-    "user",
-    "metadata",
-    "cache_hit",
-    "cache_key",
-    "request_tags",
-    "team_id",
-    "end_user",
-    "requester_ip_address",
-    "session_id",
-    "status",
-    "request_duration_ms",
-    "created_at",
-    "updated_at",
-)
+#: Kept for benchmarks/pg.py, which imports it from here: the demo generator's own column list.
+LOG_COLUMNS_PG = LITELLM_LOG_COLUMNS
 
 
-def insert_pg_rows(url: str, batch: RowBatch, columns: tuple[str, ...] = LOG_COLUMNS_PG) -> None:
+def insert_pg_rows(url: str, batch: RowBatch, columns: tuple[str, ...] = LITELLM_LOG_COLUMNS) -> None:
     """COPY generated rows into "LiteLLM_SpendLogs"."""
     import psycopg
 
@@ -113,7 +87,7 @@ def insert_pg_rows(url: str, batch: RowBatch, columns: tuple[str, ...] = LOG_COL
         conn.commit()
 
 
-def insert_pg_keys(url: str, world) -> None:  # type: ignore[no-untyped-def]
+def insert_pg_keys(url: str, world: DemoWorld) -> None:
     import psycopg
 
     with psycopg.connect(url) as conn:
@@ -123,7 +97,7 @@ def insert_pg_keys(url: str, world) -> None:  # type: ignore[no-untyped-def]
                 "max_budget, budget_duration, metadata) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                 (
                     key.token,
-                    f"sk-...{key.raw[-4:]}",
+                    abbreviate_key(key.raw),
                     key.alias,
                     key.user_id,
                     key.team.team_id if key.team else None,

@@ -79,54 +79,88 @@ def assign_budgets(world: DemoWorld, index: SpendIndex, now: datetime, rng: np.r
 
 def write_world(conn: sqlite3.Connection, world: DemoWorld, index: SpendIndex, now: datetime, layout: str) -> None:
     """Write keys, teams, users and customers with LiteLLM-style counters."""
-    lifetime_by_key = index.since("api_key", None)
-    now_text = _fmt(now)
     if layout == "compact":
-        rows = []
-        for key in world.keys:
-            rows.append(
-                (
-                    key.token,
-                    lifetime_by_key.get(key.token, 0.0),
-                    key.max_budget,
-                    key.user_id,
-                    key.team.team_id if key.team else None,
-                )
-            )
-        conn.executemany(
-            "INSERT INTO LiteLLM_VerificationToken (token, spend, max_budget, user_id, team_id) VALUES (?, ?, ?, ?, ?)",
-            rows,
-        )
+        _write_compact_keys(conn, world, index)
         return
+    now_text = _fmt(now)
+    _write_keys(conn, world, index, now, now_text)
+    _write_teams(conn, world, index, now)
+    _write_users(conn, world, index)
+    _write_customers(conn, world, index, now_text)
+
+
+_ADMIN = "default_user_id"
+_BUDGET_INSERT = (
+    'INSERT INTO "LiteLLM_BudgetTable" (budget_id, max_budget, soft_budget, max_parallel_requests, '
+    "tpm_limit, rpm_limit, model_max_budget, budget_duration, budget_reset_at, created_at, "
+    "created_by, updated_at, updated_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_KEY_INSERT = (
+    'INSERT INTO "LiteLLM_VerificationToken" (token, key_name, key_alias, spend, models, user_id, '
+    "team_id, metadata, tpm_limit, rpm_limit, max_budget, budget_duration, budget_reset_at, "
+    "budget_id, created_at, created_by, updated_at, updated_by, total_spend) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_TEAM_INSERT = (
+    'INSERT INTO "LiteLLM_TeamTable" (team_id, team_alias, metadata, max_budget, spend, '
+    "budget_duration, budget_reset_at) VALUES (?,?,?,?,?,?,?)"
+)
+_USER_INSERT = (
+    'INSERT INTO "LiteLLM_UserTable" (user_id, user_alias, team_id, teams, user_role, '
+    "max_budget, spend, user_email) VALUES (?,?,?,?,?,?,?,?)"
+)
+_CUSTOMER_INSERT = 'INSERT INTO "LiteLLM_EndUserTable" (user_id, alias, spend, budget_id) VALUES (?,?,?,?)'
+
+
+def _budget_row(
+    budget_id: str, now_text: str | None, *, max_budget: float | None = None, soft_budget: float | None = None
+) -> tuple[object, ...]:
+    """A ``LiteLLM_BudgetTable`` row, in ``_BUDGET_INSERT`` order, created by the proxy admin."""
+    return (budget_id, max_budget, soft_budget, None, None, None, "{}", None, None, now_text, _ADMIN, now_text, _ADMIN)
+
+
+def _window_counter(
+    index: SpendIndex, who: str, ident: str, budget_duration: str | None, now: datetime
+) -> tuple[float, datetime | None]:
+    """LiteLLM's spend counter and next reset: spend in the current budget window, or lifetime without one."""
+    if not budget_duration:
+        return index.since(who, None).get(ident, 0.0), None
+    duration = parse_duration(budget_duration)
+    start, _ = current_window(duration, now)
+    return index.since(who, start).get(ident, 0.0), next_reset(duration, now)
+
+
+def _write_compact_keys(conn: sqlite3.Connection, world: DemoWorld, index: SpendIndex) -> None:
+    """The compact layout's keys: lifetime spend and max budget only."""
+    lifetime_by_key = index.since("api_key", None)
+    rows = [
+        (
+            key.token,
+            lifetime_by_key.get(key.token, 0.0),
+            key.max_budget,
+            key.user_id,
+            key.team.team_id if key.team else None,
+        )
+        for key in world.keys
+    ]
+    conn.executemany(
+        "INSERT INTO LiteLLM_VerificationToken (token, spend, max_budget, user_id, team_id) VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def _write_keys(
+    conn: sqlite3.Connection, world: DemoWorld, index: SpendIndex, now: datetime, now_text: str | None
+) -> None:
+    """The keys, each soft budget in a linked budget row (written first, as LiteLLM links them)."""
+    lifetime_by_key = index.since("api_key", None)
     budget_rows, key_rows = [], []
     for i, key in enumerate(world.keys):
-        spend = lifetime_by_key.get(key.token, 0.0)
-        reset_at = None
-        if key.budget_duration:
-            duration = parse_duration(key.budget_duration)
-            start, _ = current_window(duration, now)
-            spend = index.since("api_key", start).get(key.token, 0.0)
-            reset_at = next_reset(duration, now)
+        spend, reset_at = _window_counter(index, "api_key", key.token, key.budget_duration, now)
         budget_id = None
         if key.soft_budget is not None:
             budget_id = f"budget-{world.seed}-{i:04d}"
-            budget_rows.append(
-                (
-                    budget_id,
-                    None,
-                    key.soft_budget,
-                    None,
-                    None,
-                    None,
-                    "{}",
-                    None,
-                    None,
-                    now_text,
-                    "default_user_id",
-                    now_text,
-                    "default_user_id",
-                )
-            )
+            budget_rows.append(_budget_row(budget_id, now_text, soft_budget=key.soft_budget))
         key_rows.append(
             (
                 key.token,
@@ -144,35 +178,20 @@ def write_world(conn: sqlite3.Connection, world: DemoWorld, index: SpendIndex, n
                 _fmt(reset_at),
                 budget_id,
                 now_text,
-                "default_user_id",
+                _ADMIN,
                 now_text,
-                "default_user_id",
+                _ADMIN,
                 lifetime_by_key.get(key.token, 0.0),
             )
         )
-    conn.executemany(
-        'INSERT INTO "LiteLLM_BudgetTable" (budget_id, max_budget, soft_budget, max_parallel_requests, '
-        "tpm_limit, rpm_limit, model_max_budget, budget_duration, budget_reset_at, created_at, "
-        "created_by, updated_at, updated_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        budget_rows,
-    )
-    conn.executemany(
-        'INSERT INTO "LiteLLM_VerificationToken" (token, key_name, key_alias, spend, models, user_id, '
-        "team_id, metadata, tpm_limit, rpm_limit, max_budget, budget_duration, budget_reset_at, "
-        "budget_id, created_at, created_by, updated_at, updated_by, total_spend) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        key_rows,
-    )
+    conn.executemany(_BUDGET_INSERT, budget_rows)
+    conn.executemany(_KEY_INSERT, key_rows)
+
+
+def _write_teams(conn: sqlite3.Connection, world: DemoWorld, index: SpendIndex, now: datetime) -> None:
     team_rows = []
     for team in world.teams:
-        spend, reset_at = 0.0, None
-        if team.budget_duration:
-            duration = parse_duration(team.budget_duration)
-            start, _ = current_window(duration, now)
-            spend = index.since("team_id", start).get(team.team_id, 0.0)
-            reset_at = next_reset(duration, now)
-        else:
-            spend = index.since("team_id", None).get(team.team_id, 0.0)
+        spend, reset_at = _window_counter(index, "team_id", team.team_id, team.budget_duration, now)
         team_rows.append(
             (
                 team.team_id,
@@ -184,13 +203,13 @@ def write_world(conn: sqlite3.Connection, world: DemoWorld, index: SpendIndex, n
                 _fmt(reset_at),
             )
         )
-    conn.executemany(
-        'INSERT INTO "LiteLLM_TeamTable" (team_id, team_alias, metadata, max_budget, spend, '
-        "budget_duration, budget_reset_at) VALUES (?,?,?,?,?,?,?)",
-        team_rows,
-    )
+    conn.executemany(_TEAM_INSERT, team_rows)
+
+
+def _write_users(conn: sqlite3.Connection, world: DemoWorld, index: SpendIndex) -> None:
+    """The internal users (every third with a budget), then the proxy admin."""
     by_user = index.since("user", None)
-    user_rows = []
+    user_rows: list[tuple[object, ...]] = []
     for i, (user_id, team) in enumerate(world.users):
         max_budget = round(by_user.get(user_id, 0.0) * 1.5 + 20, 0) if i % 3 == 0 else None
         user_rows.append(
@@ -205,54 +224,20 @@ def write_world(conn: sqlite3.Connection, world: DemoWorld, index: SpendIndex, n
                 f"{user_id}@example.com",
             )
         )
-    user_rows.append(
-        (
-            "default_user_id",
-            "Proxy admin",
-            None,
-            "[]",
-            "proxy_admin",
-            None,
-            by_user.get("default_user_id", 0.0),
-            None,
-        )
-    )
-    conn.executemany(
-        'INSERT INTO "LiteLLM_UserTable" (user_id, user_alias, team_id, teams, user_role, '
-        "max_budget, spend, user_email) VALUES (?,?,?,?,?,?,?,?)",
-        user_rows,
-    )
+    user_rows.append((_ADMIN, "Proxy admin", None, "[]", "proxy_admin", None, by_user.get(_ADMIN, 0.0), None))
+    conn.executemany(_USER_INSERT, user_rows)
+
+
+def _write_customers(conn: sqlite3.Connection, world: DemoWorld, index: SpendIndex, now_text: str | None) -> None:
+    """The customers (end users), every tenth with a max budget in its own budget row."""
     by_customer = index.since("end_user", None)
     customer_rows, customer_budgets = [], []
     for i, customer in enumerate(world.customers):
         budget_id = None
         if i % 10 == 0:
             budget_id = f"budget-{world.seed}-cust-{i:04d}"
-            customer_budgets.append(
-                (
-                    budget_id,
-                    round(by_customer.get(customer, 0.0) * 1.2 + 5, 0),
-                    None,
-                    None,
-                    None,
-                    None,
-                    "{}",
-                    None,
-                    None,
-                    now_text,
-                    "default_user_id",
-                    now_text,
-                    "default_user_id",
-                )
-            )
+            max_budget = round(by_customer.get(customer, 0.0) * 1.2 + 5, 0)
+            customer_budgets.append(_budget_row(budget_id, now_text, max_budget=max_budget))
         customer_rows.append((customer, None, by_customer.get(customer, 0.0), budget_id))
-    conn.executemany(
-        'INSERT INTO "LiteLLM_BudgetTable" (budget_id, max_budget, soft_budget, max_parallel_requests, '
-        "tpm_limit, rpm_limit, model_max_budget, budget_duration, budget_reset_at, created_at, "
-        "created_by, updated_at, updated_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        customer_budgets,
-    )
-    conn.executemany(
-        'INSERT INTO "LiteLLM_EndUserTable" (user_id, alias, spend, budget_id) VALUES (?,?,?,?)',
-        customer_rows,
-    )
+    conn.executemany(_BUDGET_INSERT, customer_budgets)
+    conn.executemany(_CUSTOMER_INSERT, customer_rows)

@@ -14,7 +14,9 @@ import hashlib
 import json
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import create_engine, text
@@ -35,6 +37,21 @@ REFUSAL = (
     "or pass --allow-db-writes (profile: allow_db_writes: true) to insert the key yourself"
 )
 _DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+#: Spec field -> the token column that stores it (a create refuses a set field with no column).
+_CREATE_COLUMNS = {
+    "alias": "key_alias",
+    "budget_duration": "budget_duration",
+    "soft_budget": "budget_id",
+    "models": "models",
+    "tags": "metadata",
+    "metadata": "metadata",
+    "tpm_limit": "tpm_limit",
+    "rpm_limit": "rpm_limit",
+    "duration": "expires",
+    "max_budget": "max_budget",
+    "team_id": "team_id",
+    "user_id": "user_id",
+}
 
 
 class KeyWriteError(SpendtuiError):
@@ -62,6 +79,39 @@ def expiry(duration: str, now: datetime) -> datetime:
 
 def _naive(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment else None
+
+
+@dataclass(frozen=True)
+class _NewKey:
+    """What a create settles before it writes: the raw key and its hash, the moments, the budget row's id."""
+
+    raw: str
+    token: str
+    now: datetime
+    reset_at: datetime | None
+    expires: datetime | None
+    budget_id: str | None
+
+
+def _created_key(spec: KeySpec, new: _NewKey, notes: tuple[str, ...]) -> CreatedKey:
+    return CreatedKey(
+        key=new.raw,
+        token=new.token,
+        key_name=key_name(new.raw),
+        alias=spec.alias,
+        max_budget=spec.max_budget,
+        budget_duration=spec.budget_duration,
+        budget_reset_at=new.reset_at,
+        soft_budget=spec.soft_budget,
+        models=spec.models or (),
+        tags=spec.tags or (),
+        team_id=spec.team_id,
+        user_id=spec.user_id,
+        tpm_limit=spec.tpm_limit,
+        rpm_limit=spec.rpm_limit,
+        expires=new.expires,
+        notes=notes,
+    )
 
 
 class DatabaseKeyWriter:
@@ -131,23 +181,10 @@ class DatabaseKeyWriter:
         except SourceError:
             raise
 
-    # ------------------------------------------------------------------ operations
-    def create(self, spec: KeySpec) -> CreatedKey:
-        fields = {
-            "alias": "key_alias",
-            "budget_duration": "budget_duration",
-            "soft_budget": "budget_id",
-            "models": "models",
-            "tags": "metadata",
-            "metadata": "metadata",
-            "tpm_limit": "tpm_limit",
-            "rpm_limit": "rpm_limit",
-            "duration": "expires",
-            "max_budget": "max_budget",
-            "team_id": "team_id",
-            "user_id": "user_id",
-        }
-        missing = [f for f in self._unstorable(spec, fields) if f != "alias"]
+    # ------------------------------------------------------------------ create: checks and rows
+    def _refuse_unstorable(self, spec: KeySpec) -> None:
+        """Refuse (before writing anything) a key whose set fields this database cannot store."""
+        missing = [f for f in self._unstorable(spec, _CREATE_COLUMNS) if f != "alias"]
         if "soft_budget" in spec.given and self.schema.budgets is None:
             missing.append("soft_budget")
         if missing:
@@ -155,81 +192,126 @@ class DatabaseKeyWriter:
                 f"{self.tokens.name} in this database has no column for: {', '.join(sorted(set(missing)))}; "
                 "nothing was written"
             )
-        notes = []
+
+    def _unstored_notes(self, spec: KeySpec) -> tuple[str, ...]:
+        """What is created but not stored: only the alias may be dropped (the compact layout)."""
         if "key_alias" not in self.tokens.columns and spec.alias:
-            notes.append(f"this layout has no key_alias column: the alias {spec.alias!r} is not stored")
+            return (f"this layout has no key_alias column: the alias {spec.alias!r} is not stored",)
+        return ()
+
+    def _new_key(self, spec: KeySpec) -> _NewKey:
         now = datetime.now(UTC)
         raw = generate_key()
-        token = hash_key(raw)
-        reset_at = next_reset(parse_duration(spec.budget_duration), now, self.tz) if spec.budget_duration else None
-        expires = expiry(spec.duration, now) if spec.duration else None
+        return _NewKey(
+            raw=raw,
+            token=hash_key(raw),
+            now=now,
+            reset_at=next_reset(parse_duration(spec.budget_duration), now, self.tz) if spec.budget_duration else None,
+            expires=expiry(spec.duration, now) if spec.duration else None,
+            budget_id=str(uuid.uuid4()) if spec.soft_budget is not None else None,
+        )
+
+    def _key_row(self, spec: KeySpec, new: _NewKey) -> dict[str, Any]:
+        """The new key's ``LiteLLM_VerificationToken`` row (``_insert`` drops the columns a layout lacks)."""
         metadata = dict(spec.metadata or {})
         if spec.tags:
             metadata["tags"] = list(spec.tags)
-        budget_id = str(uuid.uuid4()) if spec.soft_budget is not None else None
+        models: Any = list(spec.models or ())
+        if not self.pg:
+            models = json.dumps(models)
+        return {
+            "token": new.token,
+            "key_name": key_name(new.raw),
+            "key_alias": spec.alias,
+            "spend": 0.0,
+            "max_budget": float(spec.max_budget) if spec.max_budget is not None else None,
+            "budget_duration": spec.budget_duration,
+            "budget_reset_at": _naive(new.reset_at),
+            "models": models,
+            "user_id": spec.user_id,
+            "team_id": spec.team_id,
+            "tpm_limit": spec.tpm_limit,
+            "rpm_limit": spec.rpm_limit,
+            "expires": _naive(new.expires),
+            "metadata": json.dumps(metadata),
+            "budget_id": new.budget_id,
+            "created_at": _naive(new.now),
+            "updated_at": _naive(new.now),
+            "created_by": self.actor,
+            "updated_by": self.actor,
+        }
 
-        def work(conn: Connection) -> None:
-            if budget_id is not None and self.schema.budgets is not None:
-                self._insert(
-                    conn,
-                    self.schema.budgets,
-                    {
-                        "budget_id": budget_id,
-                        "soft_budget": float(spec.soft_budget),  # type: ignore[arg-type]
-                        "created_at": _naive(now),
-                        "updated_at": _naive(now),
-                        "created_by": self.actor,
-                        "updated_by": self.actor,
-                    },
-                )
-            models: Any = list(spec.models or ())
-            if not self.pg:
-                models = json.dumps(models)
-            self._insert(
-                conn,
-                self.tokens,
-                {
-                    "token": token,
-                    "key_name": key_name(raw),
-                    "key_alias": spec.alias,
-                    "spend": 0.0,
-                    "max_budget": float(spec.max_budget) if spec.max_budget is not None else None,
-                    "budget_duration": spec.budget_duration,
-                    "budget_reset_at": _naive(reset_at),
-                    "models": models,
-                    "user_id": spec.user_id,
-                    "team_id": spec.team_id,
-                    "tpm_limit": spec.tpm_limit,
-                    "rpm_limit": spec.rpm_limit,
-                    "expires": _naive(expires),
-                    "metadata": json.dumps(metadata),
-                    "budget_id": budget_id,
-                    "created_at": _naive(now),
-                    "updated_at": _naive(now),
-                    "created_by": self.actor,
-                    "updated_by": self.actor,
-                },
+    def _insert_budget(
+        self, conn: Connection, budgets: Table, budget_id: str, soft_budget: Decimal, now: datetime
+    ) -> None:
+        """The ``LiteLLM_BudgetTable`` row that holds a key's soft budget."""
+        self._insert(
+            conn,
+            budgets,
+            {
+                "budget_id": budget_id,
+                "soft_budget": float(soft_budget),
+                "created_at": _naive(now),
+                "updated_at": _naive(now),
+                "created_by": self.actor,
+                "updated_by": self.actor,
+            },
+        )
+
+    # ------------------------------------------------------------------ update: changes
+    def _budget_changes(self, spec: KeySpec, now: datetime) -> dict[str, Any]:
+        """The token columns an update sets for the max budget and the budget duration."""
+        sets: dict[str, Any] = {}
+        if "max_budget" in spec.given:
+            sets["max_budget"] = float(spec.max_budget) if spec.max_budget is not None else None
+        if "budget_duration" in spec.given and spec.budget_duration:
+            sets["budget_duration"] = spec.budget_duration
+            sets["budget_reset_at"] = _naive(next_reset(parse_duration(spec.budget_duration), now, self.tz))
+        return sets
+
+    def _write_soft_budget(
+        self, conn: Connection, budget_id: str | None, soft_budget: Decimal, now: datetime
+    ) -> str | None:
+        """Change the key's budget row, or add one: returns the new row's id for the key to link to."""
+        if self.schema.budgets is None:
+            raise WriteRefused("this database has no LiteLLM_BudgetTable for soft budgets")
+        if budget_id:
+            budgets = self._name(self.schema.budgets)
+            conn.execute(
+                text(f"UPDATE {budgets} SET soft_budget = :s, updated_at = :u WHERE budget_id = :b"),  # noqa: S608
+                {"s": float(soft_budget), "u": _naive(now), "b": budget_id},
+            )
+            return None
+        new_budget_id = str(uuid.uuid4())
+        self._insert_budget(conn, self.schema.budgets, new_budget_id, soft_budget, now)
+        return new_budget_id
+
+    def _update_key_row(self, conn: Connection, token: str, sets: dict[str, Any], now: datetime) -> None:
+        """Apply the changes this layout has columns for, stamping ``updated_at`` where it exists."""
+        sets = {k: v for k, v in sets.items() if k in self.tokens.columns}
+        if "updated_at" in self.tokens.columns:
+            sets["updated_at"] = _naive(now)
+        if sets:
+            assignments = ", ".join(f'"{k}" = :{k}' for k in sets)
+            conn.execute(
+                text(f"UPDATE {self._name(self.tokens)} SET {assignments} WHERE token = :token"),  # noqa: S608
+                {**sets, "token": token},
             )
 
+    # ------------------------------------------------------------------ operations
+    def create(self, spec: KeySpec) -> CreatedKey:
+        self._refuse_unstorable(spec)
+        notes = self._unstored_notes(spec)
+        new = self._new_key(spec)
+
+        def work(conn: Connection) -> None:
+            # (a budget id is drawn exactly when a soft budget is set: the spec is frozen)
+            if new.budget_id is not None and spec.soft_budget is not None and self.schema.budgets is not None:
+                self._insert_budget(conn, self.schema.budgets, new.budget_id, spec.soft_budget, new.now)
+            self._insert(conn, self.tokens, self._key_row(spec, new))
+
         self._run("create the key", work)
-        return CreatedKey(
-            key=raw,
-            token=token,
-            key_name=key_name(raw),
-            alias=spec.alias,
-            max_budget=spec.max_budget,
-            budget_duration=spec.budget_duration,
-            budget_reset_at=reset_at,
-            soft_budget=spec.soft_budget,
-            models=spec.models or (),
-            tags=spec.tags or (),
-            team_id=spec.team_id,
-            user_id=spec.user_id,
-            tpm_limit=spec.tpm_limit,
-            rpm_limit=spec.rpm_limit,
-            expires=expires,
-            notes=tuple(notes),
-        )
+        return _created_key(spec, new, notes)
 
     def update(self, token: str, spec: KeySpec) -> None:
         """Change the budget fields the user set (max budget, duration, soft budget)."""
@@ -246,42 +328,13 @@ class DatabaseKeyWriter:
             row = conn.execute(text(f"SELECT budget_id FROM {table} WHERE token = :t"), {"t": token}).first()  # noqa: S608
             if row is None:
                 raise KeyWriteError("no such key in the database")
-            sets: dict[str, Any] = {}
-            if "max_budget" in spec.given:
-                sets["max_budget"] = float(spec.max_budget) if spec.max_budget is not None else None
-            if "budget_duration" in spec.given and spec.budget_duration:
-                sets["budget_duration"] = spec.budget_duration
-                sets["budget_reset_at"] = _naive(next_reset(parse_duration(spec.budget_duration), now, self.tz))
+            sets = self._budget_changes(spec, now)
             if "soft_budget" in spec.given:
-                if self.schema.budgets is None:
-                    raise WriteRefused("this database has no LiteLLM_BudgetTable for soft budgets")
-                budgets = self._name(self.schema.budgets)
-                if row[0]:
-                    conn.execute(
-                        text(f"UPDATE {budgets} SET soft_budget = :s, updated_at = :u WHERE budget_id = :b"),  # noqa: S608
-                        {"s": float(spec.soft_budget), "u": _naive(now), "b": row[0]},
-                    )  # type: ignore[arg-type]
-                else:
-                    budget_id = str(uuid.uuid4())
-                    self._insert(
-                        conn,
-                        self.schema.budgets,
-                        {
-                            "budget_id": budget_id,
-                            "soft_budget": float(spec.soft_budget),  # type: ignore[arg-type]
-                            "created_at": _naive(now),
-                            "updated_at": _naive(now),
-                            "created_by": self.actor,
-                            "updated_by": self.actor,
-                        },
-                    )
-                    sets["budget_id"] = budget_id
-            sets = {k: v for k, v in sets.items() if k in self.tokens.columns}
-            if "updated_at" in self.tokens.columns:
-                sets["updated_at"] = _naive(now)
-            if sets:
-                assignments = ", ".join(f'"{k}" = :{k}' for k in sets)
-                conn.execute(text(f"UPDATE {table} SET {assignments} WHERE token = :token"), {**sets, "token": token})  # noqa: S608
+                # (given implies set: parse_spec drops empty values)
+                new_budget_id = self._write_soft_budget(conn, row[0], spec.soft_budget, now)  # type: ignore[arg-type]
+                if new_budget_id is not None:
+                    sets["budget_id"] = new_budget_id
+            self._update_key_row(conn, token, sets, now)
 
         self._run("update the key", work)
 
