@@ -60,7 +60,7 @@ async def soak(db: Path, minutes: float, rate: float, refresh: float) -> dict[st
         assert engine is not None
         today = engine.today()
         window = Window(today - 400, today)
-        with app._lock:
+        with app.session.lock:
             shown = engine.query.totals(window)
     with sqlite3.connect(db) as conn:
         spend, requests = conn.execute(

@@ -109,7 +109,7 @@ async def test_form_creates_through_the_proxy_and_the_keys_pane_shows_its_spend(
     async with app.run_test(size=(120, 45)) as pilot:
         for _ in range(200):
             await pilot.pause(0.1)
-            if app._applied is not None:
+            if app.applied is not None:
                 break
         await pilot.press("n")
         for _ in range(50):

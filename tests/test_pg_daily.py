@@ -455,7 +455,7 @@ async def test_the_dashboard_restarts_warm_then_reads_the_rows_written_late(scra
     async def settled(app: SpendApp, pilot) -> None:  # type: ignore[no-untyped-def]
         for _ in range(300):
             await pilot.pause(0.1)
-            if app._applied is not None and app.engine is not None and not app.engine.followups_pending:
+            if app.applied is not None and app.engine is not None and not app.engine.followups_pending:
                 await app.workers.wait_for_complete()
                 await pilot.pause(0.1)
                 return
@@ -473,7 +473,7 @@ async def test_the_dashboard_restarts_warm_then_reads_the_rows_written_late(scra
         engine = app.engine
         assert engine is not None and engine.cache is not None
         assert "1 new rows read, then 1 written late for earlier requests" in engine.cache.status, engine.cache.status
-        shown = app._applied.kpis.window
+        shown = app.applied.kpis.window
         first = app.state.window_for(today).first
         expected = combined(
             daily_truth(url, "daily", first, today - timedelta(days=2)),

@@ -1,8 +1,11 @@
 """SpendApp: the live dashboard.
 
-Its layout, drawing, profiles and shutdown are here; the engine work (loads, polls,
-budget checks, refresh control) is in ``polling``, the other actions in ``view_actions``
-and ``key_actions``.
+The app holds what is Textual's: the layout, the bindings, the workers and the messages
+they send back. The data side is a ``DashboardSession`` (dashboard/session.py, no
+Textual); the app's collaborators each own their part of the UI state: ``PollLoop``
+(when steps run), ``Painter`` (what is drawn), ``ViewControl`` and ``KeyControl`` (what
+the keys do), ``KeyHold`` (keys typed ahead). The ``action_*`` methods only hand each
+binding on to them.
 """
 
 from __future__ import annotations
@@ -10,57 +13,49 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
 import time
 from asyncio import gather
 from collections import deque
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
-from textual import events, work
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.screen import ModalScreen, Screen
-from textual.timer import Timer
-from textual.widget import Widget
-from textual.widgets import Static, TabPane
+from textual.screen import ModalScreen
+from textual.widgets import Input, TabbedContent, TabPane
 
-from spendtui.config import Profile
+from spendtui.config import Config, Profile
 from spendtui.dashboard.model import Snapshot
 from spendtui.dashboard.popups import PopupPacer
-from spendtui.dashboard.state import PANES, TABLE_PANES, ViewState
+from spendtui.dashboard.session import DashboardSession, Mode, SessionSetup
+from spendtui.dashboard.state import PANES, ViewState
 from spendtui.errors import SpendtuiError
 from spendtui.sources.db.urls import mask_url
 from spendtui.tui.commands import SpendCommands
-from spendtui.tui.key_actions import KeyActions
+from spendtui.tui.key_control import KeyControl
+from spendtui.tui.key_hold import KeyHold
 from spendtui.tui.launch import Launch
-from spendtui.tui.polling import Polling
+from spendtui.tui.painter import Painter
+from spendtui.tui.panes import Pane, pane_widgets
+from spendtui.tui.poll_loop import PollLoop, SessionReport, StepDone
 from spendtui.tui.screens.dialogs import ChoiceDialog
 from spendtui.tui.tabs import PANE_TITLES, PaneTabs
-from spendtui.tui.typeahead import TypeAhead
-from spendtui.tui.view_actions import ViewActions
+from spendtui.tui.view_control import ViewControl
 from spendtui.tui.widgets.breakdown import BreakdownTable
-from spendtui.tui.widgets.budgets import BudgetsPane
-from spendtui.tui.widgets.charts import SpendChart
-from spendtui.tui.widgets.inputs import EditInput
 from spendtui.tui.widgets.keybar import KeyBar
-from spendtui.tui.widgets.overview import Overview
 from spendtui.tui.widgets.startup import StartupPanel
 from spendtui.tui.widgets.status import NoticeBar, StatusBar, WindowBar
-from spendtui.tui.widgets.tail import TailTable
 
 if TYPE_CHECKING:
-    from spendtui.budgets.monitor import BudgetMonitor
     from spendtui.engine import SpendEngine
-    from spendtui.tui.screens.drill import DrillScreen
+    from spendtui.keys.spec import KeySpec
+    from spendtui.tui.screens.keys import NewKeyScreen
 
-#: Table panes with a Budget column (LiteLLM keeps budgets for these).
-BUDGET_COLUMN_PANES = ("keys", "users", "teams", "customers")
 PANE_KEYS = Binding.Group("Panes", compact=True)
 
 
-class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
+class SpendApp(App[int]):
     """The dashboard. Build it with a Launch (the CLI does; so do the tests)."""
 
     CSS_PATH = "app.tcss"
@@ -99,34 +94,19 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
     def __init__(self, launch: Launch) -> None:
         super().__init__()
         self.launch = launch
-        self.config = launch.config
-        self.profile: Profile = launch.config.active
         self.state: ViewState = replace(launch.state)
-        self.interval = max(1.0, launch.refresh)
-        self.engine: SpendEngine | None = None
-        #: LiteLLM's budgets and the config's plans, evaluated in the engine worker.
-        self._budgets: BudgetMonitor | None = None
-        self._lock = threading.Lock()
-        #: Held while the source is read for a load or a poll (taken after ``_lock``
-        #: when both are needed; a poll's fetch holds it alone).
-        self._io_lock = threading.Lock()
-        self._version = 0
-        self._applied: Snapshot | None = None
-        self._polling = False
-        #: The next poll also looks far back for late rows (the user pressed r).
-        self._deep_next = False
-        self._paused = False
-        self._failures = 0
-        self._last_snapshot_at = 0.0
-        self._poll_timer: Any = None
-        self._drill: DrillScreen | None = None
+        #: Counts view changes: a snapshot of an older view is not drawn.
+        self.version = 0
+        #: The snapshot on screen.
+        self.applied: Snapshot | None = None
+        self.session = self._new_session()
+        self.polls = PollLoop(self, launch.refresh, launch.autopoll)
+        self.painter = Painter(self)
+        self.views = ViewControl(self)
+        self.keys = KeyControl(self)
+        self.hold = KeyHold(self)
         #: Budget crossings become at most one popup every few seconds (popups.py).
         self.popups = PopupPacer()
-        self._popup_timer: Timer | None = None
-        #: What the filter bar calls each (dimension, value) filtered by: the row's label
-        #: when a row is picked, the snapshot's names after that.
-        self.filter_labels: dict[tuple[str, str], str] = {}
-        self._stopping = False
         #: Wall-clock moments of the first frame and the first data on screen, and the
         #: UI-thread seconds spent applying each snapshot (read by benchmarks/tui.py).
         self.timings: dict[str, float] = {}
@@ -134,16 +114,39 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
         #: The pane whose widgets are composed for the first frame; the others' widgets
         #: are mounted right after it.
         self._first_pane = self.state.pane
-        self._panes_mounted = False
-        #: Keys typed ahead (typeahead.py): held until the panes are mounted (then
-        #: ``_keys_released``), and while a worker prepares a screen (``_screens_opening``)
-        #: or a key of the same burst has opened one (``_typed_on``: the screen on top when
-        #: each key arrived).
-        self._keys_released = False
-        self._held_keys: list[events.Key] = []
-        self._release_timer: Timer | None = None
-        self._screens_opening = 0
-        self._typed_on: WeakKeyDictionary[events.Key, tuple[Screen, Widget | None]] = WeakKeyDictionary()
+        self.panes_mounted = False
+
+    def _new_session(self) -> DashboardSession:
+        launch = self.launch
+        setup = SessionSetup(
+            launch.config,
+            launch.clock,
+            launch.engine_factory,
+            prepare=launch.prepare,
+            report=lambda progress: self.post_message(SessionReport(progress)),
+        )
+        return DashboardSession(setup)
+
+    # ------------------------------------------------------------------ what the session holds
+    @property
+    def engine(self) -> SpendEngine | None:
+        return self.session.engine
+
+    @property
+    def profile(self) -> Profile:
+        return self.session.profile
+
+    @profile.setter
+    def profile(self, profile: Profile) -> None:
+        self.session.profile = profile
+
+    @property
+    def config(self) -> Config:
+        return self.session.config
+
+    @property
+    def interval(self) -> float:
+        return self.polls.interval
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -153,7 +156,7 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
             for pane in PANES:
                 with Pane(PANE_TITLES[pane], id=pane):
                     if pane == self._first_pane:
-                        yield from _pane_widgets(pane)
+                        yield from pane_widgets(pane)
         yield StartupPanel(id="startup")
         yield StatusBar(id="status")
         yield KeyBar()
@@ -163,17 +166,17 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
         the actions of keys typed ahead, and the drawing of data that came first."""
         await gather(
             *(
-                self.query_one(f"#{pane}", TabPane).mount_all(_pane_widgets(pane))
+                self.query_one(f"#{pane}", TabPane).mount_all(pane_widgets(pane))
                 for pane in PANES
                 if pane != self._first_pane
             )
         )
-        self._panes_mounted = True
+        self.panes_mounted = True
         if self.state.pane != self._first_pane:  # a tab was clicked meanwhile
-            self._focus_pane(self.state.pane)
-        if self._applied is not None:
-            self._draw(self._applied)
-        self.call_later(self.release_keys)  # (see typeahead.py)
+            self.views.focus_pane(self.state.pane)
+        if self.applied is not None:
+            self.painter.draw(self.applied)
+        self.call_later(self.hold.release)  # (see key_hold.py)
 
     @property
     def status(self) -> StatusBar:
@@ -184,7 +187,7 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
         self.status.interval = self.interval
         self.status.clock = self.launch.clock
         self.status.profile = self.profile.name if self.config.profiles else ""
-        self._show_window_bar()
+        self.painter.window_bar()
         self._install_terminal_watchdog()
         for warning in self.config.warnings:  # printed to stderr too, hidden by the screen
             self.notify(warning, title="Config", severity="warning", timeout=20)
@@ -201,87 +204,136 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
         if choice == "demo" and self.launch.demo_factory is not None:
             demo = self.launch.demo_factory()
             self.launch.prepare, self.launch.cleanup = demo.prepare, demo.cleanup
-            self.launch.source_label = demo.source_label
-            self.config = demo.config
+            self.launch.source_label, self.launch.key_target = demo.source_label, demo.key_target
+            self.launch.config = demo.config
+            self.session = self._new_session()
             self._start()
         else:
             self.exit(0)
 
-    def _source_label(self) -> str:
+    def source_label(self) -> str:
         if self.launch.source_label:
             return self.launch.source_label
         return mask_url(self.profile.database_url or self.profile.proxy_url or "")
 
     def _start(self) -> None:
-        self.status.source = self._source_label()
+        self.status.source = self.source_label()
         self.status.loading = "loading"
-        if self._applied is None:  # (the first start, or a profile switch)
-            self.query_one("#panes").display = False
-            self.query_one(StartupPanel).display = True
-        self._startup_step("Loading spend from " + self.status.source)
-        self._run_engine("load")
-
-    def _startup_step(self, text: str, detail: str = "") -> None:
-        """Say what the start is doing, while there is no data to show."""
-        if self._applied is None:
-            self.query_one(StartupPanel).step(text, detail)
+        if self.applied is None:  # (the first start, or a profile switch)
+            self.painter.startup()
+        self.painter.startup_step("Loading spend from " + self.status.source)
+        self.polls.run(Mode.LOAD)
 
     def on_ready(self) -> None:
         """The first frame is on the screen: now the panes not shown in it."""
         self.timings.setdefault("first_frame", time.time())
         self.call_after_refresh(self._mount_other_panes)
 
-    # ------------------------------------------------------------------ drawing
-    def _show_window_bar(self, snap: Snapshot | None = None) -> None:
-        today = self.launch.clock().date()
-        summary = ""
-        if snap is not None and snap.kpis is not None:
-            from spendtui.dashboard import format as fmt
+    # ------------------------------------------------------------------ session steps
+    # (named handlers, not @on: Textual only collects @on handlers from widget classes)
+    def on_step_done(self, message: StepDone) -> None:
+        if self.is_running:  # (shutting down: the screens are gone already)
+            self.polls.done(message.result)
 
-            summary = f"· {fmt.money(snap.kpis.window.spend)} · {fmt.count(snap.kpis.window.requests)} req"
-        if snap is not None:
-            self.filter_labels.update({(d, v): label for d, v, label in snap.filter_labels})
-        chips = [
-            (d, self.filter_labels.get((d, v)) or _masked(d, v))
-            for d, values in self.state.filters.items()
-            for v in sorted(values)
-        ]
-        self.query_one(WindowBar).show(self.state.window_parts(today), chips, summary)
+    def on_session_report(self, message: SessionReport) -> None:
+        if self.is_running:
+            self.polls.reported(message.progress)
 
-    def _draw(self, snap: Snapshot) -> None:
-        if not self._panes_mounted:  # drawn once they are (_mount_other_panes)
+    def recompute(self) -> None:
+        """The view changed: build a new snapshot (no poll)."""
+        self.version += 1
+        self.painter.window_bar()
+        if self.engine is not None:
+            self.polls.run(Mode.VIEW)
+
+    # ------------------------------------------------------------------ keys typed ahead
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self.hold.hold(event):
             return
-        self._show_window_bar(snap)
-        self.query_one(StartupPanel).display = False
-        self.status.extra = "; ".join(filter(None, (snap.source_note, *snap.quality)))
-        refused = snap.refusal or (snap.table is not None and snap.table.refusal)
-        self.query_one(NoticeBar).show(snap.notices, "(w changes the window, x clears filters)" if refused else "")
-        self.query_one("#panes").display = snap.refusal is None
-        if snap.kpis is None:  # nothing exact to show: the notice says why
-            if self._drill is not None and snap.refusal:
-                self._drill.show_refusal(snap.refusal)
-            return
-        self.status.requests = snap.kpis.window.requests
-        pane = self.state.pane
-        if pane == "overview":
-            self.query_one(Overview).show(snap)
-        elif pane in TABLE_PANES and snap.table is not None:
-            self.query_one(f"#table-{pane}", BreakdownTable).show(snap.table)
-            if pane == "tags":
-                self._show_categories(snap.table.categories)
-        elif pane == "charts" and snap.chart is not None:
-            chart = snap.chart
-            split = "model" if chart.split == "model" else "tag"
-            self.query_one("#chart-daily", SpendChart).daily(
-                f"Daily spend by {split} (top {len(chart.stacks)}; g switches)", chart.days, chart.stacks
-            )
-            self.query_one("#chart-hourly", SpendChart).hourly("Spend by hour today", chart.hours)
-        elif pane == "tail" and snap.tail is not None:
-            self.query_one(TailTable).show(snap.tail)
-        elif pane == "budgets":
-            self.query_one(BudgetsPane).show(snap.budgets, self.state.budget_kind)
-        if self._drill is not None and snap.drill is not None:
-            self._drill.show(snap.drill, snap.window_label)
+        await super().on_event(event)
+
+    # ------------------------------------------------------------------ bindings, handed on
+    def action_pane(self, pane: str) -> None:
+        self.views.pane(pane)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane.id or "overview"
+        if pane == event.tabbed_content.active:  # else stale: another pane was chosen since
+            self.views.show_pane(pane)
+
+    def action_next_window(self) -> None:
+        self.views.next_window()
+
+    def action_custom_window(self) -> None:
+        self.views.custom_window()
+
+    def set_window(self, window: str) -> None:
+        self.views.set_window(window)
+
+    def action_filter_selected(self) -> None:
+        self.views.filter_selected()
+
+    def action_pick_filter(self) -> None:
+        self.views.pick_filter()
+
+    def action_clear_filters(self) -> None:
+        self.views.clear_filters()
+
+    def action_search(self) -> None:
+        self.views.search()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.views.search_changed(event)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.views.search_submitted(event)
+
+    def on_key(self, event: events.Key) -> None:
+        self.views.search_key(event)
+
+    def action_tag_category(self) -> None:
+        self.views.tag_category()
+
+    def action_pick_tag_category(self) -> None:
+        self.views.pick_tag_category()
+
+    def action_chart_split(self) -> None:
+        self.views.chart_split()
+
+    def action_toggle_follow(self) -> None:
+        self.views.toggle_follow()
+
+    def on_breakdown_table_drill(self, event: BreakdownTable.Drill) -> None:
+        self.views.open_drill(event)
+
+    def action_export(self) -> None:
+        self.views.export()
+
+    def action_refresh_now(self) -> None:
+        self.polls.refresh_now()
+
+    def action_toggle_pause(self) -> None:
+        self.status.paused = self.polls.toggle_pause()
+
+    def action_interval(self, step: int) -> None:
+        self.status.interval = self.polls.change_interval(step)
+        self.status.clock = self.launch.clock
+
+    def action_new_key(self) -> None:
+        self.keys.new_key()
+
+    def create_key(self, spec: KeySpec, form: NewKeyScreen) -> None:
+        """The new-key form's submit."""
+        self.keys.create(spec, form)
+
+    def action_edit_budget(self) -> None:
+        self.keys.edit_budget()
+
+    def action_block_key(self, blocked: bool) -> None:
+        self.keys.block(blocked)
+
+    def action_delete_key(self) -> None:
+        self.keys.delete()
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         """A dialog opens: budget popups still on screen would cover its fields and
@@ -314,21 +366,16 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
         if not config.active.configured:
             self.notify(f"profile {name} has no database_url or proxy_url", severity="error")
             return
-        self.config = config
-        self.profile = config.active
         self.status.profile = name
-        self._applied = None
-        self._budgets = None
-        self._version += 1
-        self._close_engine_then_load()
+        self.applied = None
+        self.version += 1
+        session = self.session
 
-    @work(thread=True, group="engine", exit_on_error=False)
-    def _close_engine_then_load(self) -> None:
-        with self._lock, self._io_lock:
-            if self.engine is not None:
-                self.engine.close()
-                self.engine = None
-        self.call_from_thread(self._start)
+        def reset() -> None:
+            session.reset(config)
+            self.call_from_thread(self._start)
+
+        self.run_worker(reset, thread=True, group="engine", exit_on_error=False)
 
     # ------------------------------------------------------------------ help, quit, terminal loss
     def action_help(self) -> None:
@@ -370,42 +417,6 @@ class SpendApp(Polling, ViewActions, KeyActions, TypeAhead, App[int]):
         self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
-        self._stopping = True
-        # not the I/O lock: a poll hung on a slow proxy is cancelled by close() rather
-        # than waited for (the engine lock is never held across the network)
-        with self._lock:
-            if self.engine is not None:
-                self.engine.close()
+        self.session.close()
         if self.launch.cleanup is not None:
             self.launch.cleanup()
-
-
-def _masked(dimension: str, value: str) -> str:
-    """A filter value whose name is not known yet: never a key's whole hash."""
-    if not value:
-        return "(none)"
-    return f"…{value[-8:]}" if dimension == "key" and len(value) > 16 else value
-
-
-def _pane_widgets(pane: str) -> list[Widget]:
-    """The widgets of one pane (a fresh set for each call)."""
-    if pane == "overview":
-        return [Overview()]
-    if pane in TABLE_PANES:
-        widgets: list[Widget] = [Static(id="tag-categories")] if pane == "tags" else []
-        search = EditInput(placeholder="search (escape closes)", id=f"search-{pane}", classes="search")
-        return [*widgets, BreakdownTable(id=f"table-{pane}", budgets=pane in BUDGET_COLUMN_PANES), search]
-    if pane == "charts":
-        return [SpendChart(id="chart-daily"), SpendChart(id="chart-hourly")]
-    if pane == "tail":
-        return [TailTable(id="tail-table")]
-    return [BudgetsPane()]
-
-
-class Pane(TabPane):
-    """A tab pane that brings itself forward for focus only while it is shown: a focus
-    event still queued from a pane left since (keys typed in a burst) must not switch back."""
-
-    def _on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        if not self.display:
-            event.prevent_default()

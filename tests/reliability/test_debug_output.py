@@ -156,7 +156,7 @@ async def test_dashboard_with_textual_log_and_debug_logging(tmp_path, pg_role, m
             async with app.run_test(size=(160, 40)) as pilot:
                 for _ in range(100):
                     await pilot.pause(0.2)
-                    if app._applied is not None or app.query_one("StatusBar").stale_since is not None:
+                    if app.applied is not None or app.query_one("StatusBar").stale_since is not None:
                         break
                 for key in "1234567890":
                     await pilot.press(key)
@@ -171,7 +171,7 @@ async def test_dashboard_with_textual_log_and_debug_logging(tmp_path, pg_role, m
                 if profile.name in ("revoked", "pg-wrong"):
                     assert status.stale_since is not None  # the failure was shown
                 else:
-                    assert app._applied is not None and status.stale_since is None
+                    assert app.applied is not None and status.stale_since is None
     out = capsys.readouterr()
     captured = textual_log.read_text() if textual_log.exists() else ""
     assert "httpx" in caplog.text and "sqlalchemy.engine" in caplog.text  # library logging was on

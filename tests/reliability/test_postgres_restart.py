@@ -130,18 +130,18 @@ async def test_dashboard_shows_stale_then_recovers_after_a_restart(private_pg) -
             await pilot.pause(0.2)
 
     async with app.run_test(size=(160, 40)) as pilot:
-        await until(lambda: app._applied is not None and app._applied.kpis is not None, 60, "first data")
+        await until(lambda: app.applied is not None and app.applied.kpis is not None, 60, "first data")
         assert app.engine is not None
         window = Window(app.engine.today() - 20, app.engine.today())
-        shown = app._applied.kpis.window  # type: ignore[union-attr]
+        shown = app.applied.kpis.window  # type: ignore[union-attr]
         status = app.query_one(StatusBar)
         failures: list[float] = []
         await asyncio.to_thread(ctl, "stop")
         down_at = time.monotonic()
         seen = 0
         while time.monotonic() - down_at < 25:
-            if app._failures != seen:
-                seen = app._failures
+            if app.polls.failures != seen:
+                seen = app.polls.failures
                 failures.append(round(time.monotonic() - down_at, 1))
             await pilot.pause(0.1)
         rendered = str(status.render())
@@ -149,7 +149,7 @@ async def test_dashboard_shows_stale_then_recovers_after_a_restart(private_pg) -
         assert status.stale_since is not None and "STALE since" in rendered
         assert age and int(age.group(1)) >= 20, rendered
         assert "spendtui:spendtui@" not in rendered  # the URL is masked
-        assert app._applied.kpis.window == shown  # type: ignore[union-attr]  # the last data stays
+        assert app.applied.kpis.window == shown  # type: ignore[union-attr]  # the last data stays
         print(f"\nPostgreSQL down 25 s: failed polls at {failures} s; status bar: {rendered}")
         assert 2 <= len(failures) <= 6  # at a 1 s refresh a naive loop would have failed ~25 times
         await asyncio.to_thread(ctl, "start")
@@ -163,7 +163,7 @@ async def test_dashboard_shows_stale_then_recovers_after_a_restart(private_pg) -
         want = sql_total(window)
 
         def equal() -> bool:
-            with app._lock:
+            with app.session.lock:
                 got = app.engine.query.totals(window)  # type: ignore[union-attr]
             return got.requests == want[1] and abs(got.spend / 1e12 - want[0]) < 1e-6
 

@@ -70,7 +70,7 @@ def sql_per_key(tokens: list[str], window: Window) -> dict[str, tuple[float, int
 
 def shown_per_key(app: SpendApp, tokens: list[str], window: Window) -> dict[str, tuple[float, int]]:
     assert app.engine is not None
-    with app._lock:
+    with app.session.lock:
         groups = app.engine.query.breakdown("key", window, Filters(key=frozenset(tokens)))
     return {g.name: (g.totals.spend / 1e12, g.totals.requests) for g in groups if g.totals.requests}
 
@@ -92,7 +92,7 @@ async def test_proxy_stopped_and_restarted_mid_session() -> None:
     with Forwarder((peer.hostname or "127.0.0.1", peer.port or 4000)) as forwarder:
         app = make_app(forwarder.url)
         async with app.run_test(size=(160, 40)) as pilot:
-            await wait_for(pilot, lambda: app._applied is not None and app._applied.kpis, 90, "first data")
+            await wait_for(pilot, lambda: app.applied is not None and app.applied.kpis, 90, "first data")
             assert app.engine is not None
             today = app.engine.today()
             window = Window(today - 1, today)

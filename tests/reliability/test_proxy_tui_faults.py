@@ -87,7 +87,7 @@ async def press_and_wait_for_figures(app: SpendApp, pilot, key: str) -> tuple[fl
     while time.perf_counter() - started < 30:
         if handled is None and app.query_one(TabbedContent).active == PANES[key]:
             handled = time.perf_counter() - started
-        if handled is not None and app._applied is not None and app._applied.version == app._version:
+        if handled is not None and app.applied is not None and app.applied.version == app.version:
             break
         await asyncio.sleep(0.005)
     drawn = time.perf_counter() - started
@@ -105,8 +105,8 @@ async def test_keys_stay_responsive_and_polls_never_pile_up(fault) -> None:
         app = make_app(server.url)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
-            assert app._applied is not None and app._applied.kpis is not None
-            shown = app._applied.kpis.window
+            assert app.applied is not None and app.applied.kpis is not None
+            shown = app.applied.kpis.window
             make_reply, text = FAULTS[fault]
             server.route(LOGS, slow_store(store) if fault.startswith("slow") else make_reply(store))
             if fault == "slow-everything":  # the budget lists too (re-read every 10 s)
@@ -148,7 +148,7 @@ async def test_keys_stay_responsive_and_polls_never_pile_up(fault) -> None:
                 assert status.stale_since is not None and text in status.error
                 assert "STALE since" in rendered and "ago)" in rendered  # last good data and its age
                 assert KEY not in rendered and KEY not in status.error
-                assert app._applied.kpis is not None and app._applied.kpis.window == shown  # data kept
+                assert app.applied.kpis is not None and app.applied.kpis.window == shown  # data kept
                 assert not any("source is back" in str(n.message) for n in app._notifications)
             server.route(LOGS, store)  # the proxy is fine again
 
@@ -167,7 +167,7 @@ async def test_quit_while_a_poll_hangs_is_prompt() -> None:
                 if server.arrived.is_set():
                     break
                 await pilot.pause(0.1)
-            assert server.arrived.is_set() and app._polling  # a poll is waiting on the proxy
+            assert server.arrived.is_set() and app.polls.polling  # a poll is waiting on the proxy
             http = app.engine.source.http  # type: ignore[union-attr]
             started = time.perf_counter()
             await pilot.press("q")

@@ -124,7 +124,7 @@ class ViewActions(_Base):
         if not isinstance(self.app.screen, DrillScreen):
             return
         drill = self.app.screen
-        was_paused = self.app._paused
+        was_paused = self.app.polls.paused
         if not was_paused:
             await self.press("p")
         await settle(self.app, self.pilot)

@@ -21,13 +21,14 @@ from textual.worker import Worker, WorkerState
 
 import spendtui.tui.app
 from spendtui.config import Config, Profile
+from spendtui.dashboard.session import Failure
 from spendtui.dashboard.state import ViewState
 from spendtui.demo.simulator import Simulator
 from spendtui.demo.world import DemoWorld
 from spendtui.timeutil import system_clock
 from spendtui.tui.app import SpendApp
 from spendtui.tui.launch import Launch, uncached_engine_factory
-from spendtui.tui.polling import EngineFailed
+from spendtui.tui.poll_loop import StepDone
 
 
 @dataclass
@@ -59,8 +60,9 @@ class WatchedApp(SpendApp):
         super().__init__(launch)
         self.watch = Watch()
 
-    def on_engine_failed(self, message: EngineFailed) -> None:
-        self.watch.problems.append(Problem("engine step failed", message.error, self.watch.step))
+    def on_step_done(self, message: StepDone) -> None:
+        if isinstance(message.result, Failure):
+            self.watch.problems.append(Problem("engine step failed", message.result.error, self.watch.step))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

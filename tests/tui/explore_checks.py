@@ -45,12 +45,12 @@ def check_view(app: WatchedApp) -> list[str]:
     assert engine is not None
     state = app.state
     window = state.window_for(engine.now().date())
-    snap = app._applied
+    snap = app.applied
     expect(snap is not None, "nothing drawn after the first load")
     assert snap is not None
     expect(
-        snap.version == app._version,
-        f"the screen shows view version {snap.version}, the view is at {app._version} (a view change never drawn)",
+        snap.version == app.version,
+        f"the screen shows view version {snap.version}, the view is at {app.version} (a view change never drawn)",
     )
     checked = []
     panes = app.query_one("#panes")

@@ -134,7 +134,7 @@ class Explorer(ViewActions, KeyActions):
                 self.failures.append(self.report(exc, lines=15))
                 self.traffic.start()
                 await self.main_screen()
-                if self.app._paused:  # (a check may have failed while paused)
+                if self.app.polls.paused:  # (a check may have failed while paused)
                     await self.press("p")
         await self.final_check()
         print(f"seed {self.seed}: {self.step} actions, {self.checks} screen checks, {self.sql_checks} SQL checks")
@@ -146,7 +146,7 @@ class Explorer(ViewActions, KeyActions):
         for _ in range(600):  # (a bound, not a timing check: a load that never ends fails)
             await settle(self.app, self.pilot)
             self.check_alive()
-            if self.app._applied is not None and self.app._panes_mounted:
+            if self.app.applied is not None and self.app.panes_mounted:
                 return
             await self.pilot.pause(0.1)
         raise AssertionError("no data on screen after 600 settles")
@@ -190,7 +190,7 @@ class Explorer(ViewActions, KeyActions):
     async def quiet_check(self) -> None:
         """Pause with p, let every worker finish, compare the screen with the engine."""
         await self.main_screen()
-        was_paused = self.app._paused
+        was_paused = self.app.polls.paused
         if not was_paused:
             await self.press("p")
         await settle(self.app, self.pilot)
@@ -217,7 +217,7 @@ class Explorer(ViewActions, KeyActions):
         at each size in ``sweep``, every pane with the engine."""
         await self.main_screen()
         self.traffic.stop()
-        if self.app._paused:
+        if self.app.polls.paused:
             await self.press("p")
         for _ in range(2):  # (the second r surely starts after the last write)
             await self.press("r")
@@ -245,7 +245,7 @@ class Explorer(ViewActions, KeyActions):
         """Every pane as the random actions left the view; then the 30-day window without
         filters against SQL, and every pane at 80x24 and 200x60; then q."""
         await self.main_screen()
-        if not self.app._paused:
+        if not self.app.polls.paused:
             await self.press("p")
         await settle(self.app, self.pilot)
         await self.sweep()

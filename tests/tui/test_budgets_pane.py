@@ -202,7 +202,7 @@ async def test_many_crossings_make_one_popup_and_popups_are_spaced(tui_db, tmp_p
         await press(app, pilot, "r")
         assert len(popups()) == 1  # held: the last popup is too recent
         app.popups.every = 0
-        app._show_popup()
+        app.painter.show_popup()
         await pilot.pause()
         later = popups()
         assert len(later) == 2 and calm[3][1][0] in later[1].message and later[1].severity == "error"
@@ -238,7 +238,7 @@ async def test_opening_a_dialog_clears_popups_that_would_cover_it(tui_db) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         app.popups.add((("warning", "▲ WARN key alpha crossed 80%"),))
-        app._show_popup()
+        app.painter.show_popup()
         await pilot.pause()
         assert [n.title for n in app._notifications] == ["Budget"]
         await press(app, pilot, "n")

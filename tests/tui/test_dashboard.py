@@ -40,10 +40,10 @@ async def test_every_pane_shows_the_source_figures(tui_db) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert app._applied is not None
+        assert app.applied is not None
         spend, requests, *_ = truth.total(W30.first, W30.last)
-        assert app._applied.kpis.window.requests == requests
-        assert abs(app._applied.kpis.window.spend / 1e12 - spend) < 1e-6
+        assert app.applied.kpis.window.requests == requests
+        assert abs(app.applied.kpis.window.spend / 1e12 - spend) < 1e-6
         for key, pane, column, entities in (
             ("2", "models", "CASE WHEN coalesce(model_group,'')='' THEN model ELSE model_group END", None),
             ("4", "keys", "api_key", BUDGETED_KEYS),
@@ -70,7 +70,7 @@ async def test_every_pane_shows_the_source_figures(tui_db) -> None:
         tags = table_values(app, "tags")
         assert set(tags) == {("" if k == "(untagged)" else k) for k in truth.tags(W30.first, W30.last)}
         await press(app, pilot, "8")
-        assert app._applied.chart is not None and len(app._applied.chart.days) == 30
+        assert app.applied.chart is not None and len(app.applied.chart.days) == 30
         await press(app, pilot, "9")
         assert app.query_one(TailTable).row_count > 0
 
@@ -87,7 +87,7 @@ async def test_filter_window_and_drill(tui_db) -> None:
         await press(app, pilot, "f")
         assert app.state.filters.model == frozenset({top.value})
         by_model = truth.model(W30.first, W30.last)
-        assert app._applied.kpis.window.requests == by_model[top.value][1]
+        assert app.applied.kpis.window.requests == by_model[top.value][1]
         await pilot.press("4")  # every pane honours the filter
         await settle(app, pilot)
         assert (
@@ -101,7 +101,7 @@ async def test_filter_window_and_drill(tui_db) -> None:
         await press(app, pilot, "w")
         assert app.state.window == "mtd"
         mtd = Window.month_to_date(TODAY)
-        assert app._applied.kpis.window.requests == truth.total(mtd.first, mtd.last)[1]
+        assert app.applied.kpis.window.requests == truth.total(mtd.first, mtd.last)[1]
         await pilot.press("W")
         await pilot.pause()
         assert isinstance(app.screen, DatesDialog)
@@ -109,11 +109,11 @@ async def test_filter_window_and_drill(tui_db) -> None:
         app.screen.query_one("#end", Input).value = "2026-11-12"
         await press(app, pilot, "enter")
         assert app.state.window == "custom"
-        assert app._applied.kpis.window.requests == truth.total(date(2026, 11, 10), date(2026, 11, 12))[1]
+        assert app.applied.kpis.window.requests == truth.total(date(2026, 11, 10), date(2026, 11, 12))[1]
         # drill into the top key and come back
         await press(app, pilot, "enter")
         assert isinstance(app.screen, DrillScreen)
-        drill = app._applied.drill
+        drill = app.applied.drill
         assert drill is not None and drill.dimension == "key"
         assert drill.totals.requests == truth.by("api_key", date(2026, 11, 10), date(2026, 11, 12))[drill.value][1]
         await press(app, pilot, "escape")
@@ -156,7 +156,7 @@ async def test_search_sort_pause_interval_help(tui_db) -> None:
         assert first == max(r.totals.requests for r in table._spend_rows.values())
         status = app.query_one(StatusBar)
         await pilot.press("p")
-        assert status.paused and app._poll_timer is None
+        assert status.paused and app.polls.timer is None
         await pilot.press("p")
         assert not status.paused
         start = app.interval
@@ -179,7 +179,7 @@ async def test_source_failure_shows_stale_then_recovers(tui_db, tmp_path) -> Non
     app = make_app(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        before = app._applied
+        before = app.applied
         with sqlite3.connect(db) as conn:
             conn.execute('ALTER TABLE "LiteLLM_SpendLogs" RENAME TO moved')
         app.action_refresh_now()
@@ -187,7 +187,7 @@ async def test_source_failure_shows_stale_then_recovers(tui_db, tmp_path) -> Non
         status = app.query_one(StatusBar)
         assert status.stale_since is not None and "moved" not in status.error
         assert "no such table" in status.error
-        assert app._applied is before  # the last data stays on screen
+        assert app.applied is before  # the last data stays on screen
         assert "STALE" in str(status.render())
         with sqlite3.connect(db) as conn:
             conn.execute('ALTER TABLE moved RENAME TO "LiteLLM_SpendLogs"')
@@ -199,14 +199,16 @@ async def test_source_failure_shows_stale_then_recovers(tui_db, tmp_path) -> Non
 async def test_polling_resumes_when_the_step_after_the_first_load_fails(tui_db, tmp_path) -> None:
     """The source fails while the previous period is being loaded, right after the first
     data (no poll armed yet): polls must still go on, so the dashboard recovers by itself."""
-    from spendtui.tui.polling import SnapshotReady
+    from spendtui.dashboard.session import Step, Update
+    from spendtui.tui.poll_loop import StepDone
 
     db = tmp_path / "flaky.db"
     shutil.copy(tui_db, db)
     app = make_app(db, autopoll=True, refresh=1.0)
 
     def hook(message) -> None:  # type: ignore[no-untyped-def]
-        if isinstance(message, SnapshotReady) and message.rows == -1:  # first data, before "extend" starts
+        loaded = isinstance(message, StepDone) and isinstance(message.result, Update)
+        if loaded and message.result.step is Step.LOADED:  # first data, before "extend" starts
             with sqlite3.connect(db) as conn:
                 conn.execute('ALTER TABLE "LiteLLM_SpendLogs" RENAME TO moved')
 
@@ -240,7 +242,7 @@ async def test_profile_switch_reads_the_other_database(tui_db, tmp_path) -> None
         await settle(app, pilot)
         truth = Truth(f"sqlite:///{other}")
         assert app.profile.name == "other"
-        assert app._applied.kpis.window.requests == truth.total(W30.first, W30.last)[1]
+        assert app.applied.kpis.window.requests == truth.total(W30.first, W30.last)[1]
         assert app.query_one(StatusBar).profile == "other"
 
 
@@ -250,7 +252,7 @@ async def test_simulated_requests_show_up(tmp_path) -> None:
     app = make_app(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        before = app._applied.kpis.today.requests
+        before = app.applied.kpis.today.requests
         sim = Simulator(db, world=world, rate=30, clock=lambda: FIXED_NOW)
         sim.rng = np.random.default_rng(1)
         written = sim.step(FIXED_NOW) + sim.step(FIXED_NOW.replace(second=5))
@@ -258,7 +260,7 @@ async def test_simulated_requests_show_up(tmp_path) -> None:
         await pilot.press("9")
         app.action_refresh_now()
         await settle(app, pilot)
-        assert app._applied.kpis.today.requests == before + written
+        assert app.applied.kpis.today.requests == before + written
         assert app.query_one(TailTable).row_count >= written
 
 
@@ -382,8 +384,8 @@ async def test_a_restart_reads_the_cube_cache_and_the_rows_written_since(tmp_pat
         assert app.engine.cache.status.startswith("restored") and f"{written:,} new rows" in app.engine.cache.status
         assert any("restored" in n.message for n in app._notifications)
         spend, requests, *_ = truth.total(W30.first, W30.last)
-        assert app._applied.kpis.window.requests == requests
-        assert abs(app._applied.kpis.window.spend / 1e12 - spend) < 1e-6
+        assert app.applied.kpis.window.requests == requests
+        assert abs(app.applied.kpis.window.spend / 1e12 - spend) < 1e-6
 
 
 async def test_the_load_never_waits_for_the_ui_thread_while_holding_the_engine_lock(tui_db) -> None:
@@ -403,12 +405,12 @@ async def test_the_load_never_waits_for_the_ui_thread_while_holding_the_engine_l
         time.sleep(0.5)
         return app.profile
 
-    app.launch.prepare = slow_prepare
+    app.session.setup.prepare = slow_prepare
     async with app.run_test(size=(100, 30)) as pilot:
         await asyncio.to_thread(inside.wait)
-        got = app._lock.acquire(timeout=10)  # blocks this (the UI) thread, as on_unmount does
+        got = app.session.lock.acquire(timeout=10)  # blocks this (the UI) thread, as on_unmount does
         if got:
-            app._lock.release()
+            app.session.lock.release()
         await settle(app, pilot)
     assert got, "the worker held the engine lock while waiting for the UI thread"
 
@@ -434,7 +436,7 @@ async def test_keys_typed_ahead_at_start_act_in_order(tui_db, keys, pane, focuse
     async with app.run_test(size=(120, 40)) as pilot:
         await type_keys(app, pilot, keys, burst)
         await settle(app, pilot)
-        assert app.is_running and app._applied is not None
+        assert app.is_running and app.applied is not None
         assert app.state.pane == pane and app.query_one(TabbedContent).active == pane
         assert app.focused is not None
         assert (app.focused.id if focused != "tabs" else "tabs" if isinstance(app.focused, Tabs) else None) == focused
@@ -477,11 +479,11 @@ async def test_r_refreshes_once_while_paused(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("p")
-        before = app._applied.kpis.today.requests
+        before = app.applied.kpis.today.requests
         sim = Simulator(db, world=world, rate=30, clock=lambda: FIXED_NOW)
         sim.rng = np.random.default_rng(1)
         written = sim.step(FIXED_NOW) + sim.step(FIXED_NOW.replace(second=5))
         assert written > 0
         await press(app, pilot, "r")
-        assert app._applied.kpis.today.requests == before + written  # r still reads
-        assert app._paused and app._poll_timer is None  # and it stays paused
+        assert app.applied.kpis.today.requests == before + written  # r still reads
+        assert app.polls.paused and app.polls.timer is None  # and it stays paused

@@ -66,4 +66,4 @@ async def test_export_from_tail_budgets_and_overview(tui_db, tmp_path, monkeypat
         (daily, _) = sorted(tmp_path.glob("spendtui-daily-*.csv"))
         with daily.open() as f:
             days = list(csv.DictReader(f))
-        assert len(days) == 30 and sum(int(d["requests"]) for d in days) == app._applied.kpis.window.requests
+        assert len(days) == 30 and sum(int(d["requests"]) for d in days) == app.applied.kpis.window.requests

@@ -101,9 +101,9 @@ async def test_filters_no_table_crosses_hide_every_figure(proxy) -> None:
     app = make_app(server.url, ViewState(pane="overview", filters=filters))
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
-        assert app._applied is not None and app._applied.kpis is None
+        assert app.applied is not None and app.applied.kpis is None
         assert not app.query_one("#panes").display
         assert "cannot answer" in notice(app) and "x clears filters" in notice(app)
         await press(app, pilot, "x")
         assert app.query_one("#panes").display and notice(app) == ""
-        assert app._applied.kpis is not None and app._applied.kpis.window.requests == len(rows)
+        assert app.applied.kpis is not None and app.applied.kpis.window.requests == len(rows)

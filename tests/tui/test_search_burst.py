@@ -15,9 +15,9 @@ async def test_text_after_slash_is_searched(tui_db, burst) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "2")
-        state = (app._paused, app.state.chart_split, app.state.window)
+        state = (app.polls.paused, app.state.chart_split, app.state.window)
         await type_keys(app, pilot, ("slash", "g", "p", "t", "w"), burst)
         await settle(app, pilot)
         table = app.query_one("#table-models", BreakdownTable)
         assert table.search == "gptw"
-        assert (app._paused, app.state.chart_split, app.state.window) == state  # no dashboard key ran
+        assert (app.polls.paused, app.state.chart_split, app.state.window) == state  # no dashboard key ran

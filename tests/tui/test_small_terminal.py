@@ -46,7 +46,7 @@ async def test_overview_lists_keep_names_readable_at_80x24(tui_db) -> None:
     app = make_app(tui_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        snap = app._applied
+        snap = app.applied
         assert snap is not None and snap.top is not None
         text = html.unescape(app.export_screenshot()).replace("\xa0", " ")
         shown = [r.label for r in snap.top["model"].rows if len(r.label) <= 24][:3]

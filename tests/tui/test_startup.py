@@ -29,7 +29,7 @@ async def test_a_missing_database_file_is_said_in_full_and_retried(tmp_path) -> 
         assert f"no SQLite database at {missing}" in text and "Trying again in" in text
         status = app.query_one(StatusBar).render().plain
         assert "NO DATA" in status and "STALE" not in status  # it never had data
-        assert app._poll_timer is not None  # a file may yet appear: retried
+        assert app.polls.timer is not None  # a file may yet appear: retried
         assert not missing.exists()  # and not created by the attempt
 
 
@@ -41,7 +41,7 @@ async def test_a_file_that_is_no_database_waits_for_r(tmp_path) -> None:
         await settle(app, pilot)
         text = _panel(app)
         assert "not a SQLite database" in text and "press r" in text
-        assert app._poll_timer is None  # waiting will not fix it: no endless retries
+        assert app.polls.timer is None  # waiting will not fix it: no endless retries
         assert text_file.read_text() == "not a database\n"
 
 
@@ -65,4 +65,4 @@ async def test_the_demo_start_says_what_it_does_then_shows_data(tmp_path) -> Non
         go.set()
         await settle(app, pilot)
         assert app.query_one("#panes").display and not app.query_one(StartupPanel).display
-        assert app._applied is not None and app._applied.kpis is not None
+        assert app.applied is not None and app.applied.kpis is not None

@@ -32,10 +32,10 @@ async def test_filtering_by_no_category_and_untagged_rows(tui_db) -> None:
             await _filter_by_row(app, pilot, label)
             assert f"tag={label}" in app.query_one(WindowBar).render().plain
             spend, requests, *_ = truth[label]
-            kpis = app._applied.kpis
+            kpis = app.applied.kpis
             assert kpis.window.requests == requests and abs(kpis.window.spend / 1e12 - spend) < 1e-6
             await press(app, pilot, "9")
-            shown = app._applied.tail
+            shown = app.applied.tail
             assert shown, label
             for row in shown:
                 tags = [t for t in row.tags.split(", ") if t]
