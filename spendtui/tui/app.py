@@ -28,7 +28,7 @@ from textual.widgets import Input, TabbedContent, TabPane
 from spendtui.config import Config, Profile
 from spendtui.dashboard.model import Snapshot
 from spendtui.dashboard.popups import PopupPacer
-from spendtui.dashboard.session import DashboardSession, Mode, SessionSetup
+from spendtui.dashboard.session import DashboardSession, Mode, Progress, SessionSetup
 from spendtui.dashboard.state import PANES, ViewState
 from spendtui.errors import SpendtuiError
 from spendtui.sources.db.urls import mask_url
@@ -123,9 +123,13 @@ class SpendApp(App[int]):
             launch.clock,
             launch.engine_factory,
             prepare=launch.prepare,
-            report=lambda progress: self.post_message(SessionReport(progress)),
+            report=self._report,
         )
         return DashboardSession(setup)
+
+    def _report(self, progress: Progress) -> None:
+        """(worker thread) Progress of a session step, handed to the UI thread."""
+        self.post_message(SessionReport(progress))
 
     # ------------------------------------------------------------------ what the session holds
     @property
@@ -218,7 +222,7 @@ class SpendApp(App[int]):
 
     def _start(self) -> None:
         self.status.source = self.source_label()
-        self.status.loading = "loading"
+        self.status.busy = "loading"
         if self.applied is None:  # (the first start, or a profile switch)
             self.painter.startup()
         self.painter.startup_step("Loading spend from " + self.status.source)

@@ -156,7 +156,7 @@ class PollLoop:
         app = self.app
         if update.alerts:
             app.painter.popups(update.alerts)
-        app.status.loading = ""
+        app.status.busy = ""
         # only a step that read the source (a poll, a load) says the source is fine: a
         # view change during an outage is drawn from the cube and must keep it STALE
         if update.read_source:
@@ -172,7 +172,7 @@ class PollLoop:
 
     def _failed(self, failure: Failure) -> None:
         app = self.app
-        app.status.loading = ""
+        app.status.busy = ""
         first = self.failures == 0
         app.status.mark_failed(failure.error)
         if first and app.applied is not None:  # (without data the start-up panel says it)
@@ -193,7 +193,7 @@ class PollLoop:
         """What a step said while it ran (the demo being generated, the cube cache)."""
         app = self.app
         if progress.stage == "generating":
-            app.status.loading = "generating demo data"
+            app.status.busy = "generating demo data"
             app.painter.startup_step(
                 "Generating the demo database",
                 "45 days of simulated LiteLLM traffic: keys, teams, users, customers, tags and budgets. "
@@ -203,7 +203,7 @@ class PollLoop:
             app.status.source = app.source_label()
             app.painter.startup_step("Loading spend from " + app.source_label())
         elif progress.stage == "loading":
-            app.status.loading = "loading"
+            app.status.busy = "loading"
         elif progress.stage == "cache" and not progress.text.startswith("no cube cache yet"):
             app.notify(progress.text, title="Cube cache", timeout=5)  # (nothing on a plain first run)
         elif progress.stage == "budgets-off":

@@ -62,6 +62,10 @@ async def test_the_demo_start_says_what_it_does_then_shows_data(tmp_path) -> Non
                 break
         assert "Generating the demo database" in _panel(app)
         assert not app.query_one("#panes").display
+        status = app.query_one(StatusBar)
+        assert "generating demo data…" in status.render().plain
+        # (its own word, not Textual's `loading`, which covered the bar with a spinner)
+        assert status.loading is False
         go.set()
         await settle(app, pilot)
         assert app.query_one("#panes").display and not app.query_one(StartupPanel).display

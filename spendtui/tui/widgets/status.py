@@ -29,7 +29,9 @@ class StatusBar(Static):
     paused: reactive[bool] = reactive(False)
     interval: reactive[float] = reactive(2.0)
     requests: reactive[int] = reactive(0)
-    loading: reactive[str] = reactive("")
+    #: What is in progress ("loading", "generating demo data"), shown as "loading…". Not
+    #: named ``loading``: that is Textual's own reactive, which covers a widget with a spinner.
+    busy: reactive[str] = reactive("")
     error: reactive[str] = reactive("")
     extra: reactive[str] = reactive("")
 
@@ -88,8 +90,8 @@ class StatusBar(Static):
         parts: list[tuple[str, str]] = []
         profile = f"{self.profile} " if self.profile else ""
         parts.append((source or profile + (self.source or "no source"), ""))
-        if self.loading:
-            parts.append((f"{self.loading}…", "bold"))
+        if self.busy:
+            parts.append((f"{self.busy}…", "bold"))
         elif self.last_ok is not None:
             age = format_age(self.clock().timestamp() - self.last_ok)
             at = datetime.fromtimestamp(self.last_ok, UTC).strftime("%H:%M:%S")
