@@ -18,6 +18,8 @@ from spendtui.errors import UsageError
 if TYPE_CHECKING:
     from textual.app import App
 
+    from spendtui.tui.launch import Launch
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_source_flags(parser)
@@ -65,16 +67,21 @@ _SOURCE_DESTS = {
 }
 
 
-def demo_launch(  # type: ignore[no-untyped-def]
+def demo_launch(
     config: Config, rate: float, view: ViewState, refresh: float, mouse: bool, keep: Path | None = None
-):
+) -> Launch:
     """A Launch that generates a demo database and simulates traffic into it: in a
     temporary directory removed on exit, or at ``keep``, which is left in place."""
+    from spendtui.dashboard.session import uncached_engine_factory
     from spendtui.demo.simulator import Simulator, prepare_demo
-    from spendtui.tui.launch import Launch, uncached_engine_factory
+    from spendtui.tui.launch import Launch
 
-    workdir = None if keep is not None else Path(tempfile.mkdtemp(prefix="spendtui-demo-"))
-    path = keep if keep is not None else workdir / "demo.db"  # type: ignore[operator]
+    workdir: Path | None = None
+    if keep is not None:
+        path = keep
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="spendtui-demo-"))
+        path = workdir / "demo.db"
     holder: dict[str, Simulator] = {}
 
     def prepare() -> Profile:

@@ -34,6 +34,26 @@ if TYPE_CHECKING:
     from spendtui.budgets.monitor import BudgetMonitor
     from spendtui.engine import Fetched, SpendEngine
 
+
+def default_engine_factory(profile: Profile, clock: Clock) -> SpendEngine:
+    """The engine for a profile, with the cube cache: a restart reads only the rows
+    written since the last run (see spendtui/cache.py). Imported lazily: the first frame
+    does not wait for numpy."""
+    from spendtui.cache import CubeCache
+    from spendtui.engine import SpendEngine
+    from spendtui.sources.factory import build_source
+
+    return SpendEngine(build_source(profile), clock=clock, cache=CubeCache())
+
+
+def uncached_engine_factory(profile: Profile, clock: Clock) -> SpendEngine:
+    """The engine without a cube cache (the demo's database lives for one run only)."""
+    from spendtui.engine import SpendEngine
+    from spendtui.sources.factory import build_source
+
+    return SpendEngine(build_source(profile), clock=clock)
+
+
 #: Rebuild the snapshot at least this often even when no rows arrive (burn rates decay,
 #: the day rolls over).
 RECOMPUTE_EVERY = 30.0

@@ -7,30 +7,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from spendtui.config import Config, Profile
+from spendtui.dashboard.session import default_engine_factory
 from spendtui.dashboard.state import ViewState
 from spendtui.timeutil import Clock, system_clock
 
 if TYPE_CHECKING:
     from spendtui.engine import SpendEngine
-
-
-def default_engine_factory(profile: Profile, clock: Clock) -> SpendEngine:
-    """The engine for a profile, with the cube cache: a restart reads only the rows
-    written since the last run (see spendtui/cache.py). Imported lazily: the first frame
-    does not wait for numpy."""
-    from spendtui.cache import CubeCache
-    from spendtui.engine import SpendEngine
-    from spendtui.sources.factory import build_source
-
-    return SpendEngine(build_source(profile), clock=clock, cache=CubeCache())
-
-
-def uncached_engine_factory(profile: Profile, clock: Clock) -> SpendEngine:
-    """The engine without a cube cache (the demo's database lives for one run only)."""
-    from spendtui.engine import SpendEngine
-    from spendtui.sources.factory import build_source
-
-    return SpendEngine(build_source(profile), clock=clock)
 
 
 @dataclass

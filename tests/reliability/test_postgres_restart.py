@@ -97,8 +97,9 @@ async def test_dashboard_shows_stale_then_recovers_after_a_restart(private_pg) -
     import psycopg
 
     from spendtui.config import Config, Profile
+    from spendtui.dashboard.session import uncached_engine_factory
     from spendtui.tui.app import SpendApp
-    from spendtui.tui.launch import Launch, uncached_engine_factory
+    from spendtui.tui.launch import Launch
     from spendtui.tui.widgets.status import StatusBar
 
     admin, ctl = private_pg

@@ -21,13 +21,13 @@ from textual.worker import Worker, WorkerState
 
 import spendtui.tui.app
 from spendtui.config import Config, Profile
-from spendtui.dashboard.session import Failure
+from spendtui.dashboard.session import Failure, uncached_engine_factory
 from spendtui.dashboard.state import ViewState
 from spendtui.demo.simulator import Simulator
 from spendtui.demo.world import DemoWorld
 from spendtui.timeutil import system_clock
 from spendtui.tui.app import SpendApp
-from spendtui.tui.launch import Launch, uncached_engine_factory
+from spendtui.tui.launch import Launch
 from spendtui.tui.poll_loop import StepDone
 
 
