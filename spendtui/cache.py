@@ -32,18 +32,26 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from spendtui import __version__
-from spendtui.core.cube import CellChunk, Cube, RawRow
-from spendtui.core.cube_file import CELL_COLUMNS, CorruptCache, build_cube, part_cubes, read_cube_file, write_cube
+from spendtui.core.cube import Cube, Loaded, RawRow
+from spendtui.core.cube_file import (
+    CELL_COLUMNS,
+    CorruptCache,
+    Meta,
+    build_cube,
+    part_cubes,
+    read_cube_file,
+    write_cube,
+)
 from spendtui.core.facts import FactCube
 
 #: A restart that finds at least this many new rows aggregates them in SQL (like a cold
@@ -69,7 +77,7 @@ class CacheableSource(Protocol):
 
     def restore_cursor(self, state: dict[str, object]) -> str | None: ...
 
-    def catch_up(self, first_day: int, hourly_from_day: int, min_rows: int) -> object | None: ...
+    def catch_up(self, first_day: int, hourly_from_day: int, min_rows: int) -> Loaded | None: ...
 
     def catch_up_rows(self) -> tuple[list[RawRow], Callable[[], list[RawRow]] | None]: ...
 
@@ -84,7 +92,7 @@ class History:
     live_first_day: int | None
     partial_measures: dict[str, str]
 
-    def parts(self) -> list[tuple[dict, Cube]]:
+    def parts(self) -> list[tuple[Meta, Cube]]:
         return [
             (
                 {
@@ -100,14 +108,14 @@ class History:
             for f in self.facts
         ]
 
-    def describe(self) -> dict:
+    def describe(self) -> Meta:
         return {"live_first_day": self.live_first_day, "partial_measures": self.partial_measures}
 
     @classmethod
-    def from_file(cls, meta: dict, parts: list[tuple[dict, Cube]]) -> History | None:
+    def from_file(cls, meta: Meta, parts: list[tuple[Meta, Cube]]) -> History | None:
         """Rebuilt from a file's metadata and parts (None when it held none); a
         malformed description raises KeyError, TypeError or ValueError."""
-        about = meta.get("history")
+        about: Any = meta.get("history")  # (None with parts: a TypeError below, as documented)
         if about is None and not parts:
             return None
         facts = []
@@ -201,7 +209,7 @@ class CubeCache:
         return Restored(cube, int(meta["first_day"]), new_rows, str(meta["saved_at"]), history, late)
 
     @staticmethod
-    def _mismatch(meta: dict, source: CacheableSource, first_day: int, hourly_from_day: int) -> str | None:
+    def _mismatch(meta: Meta, source: CacheableSource, first_day: int, hourly_from_day: int) -> str | None:
         if meta.get("version") != __version__:
             return f"written by spendtui {meta.get('version')}, this is {__version__}"
         if meta.get("identity") != source.identity():
@@ -262,10 +270,9 @@ def catch_up(
     result = source.catch_up(first_day, hourly_from_day, CATCH_UP_ROWS)
     before = cube.quality.skipped + int(cube.view("m")[1].sum())
     if result is not None:
-        chunks: Iterable[CellChunk] = result.chunks  # type: ignore[attr-defined]
-        for chunk in chunks:
+        for chunk in result.chunks:
             cube.add_chunk(chunk)
-        rows: list[RawRow] = result.rows  # type: ignore[attr-defined]
+        rows = result.rows
         if rows:
             cube.add_rows(rows)
         cube.sort_by_day()
@@ -293,7 +300,7 @@ def _compacted(cube: Cube, hourly_from_day: int) -> Cube:
     return copy
 
 
-def write_file(path: Path, meta: dict, cube: Cube, hourly_from_day: int, parts: list[tuple[dict, Cube]]) -> None:
+def write_file(path: Path, meta: Meta, cube: Cube, hourly_from_day: int, parts: list[tuple[Meta, Cube]]) -> None:
     """Write atomically: a temporary file in the same directory, then a rename. Cells
     are merged first when hourly cells of days now held whole have piled up."""
     stale_hours = int(((cube.view("day") < hourly_from_day) & (cube.view("hour") >= 0)).sum())
@@ -310,7 +317,7 @@ def write_file(path: Path, meta: dict, cube: Cube, hourly_from_day: int, parts: 
         raise
 
 
-def read_file(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+def read_file(path: Path) -> tuple[Meta, dict[str, np.ndarray]]:
     """Metadata and arrays of a cache file, checked; CorruptCache otherwise."""
     return read_cube_file(path.read_bytes())
 

@@ -20,10 +20,11 @@ from functools import partial
 from typing import Protocol
 
 from spendtui.cache import CacheableSource, CubeCache, History
-from spendtui.core.cube import CellChunk, Cube, RawRow
+from spendtui.core.cube import Cube, Loaded, RawRow
 from spendtui.core.facts import ALL_DIMENSIONS, FactCube, FactSet
 from spendtui.core.names import Names
 from spendtui.core.query import Query
+from spendtui.core.questions import Questions
 from spendtui.core.recent import RecentRequests
 from spendtui.errors import SourceError
 from spendtui.gcpause import collection_paused
@@ -61,9 +62,11 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
-class LoadResultLike(Protocol):
-    chunks: list[CellChunk]
-    rows: list[RawRow]
+class LoadResultLike(Loaded, Protocol):
+    """What the engine reads from a source's load (``sources/db/load.py:LoadResult``,
+    ``sources/proxy/source.py:ProxyLoad``): the chunks and rows; the optional parts
+    (``notes``, ``fact_cubes``, ``live_first_day``, ``partial_measures``, ``followups``,
+    ``late``) are read with ``getattr``."""
 
 
 @dataclass
@@ -123,8 +126,9 @@ class SpendEngine:
         self._followups: list[Callable[[], list[str]]] = []
 
     @property
-    def query(self) -> Query | FactSet:
-        """Questions over the loaded data: one cube, or a fact set routing to several."""
+    def query(self) -> Questions:
+        """Questions over the loaded data: one cube (``Query``), or a fact set routing to
+        several (``FactSet``); both answer as ``Questions``."""
         if not self.fact_cubes:
             return Query(self.cube)
         live = FactCube("request logs", self.cube, ALL_DIMENSIONS, self.live_first_day or 0)

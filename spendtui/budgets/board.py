@@ -23,12 +23,13 @@ from spendtui.budgets.config import BudgetSettings
 from spendtui.core.budget_eval import LEVELS, EvaluatedBudget, by_urgency, evaluate
 from spendtui.core.budget_state import KINDS, BudgetSource, BudgetState, KeySource, KeyStates
 from spendtui.core.durations import DurationError, zone
-from spendtui.core.facts import FactSet, NotExact
+from spendtui.core.facts import NotExact
 from spendtui.core.forecast import HourlySpend
 from spendtui.core.hourly import hourly_by, hourly_filtered
 from spendtui.core.names import Names
 from spendtui.core.plans import BudgetPlan, plan_dates, plan_state
 from spendtui.core.query import Filters, Query, Window
+from spendtui.core.questions import Questions
 from spendtui.errors import ConfigError
 from spendtui.timeutil import day_number, day_of
 
@@ -116,7 +117,7 @@ def _resolve(dim: str, value: str, names: Names) -> list[str]:
     return found or [value]
 
 
-def plan_filters(plan: BudgetPlan, names: Names, query: Query | FactSet) -> tuple[Filters, tuple[str, ...]]:
+def plan_filters(plan: BudgetPlan, names: Names, query: Questions) -> tuple[Filters, tuple[str, ...]]:
     """The plan's scope as query filters, with a note per value no loaded record has."""
     filters = Filters()
     notes: list[str] = []
@@ -131,7 +132,7 @@ def plan_filters(plan: BudgetPlan, names: Names, query: Query | FactSet) -> tupl
     return filters, tuple(notes)
 
 
-def hour_query(query: Query | FactSet) -> Query:
+def hour_query(query: Questions) -> Query:
     """Where the hourly cells are: the one cube, or a fact set's request-log cube (a
     proxy's daily tables have no hours)."""
     return query if isinstance(query, Query) else Query(query.cube)
@@ -150,7 +151,7 @@ def _hourly_sources(states: list[BudgetState], query: Query, now: datetime) -> d
 def evaluate_board(
     states: Iterable[BudgetState],
     settings: BudgetSettings,
-    query: Query | FactSet,
+    query: Questions,
     names: Names,
     now: datetime,
     tz: tzinfo = UTC,

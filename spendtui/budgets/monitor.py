@@ -99,7 +99,7 @@ class BudgetMonitor:
             board = evaluate_board(
                 self.states,
                 self.settings,
-                engine.query,  # type: ignore[arg-type]
+                engine.query,
                 engine.names,
                 engine.now(),
                 self.tz,

@@ -88,7 +88,9 @@ def budget_json(b: EvaluatedBudget) -> dict[str, Any]:
     }
 
 
-def render_json(board: BudgetBoard, shown: list[EvaluatedBudget], exit_code: int, thresholds: tuple) -> str:
+def render_json(
+    board: BudgetBoard, shown: list[EvaluatedBudget], exit_code: int, thresholds: tuple[Threshold, ...]
+) -> str:
     doc = {
         "checked_at": _time(board.evaluated_at),
         "status": board.level,

@@ -8,7 +8,7 @@ import hashlib
 import sys
 from typing import TYPE_CHECKING
 
-from spendtui.cli.flags import add_source_flags, command
+from spendtui.cli.flags import Parser, add_source_flags, command
 from spendtui.core.budget_state import KINDS
 from spendtui.errors import UsageError
 from spendtui.timeutil import fixed_clock, parse_timestamp
@@ -37,7 +37,7 @@ state directory, e.g. ~/.local/state/spendtui/alerts.json). Email is not support
 """
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     p = sub.add_parser(
         "check",
         help="check every budget once; exit 0 ok, 1 warning, 2 exceeded, 3 unreachable",

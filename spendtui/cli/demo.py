@@ -6,12 +6,12 @@ import argparse
 import time
 from datetime import datetime
 
-from spendtui.cli.flags import command
+from spendtui.cli.flags import Parser, command
 from spendtui.errors import UsageError
 from spendtui.timeutil import parse_timestamp
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     p = sub.add_parser(
         "demo-db",
         help="write a deterministic demo SQLite database",

@@ -6,12 +6,17 @@ import argparse
 import json
 import sys
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from spendtui.cli.common import NOTHING_CONFIGURED, config_from_args
-from spendtui.cli.flags import add_allow_db_writes, add_source_flags, command
+from spendtui.cli.flags import Parser, add_allow_db_writes, add_source_flags, command
 from spendtui.errors import ConfigError, UsageError
-from spendtui.keys.model import CreatedKey
-from spendtui.keys.spec import SpecError, parse_spec
+from spendtui.keys.model import CreatedKey, KeyWriter
+from spendtui.keys.spec import KeySpec, SpecError, parse_spec
+
+if TYPE_CHECKING:  # (imported where used: a command loads only what it runs)
+    from spendtui.config import Config
+    from spendtui.core.names import Names
 
 SPEC_FLAGS = (
     ("--alias", "alias", "key alias (required for create)"),
@@ -36,7 +41,7 @@ def add_write_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     keys = sub.add_parser(
         "keys",
         help="list, create and manage budgeted virtual keys",
@@ -85,7 +90,7 @@ unknown; JSON: null, named in unknown_fields), not as "never".
 """
 
 
-def add_list_parser(ksub: argparse._SubParsersAction) -> None:
+def add_list_parser(ksub: argparse._SubParsersAction[Parser]) -> None:
     from spendtui.keys.list_render import FORMATS
     from spendtui.keys.listing import SORTS
 
@@ -157,7 +162,7 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _spec(args: argparse.Namespace, require_alias: bool, fields: set[str] | None = None):  # type: ignore[no-untyped-def]
+def _spec(args: argparse.Namespace, require_alias: bool, fields: set[str] | None = None) -> KeySpec:
     values = {dest: getattr(args, dest, None) for _, dest, _ in SPEC_FLAGS if fields is None or dest in fields}
     try:
         return parse_spec(values, require_alias=require_alias)
@@ -166,14 +171,14 @@ def _spec(args: argparse.Namespace, require_alias: bool, fields: set[str] | None
         raise UsageError("invalid key: " + "; ".join(f"{flags.get(k, k)} {v}" for k, v in exc.errors.items())) from None
 
 
-def _writer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _writer(args: argparse.Namespace) -> tuple[Config, KeyWriter]:
     from spendtui.keys.writers import writer_for
 
     config = config_from_args(args)
     return config, writer_for(config.active)
 
 
-def _resolve(args: argparse.Namespace, config) -> str:  # type: ignore[no-untyped-def]
+def _resolve(args: argparse.Namespace, config: Config) -> str:
     from spendtui.keys.writers import resolve_key
     from spendtui.sources.factory import build_source
 
@@ -187,7 +192,7 @@ def _resolve(args: argparse.Namespace, config) -> str:  # type: ignore[no-untype
         source.close()
 
 
-def _no_names():  # type: ignore[no-untyped-def]
+def _no_names() -> Names:
     from spendtui.core.names import Names
 
     return Names()
@@ -199,7 +204,11 @@ def print_created(created: CreatedKey, fmt: str) -> None:
     else:
         print("New key. It is shown only this once: copy it now.\n")
         print(f"    {created.key}\n")
-        rows = [("alias", created.alias), ("hash (token)", created.token), ("shown as", created.key_name)]
+        rows: list[tuple[str, object]] = [
+            ("alias", created.alias),
+            ("hash (token)", created.token),
+            ("shown as", created.key_name),
+        ]
         if created.max_budget is not None:
             per = f" per {created.budget_duration}" if created.budget_duration else ""
             rows.append(("max budget", f"${created.max_budget}{per}"))
@@ -219,8 +228,8 @@ def print_created(created: CreatedKey, fmt: str) -> None:
                 rows.append((label, value))
         rows.append(("expires", created.expires.strftime("%Y-%m-%d %H:%M UTC") if created.expires else "never"))
         width = max(len(k) for k, _ in rows)
-        for label, value in rows:
-            print(f"{label.ljust(width)}  {value}")
+        for label, shown in rows:
+            print(f"{label.ljust(width)}  {shown}")
     for note in created.notes:
         print(f"spendtui: note: {note}", file=sys.stderr)
 

@@ -8,10 +8,11 @@ import sys
 from datetime import timedelta
 
 from spendtui.cli.common import config_from_args, engine_for
-from spendtui.cli.flags import add_source_flags, command
+from spendtui.cli.flags import Parser, add_source_flags, command
 from spendtui.core.query import Window
+from spendtui.core.questions import Questions
 from spendtui.errors import UsageError
-from spendtui.reports.build import REPORT_KINDS, build_report, build_user_report
+from spendtui.reports.build import REPORT_KINDS, Report, build_report, build_user_report
 from spendtui.reports.render import FORMATS, render
 from spendtui.timeutil import day_date, parse_day
 
@@ -33,7 +34,7 @@ alias or sk-...abcd name, team alias, customer alias); key rows add key_alias an
 """
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     p = sub.add_parser(
         "report",
         help="print a spend report (table, CSV or JSON)",
@@ -107,7 +108,7 @@ def _suggest(wanted: str, known: list[str]) -> str:
     return f"; did you mean {' or '.join(repr(folded[c]) for c in close)}?" if close else ""
 
 
-def _unknown(query, args: argparse.Namespace, window: Window) -> str | None:  # type: ignore[no-untyped-def]
+def _unknown(query: Questions, args: argparse.Namespace, window: Window) -> str | None:
     """Why a user or tag category asked for is probably a typo, or None when the data knows it."""
     since = window.first.isoformat()
     if args.kind == "user":
@@ -131,7 +132,7 @@ def _unknown(query, args: argparse.Namespace, window: Window) -> str | None:  # 
     return None
 
 
-def _without_notes(report):  # type: ignore[no-untyped-def]
+def _without_notes(report: Report) -> Report:
     from dataclasses import replace
 
     return replace(report, notes=())

@@ -184,7 +184,7 @@ def evaluate(
     )
 
 
-def urgency_key(budget: EvaluatedBudget) -> tuple:
+def urgency_key(budget: EvaluatedBudget) -> tuple[int, float, bool, datetime, float, int, str, str]:
     """Most urgent first: exceeded (furthest over first), then warnings and the rest by
     how soon they run out, then by how full they are."""
     rank = {"exceeded": 0, "warning": 1, "ok": 2}[budget.level]

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
+from typing import Protocol
 
 import numpy as np
 
@@ -87,6 +88,18 @@ class CellChunk:
     bad_spend: int = 0
 
 
+class Loaded(Protocol):
+    """What a source's read hands a cube: pre-aggregated ``chunks`` (``Cube.add_chunk``),
+    then raw ``rows`` (``Cube.add_rows``); a cold load and a cache catch-up each give one.
+    Read-only, so a list satisfies ``chunks`` as well as a generator does."""
+
+    @property
+    def chunks(self) -> Iterable[CellChunk]: ...
+
+    @property
+    def rows(self) -> list[RawRow]: ...
+
+
 class Cube:
     """Spend cells plus the interned dimension values they refer to."""
 
@@ -134,7 +147,8 @@ class Cube:
         """The used part of a column (``m``: the (7, n) measure rows)."""
         if name == "m":
             return self.m[:, : self.n]
-        return getattr(self, name)[: self.n]
+        column: np.ndarray = getattr(self, name)
+        return column[: self.n]
 
     def _append(self, cols: dict[str, np.ndarray], measures: np.ndarray) -> int:
         count = len(measures)

@@ -23,12 +23,17 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 
 from spendtui.core.cube import Cube, Quality
 from spendtui.core.dims import Dimensions
 from spendtui.core.measures import N_MEASURES
+
+#: JSON metadata (``meta``, a part's description): JSON-able when written; as read back,
+#: whatever the file holds, checked where it is used.
+Meta = dict[str, Any]
 
 #: 2: ``parts`` (the closed days' fact cubes of ``history: daily``) after the main cube.
 FORMAT = 2
@@ -88,16 +93,16 @@ def cube_arrays(cube: Cube) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _checksum(meta: dict, arrays: dict[str, np.ndarray]) -> int:
+def _checksum(meta: Meta, arrays: dict[str, np.ndarray]) -> int:
     crc = zlib.crc32(json.dumps(meta, sort_keys=True).encode())
     for name in sorted(arrays):
         array = np.ascontiguousarray(arrays[name])
         crc = zlib.crc32(f"{name}:{array.dtype.str}:{array.shape}".encode(), crc)
-        crc = zlib.crc32(memoryview(array).cast("B"), crc)
+        crc = zlib.crc32(array.data.cast("B"), crc)
     return crc
 
 
-def _cube_meta(cube: Cube) -> dict:
+def _cube_meta(cube: Cube) -> Meta:
     return {
         "n": cube.n,
         "sorted_n": cube.sorted_n,
@@ -116,7 +121,7 @@ def _part_prefix(index: int) -> str:
     return f"p{index}_"
 
 
-def write_cube(out: io.BufferedIOBase, cube: Cube, meta: dict, parts: Sequence[tuple[dict, Cube]] = ()) -> None:
+def write_cube(out: io.BufferedIOBase, cube: Cube, meta: Meta, parts: Sequence[tuple[Meta, Cube]] = ()) -> None:
     """Write ``cube`` and ``meta`` (JSON-able) to an open binary file, with more cubes
     that go with it (``parts``: each with its own JSON-able description), all under one
     checksum; ``part_cubes`` reads them back."""
@@ -134,7 +139,10 @@ def write_cube(out: io.BufferedIOBase, cube: Cube, meta: dict, parts: Sequence[t
         "arrays": {k: [v.dtype.str, list(v.shape)] for k, v in sorted(arrays.items())},
     }
     full["checksum"] = _checksum(full, arrays)
-    np.savez(out, meta=np.frombuffer(json.dumps(full).encode(), dtype=np.uint8), **arrays)
+    # (numpy >= 2.1 declares ``allow_pickle: bool`` beside ``**kwds``, so a typed ``**arrays``
+    # "could" fill it; spelling it out instead would add a member on older numpy)
+    members = cast("dict[str, Any]", arrays)
+    np.savez(out, meta=np.frombuffer(json.dumps(full).encode(), dtype=np.uint8), **members)
 
 
 # ---------------------------------------------------------------------- reading
@@ -174,7 +182,7 @@ def _members(data: bytes) -> dict[str, np.ndarray]:
     return out
 
 
-def read_cube_file(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
+def read_cube_file(data: bytes) -> tuple[Meta, dict[str, np.ndarray]]:
     """Metadata and arrays of a cube file's bytes, all checked; CorruptCache otherwise."""
     members = _members(data)
     if "meta" not in members:
@@ -244,7 +252,7 @@ def _restore_dims(arrays: dict[str, np.ndarray]) -> Dimensions:
     return dims
 
 
-def part_cubes(meta: dict, arrays: dict[str, np.ndarray]) -> list[tuple[dict, Cube]]:
+def part_cubes(meta: Meta, arrays: dict[str, np.ndarray]) -> list[tuple[Meta, Cube]]:
     """The ``parts`` written with the main cube: (description, cube) each, checked as the
     main cube is (their cells are whole days: nothing to turn from hours)."""
     parts = meta.get("parts")
@@ -272,7 +280,7 @@ def _prefaulted(shape: tuple[int, ...], dtype: type) -> np.ndarray:
     return np.frombuffer(buffer, dtype=dtype).reshape(shape)
 
 
-def build_cube(meta: dict, arrays: dict[str, np.ndarray], hourly_from_day: int) -> Cube:
+def build_cube(meta: Meta, arrays: dict[str, np.ndarray], hourly_from_day: int) -> Cube:
     """A cube from checked arrays, with room to grow; hourly cells of days before
     ``hourly_from_day`` become whole-day cells, as a cold load now would hold them."""
     n, sorted_n = int(meta["n"]), int(meta["sorted_n"])
@@ -314,7 +322,11 @@ def build_cube(meta: dict, arrays: dict[str, np.ndarray], hourly_from_day: int) 
     cube.n, cube.sorted_n = n, sorted_n
     cube.spend_bound = int(meta["spend_bound"])
     quality = meta["quality"]
-    counters = ("bad_spend", "bad_time", "bad_tags", "duplicates")
-    cube.quality = Quality(**{k: int(quality[k]) for k in counters})
+    cube.quality = Quality(
+        bad_spend=int(quality["bad_spend"]),
+        bad_time=int(quality["bad_time"]),
+        bad_tags=int(quality["bad_tags"]),
+        duplicates=int(quality["duplicates"]),
+    )
     cube.quality.notes = [str(note) for note in quality["notes"]]
     return cube

@@ -191,7 +191,10 @@ class Dimensions:
         # composite row keys as sources send them -> (mctx, kctx, customer, tagset, tags_ok)
         self._composite: dict[str, tuple[int, int, int, int, bool]] = {}
         self._arrays: dict[str, np.ndarray] = {}
-        self._derived: dict[tuple[str, object], object] = {}
+        #: Per-tag-set masks (``tagset_has``, ``tag_filter_mask``, ``tagset_lacks``) and
+        #: ``tag_pairs`` answers, until the next change.
+        self._derived: dict[tuple[str, object], np.ndarray] = {}
+        self._pairs: dict[str | None, tuple[np.ndarray, np.ndarray, list[str]]] = {}
         self.version = 0
 
     def model_context(self, model: str | None, provider: str | None) -> int:
@@ -263,6 +266,7 @@ class Dimensions:
     def _changed(self) -> None:
         self._arrays.clear()
         self._derived.clear()
+        self._pairs.clear()
         self.version += 1
 
     def array(self, name: str) -> np.ndarray:
@@ -324,8 +328,7 @@ class Dimensions:
         with one, the values of that category; a set with tags but no value of the
         category goes to ``(no <category>)``, an empty set to target 0 ("", untagged).
         """
-        key = ("pairs", category)
-        found = self._derived.get(key)
+        found = self._pairs.get(category)
         if found is None:
             labels: list[str] = [""]
             index: dict[str, int] = {"": 0}
@@ -343,7 +346,7 @@ class Dimensions:
                     sets.append(set_id)
                     targets.append(target)
             found = (np.asarray(sets, dtype=np.intp), np.asarray(targets, dtype=np.intp), labels)
-            self._derived[key] = found
+            self._pairs[category] = found
         return found
 
     def memory_hint(self) -> int:

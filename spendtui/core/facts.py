@@ -33,9 +33,11 @@ from datetime import date
 from spendtui.core.cube import Cube
 from spendtui.core.dims import NONE_LABEL, UNTAGGED_LABEL, is_placeholder, is_placeholder_filter, no_category_label
 from spendtui.core.measures import ZERO, Totals
-from spendtui.core.query import DIMENSIONS, NO_FILTERS, Filters, Group, Query, Window
+from spendtui.core.query import DIMENSIONS, NO_FILTERS, Breakdown, Filters, Group, Query, Window
 from spendtui.errors import SpendtuiError
 from spendtui.timeutil import day_date, day_number
+
+__all__ = ["ALL_DIMENSIONS", "Breakdown", "FactCube", "FactSet", "NotExact"]
 
 ALL_DIMENSIONS = frozenset(DIMENSIONS)
 
@@ -68,12 +70,6 @@ class FactCube:
 
     def covers(self, day: int) -> bool:
         return day >= self.first_day and (self.last_day is None or day <= self.last_day)
-
-
-class Breakdown(list[Group]):
-    """Breakdown rows; ``caveats`` is non-empty when rows are missing (never wrong)."""
-
-    caveats: tuple[str, ...] = ()
 
 
 def _base(dimension: str) -> str:

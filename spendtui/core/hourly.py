@@ -14,7 +14,7 @@ import numpy as np
 
 from spendtui.core.forecast import HourlySpend
 from spendtui.core.measures import SPEND
-from spendtui.core.query import Filters, Query, Window
+from spendtui.core.query import Filters, Parts, Query, Window
 from spendtui.timeutil import day_start
 
 #: Dimension -> (cube column, context table or None, interner name).
@@ -37,7 +37,7 @@ def hourly_days(query: Query, first_day: int, last_day: int) -> int | None:
     return start if start <= last_day else None
 
 
-def _gather(query: Query, parts: list, name: str) -> np.ndarray:
+def _gather(query: Query, parts: Parts, name: str) -> np.ndarray:
     column = query.cube.view(name)
     pieces = [column[..., p] for p in parts]
     if not pieces:

@@ -16,7 +16,7 @@ from spendtui.core.measures import Totals, group_matrix, group_totals, to_totals
 from spendtui.core.selection import DIMENSIONS, FILTER_DIMENSIONS, NO_FILTERS, Filters, Window
 from spendtui.timeutil import day_date
 
-__all__ = ["DIMENSIONS", "FILTER_DIMENSIONS", "NO_FILTERS", "Filters", "Group", "Query", "Window"]
+__all__ = ["DIMENSIONS", "FILTER_DIMENSIONS", "NO_FILTERS", "Breakdown", "Filters", "Group", "Query", "Window"]
 
 _CONTEXT = {
     "model": ("mctx", "mctx_model", "models"),
@@ -45,6 +45,14 @@ class Group:
     @property
     def name(self) -> str:
         return self.value or self.empty_label
+
+
+class Breakdown(list[Group]):
+    """Breakdown rows, by spend descending. ``caveats`` is non-empty when rows are missing
+    (a fact set's flagged partial answer, see ``core/facts.py``: every row present is
+    exact, never wrong); a single cube's breakdown is always complete."""
+
+    caveats: tuple[str, ...] = ()
 
 
 def _bool_lookup(size: int, ids: list[int]) -> np.ndarray:
@@ -132,13 +140,14 @@ class Query:
         m = self._gather(self.select(window, filters), "m")
         return group_totals(np.zeros(m.shape[1], dtype=np.intp), m, 1, self.cube.spend_bound)[0]
 
-    def breakdown(self, dimension: str, window: Window | None, filters: Filters = NO_FILTERS) -> list[Group]:
+    def breakdown(self, dimension: str, window: Window | None, filters: Filters = NO_FILTERS) -> Breakdown:
         """Rows for every value of ``dimension`` with requests or spend, by spend descending.
 
         ``tag`` gives one row per tag (a request counts once in each of its tags) plus
         ``(untagged)``; ``tag:<category>`` one row per value of that category (a request
         counts once in each of its values), plus ``(no <category>)`` for requests with tags
-        but none of the category and ``(untagged)`` for requests without tags.
+        but none of the category and ``(untagged)`` for requests without tags. Always
+        complete: ``caveats`` is empty.
         """
         cube, dims = self.cube, self.cube.dims
         parts = self.select(window, filters)
@@ -161,10 +170,10 @@ class Query:
         return rows
 
     @staticmethod
-    def _rows(totals: list[Totals], values: list[str], empty: str = NONE_LABEL) -> list[Group]:
-        return [Group(values[i], t, empty) for i, t in enumerate(totals) if t.requests or t.spend]
+    def _rows(totals: list[Totals], values: list[str], empty: str = NONE_LABEL) -> Breakdown:
+        return Breakdown(Group(values[i], t, empty) for i, t in enumerate(totals) if t.requests or t.spend)
 
-    def _tag_rows(self, tagsets: np.ndarray, m: np.ndarray, category: str | None) -> list[Group]:
+    def _tag_rows(self, tagsets: np.ndarray, m: np.ndarray, category: str | None) -> Breakdown:
         """Sum per tag set, then spread each set's sums onto its tags (vectorised)."""
         dims = self.cube.dims
         per_set, hi = group_matrix(tagsets, m, len(dims.tagset_tags), self.cube.spend_bound)

@@ -46,7 +46,7 @@ class Threshold:
 
 
 SOFT = Threshold(None)
-DEFAULT_THRESHOLDS = (Threshold(Decimal("0.8")), Threshold(Decimal("1.0")))
+DEFAULT_THRESHOLDS: tuple[Threshold, ...] = (Threshold(Decimal("0.8")), Threshold(Decimal("1.0")))
 
 
 def parse_threshold(value: object, *, allow_soft: bool = False) -> Threshold:

@@ -84,7 +84,7 @@ def table(
         return TableData(dimension, [], ZERO, refusal=str(exc))
     now: dict[str, int] | None = None
     previous: dict[str, int] | None = None
-    caveats = tuple(getattr(current, "caveats", ()))
+    caveats = current.caveats
     if compared is not None and compared.missing is None:
         span = compared.periods
         try:

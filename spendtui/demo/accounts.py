@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from spendtui.demo.world import DemoWorld, abbreviate_key
 class RowLike(Protocol):
     """The columns of a generator.RowBatch this module reads."""
 
-    columns: dict[str, list]
+    columns: dict[str, list[Any]]
 
 
 class SpendIndex:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -76,7 +77,7 @@ def check_replaceable(path: str | Path) -> None:
 class RowBatch:
     """Generated requests, one list per column (LiteLLM names), in write order."""
 
-    columns: dict[str, list]
+    columns: dict[str, list[Any]]
 
     def __len__(self) -> int:
         return len(self.columns["request_id"])
@@ -205,7 +206,7 @@ def generate_rows(
 
     sprint = ((ts // (86_400 * _MS)) - 20_000) // 14
     tag_cache: dict[tuple[int, int, int], str] = {}
-    columns: dict[str, list] = {c: [] for c in schema.LITELLM_LOG_COLUMNS}
+    columns: dict[str, list[Any]] = {c: [] for c in schema.LITELLM_LOG_COLUMNS}
     start_text = _fmt_ms(ts)
     end_text = _fmt_ms(ts + duration)
     created_text = _fmt_ms(created)
@@ -256,7 +257,7 @@ def generate_rows(
     return RowBatch(columns)
 
 
-def _rows(batch: RowBatch, names: Sequence[str]) -> list[tuple]:
+def _rows(batch: RowBatch, names: Sequence[str]) -> list[tuple[Any, ...]]:
     return list(zip(*(batch.columns[c] for c in names), strict=True))
 
 

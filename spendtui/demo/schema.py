@@ -160,7 +160,7 @@ CREATE INDEX idx_spendlogs_created_at ON LiteLLM_SpendLogs (created_at);
 """
 
 #: The LiteLLM-layout SpendLogs columns the generator fills, in insert order.
-LITELLM_LOG_COLUMNS = (
+LITELLM_LOG_COLUMNS: tuple[str, ...] = (
     "request_id",
     "call_type",
     "api_key",
@@ -190,7 +190,7 @@ LITELLM_LOG_COLUMNS = (
     "created_at",
     "updated_at",
 )
-COMPACT_LOG_COLUMNS = (
+COMPACT_LOG_COLUMNS: tuple[str, ...] = (
     "api_key",
     "user",
     "team_id",

@@ -10,6 +10,7 @@ import sqlite3
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,7 @@ class Simulator:
         return n
 
     @staticmethod
-    def _bump_counters(conn: sqlite3.Connection, columns: dict[str, list]) -> None:
+    def _bump_counters(conn: sqlite3.Connection, columns: dict[str, list[Any]]) -> None:
         by_key: dict[str, float] = {}
         by_team: dict[str, float] = {}
         for key, team, spend in zip(columns["api_key"], columns["team_id"], columns["spend"], strict=True):

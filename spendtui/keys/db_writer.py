@@ -330,8 +330,9 @@ class DatabaseKeyWriter:
                 raise KeyWriteError("no such key in the database")
             sets = self._budget_changes(spec, now)
             if "soft_budget" in spec.given:
-                # (given implies set: parse_spec drops empty values)
-                new_budget_id = self._write_soft_budget(conn, row[0], spec.soft_budget, now)  # type: ignore[arg-type]
+                soft_budget = spec.soft_budget
+                assert soft_budget is not None  # (given implies set: parse_spec drops empty values)
+                new_budget_id = self._write_soft_budget(conn, row[0], soft_budget, now)
                 if new_budget_id is not None:
                     sets["budget_id"] = new_budget_id
             self._update_key_row(conn, token, sets, now)

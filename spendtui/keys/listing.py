@@ -98,7 +98,7 @@ def list_keys(source: object, now: datetime, tz: tzinfo = UTC) -> KeyList:
     return KeyList(now, keys, found.notes, found.unknown)
 
 
-def _alias_order(k: ListedKey) -> tuple:
+def _alias_order(k: ListedKey) -> tuple[bool, str, str, str]:
     label = k.state.alias or k.key_name or k.token or ""
     return (k.state.alias is None, label.lower(), label, k.state.id)
 
@@ -110,7 +110,7 @@ def sort_keys(keys: Iterable[ListedKey], by: str) -> list[ListedKey]:
         return sorted(keys, key=lambda k: (-k.state.spend, *_alias_order(k)))
     if by == "used":
 
-        def fullness(k: ListedKey) -> tuple:
+        def fullness(k: ListedKey) -> tuple[int, Fraction]:
             if k.over_zero_limit:
                 return (0, Fraction(0))
             return (1, -k.used) if k.used is not None else (2, Fraction(0))

@@ -79,8 +79,9 @@ class ProxyKeyWriter:
         token = doc.get("token") or doc.get("token_id")
         if not isinstance(raw, str) or not raw.startswith("sk-") or not isinstance(token, str):
             raise SourceDataError(f"{self.http.display}/key/generate answered without a key")
-        metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-        tags = doc.get("tags") or metadata.get("tags") or []  # type: ignore[union-attr]
+        raw_metadata = doc.get("metadata")
+        metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
+        tags = doc.get("tags") or metadata.get("tags") or []
         return CreatedKey(
             key=raw,
             token=token,

@@ -80,7 +80,7 @@ def _money(raw: object, name: str, errors: dict[str, str]) -> Decimal | None:
         errors[name] = f"{raw!r} is negative: expected 0 or more US dollars"
     elif value > MAX_USD:
         errors[name] = f"{raw!r} is over $1,000,000,000: expected a smaller amount (a typo?)"
-    elif value.as_tuple().exponent < -12:  # type: ignore[operator]
+    elif isinstance(exponent := value.as_tuple().exponent, int) and exponent < -12:  # (finite: an int)
         errors[name] = f"{raw!r} has more decimals than LiteLLM stores: at most 12 (1e-12 USD)"
     else:
         return value

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from spendtui.core.dims import is_placeholder
-from spendtui.core.facts import FactSet
 from spendtui.core.measures import Totals
 from spendtui.core.names import Names
-from spendtui.core.query import NO_FILTERS, Filters, Query, Window
+from spendtui.core.query import NO_FILTERS, Filters, Window
+from spendtui.core.questions import Questions
 
 #: ``spendtui report KIND`` -> breakdown dimension (None: total only; "day": daily rows).
 REPORT_KINDS: dict[str, str | None] = {
@@ -50,7 +50,7 @@ class Report:
 
 
 def _rows(
-    query: Query | FactSet, dimension: str, window: Window, filters: Filters, names: Names
+    query: Questions, dimension: str, window: Window, filters: Filters, names: Names
 ) -> tuple[list[ReportRow], tuple[str, ...]]:
     """The rows, and what is missing from them (a fact set's flagged partial answer)."""
     if dimension == "day":
@@ -66,11 +66,11 @@ def _rows(
             rows.append(ReportRow(g.name, names.label(base, g.value), g.totals, alias, key_name))
         else:
             rows.append(ReportRow(g.name, names.label(base, g.value), g.totals))
-    return rows, tuple(getattr(groups, "caveats", ()))
+    return rows, groups.caveats
 
 
 def build_report(
-    query: Query | FactSet,
+    query: Questions,
     kind: str,
     window: Window,
     names: Names,
@@ -94,7 +94,7 @@ def build_report(
 
 
 def build_user_report(
-    query: Query | FactSet, user_id: str, window: Window, names: Names, notes: tuple[str, ...] = ()
+    query: Questions, user_id: str, window: Window, names: Names, notes: tuple[str, ...] = ()
 ) -> Report:
     """One internal user's total, daily rows and model rows."""
     filters = Filters(user=frozenset({user_id}))

@@ -21,6 +21,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from spendtui.core.measures import Totals
@@ -85,7 +86,7 @@ def render_json(report: Report) -> str:
 def render_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    sections = report.sections or {"": (report.group_by, report.rows)}
+    sections: Mapping[str, tuple[str | None, list[ReportRow]]] = report.sections or {"": (report.group_by, report.rows)}
     with_section = report.sections is not None
     keys = not with_section and _is_key(report.group_by)
     writer.writerow(

@@ -46,4 +46,4 @@ class PaneTabs(TabbedContent):
             title = tab_title(pane, width, pane == active)
             tab = self.get_tab(pane)
             if str(tab.label) != title:
-                tab.label = title  # type: ignore[assignment]
+                tab.label = title

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from itertools import chain
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -41,6 +42,9 @@ from spendtui.core.measures import N_MEASURES, REQUESTS, SPEND
 from spendtui.errors import SourceDataError
 from spendtui.sources.daily.tables import Cell, DailyTable
 from spendtui.timeutil import day_number, parse_day
+
+#: A daily table's cell key: (day, key) or (day, value, key).
+_Key = TypeVar("_Key", bound=tuple[str, ...])
 
 _NO_OWNER = ("", "")
 #: Float sums of the same requests in two tables may differ by a few pico-dollars.
@@ -80,7 +84,7 @@ class _Owners:
         return self.owner.get((day, key), "")
 
 
-def _matrix(cells: dict) -> np.ndarray:
+def _matrix(cells: Mapping[Any, Cell]) -> np.ndarray:
     """The measures of ``cells`` as an (n, 7) array: int64, or Python integers where one
     does not fit."""
     try:
@@ -195,7 +199,7 @@ def _day_number(day: str) -> int:
         raise SourceDataError(f"daily activity has an unreadable date {day!r}") from None
 
 
-def _within(cells: dict[tuple[str, ...], Cell], first_day: int, last_day: int) -> dict[tuple[str, ...], Cell]:
+def _within(cells: dict[_Key, Cell], first_day: int, last_day: int) -> dict[_Key, Cell]:
     """The cells of days ``first_day``..``last_day`` (each distinct day parsed once)."""
     days = {k[0] for k in cells}
     outside = {d for d in days if not first_day <= _day_number(d) <= last_day}
@@ -275,7 +279,7 @@ class HistoryBuilder:
         self._add("daily tag × key", "tag", tags, None, place, tag_per_row=True)
 
     def _within(self, cells: dict[tuple[str, str, str], Cell]) -> dict[tuple[str, str, str], Cell]:
-        return _within(cells, self.first_day, self.last_day)  # type: ignore[return-value]
+        return _within(cells, self.first_day, self.last_day)
 
     def _with_remainder(
         self, cells: dict[tuple[str, str, str], Cell]
@@ -286,7 +290,7 @@ class HistoryBuilder:
         self,
         name: str,
         dim: str,
-        cells: dict,
+        cells: dict[tuple[str, str, str], Cell],
         why: str | None,
         place: Callable[[str, str, str, str], str],
         tag_per_row: bool = False,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from spendtui.core.measures import MAX_TOKENS, N_MEASURES
 from spendtui.errors import SourceDataError
@@ -37,6 +37,7 @@ _EMPTY_LABELS = {"model": (), "provider": ("unknown",), "entity": ("Unassigned",
 #: 7 measures. build_history only reads them: the REST pages are summed into lists, the
 #: database reader keeps the driver's tuples.
 Cell = Sequence[int]
+_Key = TypeVar("_Key", bound=tuple[str, ...])
 #: A daily count (requests or tokens) beyond this is not data (it would overflow sums).
 MAX_COUNT = MAX_TOKENS
 
@@ -112,13 +113,14 @@ def _object(value: object, where: str, what: str) -> dict[str, Any]:
     return value
 
 
-def _add(target: dict, key: tuple, cell: Cell) -> None:
+def _add(target: dict[_Key, Cell], key: _Key, cell: Cell) -> None:
     found = target.get(key)
     if found is None:
         target[key] = list(cell)
     else:
+        summed = cast("list[int]", found)  # (the pages' sums: lists, made just above)
         for i in range(N_MEASURES):
-            found[i] += cell[i]
+            summed[i] += cell[i]
 
 
 def _value(dim: str, name: str) -> str:
@@ -145,8 +147,9 @@ def merge_page(table: DailyTable, body: object, where: str) -> PageInfo:
                     cell = _measures(_object(per_key, where, "an api_key_breakdown entry").get("metrics"), where)
                     _add(table.cells[dim], (date, value, key), cell)
     table.pages += 1
-    meta = body.get("metadata")
-    meta = meta if isinstance(meta, dict) else {}
-    page = meta.get("page") if isinstance(meta.get("page"), int) else table.pages
-    total_pages = meta.get("total_pages") if isinstance(meta.get("total_pages"), int) else page
+    raw_meta = body.get("metadata")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+    raw_page, raw_total = meta.get("page"), meta.get("total_pages")
+    page: int = raw_page if isinstance(raw_page, int) else table.pages
+    total_pages: int = raw_total if isinstance(raw_total, int) else page
     return PageInfo(page, total_pages, bool(meta.get("has_more")))

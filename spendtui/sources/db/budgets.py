@@ -140,7 +140,7 @@ def read_budgets(conn: Connection, schema: SpendSchema, d: Dialect) -> list[Budg
     if schema.tokens is not None:
         out += _keys(conn, d, schema.tokens, linked, ["max_budget", "budget_id"])
     if schema.teams is not None:
-        cols = ("team_id", "team_alias", "spend", "max_budget", "soft_budget", "budget_duration")
+        cols: tuple[str, ...] = ("team_id", "team_alias", "spend", "max_budget", "soft_budget", "budget_duration")
         cols += ("budget_reset_at", "blocked")
         teams = []
         for row in _rows(conn, d, schema.teams, cols, ["max_budget", "soft_budget"]):

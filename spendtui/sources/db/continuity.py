@@ -25,7 +25,9 @@ purpose. A live spendtui session does not see such edits either.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -40,9 +42,9 @@ def _anchor_select(sql: SpendSql) -> str:
     return f"SELECT {rid} AS rid, {sql.ts} AS ts, spend FROM {sql.table}"  # noqa: S608
 
 
-def _fingerprint(row: object) -> list[str] | None:
+def _fingerprint(row: Sequence[Any] | None) -> list[str] | None:
     """repr() of (id, time, spend): exact for floats and datetimes, stable through JSON."""
-    return None if row is None else [repr(v) for v in row]  # type: ignore[attr-defined]
+    return None if row is None else [repr(v) for v in row]
 
 
 def _day_before(ts: object) -> date | None:
@@ -82,7 +84,7 @@ def _day_count(conn: Connection, sql: SpendSql, day: date, rowid: int) -> int:
     return int(conn.execute(text(f"SELECT count(*) FROM {sql.table} WHERE {where}"), params).scalar_one())  # noqa: S608
 
 
-def _anchor_row(conn: Connection, sql: SpendSql, rowid: int, rid: str | None) -> object:
+def _anchor_row(conn: Connection, sql: SpendSql, rowid: int, rid: str | None) -> Sequence[Any] | None:
     if sql.d.sqlite:
         if rowid <= 0:
             return None
@@ -98,7 +100,7 @@ def describe(conn: Connection, sql: SpendSql, rowid: int, newest_id: str | None,
     is ``newest_id`` (PostgreSQL; when the cursor read no rows yet, the newest row before
     ``before`` stands in)."""
     if not sql.d.sqlite and newest_id is None and before is not None and sql.schema.id_column:
-        row = conn.execute(
+        row: Sequence[Any] | None = conn.execute(
             text(_anchor_select(sql) + f" WHERE {sql.ts} < :before ORDER BY {sql.ts} DESC LIMIT 1"),
             {"before": before},
         ).first()

@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from spendtui.core.cube import RawRow
 from spendtui.sources.db.decode import raw_row
@@ -60,25 +62,26 @@ class Cursor:
         }
 
     @classmethod
-    def from_state(cls, state: dict[str, object]) -> Cursor:
-        """The cursor ``to_state`` described; malformed state raises ValueError/TypeError/KeyError."""
+    def from_state(cls, state: Mapping[str, Any]) -> Cursor:
+        """The cursor ``to_state`` described (as read back from JSON); malformed state
+        raises ValueError/TypeError/KeyError."""
         seen = state["seen"]
         if not isinstance(seen, dict):
             raise TypeError("seen")
         return cls(
-            rowid=int(state["rowid"]),  # type: ignore[call-overload]
+            rowid=int(state["rowid"]),
             mark=_from_iso(state["mark"]),
             floor=_from_iso(state["floor"]),
             seen={str(k): datetime.fromisoformat(v) for k, v in seen.items()},
         )
 
 
-def take_rows(result: object, cursor: Cursor, *, use_written: bool, sqlite: bool) -> list[RawRow]:
+def take_rows(result: Iterable[Sequence[Any]], cursor: Cursor, *, use_written: bool, sqlite: bool) -> list[RawRow]:
     """Decode ``SpendSql.raw_rows`` rows, advancing ``cursor`` and skipping rows it has
     already seen (PostgreSQL's overlap re-reads)."""
     out: list[RawRow] = []
     # rows unpack by position (SpendSql.raw_rows order): ten times cheaper than by name
-    for r in result:  # type: ignore[attr-defined]
+    for r in result:
         rid, request_id, ts, written = r[0], r[1], r[2], r[3]
         if rid is not None and rid > cursor.rowid:
             cursor.rowid = rid

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
@@ -136,7 +136,9 @@ def _measures(spec: DailySpec, fast: bool) -> str:
     )
 
 
-def read_rows(conn: Connection, statement: Callable[[bool], str], params: dict, spend_at: int) -> list[tuple]:
+def read_rows(
+    conn: Connection, statement: Callable[[bool], str], params: dict[str, Any], spend_at: int
+) -> list[tuple[Any, ...]]:
     """The rows of ``statement(fast=True)`` if its sums are exact, else of ``statement(False)``."""
     import psycopg  # the driver of this path (an optional dependency: not imported before)
 
@@ -145,11 +147,13 @@ def read_rows(conn: Connection, statement: Callable[[bool], str], params: dict, 
         if all(row[spend_at] < FLOAT_EXACT for row in rows):
             return rows
     except psycopg.errors.NumericValueOutOfRange:  # a count past int4, or spend past bigint
-        conn.connection.driver_connection.rollback()  # type: ignore[union-attr]
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.rollback()
     return _rows(conn, statement(False), params)
 
 
-def _rows(conn: Connection, statement: str, params: dict) -> list[tuple]:
+def _rows(conn: Connection, statement: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     """All rows as plain tuples, straight from the driver (tens of thousands of rows:
     SQLAlchemy's Row objects would cost more than the query)."""
     raw = conn.connection.driver_connection
@@ -161,14 +165,15 @@ def _rows(conn: Connection, statement: str, params: dict) -> list[tuple]:
         cur.execute(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
         cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cur.execute(statement.replace(":first", "%(first)s").replace(":last", "%(last)s"), params)
-        return cur.fetchall()
+        rows: list[tuple[Any, ...]] = cur.fetchall()
+        return rows
 
 
 #: The key column (NOT NULL in LiteLLM's schema; NULL would be the key "", as on the logs path).
 _KEY = "coalesce(api_key, '')"
 
 
-def _read_user(conn: Connection, spec: DailySpec, schema: str | None, params: dict) -> DailyTable:
+def _read_user(conn: Connection, spec: DailySpec, schema: str | None, params: dict[str, Any]) -> DailyTable:
     """Per-key totals and the model, provider and user breakdowns, in one scan."""
     model = _model_expr(spec)
     provider = "coalesce(custom_llm_provider, '')" if "custom_llm_provider" in spec.columns else "''"
@@ -196,7 +201,7 @@ def _read_user(conn: Connection, spec: DailySpec, schema: str | None, params: di
     return table
 
 
-def _read_entity(conn: Connection, spec: DailySpec, schema: str | None, params: dict) -> DailyTable:
+def _read_entity(conn: Connection, spec: DailySpec, schema: str | None, params: dict[str, Any]) -> DailyTable:
     """The (day, entity, key) breakdown of a team, end-user or tag table."""
     entity = f"coalesce({spec.entity_column}, '')"
     statement = lambda fast: (  # noqa: E731

@@ -4,6 +4,8 @@ the single-row aggregate of ``SpendSql.cells``."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -14,8 +16,9 @@ from spendtui.money import to_pico
 from spendtui.sources.db.sql import CELL_SEP
 
 
-def raw_row(r: object) -> RawRow:
-    """A RawRow from a ``SpendSql.raw_rows`` result row (columns in that order)."""
+def raw_row(r: Sequence[Any]) -> RawRow:
+    """A RawRow from a ``SpendSql.raw_rows`` result row (columns in that order; a driver
+    row holds whatever types the driver returns, hence ``Any``)."""
     (
         rid,
         request_id,
@@ -34,7 +37,7 @@ def raw_row(r: object) -> RawRow:
         tt,
         status,
         cache,
-    ) = r  # type: ignore[misc]
+    ) = r
     return RawRow(
         request_id=str(request_id if request_id is not None else rid),
         start=ts,
@@ -54,10 +57,11 @@ def raw_row(r: object) -> RawRow:
     )
 
 
-def _int(value: object) -> int:
-    """A token count (0 when unreadable, infinite or beyond ``MAX_TOKENS``)."""
+def _int(value: Any) -> int:
+    """A token count (0 when unreadable, infinite or beyond ``MAX_TOKENS``); ``value`` is
+    whatever the driver returned (int, float, Decimal, str or None)."""
     try:
-        number = int(value)  # type: ignore[arg-type]
+        number = int(value)
     except (TypeError, ValueError, OverflowError):
         return 0
     return number if -MAX_TOKENS <= number <= MAX_TOKENS else 0
@@ -78,18 +82,19 @@ def _cell_int(text_value: str) -> int:
 def _split_ints(text_value: str | None, count: int) -> np.ndarray:
     if not count:
         return np.zeros(0, dtype=np.int64)
+    text = text_value or ""  # NULL only when there are no cells: SpendSql.cells coalesces each measure
     try:
-        values = np.fromstring(text_value, dtype=np.int64, sep=",")  # type: ignore[arg-type]
+        values = np.fromstring(text, dtype=np.int64, sep=",")
     except ValueError:  # a REAL in the sums (see _cell_int): the slow path, value by value
-        values = np.array([_cell_int(v) for v in (text_value or "").split(",")], dtype=np.int64)
+        values = np.array([_cell_int(v) for v in text.split(",")], dtype=np.int64)
     if len(values) != count:
         raise SourceDataError("the database returned a malformed aggregate (measure count mismatch)")
     return values
 
 
-def chunk_from_row(row: object) -> CellChunk:
+def chunk_from_row(row: Sequence[Any]) -> CellChunk:
     """Turn the single-row aggregate answer into a CellChunk."""
-    _, buckets, keys, *measures, bad = row  # type: ignore[misc]
+    _, buckets, keys, *measures, bad = row
     bucket_list = buckets.split(CELL_SEP) if buckets else []
     key_list = keys.split(CELL_SEP) if keys else []
     n = len(key_list)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -110,7 +111,7 @@ def _sqlite_chunks(
     try:
         raw.execute("PRAGMA query_only = 1")
 
-        def run_local(bound: tuple[int, int]) -> tuple:
+        def run_local(bound: tuple[int, int]) -> tuple[Any, ...]:
             row = raw.execute(statement, {**params, "lo": bound[0], "hi": bound[1]}).fetchone()
             raw.rollback()
             return tuple(row)
@@ -145,7 +146,8 @@ def _first_rowid(source: DatabaseAccess, conn: Connection, first_day: int, wal: 
     lowest_rowid = "min(rowid + 0)" if _time_indexed(source, conn) else "min(rowid)"
     since = f"SELECT {lowest_rowid} FROM {sql.table} WHERE {sql.ts} >= :lo"  # noqa: S608
     if wal:
-        return conn.execute(text(since), {"lo": day_start(first_day).strftime("%Y-%m-%d")}).scalar_one()
+        first: int | None = conn.execute(text(since), {"lo": day_start(first_day).strftime("%Y-%m-%d")}).scalar_one()
+        return first
     newest = conn.execute(text(f"SELECT max({sql.ts}) FROM {sql.table}")).scalar_one()  # noqa: S608
     conn.rollback()
     if newest is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -10,7 +12,9 @@ from spendtui.sources.db.schema import SpendSchema, Table
 from spendtui.sources.db.sql import Dialect
 
 
-def _select(conn: Connection, d: Dialect, table: Table, id_col: str, cols: list[str]) -> list[tuple]:
+def _select(
+    conn: Connection, d: Dialect, table: Table, id_col: str, cols: list[str]
+) -> list[tuple[Any, dict[str, Any]]]:
     present = [c for c in cols if c in table.columns]
     if id_col not in table.columns or not present:
         return []

@@ -21,6 +21,11 @@ from queue import SimpleQueue
 from typing import IO, Any
 
 Bound = tuple[int, int]
+#: One chunk's answer: the single row of the aggregate (``decode.chunk_from_row`` reads it).
+Answer = tuple[Any, ...]
+#: What a helper thread hands back: (bound, "ok", answer) or (bound, "error", the
+#: exception to raise); None when the helper is done.
+_Handed = tuple[Bound, str, Any] | None
 _HEADER = struct.Struct("!I")
 
 
@@ -45,7 +50,7 @@ class _Helper(threading.Thread):
     """Feeds chunks to one helper process until the queue is empty; answers go to ``out``."""
 
     def __init__(
-        self, queue: deque[Bound], out: SimpleQueue, args: tuple[str, float], sql: str, params: dict[str, Any]
+        self, queue: deque[Bound], out: SimpleQueue[_Handed], args: tuple[str, float], sql: str, params: dict[str, Any]
     ) -> None:
         super().__init__(daemon=True, name="spendtui-load-helper")
         self.queue, self.out, self.args, self.sql, self.params = queue, out, args, sql, params
@@ -88,7 +93,8 @@ class _Helper(threading.Thread):
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             try:
-                self.proc.stdin.close()  # type: ignore[union-attr]
+                assert self.proc.stdin is not None  # (started with stdin=PIPE)
+                self.proc.stdin.close()
                 self.proc.wait(timeout=2)
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
@@ -96,21 +102,21 @@ class _Helper(threading.Thread):
 
 def iter_chunks(
     bounds: list[Bound],
-    run_local: Callable[[Bound], tuple],
+    run_local: Callable[[Bound], Answer],
     *,
     uri: str,
     timeout: float,
     sql: str,
     params: dict[str, Any],
     helpers: int,
-) -> Iterator[tuple]:
+) -> Iterator[Answer]:
     """Each chunk's answer, as soon as it is ready (in no particular order).
 
     ``run_local`` runs one chunk in this process. Answers are handed over one at a
     time so the caller can fold each in and drop it: memory stays at one chunk.
     """
     queue: deque[Bound] = deque(bounds)
-    out: SimpleQueue = SimpleQueue()
+    out: SimpleQueue[_Handed] = SimpleQueue()
     threads = [_Helper(queue, out, (uri, timeout), sql, params) for _ in range(max(0, helpers))]
     if len(bounds) < 4:
         threads = []

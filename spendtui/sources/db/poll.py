@@ -86,7 +86,7 @@ def _read_pages(
     source: DatabaseAccess,
     cursor: Cursor,
     where: str,
-    bounds: Callable[[], dict[str, object]],
+    bounds: Callable[[], Mapping[str, object]],
     order: str,
     skip: Mapping[str, object] | None = None,
 ) -> list[RawRow]:

@@ -23,6 +23,9 @@ from spendtui.core.names import Names, abbreviate_hash
 from spendtui.errors import SourceDataError
 from spendtui.timeutil import parse_timestamp
 
+#: One JSON object from the proxy: read field by field, each checked where it is used.
+Obj = dict[str, Any]
+
 
 @dataclass(frozen=True)
 class ModelPrice:
@@ -58,7 +61,7 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def list_of(body: object, field: str | None, where: str) -> list[dict[str, Any]]:
+def list_of(body: object, field: str | None, where: str) -> list[Obj]:
     """The list of objects in ``body[field]`` (or ``body`` itself when field is None)."""
     items = body.get(field) if isinstance(body, dict) and field else body
     if not isinstance(items, list):
@@ -66,7 +69,7 @@ def list_of(body: object, field: str | None, where: str) -> list[dict[str, Any]]
     return [item for item in items if isinstance(item, dict)]
 
 
-def names_from(keys: list[dict], teams: list[dict], customers: list[dict]) -> Names:
+def names_from(keys: list[Obj], teams: list[Obj], customers: list[Obj]) -> Names:
     names = Names()
     for key in keys:
         token = _text(key.get("token"))
@@ -85,7 +88,7 @@ def names_from(keys: list[dict], teams: list[dict], customers: list[dict]) -> Na
     return names
 
 
-def _budget_row(item: dict, budgets: dict[str, dict]) -> dict:
+def _budget_row(item: Obj, budgets: dict[str, Obj]) -> Obj:
     row = item.get("litellm_budget_table")
     if isinstance(row, dict):
         return row
@@ -93,7 +96,7 @@ def _budget_row(item: dict, budgets: dict[str, dict]) -> dict:
     return budgets.get(budget_id, {}) if budget_id else {}
 
 
-def _state(kind: str, ident: str, name: str, item: dict, limits: dict, **extra: Any) -> BudgetState:
+def _state(kind: str, ident: str, name: str, item: Obj, limits: Obj, **extra: Any) -> BudgetState:
     return BudgetState(
         kind=kind,
         id=ident,
@@ -109,7 +112,7 @@ def _state(kind: str, ident: str, name: str, item: dict, limits: dict, **extra: 
 
 
 def budgets_from(
-    keys: list[dict], teams: list[dict], users: list[dict], customers: list[dict], budget_rows: list[dict]
+    keys: list[Obj], teams: list[Obj], users: list[Obj], customers: list[Obj], budget_rows: list[Obj]
 ) -> list[BudgetState]:
     """Every key, team, user and customer as a BudgetState (``has_limit`` tells which
     have a budget)."""
@@ -159,7 +162,7 @@ def budgets_from(
     return out
 
 
-def key_states_from(keys: list[dict], teams: list[dict], budget_rows: list[dict]) -> KeyStates:
+def key_states_from(keys: list[Obj], teams: list[Obj], budget_rows: list[Obj]) -> KeyStates:
     """Every key from ``/key/list`` (full objects), with team aliases from ``/team/list``.
     A key whose linked budget row is neither embedded nor in ``budget_rows`` (``/budget/list``
     refused) has an unknown soft budget, not "none"."""
@@ -183,15 +186,16 @@ def key_states_from(keys: list[dict], teams: list[dict], budget_rows: list[dict]
     return KeyStates(budgets_from(keys, [], [], [], budget_rows), notes, unknown, names)
 
 
-def _per_token(info: dict, name: str) -> int | None:
+def _per_token(info: Obj, name: str) -> int | None:
     return money(info.get(name))
 
 
 def models_from(body: object, where: str) -> list[ModelPrice]:
     out = []
     for item in list_of(body, "data", where):
-        info = item.get("model_info") if isinstance(item.get("model_info"), dict) else {}
-        params = item.get("litellm_params") if isinstance(item.get("litellm_params"), dict) else {}
+        raw_info, raw_params = item.get("model_info"), item.get("litellm_params")
+        info: Obj = raw_info if isinstance(raw_info, dict) else {}
+        params: Obj = raw_params if isinstance(raw_params, dict) else {}
         max_input = info.get("max_input_tokens")
         out.append(
             ModelPrice(

@@ -12,6 +12,7 @@ import asyncio
 from dataclasses import replace
 from typing import Any, Protocol
 
+from spendtui.core.budget_state import BudgetState, KeyStates
 from spendtui.core.names import Names
 from spendtui.sources.proxy import admin
 from spendtui.sources.proxy.http import ProxyHttp
@@ -74,7 +75,7 @@ class AdminReads:
 
         return self.proxy.http.run(work)
 
-    def budgets(self) -> list[admin.BudgetState]:
+    def budgets(self) -> list[BudgetState]:
         """Every key, team, user and customer with its budget window and spend."""
 
         async def users() -> list[dict[str, Any]]:
@@ -83,7 +84,7 @@ class AdminReads:
             )
             return found or []
 
-        async def work() -> list[admin.BudgetState]:
+        async def work() -> list[BudgetState]:
             keys, teams, people, customers = await asyncio.gather(
                 self._keys(), self._list("/team/list"), users(), self._list("/customer/list")
             )
@@ -92,10 +93,10 @@ class AdminReads:
 
         return self.proxy.http.run(work)
 
-    def key_states(self) -> admin.KeyStates:
+    def key_states(self) -> KeyStates:
         """Every virtual key the proxy's key may see (``/key/list``), with or without a limit."""
 
-        async def work() -> admin.KeyStates:
+        async def work() -> KeyStates:
             seen = len(self.proxy.notes)
             keys, teams = await asyncio.gather(self._keys(), self._list("/team/list"))
             states = admin.key_states_from(keys, teams, await self._budget_rows(keys))

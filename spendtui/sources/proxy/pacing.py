@@ -40,11 +40,13 @@ class PollPacer:
     def interval(self) -> float:
         """The wait after the last poll (for the status line)."""
         if self.failures:
-            return min(ERROR_CAP, self.base * 2 ** (self.failures - 1))
+            doubling: int = 2 ** (self.failures - 1)  # (failures >= 1: a whole power)
+            return min(ERROR_CAP, self.base * doubling)
         extra = self.empty_polls - IDLE_POLLS + 1
         if extra <= 0:
             return self.base
-        return min(IDLE_CAP, self.base * 2**extra)
+        growth: int = 2**extra
+        return min(IDLE_CAP, self.base * growth)
 
     def seconds_left(self) -> float:
         return max(0.0, self._next_at - self.monotonic())

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from spendtui.core.budget_state import BudgetState, KeyStates
@@ -252,7 +253,7 @@ class ProxySource:
             return None
         others = await asyncio.gather(
             *(
-                optional(lambda e=entity: read_daily(self.http, e, first, last), self._note_missing)
+                optional(partial(read_daily, self.http, entity, first, last), self._note_missing)
                 for entity in ("team", "customer", "tag")
             )
         )

@@ -93,7 +93,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
 def help_table() -> Group:
     """One table per group, each headed by its name: the key column is as wide as the
     group's keys (a group name in it would push every action to the right)."""
-    tables = []
+    tables: list[Table | Text] = []
     for group, rows in KEYS:
         table = Table(
             box=None,

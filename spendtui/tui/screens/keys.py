@@ -17,7 +17,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import DescendantFocus, Resize
 from textual.screen import ModalScreen
@@ -106,7 +106,7 @@ class FormScreen(ModalScreen[KeySpec | None]):
     """Shared by the key forms: the fixed title and buttons, compact fields when the
     screen is low, and the per-field errors."""
 
-    BINDINGS = TAB_KEYS
+    BINDINGS: ClassVar[list[BindingType]] = [*TAB_KEYS]
     #: Below this many rows the bordered fields do not fit: they turn compact.
     COMPACT_BELOW: ClassVar[int] = 0
     #: Field names in the order they appear (the first invalid one gets the focus).
@@ -338,7 +338,7 @@ class BudgetEditScreen(FormScreen):
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
     def save(self) -> None:
-        values = {name: self.query_one(f"#field-{name}", Input).value for name, _, _ in self.FIELDS}
+        values: dict[str, object] = {n: self.query_one(f"#field-{n}", Input).value for n, _, _ in self.FIELDS}
         try:
             spec = parse_spec(values, require_alias=False)
         except SpecError as exc:

@@ -42,7 +42,7 @@ class SpendChart(PlotextPlot):
             plt.bar(labels, stacks[0][1], marker="hd", width=0.6)
             plt.title("" if bare else title)
         else:
-            plt.stacked_bar(labels, [v for _, v in stacks], labels=[n[:24] for n, _ in stacks], marker="hd", width=0.6)
+            plt.stacked_bar(labels, [v for _, v in stacks], labels=[n[:24] for n, _ in stacks], marker="hd", width=0.6)  # type: ignore[call-arg]  # (plotext takes labels=; its stub says label=)
             plt.title("" if bare else title)
         if not bare:
             plt.xlabel(f"UTC day ({years[0]})" if len(years) == 1 else "UTC day")
@@ -69,5 +69,5 @@ class SpendChart(PlotextPlot):
         if len(labels) <= most:
             return
         step = -(-len(labels) // most)
-        positions = list(range(1, len(labels) + 1))
+        positions = [float(p) for p in range(1, len(labels) + 1)]
         self.plt.xticks(positions[::step], labels[::step])

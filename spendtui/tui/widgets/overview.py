@@ -79,7 +79,7 @@ def _top_table(title: str, data: TableData | None, share: bool = True, rows: int
         table.add_row(Text("no spend", style="dim"))
         return table
     for row in data.rows[:rows]:
-        cells = [Text(row.label), fmt.money(row.totals.spend)]
+        cells: list[str | Text] = [Text(row.label), fmt.money(row.totals.spend)]
         table.add_row(*cells, *([f"{row.share * 100:.0f}%"] if share else []))
     return table
 

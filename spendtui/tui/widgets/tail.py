@@ -92,7 +92,7 @@ class TailTable(SpendTable):
         order = list(wanted)
         if order == self._shown and self.row_count == len(order):
             return
-        held = {key.value for key in self.rows}
+        held = {str(key.value) for key in self.rows}
         with self.app.batch_update():
             for key in held - wanted.keys():
                 self.remove_row(key)
