@@ -98,7 +98,7 @@ class SpendEngine:
         self.source = source
         self.clock = clock
         self.cube = Cube()
-        self.names = Names()
+        self._names = Names()
         self.first_day: int | None = None
         self.last_refresh: RefreshStats | None = None
         self._keys_checked: set[str] = set()
@@ -261,6 +261,17 @@ class SpendEngine:
         if fetched.names is not None and fetched.generation == self.generation:
             self.names = fetched.names
         return RefreshStats(rows=added, seconds=fetched.seconds + time.perf_counter() - started)
+
+    @property
+    def names(self) -> Names:
+        """What things are called, and what keys and teams belong to."""
+        return self._names
+
+    @names.setter
+    def names(self, names: Names) -> None:
+        """New names; the cube attributes organizations, projects and agents by them."""
+        self._names = names
+        self.cube.dims.attribute(names.attribution)
 
     def refresh_names(self) -> None:
         self.names = self.source.names()

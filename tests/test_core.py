@@ -115,7 +115,8 @@ def test_daily_and_hourly_series() -> None:
 
 def test_whole_day_cells_have_no_hourly_series() -> None:
     cube = Cube()
-    chunk = CellChunk(["2026-11-20"], ["m\x1fp\x1fk\x1fu\x1ft\x1f\x1f[]"], np.array([[PICO, 1, 0, 0, 0, 0, 0]]))
+    key = "m\x1fp\x1fk\x1fu\x1ft\x1f\x1fo\x1fa\x1f[]"
+    chunk = CellChunk(["2026-11-20"], [key], np.array([[PICO, 1, 0, 0, 0, 0, 0]]))
     cube.add_chunk(chunk)
     assert Query(cube).hourly(day_number(date(2026, 11, 20))) is None
 
@@ -146,7 +147,7 @@ def test_compact_sums_equal_coordinates_exactly(wide: bool, monkeypatch) -> None
         f"2026-11-{d:02d}" + (f" {h:02d}" if h >= 0 else "")
         for d, h in zip(rng.integers(1, 28, n), rng.integers(-1, 24, n), strict=True)
     ]
-    keys = [f"m{a}\x1fp\x1fk{b}\x1fu\x1ft\x1fc{c}\x1f[]" for a, b, c in rng.integers(0, 4, (n, 3))]
+    keys = [f"m{a}\x1fp\x1fk{b}\x1fu\x1ft\x1fc{c}\x1fo\x1fa\x1f[]" for a, b, c in rng.integers(0, 4, (n, 3))]
     measures = rng.integers(0, 10**15, (n, 7), dtype=np.int64)
     cube = Cube()
     for lo in range(0, n, 700):  # several chunks, as a chunked cold load adds them
@@ -171,6 +172,8 @@ def test_compact_sums_equal_coordinates_exactly(wide: bool, monkeypatch) -> None
                 "u",
                 "t",
                 dims.customers.values[int(cube.cust[i])],
+                "o",
+                "a",
                 "[]",
             )
         )

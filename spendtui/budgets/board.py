@@ -105,13 +105,19 @@ def _reverse(mapping: dict[str, str], wanted: str) -> list[str]:
 
 
 def _resolve(dim: str, value: str, names: Names) -> list[str]:
-    """A scope value as the records hold it: key alias -> hashes, team or customer alias -> ids."""
+    """A scope value as the records hold it: key alias -> hashes; team, customer,
+    organization or project alias, or agent name -> ids."""
+    aliases = {
+        "team": names.team_alias,
+        "customer": names.customer_alias,
+        "organization": names.organization_alias,
+        "project": names.project_alias,
+        "agent": names.agent_name,
+    }
     if dim == "key" and not _HASH.match(value):
         found = _reverse(names.key_alias, value) or _reverse(names.key_name, value)
-    elif dim == "team":
-        found = _reverse(names.team_alias, value)
-    elif dim == "customer":
-        found = _reverse(names.customer_alias, value)
+    elif dim in aliases:
+        found = _reverse(aliases[dim], value)
     else:
         found = []
     return found or [value]

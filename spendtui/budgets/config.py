@@ -13,7 +13,8 @@ Three top-level keys (all optional)::
         period: quarterly
         amounts: {Q1: 500, Q2: 750, Q3: 600, Q4: 1000}
       - name: web-app monthly
-        tag: project:web-app               # scope: tag, team, model, key, user, customer, provider
+        tag: project:web-app               # scope: tag, team, model, key, user, customer, provider,
+                                           #   organization, project, agent
         amount: 200
         period: monthly                    # daily, weekly, monthly, quarterly, yearly
         thresholds: [0.5, 0.8, 1.0]        # this plan only

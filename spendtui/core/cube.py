@@ -70,6 +70,10 @@ class RawRow:
     total_tokens: int
     failed: bool
     cache_hit: bool
+    #: The row's own ``organization_id`` / ``agent_id`` (None: not logged; attributed
+    #: from the key then, see ``dims.Attribution``).
+    organization: str | None = None
+    agent: str | None = None
 
 
 @dataclass
@@ -254,7 +258,7 @@ class Cube:
                 day,
                 hour,
                 dims.model_context(row.model, row.provider),
-                dims.key_context(row.api_key, row.user, row.team),
+                dims.key_context(row.api_key, row.user, row.team, row.organization, row.agent),
                 dims.customers.intern(row.customer),
                 tagset,
             )

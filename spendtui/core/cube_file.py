@@ -36,7 +36,8 @@ from spendtui.core.measures import N_MEASURES
 Meta = dict[str, Any]
 
 #: 2: ``parts`` (the closed days' fact cubes of ``history: daily``) after the main cube.
-FORMAT = 2
+#: 3: key contexts carry the row's organization and agent (and their string tables).
+FORMAT = 3
 MAGIC = "spendtui-cube"
 #: Cell columns as the cube holds them, with their dtypes.
 CELL_COLUMNS = {
@@ -47,8 +48,16 @@ CELL_COLUMNS = {
     "cust": np.int32,
     "tagset": np.int32,
 }
-INTERNERS = ("models", "providers", "keys", "users", "teams", "customers", "tags")
-CONTEXTS = ("mctx_model", "mctx_provider", "kctx_key", "kctx_user", "kctx_team")
+INTERNERS = ("models", "providers", "keys", "users", "teams", "customers", "organizations", "agents", "tags")
+CONTEXTS = (
+    "mctx_model",
+    "mctx_provider",
+    "kctx_key",
+    "kctx_user",
+    "kctx_team",
+    "kctx_row_organization",
+    "kctx_row_agent",
+)
 _LOCAL_HEADER = b"PK\x03\x04"
 
 
@@ -230,14 +239,16 @@ def _restore_dims(arrays: dict[str, np.ndarray]) -> Dimensions:
                 raise CorruptCache(f"{name} table")
     models, providers = dims.models.values, dims.providers.values
     keys, users, teams = dims.keys.values, dims.users.values, dims.teams.values
+    organizations, agents = dims.organizations.values, dims.agents.values
     try:
         mctx = zip(*(arrays[name].tolist() for name in CONTEXTS[:2]), strict=True)
         for i, (m, p) in enumerate(mctx):
             if min(m, p) < 0 or dims.model_context(models[m], providers[p]) != i:
                 raise CorruptCache("model contexts")
         kctx = zip(*(arrays[name].tolist() for name in CONTEXTS[2:]), strict=True)
-        for i, (k, u, t) in enumerate(kctx):
-            if min(k, u, t) < 0 or dims.key_context(keys[k], users[u], teams[t]) != i:
+        for i, (k, u, t, o, a) in enumerate(kctx):
+            context = dims.key_context(keys[k], users[u], teams[t], organizations[o], agents[a])
+            if min(k, u, t, o, a) < 0 or context != i:
                 raise CorruptCache("key contexts")
     except (IndexError, ValueError):
         raise CorruptCache("context tables") from None

@@ -2,14 +2,23 @@
 
 A cube cell refers to its dimensions by small integers. Two composite ids keep cells
 narrow: a *model context* (model name, provider) and a *key context* (api key, user,
-team), because a key nearly always belongs to one user and team. Tag sets are interned
-as sorted tuples of tag ids.
+team, and the organization and agent the request row names), because a key nearly always
+belongs to one user, team, organization and agent. Tag sets are interned as sorted
+tuples of tag ids.
+
+Organization, project and agent are *attributed* (``Attribution``): a row's own
+``organization_id`` / ``agent_id`` when it has one, else what its key (and, for the
+organization, its team) belongs to now. Rows logged before LiteLLM had those columns, or
+by a version that left them NULL, are counted where LiteLLM's own daily tables would count
+them today. The attribution comes from the key and team tables and is applied when a
+question is asked, so a refresh of those tables re-attributes without a reload.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -163,6 +172,24 @@ def tag_value(tag: str) -> str:
     return tag.partition(":")[2].strip()
 
 
+@dataclass(frozen=True)
+class Attribution:
+    """What keys and teams belong to (from ``LiteLLM_VerificationToken`` and
+    ``LiteLLM_TeamTable``; deleted keys and teams included), by key hash and team id."""
+
+    key_organization: Mapping[str, str] = field(default_factory=dict)
+    key_project: Mapping[str, str] = field(default_factory=dict)
+    key_agent: Mapping[str, str] = field(default_factory=dict)
+    team_organization: Mapping[str, str] = field(default_factory=dict)
+
+
+#: Key-context tables attributed on demand (``Dimensions.array``), with the interner
+#: their values live in.
+ATTRIBUTED = {"kctx_organization": "organizations", "kctx_project": "projects", "kctx_agent": "agents"}
+#: Parts of a composite row key, as the sources build it.
+COMPOSITE_PARTS = 9
+
+
 class Dimensions:
     """All interned values of one cube, plus the composite contexts cells refer to."""
 
@@ -173,16 +200,22 @@ class Dimensions:
         self.users = Interner()
         self.teams = Interner()
         self.customers = Interner()
+        self.organizations = Interner()
+        self.projects = Interner()
+        self.agents = Interner()
         self.tags = Interner()
         # model context: (model id, provider id)
         self._mctx: dict[tuple[int, int], int] = {(0, 0): 0}
         self.mctx_model: list[int] = [0]
         self.mctx_provider: list[int] = [0]
-        # key context: (key id, user id, team id)
-        self._kctx: dict[tuple[int, int, int], int] = {(0, 0, 0): 0}
+        # key context: (key id, user id, team id, the row's organization id, its agent id)
+        self._kctx: dict[tuple[int, int, int, int, int], int] = {(0, 0, 0, 0, 0): 0}
         self.kctx_key: list[int] = [0]
         self.kctx_user: list[int] = [0]
         self.kctx_team: list[int] = [0]
+        self.kctx_row_organization: list[int] = [0]
+        self.kctx_row_agent: list[int] = [0]
+        self.attribution = Attribution()
         # tag sets: id 0 is untagged
         self._tagsets: dict[tuple[int, ...], int] = {(): 0}
         self.tagset_tags: list[tuple[int, ...]] = [()]
@@ -207,16 +240,57 @@ class Dimensions:
             self._changed()
         return found
 
-    def key_context(self, api_key: str | None, user: str | None, team: str | None) -> int:
-        key = (self.keys.intern(api_key), self.users.intern(user), self.teams.intern(team))
+    def key_context(
+        self,
+        api_key: str | None,
+        user: str | None,
+        team: str | None,
+        organization: str | None = None,
+        agent: str | None = None,
+    ) -> int:
+        key = (
+            self.keys.intern(api_key),
+            self.users.intern(user),
+            self.teams.intern(team),
+            self.organizations.intern(organization),
+            self.agents.intern(agent),
+        )
         found = self._kctx.get(key)
         if found is None:
             found = self._kctx[key] = len(self.kctx_key)
             self.kctx_key.append(key[0])
             self.kctx_user.append(key[1])
             self.kctx_team.append(key[2])
+            self.kctx_row_organization.append(key[3])
+            self.kctx_row_agent.append(key[4])
             self._changed()
         return found
+
+    def attribute(self, attribution: Attribution) -> None:
+        """Use this attribution from now on (a no-op when it is the same)."""
+        if attribution != self.attribution:
+            self.attribution = attribution
+            self._changed()
+
+    def _attributed(self, name: str) -> list[int]:
+        """Per key context: its organization, project or agent id (see ``Attribution``)."""
+        a = self.attribution
+        keys, teams = self.keys.values, self.teams.values
+        if name == "kctx_project":
+            intern = self.projects.intern
+            return [intern(a.key_project.get(keys[k])) for k in self.kctx_key]
+        if name == "kctx_agent":
+            intern = self.agents.intern
+            by_key = a.key_agent
+            return [
+                row or intern(by_key.get(keys[k])) for k, row in zip(self.kctx_key, self.kctx_row_agent, strict=True)
+            ]
+        intern = self.organizations.intern
+        by_key, by_team = a.key_organization, a.team_organization
+        return [
+            row or intern(by_key.get(keys[k]) or by_team.get(teams[t]))
+            for k, t, row in zip(self.kctx_key, self.kctx_team, self.kctx_row_organization, strict=True)
+        ]
 
     def tagset(self, raw: object) -> tuple[int, bool]:
         """Tag-set id for a raw ``request_tags`` value, and whether it was readable."""
@@ -241,17 +315,18 @@ class Dimensions:
         return found
 
     def composite(self, text: str) -> tuple[int, int, int, int, bool]:
-        """Intern a source row key ``model␟provider␟api_key␟user␟team␟end_user␟tags``."""
+        """Intern a source row key
+        ``model␟provider␟api_key␟user␟team␟end_user␟organization␟agent␟tags``."""
         found = self._composite.get(text)
         if found is None:
-            parts = text.split(FIELD_SEP, 6)
-            if len(parts) != 7:
+            parts = text.split(FIELD_SEP, COMPOSITE_PARTS - 1)
+            if len(parts) != COMPOSITE_PARTS:
                 raise ValueError("malformed composite key")
-            model, provider, api_key, user, team, customer, tags = parts
+            model, provider, api_key, user, team, customer, organization, agent, tags = parts
             tagset, ok = self.tagset(tags)
             found = (
                 self.model_context(model, provider),
-                self.key_context(api_key, user, team),
+                self.key_context(api_key, user, team, organization, agent),
                 self.customers.intern(customer),
                 tagset,
                 ok,
@@ -270,10 +345,12 @@ class Dimensions:
         self.version += 1
 
     def array(self, name: str) -> np.ndarray:
-        """A context table (``mctx_model``, ``kctx_team``...) as a cached numpy array."""
+        """A context table (``mctx_model``, ``kctx_team``, ``kctx_organization``...) as a
+        cached numpy array."""
         found = self._arrays.get(name)
         if found is None:
-            found = self._arrays[name] = np.asarray(getattr(self, name), dtype=np.int64)
+            values = self._attributed(name) if name in ATTRIBUTED else getattr(self, name)
+            found = self._arrays[name] = np.asarray(values, dtype=np.int64)
         return found
 
     def tagset_has(self, tag_ids: frozenset[int]) -> np.ndarray:

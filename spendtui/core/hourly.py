@@ -23,6 +23,9 @@ _GROUPS = {
     "user": ("kctx", "kctx_user", "users"),
     "team": ("kctx", "kctx_team", "teams"),
     "customer": ("cust", None, "customers"),
+    "organization": ("kctx", "kctx_organization", "organizations"),
+    "project": ("kctx", "kctx_project", "projects"),
+    "agent": ("kctx", "kctx_agent", "agents"),
 }
 _INT64_SAFE = 2**62
 
@@ -59,6 +62,7 @@ def hourly_by(
         return {}
     n_hours = (last_day - start_day + 1) * 24
     cube, dims = query.cube, query.cube.dims
+    per_context = dims.array(table) if table is not None else None  # (first: it may intern)
     interner = getattr(dims, interner_name)
     slot = np.full(len(interner), -1, dtype=np.int64)
     for i, value in enumerate(wanted):
@@ -67,8 +71,8 @@ def hourly_by(
             slot[vid] = i
     parts = query.select(Window(start_day, last_day))
     ids = _gather(query, parts, column)
-    if table is not None:
-        ids = dims.array(table)[ids]
+    if per_context is not None:
+        ids = per_context[ids]
     rows = slot[ids]
     hour_index = (_gather(query, parts, "day").astype(np.int64) - start_day) * 24 + _gather(query, parts, "hour")
     spend = _gather(query, parts, "m")[SPEND]

@@ -1,4 +1,5 @@
-"""Display names: key aliases, team aliases, user and customer names.
+"""Display names: key aliases, team aliases, user, customer, organization, project and
+agent names; and what keys and teams belong to (``Attribution``).
 
 Plain data and the fallbacks for what has no name; the sources fill it (the database
 source in ``sources/db/names.py``, the proxy source from its admin endpoints).
@@ -7,6 +8,8 @@ source in ``sources/db/names.py``, the proxy source from its admin endpoints).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from spendtui.core.dims import Attribution
 
 #: What LiteLLM (1.110.2) logs as ``api_key`` for a request made with the master key.
 MASTER_KEY_ALIAS = "litellm_proxy_master_key"
@@ -21,6 +24,19 @@ class Names:
     team_alias: dict[str, str] = field(default_factory=dict)
     user_alias: dict[str, str] = field(default_factory=dict)
     customer_alias: dict[str, str] = field(default_factory=dict)
+    organization_alias: dict[str, str] = field(default_factory=dict)
+    project_alias: dict[str, str] = field(default_factory=dict)
+    agent_name: dict[str, str] = field(default_factory=dict)
+    #: What keys and teams belong to: the organization, project and agent a request is
+    #: counted under when its log row does not say (see ``dims.Attribution``).
+    key_organization: dict[str, str] = field(default_factory=dict)
+    key_project: dict[str, str] = field(default_factory=dict)
+    key_agent: dict[str, str] = field(default_factory=dict)
+    team_organization: dict[str, str] = field(default_factory=dict)
+    #: Keys and teams LiteLLM has deleted (``LiteLLM_Deleted*``): their spend stays in the
+    #: logs, and their names say "(deleted)".
+    deleted_keys: set[str] = field(default_factory=set)
+    deleted_teams: set[str] = field(default_factory=set)
 
     def key(self, token: str) -> str:
         """Alias, else LiteLLM's ``sk-...abcd`` form, else an abbreviated hash."""
@@ -28,22 +44,27 @@ class Names:
             return ""
         if token == MASTER_KEY_ALIAS:
             return "master key"
-        alias = self.key_alias.get(token)
-        if alias:
-            return alias
-        name = self.key_name.get(token)
-        if name:
-            return name
-        return abbreviate_hash(token)
+        label = self.key_alias.get(token) or self.key_name.get(token) or abbreviate_hash(token)
+        return f"{label} (deleted)" if token in self.deleted_keys else label
 
     def team(self, team_id: str) -> str:
-        return self.team_alias.get(team_id) or team_id
+        label = self.team_alias.get(team_id) or team_id
+        return f"{label} (deleted)" if team_id in self.deleted_teams else label
 
     def user(self, user_id: str) -> str:
         return user_id
 
     def customer(self, customer_id: str) -> str:
         return self.customer_alias.get(customer_id) or customer_id
+
+    def organization(self, organization_id: str) -> str:
+        return self.organization_alias.get(organization_id) or organization_id
+
+    def project(self, project_id: str) -> str:
+        return self.project_alias.get(project_id) or project_id
+
+    def agent(self, agent_id: str) -> str:
+        return self.agent_name.get(agent_id) or agent_id
 
     def label(self, dimension: str, value: str) -> str:
         """Human label for a breakdown row value."""
@@ -53,11 +74,42 @@ class Names:
             return self.team(value)
         if dimension == "customer":
             return self.customer(value)
+        if dimension == "organization":
+            return self.organization(value)
+        if dimension == "project":
+            return self.project(value)
+        if dimension == "agent":
+            return self.agent(value)
         return value
 
+    @property
+    def attribution(self) -> Attribution:
+        """A copy (these maps may still be merged into)."""
+        return Attribution(
+            dict(self.key_organization), dict(self.key_project), dict(self.key_agent), dict(self.team_organization)
+        )
+
     def merge(self, other: Names) -> None:
-        for name in ("key_alias", "key_name", "team_alias", "user_alias", "customer_alias"):
+        for name in _MAPS:
             getattr(self, name).update(getattr(other, name))
+        self.deleted_keys |= other.deleted_keys
+        self.deleted_teams |= other.deleted_teams
+
+
+_MAPS = (
+    "key_alias",
+    "key_name",
+    "team_alias",
+    "user_alias",
+    "customer_alias",
+    "organization_alias",
+    "project_alias",
+    "agent_name",
+    "key_organization",
+    "key_project",
+    "key_agent",
+    "team_organization",
+)
 
 
 def abbreviate_hash(token: str) -> str:

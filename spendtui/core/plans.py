@@ -17,7 +17,7 @@ from spendtui.core.thresholds import AlertTarget, Threshold
 
 PERIODS = ("daily", "weekly", "monthly", "quarterly", "yearly")
 #: Dimensions a plan can be scoped by (what ``Filters`` accepts).
-SCOPE_DIMENSIONS = ("tag", "team", "model", "key", "user", "customer", "provider")
+SCOPE_DIMENSIONS = ("tag", "team", "model", "key", "user", "customer", "provider", "organization", "project", "agent")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 

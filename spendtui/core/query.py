@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 
 from spendtui.core.cube import Cube
-from spendtui.core.dims import NONE_LABEL, UNTAGGED_LABEL, tag_category
+from spendtui.core.dims import ATTRIBUTED, NONE_LABEL, UNTAGGED_LABEL, tag_category
 from spendtui.core.measures import Totals, group_matrix, group_totals, to_totals
 from spendtui.core.selection import DIMENSIONS, FILTER_DIMENSIONS, NO_FILTERS, Filters, Window
 from spendtui.timeutil import day_date
@@ -24,6 +24,10 @@ _CONTEXT = {
     "key": ("kctx", "kctx_key", "keys"),
     "user": ("kctx", "kctx_user", "users"),
     "team": ("kctx", "kctx_team", "teams"),
+    # attributed (see dims.Attribution): the table is computed, interning as it goes
+    "organization": ("kctx", "kctx_organization", "organizations"),
+    "project": ("kctx", "kctx_project", "projects"),
+    "agent": ("kctx", "kctx_agent", "agents"),
 }
 
 
@@ -82,9 +86,10 @@ class Query:
         for dimension, values in filters.items():
             if dimension in _CONTEXT:
                 column, table, interner_name = _CONTEXT[dimension]
+                per_context = dims.array(table)  # (first: an attributed table interns values)
                 interner = getattr(dims, interner_name)
                 ids = [i for v in values if (i := interner.get(v)) is not None]
-                allowed = _bool_lookup(len(interner), ids)[dims.array(table)]
+                allowed = _bool_lookup(len(interner), ids)[per_context]
                 keep = allowed[getattr(cube, column)[part]]
             elif dimension == "customer":
                 ids = [i for v in values if (i := dims.customers.get(v)) is not None]
@@ -155,8 +160,8 @@ class Query:
         bound = cube.spend_bound
         if dimension in _CONTEXT:
             column, table, interner_name = _CONTEXT[dimension]
-            values = getattr(dims, interner_name).values
             groups = dims.array(table)[self._gather(parts, column)]
+            values = getattr(dims, interner_name).values
             rows = self._rows(group_totals(groups, m, len(values), bound), values)
         elif dimension == "customer":
             values = dims.customers.values
@@ -218,13 +223,13 @@ class Query:
     def values(self, dimension: str) -> list[str]:
         """Every value of a dimension the cube knows (for filter pickers)."""
         dims = self.cube.dims
-        interner = {
-            "model": dims.models,
-            "provider": dims.providers,
-            "key": dims.keys,
-            "user": dims.users,
-            "team": dims.teams,
-            "customer": dims.customers,
-            "tag": dims.tags,
-        }[dimension]
+        if dimension in ("customer", "tag"):
+            interner = dims.customers if dimension == "customer" else dims.tags
+        else:
+            _, table, interner_name = _CONTEXT[dimension]
+            if table in ATTRIBUTED:  # the values some key context is attributed to now
+                used = np.unique(dims.array(table)).tolist()
+                values = getattr(dims, interner_name).values
+                return sorted(values[i] for i in used if i)
+            interner = getattr(dims, interner_name)
         return sorted(v for v in interner.values if v)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from spendtui.timeutil import day_date, day_number
 
 #: Dimensions a breakdown can group by (``tag:<category>`` is also accepted).
-DIMENSIONS = ("model", "provider", "key", "user", "team", "customer", "tag")
+DIMENSIONS = ("model", "provider", "key", "user", "team", "customer", "organization", "project", "agent", "tag")
 FILTER_DIMENSIONS = DIMENSIONS
 
 
@@ -71,8 +71,8 @@ class Window:
 class Filters:
     """Values to keep per dimension: OR within a dimension, AND across dimensions.
 
-    Keys are filtered by their hash (what LiteLLM logs), teams by team id, tags by the
-    full ``category:value`` text.
+    Keys are filtered by their hash (what LiteLLM logs), teams, organizations, projects
+    and agents by their ids, tags by the full ``category:value`` text.
     """
 
     model: frozenset[str] = frozenset()
@@ -81,6 +81,9 @@ class Filters:
     user: frozenset[str] = frozenset()
     team: frozenset[str] = frozenset()
     customer: frozenset[str] = frozenset()
+    organization: frozenset[str] = frozenset()
+    project: frozenset[str] = frozenset()
+    agent: frozenset[str] = frozenset()
     tag: frozenset[str] = frozenset()
 
     def is_empty(self) -> bool:

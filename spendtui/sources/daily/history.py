@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from spendtui.core.cube import Cube
-from spendtui.core.dims import FIELD_SEP
+from spendtui.core.dims import COMPOSITE_PARTS, FIELD_SEP
 from spendtui.core.facts import FactCube
 from spendtui.core.measures import N_MEASURES, REQUESTS, SPEND
 from spendtui.errors import SourceDataError
@@ -52,8 +52,10 @@ _SPEND_SLACK = 64
 
 
 def _composite(model: str, provider: str, key: str, user: str, team: str, customer: str, tag: str) -> str:
-    joined = FIELD_SEP.join((model, provider, key, user, team, customer, tag))
-    if joined.count(FIELD_SEP) != 6:
+    """The composite row key of a daily-table cell (the tables name no organization or
+    agent of the row: a fact cube built from them does not claim those dimensions)."""
+    joined = FIELD_SEP.join((model, provider, key, user, team, customer, "", "", tag))
+    if joined.count(FIELD_SEP) != COMPOSITE_PARTS - 1:
         raise SourceDataError("a name in the proxy's daily activity contains a control character (\\x1f)")
     if not tag:
         return joined

@@ -37,6 +37,8 @@ def raw_row(r: Sequence[Any]) -> RawRow:
         tt,
         status,
         cache,
+        organization,
+        agent,
     ) = r
     return RawRow(
         request_id=str(request_id if request_id is not None else rid),
@@ -54,6 +56,8 @@ def raw_row(r: Sequence[Any]) -> RawRow:
         total_tokens=_int(tt),
         failed=status == "failure",
         cache_hit=isinstance(cache, str) and cache.lower() == "true",
+        organization=organization or None,
+        agent=agent or None,
     )
 
 

@@ -1,4 +1,5 @@
-"""Display names from the database: key aliases, team aliases and customer names."""
+"""Display names from the database (key, team, customer, organization, project and agent
+aliases) and what keys and teams belong to (``Names.key_organization``...)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from spendtui.sources.db.sql import Dialect
 
 
 def _select(
-    conn: Connection, d: Dialect, table: Table, id_col: str, cols: list[str]
+    conn: Connection, d: Dialect, table: Table | None, id_col: str, cols: list[str]
 ) -> list[tuple[Any, dict[str, Any]]]:
+    if table is None:
+        return []
     present = [c for c in cols if c in table.columns]
     if id_col not in table.columns or not present:
         return []
@@ -24,22 +27,55 @@ def _select(
     return [(r[0], dict(zip(present, r[1:], strict=True))) for r in rows]
 
 
+def _keep(target: dict[str, str], ident: Any, value: Any) -> None:
+    if ident and value:
+        target[str(ident)] = str(value)
+
+
+_KEY_COLUMNS = ["key_alias", "key_name", "organization_id", "project_id", "agent_id"]
+
+
+def _read_keys(conn: Connection, d: Dialect, table: Table | None, names: Names, deleted: bool) -> None:
+    """Aliases and owners of keys. A deleted key (its spend stays in the logs under its
+    hash) keeps its alias and is marked deleted; a live key of the same hash wins."""
+    for token, row in _select(conn, d, table, "token", _KEY_COLUMNS):
+        token = str(token)
+        if deleted:
+            if token in names.key_alias or token in names.key_name:
+                continue
+            names.deleted_keys.add(token)
+        _keep(names.key_alias, token, row.get("key_alias"))
+        _keep(names.key_name, token, row.get("key_name"))
+        _keep(names.key_organization, token, row.get("organization_id"))
+        _keep(names.key_project, token, row.get("project_id"))
+        _keep(names.key_agent, token, row.get("agent_id"))
+
+
+def _read_teams(conn: Connection, d: Dialect, table: Table | None, names: Names, deleted: bool) -> None:
+    for team_id, row in _select(conn, d, table, "team_id", ["team_alias", "organization_id"]):
+        team_id = str(team_id)
+        if deleted:
+            if team_id in names.team_alias or team_id in names.team_organization:
+                continue
+            names.deleted_teams.add(team_id)
+        _keep(names.team_alias, team_id, row.get("team_alias"))
+        _keep(names.team_organization, team_id, row.get("organization_id"))
+
+
 def read_names(conn: Connection, schema: SpendSchema, d: Dialect) -> Names:
     """Read every alias the schema offers; tables that are absent just give no names."""
     names = Names()
-    if schema.tokens is not None:
-        for token, row in _select(conn, d, schema.tokens, "token", ["key_alias", "key_name"]):
-            if row.get("key_alias"):
-                names.key_alias[token] = str(row["key_alias"])
-            if row.get("key_name"):
-                names.key_name[token] = str(row["key_name"])
-    if schema.teams is not None:
-        for team_id, row in _select(conn, d, schema.teams, "team_id", ["team_alias"]):
-            if row.get("team_alias"):
-                names.team_alias[team_id] = str(row["team_alias"])
-    if schema.end_users is not None:
-        for customer, row in _select(conn, d, schema.end_users, "user_id", ["alias"]):
-            if row.get("alias"):
-                names.customer_alias[customer] = str(row["alias"])
+    _read_keys(conn, d, schema.tokens, names, deleted=False)
+    _read_keys(conn, d, schema.deleted_tokens, names, deleted=True)
+    _read_teams(conn, d, schema.teams, names, deleted=False)
+    _read_teams(conn, d, schema.deleted_teams, names, deleted=True)
+    for customer, row in _select(conn, d, schema.end_users, "user_id", ["alias"]):
+        _keep(names.customer_alias, customer, row.get("alias"))
+    for org, row in _select(conn, d, schema.organizations, "organization_id", ["organization_alias"]):
+        _keep(names.organization_alias, org, row.get("organization_alias"))
+    for project, row in _select(conn, d, schema.projects, "project_id", ["project_alias"]):
+        _keep(names.project_alias, project, row.get("project_alias"))
+    for agent, row in _select(conn, d, schema.agents, "agent_id", ["agent_name"]):
+        _keep(names.agent_name, agent, row.get("agent_name"))
     conn.rollback()
     return names

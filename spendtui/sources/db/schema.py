@@ -26,6 +26,11 @@ TEAMS = "LiteLLM_TeamTable"
 USERS = "LiteLLM_UserTable"
 END_USERS = "LiteLLM_EndUserTable"
 BUDGETS = "LiteLLM_BudgetTable"
+ORGANIZATIONS = "LiteLLM_OrganizationTable"
+PROJECTS = "LiteLLM_ProjectTable"
+AGENTS = "LiteLLM_AgentsTable"
+DELETED_TOKENS = "LiteLLM_DeletedVerificationToken"
+DELETED_TEAMS = "LiteLLM_DeletedTeamTable"
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,11 @@ class SpendSchema:
     users: Table | None = None
     end_users: Table | None = None
     budgets: Table | None = None
+    organizations: Table | None = None
+    projects: Table | None = None
+    agents: Table | None = None
+    deleted_tokens: Table | None = None
+    deleted_teams: Table | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def col(self, name: str) -> bool:
@@ -146,5 +156,10 @@ def reflect(conn: Connection, schema: str | None = None) -> SpendSchema:
         users=_table(tables, USERS, schema),
         end_users=_table(tables, END_USERS, schema),
         budgets=_table(tables, BUDGETS, schema),
+        organizations=_table(tables, ORGANIZATIONS, schema),
+        projects=_table(tables, PROJECTS, schema),
+        agents=_table(tables, AGENTS, schema),
+        deleted_tokens=_table(tables, DELETED_TOKENS, schema),
+        deleted_teams=_table(tables, DELETED_TEAMS, schema),
         notes=tuple(notes),
     )

@@ -17,6 +17,16 @@ from spendtui.sources.db.schema import SpendSchema
 CELL_SEP = "\x1e"  # between cells
 FIELD_SEP = "\x1f"  # between the parts of a composite key
 MEASURE_NAMES = ("s", "n", "p", "c", "t", "f", "h")
+#: The log columns that become composite-key parts as they are (after the model).
+_ROW_DIMENSION_COLUMNS = (
+    "custom_llm_provider",
+    "api_key",
+    "user",
+    "team_id",
+    "end_user",
+    "organization_id",
+    "agent_id",
+)
 
 
 @dataclass(frozen=True)
@@ -78,10 +88,12 @@ class SpendSql:
         return f"coalesce({tags}, '')" if self.d.sqlite else f"coalesce({tags}::text, '')"
 
     def dimension_exprs(self, ref: Callable[[str], str] | None = None) -> list[str]:
-        """model, provider, api_key, user, team, customer, tags: never NULL."""
+        """model, provider, api_key, user, team, customer, organization, agent, tags (the
+        parts of ``Dimensions.composite``): never NULL; '' where the column is missing
+        (LiteLLM before 2025-11 has no ``organization_id``, before 2025-12 no ``agent_id``)."""
         return [
             self.model_expr(ref),
-            *(self._coalesced(n, ref) for n in ("custom_llm_provider", "api_key", "user", "team_id", "end_user")),
+            *(self._coalesced(n, ref) for n in _ROW_DIMENSION_COLUMNS),
             self.tags_expr(ref),
         ]
 
@@ -168,7 +180,7 @@ class SpendSql:
             f"CASE WHEN {ts} >= CAST(:hourly_from AS timestamp) "
             f"THEN date_trunc('hour', {ts}) ELSE date_trunc('day', {ts}) END"
         )
-        names = ("model_group", "model", "custom_llm_provider", "api_key", "user", "team_id", "end_user")
+        names = ("model_group", "model", *_ROW_DIMENSION_COLUMNS)
         alias = {n: f"g{i}" for i, n in enumerate(n for n in (*names, "request_tags") if self.schema.col(n))}
         raw = {n: (f"{self.d.q(n)}::text" if n == "request_tags" else self.d.q(n)) for n in alias}
         inner_cols = [f"{bucket} AS b0", *(f"{raw[n]} AS {a}" for n, a in alias.items())]
@@ -227,6 +239,8 @@ class SpendSql:
             *(f"{e} AS {n}" for e, n in zip(self.tokens(), ("pt", "ct", "tt"), strict=True)),
             self._col("status", "NULL") + " AS status",
             self._col("cache_hit", "NULL") + " AS cache_hit",
+            self._col("organization_id", "NULL") + " AS organization",
+            self._col("agent_id", "NULL") + " AS agent",
         ]
         sql = f"SELECT {', '.join(cols)} FROM {self.table} WHERE {where} ORDER BY {order}"  # noqa: S608
         return sql + (" LIMIT :limit" if limit else "")

@@ -79,9 +79,26 @@ def names_from(keys: list[Obj], teams: list[Obj], customers: list[Obj]) -> Names
             names.key_alias[token] = key["key_alias"]
         if _text(key.get("key_name")):
             names.key_name[token] = key["key_name"]
+        for field, owners in (
+            ("organization_id", names.key_organization),
+            ("project_id", names.key_project),
+            ("agent_id", names.key_agent),
+        ):
+            if owner := _text(key.get(field)):
+                owners[token] = owner
+        # (a full key object embeds its organization and project rows: their aliases)
+        org = key.get("litellm_organization_table")
+        if isinstance(org, dict) and _text(org.get("organization_id")) and _text(org.get("organization_alias")):
+            names.organization_alias[org["organization_id"]] = org["organization_alias"]
+        project = key.get("litellm_project_table")
+        if isinstance(project, dict) and _text(project.get("project_id")) and _text(project.get("project_alias")):
+            names.project_alias[project["project_id"]] = project["project_alias"]
     for team in teams:
-        if _text(team.get("team_id")) and _text(team.get("team_alias")):
-            names.team_alias[team["team_id"]] = team["team_alias"]
+        team_id = _text(team.get("team_id"))
+        if team_id and _text(team.get("team_alias")):
+            names.team_alias[team_id] = team["team_alias"]
+        if team_id and (org_id := _text(team.get("organization_id"))):
+            names.team_organization[team_id] = org_id
     for customer in customers:
         if _text(customer.get("user_id")) and _text(customer.get("alias")):
             names.customer_alias[customer["user_id"]] = customer["alias"]

@@ -4,7 +4,8 @@ A row carries every ``LiteLLM_SpendLogs`` column except the request and response
 payloads. The mapping is the database source's, column for column: the model is
 ``model_group`` (the name the client asked for), else ``model``; the user is the key's
 owner (``user``), the customer ``end_user``; tags are ``request_tags``; a request failed
-when ``status`` is ``failure``; ``cache_hit`` is the string ``"True"`` on a hit.
+when ``status`` is ``failure``; ``cache_hit`` is the string ``"True"`` on a hit;
+``organization_id`` and ``agent_id`` as logged ('' and null: attributed from the key).
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ def raw_row(row: dict[str, Any]) -> RawRow:
         total_tokens=_int(row.get("total_tokens")),
         failed=row.get("status") == "failure",
         cache_hit=(cache is True) or (isinstance(cache, str) and cache.lower() == "true"),
+        organization=_text(row.get("organization_id")) or None,
+        agent=_text(row.get("agent_id")) or None,
     )
 
 
