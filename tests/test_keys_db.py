@@ -175,6 +175,25 @@ def test_compact_layout_stores_what_it_can(compact_db, tmp_path, capsys) -> None
     assert code == 2 and "no column for: budget_duration" in capsys.readouterr().err
 
 
+def test_compact_layout_updates_what_it_has_and_refuses_the_rest(compact_db, tmp_path, capsys) -> None:
+    """The compact token table has max_budget but no budget_id or budget_duration: an
+    update of the max budget is written; the others are refused, naming the column,
+    with nothing written (it used to fail on 'SELECT budget_id')."""
+    db = tmp_path / "c.db"
+    shutil.copy(compact_db, db)
+    with sqlite3.connect(db) as conn:
+        token, before = conn.execute("SELECT token, max_budget FROM LiteLLM_VerificationToken LIMIT 1").fetchone()
+    args = ["--db", str(db), "--allow-db-writes"]
+    assert main(["keys", "update", token, "--max-budget", "12.5", *args]) == 0
+    capsys.readouterr()
+    for flag, value, column in (("--budget-duration", "30d", "budget_duration"), ("--soft-budget", "2", "soft_budget")):
+        code = main(["keys", "update", token, flag, value, "--max-budget", "99", *args])
+        assert code == 2 and f"no column for: {column}; nothing was written" in capsys.readouterr().err
+    with sqlite3.connect(db) as conn:
+        after = conn.execute("SELECT max_budget FROM LiteLLM_VerificationToken WHERE token = ?", (token,)).fetchone()
+    assert after == (12.5,) and before != 12.5
+
+
 @pytest.mark.postgres
 def test_postgres_real_schema(capsys) -> None:
     url = create_pg_database("spendtui_test_keys")

@@ -321,11 +321,13 @@ class DatabaseKeyWriter:
             raise WriteRefused(
                 f"database updates change only {', '.join(sorted(allowed))}, not {', '.join(sorted(extra))}"
             )
+        self._refuse_unstorable(spec)  # (the compact layout has no budget_duration, no budget_id)
         now = datetime.now(UTC)
+        linked = "budget_id" if "budget_id" in self.tokens.columns else "NULL"
 
         def work(conn: Connection) -> None:
             table = self._name(self.tokens)
-            row = conn.execute(text(f"SELECT budget_id FROM {table} WHERE token = :t"), {"t": token}).first()  # noqa: S608
+            row = conn.execute(text(f"SELECT {linked} FROM {table} WHERE token = :t"), {"t": token}).first()  # noqa: S608
             if row is None:
                 raise KeyWriteError("no such key in the database")
             sets = self._budget_changes(spec, now)
