@@ -114,6 +114,53 @@ def insert_pg_keys(url: str, world: DemoWorld) -> None:
         conn.commit()
 
 
+#: Tables a demo database has, in an order LiteLLM's foreign keys accept.
+DEMO_TABLES = (
+    "LiteLLM_BudgetTable",
+    "LiteLLM_OrganizationTable",
+    "LiteLLM_TeamTable",
+    "LiteLLM_ProjectTable",
+    "LiteLLM_AgentsTable",
+    "LiteLLM_UserTable",
+    "LiteLLM_EndUserTable",
+    "LiteLLM_VerificationToken",
+    "LiteLLM_DeletedVerificationToken",
+    "LiteLLM_DeletedTeamTable",
+    "LiteLLM_SpendLogs",
+)
+
+
+def copy_demo_db_to_pg(sqlite_path: Path, url: str) -> None:
+    """COPY every table of a LiteLLM-layout SQLite demo database into a PostgreSQL database
+    with LiteLLM's real schema (``load_real_schema``): the columns both have, but for PG
+    arrays (the demo keeps JSON text there). Tables absent from the demo file are skipped."""
+    import psycopg
+
+    lite = sqlite3.connect(sqlite_path)
+    try:
+        with psycopg.connect(url) as conn:
+            for table in DEMO_TABLES:
+                have = [r[1] for r in lite.execute(f'PRAGMA table_info("{table}")')]
+                if not have:
+                    continue
+                pg_types = dict(
+                    conn.execute(
+                        "SELECT column_name, data_type FROM information_schema.columns "
+                        "WHERE table_schema = 'public' AND table_name = %s",
+                        (table,),
+                    ).fetchall()
+                )
+                cols = [c for c in have if c in pg_types and pg_types[c] != "ARRAY"]
+                quoted = ", ".join(f'"{c}"' for c in cols)
+                with conn.cursor() as cur:
+                    with cur.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+                        for row in lite.execute(f'SELECT {quoted} FROM "{table}"'):  # noqa: S608 (table names above)
+                            copy.write_row(row)
+            conn.commit()
+    finally:
+        lite.close()
+
+
 @contextmanager
 def locked_copy(source: Path, directory: Path) -> Iterator[Path]:
     """A copy of the SQLite database ``source`` in ``directory``, held by a writer's

@@ -3,6 +3,11 @@
 Each function returns {name: (spend_usd_float, requests, prompt, completion, total)}
 for rows whose request time falls in [start, end] (inclusive UTC days), using only
 rows with usable spend (0 <= spend <= 1e6), as spendtui documents.
+
+Organization, project and agent (``Truth.owners``) follow LiteLLM 1.108's attribution:
+organization = the log row's organization_id, else its key's (live, else deleted), else
+its team's (live, else deleted); project = its key's; agent = the row's agent_id, else its
+key's. Written as LEFT JOINs on the key and team tables and their deleted twins.
 """
 
 from __future__ import annotations
@@ -17,6 +22,29 @@ MEASURES = (
 )
 
 
+#: The owners of a log row ``l`` joined with its key ``k`` (deleted: ``dk``) and team ``t``
+#: (deleted: ``dt``); '' counts as none.
+OWNER_SQL = {
+    "organization": "COALESCE(NULLIF(l.organization_id, ''), NULLIF(k.organization_id, ''), "
+    "NULLIF(dk.organization_id, ''), NULLIF(t.organization_id, ''), NULLIF(dt.organization_id, ''))",
+    "project": "COALESCE(NULLIF(k.project_id, ''), NULLIF(dk.project_id, ''))",
+    "agent": "COALESCE(NULLIF(l.agent_id, ''), NULLIF(k.agent_id, ''), NULLIF(dk.agent_id, ''))",
+}
+#: A deleted key or team counts only when no live one has its id (one row per id).
+OWNER_JOINS = """
+LEFT JOIN "LiteLLM_VerificationToken" k ON k.token = l.api_key
+LEFT JOIN (SELECT token, max(organization_id) AS organization_id, max(project_id) AS project_id,
+           max(agent_id) AS agent_id FROM "LiteLLM_DeletedVerificationToken" GROUP BY token) dk
+       ON dk.token = l.api_key AND k.token IS NULL
+LEFT JOIN "LiteLLM_TeamTable" t ON t.team_id = l.team_id
+LEFT JOIN (SELECT team_id, max(organization_id) AS organization_id FROM "LiteLLM_DeletedTeamTable"
+           GROUP BY team_id) dt
+       ON dt.team_id = l.team_id AND t.team_id IS NULL
+"""
+#: Log columns with the row alias, for grouping next to an owner.
+MODEL_SQL = "CASE WHEN coalesce(l.model_group, '') = '' THEN l.model ELSE l.model_group END"
+
+
 class Truth:
     """Ground-truth queries against one database (sqlite or postgresql, litellm or compact)."""
 
@@ -27,13 +55,14 @@ class Truth:
         self.engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
         self.ts = '"startTime"' if layout == "litellm" else "created_at"
 
-    def _where(self, start: date, end: date) -> tuple[str, dict]:
+    def _where(self, start: date, end: date, row: str = "") -> tuple[str, dict]:
         lo = start.isoformat()
         hi = (end + timedelta(days=1)).isoformat()
         cast = "CAST(:lo AS timestamp)" if self.pg else ":lo"
         cast_hi = "CAST(:hi AS timestamp)" if self.pg else ":hi"
+        ts, spend = f"{row}{self.ts}", f"{row}spend"
         return (
-            f"{self.ts} >= {cast} AND {self.ts} < {cast_hi} AND spend >= 0 AND spend <= 1000000",
+            f"{ts} >= {cast} AND {ts} < {cast_hi} AND {spend} >= 0 AND {spend} <= 1000000",
             {"lo": lo, "hi": hi},
         )
 
@@ -110,3 +139,39 @@ class Truth:
         if untagged.get("(untagged)", (0, 0))[1]:
             out["(untagged)"] = untagged["(untagged)"]
         return out
+
+    def owners(
+        self,
+        dim: str,
+        start: date,
+        end: date,
+        *,
+        only: tuple[str, str] | None = None,
+        group_sql: str | None = None,
+    ) -> dict:
+        """Per organization, project or agent id (``OWNER_SQL``); ``only=(dim, id)`` keeps
+        the rows one owner ('' for none) has; ``group_sql`` groups by another expression
+        over ``l`` (e.g. ``MODEL_SQL``) instead."""
+        where, params = self._where(start, end, "l.")
+        if only is not None:
+            where += f" AND COALESCE({OWNER_SQL[only[0]]}, '') = :only"
+            params["only"] = only[1]
+        measures = (
+            "sum(l.spend), count(*), sum(coalesce(l.prompt_tokens,0)), sum(coalesce(l.completion_tokens,0)), "
+            "sum(coalesce(l.total_tokens, coalesce(l.prompt_tokens,0) + coalesce(l.completion_tokens,0)))"
+        )
+        sql = (
+            f"SELECT {group_sql or OWNER_SQL[dim]} AS g, {measures} "
+            f'FROM "LiteLLM_SpendLogs" l {OWNER_JOINS} WHERE {where} GROUP BY 1'
+        )
+        return self._run(sql, params)
+
+    def owner_names(self, dim: str) -> dict[str, str]:
+        """id -> alias or name, from the organization, project or agent table."""
+        table, ident, name = {
+            "organization": ("LiteLLM_OrganizationTable", "organization_id", "organization_alias"),
+            "project": ("LiteLLM_ProjectTable", "project_id", "project_alias"),
+            "agent": ("LiteLLM_AgentsTable", "agent_id", "agent_name"),
+        }[dim]
+        with self.engine.connect() as conn:
+            return {r[0]: r[1] for r in conn.execute(text(f'SELECT {ident}, {name} FROM "{table}"'))}

@@ -101,6 +101,34 @@ PROJECTS: tuple[str, ...] = (
     "code-review",
     "research-agent",
 )
+#: LiteLLM organizations, and the organization of each team (by tag; absent: none).
+ORGANIZATIONS: tuple[str, ...] = ("Acme Retail", "Acme Research", "Acme Platform", "Acme Support")
+TEAM_ORGANIZATION: dict[str, str] = {
+    "ml": "Acme Research",
+    "research": "Acme Research",
+    "web": "Acme Platform",
+    "data": "Acme Platform",
+    "mobile": "Acme Platform",
+    "infra": "Acme Platform",
+    "search": "Acme Retail",
+    "growth": "Acme Retail",
+    "support": "Acme Support",
+}
+#: Project names (above) that are no LiteLLM project: their keys have no project_id.
+NO_PROJECT: tuple[str, ...] = ("internal-tools", "analytics")
+#: LiteLLM agents (name, description), and the agent of each project's keys with its share.
+AGENTS: tuple[tuple[str, str], ...] = (
+    ("research-agent", "Literature search and summaries"),
+    ("support-triage", "Routes and drafts support answers"),
+    ("code-reviewer", "Reviews pull requests"),
+    ("pipeline-runner", "Runs data pipeline steps"),
+)
+PROJECT_AGENTS: dict[str, tuple[str, float]] = {
+    "research-agent": ("research-agent", 0.8),
+    "support-bot": ("support-triage", 0.5),
+    "code-review": ("code-reviewer", 0.6),
+    "data-pipeline": ("pipeline-runner", 0.3),
+}
 ENVS: tuple[tuple[str, float], ...] = (("prod", 0.55), ("staging", 0.25), ("dev", 0.20))
 FEATURES: tuple[str, ...] = (
     "chat",

@@ -21,6 +21,7 @@ import numpy as np
 
 from spendtui.demo import catalog, schema
 from spendtui.demo.accounts import SpendIndex, assign_budgets, write_world
+from spendtui.demo.owners import choose_deleted, owner_columns
 from spendtui.demo.world import DemoKey, DemoWorld, build_world
 from spendtui.errors import UsageError
 
@@ -156,8 +157,18 @@ def generate_rows(
     *,
     growth: bool = True,
     write_delay: tuple[float, float] = (2.0, 15.0),
+    owners_rng: np.random.Generator | None = None,
+    organization_from: datetime | None = None,
 ) -> RowBatch:
-    """``n`` requests with start times in [start, end), sorted by write time."""
+    """``n`` requests with start times in [start, end), sorted by write time.
+
+    The LiteLLM 1.108 columns ``organization_id`` and ``agent_id`` come from
+    ``owners_rng``, a random stream of their own (default: one derived from the seed, the
+    start and ``n``), so they change no other column. ``organization_id`` is the key's
+    organization at request time, NULL on requests before ``organization_from`` (logged by a
+    LiteLLM without the column); ``agent_id`` is the agent of an agent's key on some of its
+    requests, rarely an agent calling with another key, else NULL.
+    """
     tables = _KeyTables(world)
     hour_starts, hour_p = _hour_weights(start, end, growth)
     lo_ms, hi_ms = int(start.timestamp() * _MS), int(end.timestamp() * _MS)
@@ -254,6 +265,9 @@ def generate_rows(
         columns["request_duration_ms"].append(int(duration[i]))
         columns["created_at"].append(created_text[i])
         columns["updated_at"].append(created_text[i])
+    if owners_rng is None:
+        owners_rng = np.random.default_rng([world.seed, 8, lo_ms, n])
+    owner_columns(world, columns, key, master, ts, owners_rng, organization_from)
     return RowBatch(columns)
 
 
@@ -286,8 +300,12 @@ def create_demo_db(
     seed: int = 7,
     now: datetime | None = None,
     chunk: int = 250_000,
+    organization_days: int = 20,
 ) -> DemoWorld:
     """Write a fresh demo database at ``path``, replacing an earlier demo database there.
+
+    Requests before the last ``organization_days`` days have no ``organization_id`` (as if
+    logged before LiteLLM had the column): they are attributed from their key or team.
 
     Any other file at ``path`` (text, a SQLite database without the demo's mark) is left
     untouched: NotADemoDatabase. An empty file counts as free (e.g. from ``mktemp``).
@@ -305,6 +323,8 @@ def create_demo_db(
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     world = build_world(seed)
     rng = np.random.default_rng([seed, 2])
+    owners_rng = np.random.default_rng([seed, 8])
+    organization_from = now - timedelta(days=organization_days)
     start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0)
     conn = sqlite3.connect(path)
     try:
@@ -325,7 +345,13 @@ def create_demo_db(
         counts[-1] += rows - counts.sum()
         sample = RowBatch({c: [] for c in schema.LITELLM_LOG_COLUMNS})
         for (lo, hi), count in zip(zip(chunk_bounds, chunk_bounds[1:], strict=False), counts, strict=True):
-            batch = generate_rows(world, rng, lo, hi, int(count)) if count else None
+            batch = (
+                generate_rows(
+                    world, rng, lo, hi, int(count), owners_rng=owners_rng, organization_from=organization_from
+                )
+                if count
+                else None
+            )
             if batch is None:
                 continue
             write_rows(conn, batch, layout)
@@ -333,6 +359,7 @@ def create_demo_db(
                 sample.columns[c].extend(batch.columns[c])
         index = SpendIndex(sample)
         assign_budgets(world, index, now, rng)
+        choose_deleted(world, index, now)
         write_world(conn, world, index, now, layout)
         conn.commit()
         conn.execute("PRAGMA journal_mode=DELETE")

@@ -36,6 +36,9 @@ CREATE TABLE "LiteLLM_SpendLogs" (
     response TEXT DEFAULT '{}',
     session_id TEXT,
     status TEXT,
+    mcp_namespaced_tool_name TEXT,
+    organization_id TEXT,
+    agent_id TEXT,
     request_duration_ms INTEGER,
     created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
     updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
@@ -67,7 +70,9 @@ CREATE TABLE "LiteLLM_VerificationToken" (
     created_by TEXT,
     updated_at TEXT DEFAULT CURRENT_TIMESTAMP,
     updated_by TEXT,
+    project_id TEXT,
     last_active TEXT,
+    agent_id TEXT,
     total_spend REAL NOT NULL DEFAULT 0.0
 );
 CREATE TABLE "LiteLLM_BudgetTable" (
@@ -129,6 +134,94 @@ CREATE TABLE "LiteLLM_EndUserTable" (
     budget_id TEXT,
     blocked INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE "LiteLLM_OrganizationTable" (
+    organization_id TEXT PRIMARY KEY NOT NULL,
+    organization_alias TEXT NOT NULL,
+    budget_id TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    models TEXT DEFAULT '[]',
+    spend REAL NOT NULL DEFAULT 0.0,
+    model_spend TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    created_by TEXT NOT NULL DEFAULT 'default_user_id',
+    updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    updated_by TEXT NOT NULL DEFAULT 'default_user_id',
+    object_permission_id TEXT
+);
+CREATE TABLE "LiteLLM_ProjectTable" (
+    project_id TEXT PRIMARY KEY NOT NULL,
+    project_alias TEXT,
+    team_id TEXT,
+    budget_id TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    models TEXT DEFAULT '[]',
+    spend REAL NOT NULL DEFAULT 0.0,
+    model_spend TEXT NOT NULL DEFAULT '{}',
+    blocked INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    created_by TEXT NOT NULL DEFAULT 'default_user_id',
+    updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    updated_by TEXT NOT NULL DEFAULT 'default_user_id',
+    description TEXT
+);
+CREATE TABLE "LiteLLM_AgentsTable" (
+    agent_id TEXT PRIMARY KEY NOT NULL,
+    agent_name TEXT NOT NULL,
+    litellm_params TEXT,
+    agent_card_params TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    created_by TEXT NOT NULL DEFAULT 'default_user_id',
+    updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    updated_by TEXT NOT NULL DEFAULT 'default_user_id',
+    spend REAL NOT NULL DEFAULT 0.0,
+    tpm_limit INTEGER,
+    rpm_limit INTEGER,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    execution_mode TEXT NOT NULL DEFAULT 'autonomous'
+);
+CREATE TABLE "LiteLLM_DeletedVerificationToken" (
+    id TEXT PRIMARY KEY NOT NULL,
+    token TEXT NOT NULL,
+    key_name TEXT,
+    key_alias TEXT,
+    spend REAL NOT NULL DEFAULT 0.0,
+    models TEXT DEFAULT '[]',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    user_id TEXT,
+    team_id TEXT,
+    tpm_limit INTEGER,
+    rpm_limit INTEGER,
+    max_budget REAL,
+    budget_duration TEXT,
+    budget_reset_at TEXT,
+    budget_id TEXT,
+    organization_id TEXT,
+    project_id TEXT,
+    agent_id TEXT,
+    created_at TEXT,
+    created_by TEXT,
+    updated_at TEXT,
+    updated_by TEXT,
+    deleted_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    deleted_by TEXT,
+    total_spend REAL NOT NULL DEFAULT 0.0
+);
+CREATE TABLE "LiteLLM_DeletedTeamTable" (
+    id TEXT PRIMARY KEY NOT NULL,
+    team_id TEXT NOT NULL,
+    team_alias TEXT,
+    organization_id TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    max_budget REAL,
+    spend REAL NOT NULL DEFAULT 0.0,
+    budget_duration TEXT,
+    budget_reset_at TEXT,
+    blocked INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT,
+    updated_at TEXT,
+    deleted_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    deleted_by TEXT
+);
 CREATE INDEX "LiteLLM_SpendLogs_startTime_idx" ON "LiteLLM_SpendLogs" ("startTime");
 CREATE INDEX "LiteLLM_SpendLogs_end_user_idx" ON "LiteLLM_SpendLogs" (end_user);
 CREATE INDEX "LiteLLM_SpendLogs_api_key_startTime_idx" ON "LiteLLM_SpendLogs" (api_key, "startTime");
@@ -186,6 +279,9 @@ LITELLM_LOG_COLUMNS: tuple[str, ...] = (
     "requester_ip_address",
     "session_id",
     "status",
+    "mcp_namespaced_tool_name",
+    "organization_id",
+    "agent_id",
     "request_duration_ms",
     "created_at",
     "updated_at",

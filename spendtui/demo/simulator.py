@@ -2,6 +2,7 @@
 
 Rows arrive a little after their request time (LiteLLM writes late and in batches), and
 the key and team spend counters move with them, so every pane, budgets included, moves.
+Live rows carry LiteLLM 1.108's organization_id and agent_id, like the generated history.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from spendtui.demo.generator import generate_rows, write_rows
+from spendtui.demo.generator import RowBatch, generate_rows, write_rows
 from spendtui.demo.world import DemoWorld, build_world
 from spendtui.timeutil import Clock, system_clock
 
@@ -38,7 +39,12 @@ class Simulator:
         self.clock = clock
         self.world = world or build_world(seed)
         self.rng = np.random.default_rng([seed, 3])
+        #: organization_id and agent_id draw from a stream of their own (see generator.generate_rows)
+        self.owners_rng = np.random.default_rng([seed, 9])
         self.written = 0
+        #: Keys the demo database lists as deleted: LiteLLM refuses their requests and
+        #: logs nothing, so their draws are dropped (read once, at the first step).
+        self._deleted: frozenset[str] | None = None
         self._last: datetime | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -54,10 +60,19 @@ class Simulator:
             return 0
         start = now - timedelta(seconds=seconds + 10)
         batch = generate_rows(
-            self.world, self.rng, start, now - timedelta(seconds=1), n, growth=False, write_delay=(0.2, 1.0)
+            self.world,
+            self.rng,
+            start,
+            now - timedelta(seconds=1),
+            n,
+            growth=False,
+            write_delay=(0.2, 1.0),
+            owners_rng=self.owners_rng,
         )
         conn = sqlite3.connect(self.path, timeout=5)
         try:
+            batch = self._without_deleted_keys(conn, batch)
+            n = len(batch)
             write_rows(conn, batch, self.layout)
             if self.layout == "litellm":
                 self._bump_counters(conn, batch.columns)
@@ -66,6 +81,20 @@ class Simulator:
             conn.close()
         self.written += n
         return n
+
+    def _without_deleted_keys(self, conn: sqlite3.Connection, batch: RowBatch) -> RowBatch:
+        if self._deleted is None:
+            found = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'LiteLLM_DeletedVerificationToken'"
+            ).fetchone()
+            rows = conn.execute('SELECT token FROM "LiteLLM_DeletedVerificationToken"').fetchall() if found else []
+            self._deleted = frozenset(token for (token,) in rows)
+        if not self._deleted:
+            return batch
+        keep = [i for i, key in enumerate(batch.columns["api_key"]) if key not in self._deleted]
+        if len(keep) == len(batch):
+            return batch
+        return RowBatch({name: [values[i] for i in keep] for name, values in batch.columns.items()})
 
     @staticmethod
     def _bump_counters(conn: sqlite3.Connection, columns: dict[str, list[Any]]) -> None:

@@ -1,6 +1,9 @@
-"""The demo organisation: teams, users, customers and a few hundred virtual keys.
+"""The demo organisation: teams, users, customers and a few hundred virtual keys, and the
+LiteLLM organizations, projects and agents they belong to.
 
-Everything derives from one seed, so the same seed always builds the same world.
+Everything derives from one seed, so the same seed always builds the same world. The
+organizations, projects and agents (LiteLLM 1.108) are drawn from a random stream of their
+own, after everything else, so adding them changed no key, team or request of a seed.
 """
 
 from __future__ import annotations
@@ -32,6 +35,30 @@ class DemoTeam:
     cost_center: str
     max_budget: float | None = None
     budget_duration: str | None = None
+    #: The LiteLLM organization the team belongs to (None: none).
+    organization_id: str | None = None
+    #: Moved to LiteLLM_DeletedTeamTable (its keys and logs stay).
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class DemoOrganization:
+    organization_id: str
+    alias: str
+
+
+@dataclass(frozen=True)
+class DemoProject:
+    project_id: str
+    alias: str
+    team_id: str | None
+
+
+@dataclass(frozen=True)
+class DemoAgent:
+    agent_id: str
+    name: str
+    description: str
 
 
 @dataclass
@@ -56,6 +83,16 @@ class DemoKey:
     tpm_limit: int | None = None
     rpm_limit: int | None = None
     models_allowed: tuple[str, ...] = field(default_factory=tuple)
+    #: What the key belongs to now (``LiteLLM_VerificationToken`` organization_id,
+    #: project_id, agent_id); None: nothing.
+    organization_id: str | None = None
+    project_id: str | None = None
+    agent_id: str | None = None
+    #: The organization LiteLLM logs on the key's requests (``LiteLLM_SpendLogs``
+    #: organization_id): the key's, else its team's; for a key moved since, the old one.
+    logged_organization_id: str | None = None
+    #: Moved to LiteLLM_DeletedVerificationToken (its logs stay).
+    deleted: bool = False
 
 
 @dataclass
@@ -67,6 +104,9 @@ class DemoWorld:
     keys: list[DemoKey]
     #: Selection probabilities of keys (sums to 1).
     key_p: np.ndarray
+    organizations: list[DemoOrganization] = field(default_factory=list)
+    projects: list[DemoProject] = field(default_factory=list)
+    agents: list[DemoAgent] = field(default_factory=list)
 
     def key_budgets(self) -> list[DemoKey]:
         return [k for k in self.keys if k.max_budget is not None]
@@ -135,4 +175,62 @@ def build_world(seed: int, n_keys: int = 300) -> DemoWorld:
     for team in teams:
         if rng.random() < 0.8:
             team.budget_duration = str(rng.choice(["30d", "1mo", "30d", "7d"]))
-    return DemoWorld(seed, teams, users, customers, keys, weights / weights.sum())
+    world = DemoWorld(seed, teams, users, customers, keys, weights / weights.sum())
+    _add_owners(world, np.random.default_rng([seed, 7]))
+    return world
+
+
+def _ident(prefix: str, rng: np.random.Generator) -> str:
+    return f"{prefix}-{rng.bytes(6).hex()}"
+
+
+def _add_owners(world: DemoWorld, rng: np.random.Generator) -> None:
+    """Organizations, projects and agents, and which teams and keys belong to them.
+
+    Teams belong to their cost centre's organization (one team to none); most keys to
+    their team's organization, some only through their team (no organization_id of their
+    own), a few to another one; keys without a team to an organization or none. Keys get
+    the project their name says (a few none), agent projects' keys often an agent. Two
+    keys changed organization after logging requests (``logged_organization_id``).
+    Draws only from ``rng``, a stream of its own, in a fixed number per key.
+    """
+    world.organizations = [DemoOrganization(_ident("org", rng), alias) for alias in catalog.ORGANIZATIONS]
+    org_by_alias = {o.alias: o.organization_id for o in world.organizations}
+    org_ids = [o.organization_id for o in world.organizations]
+    for team in world.teams:
+        alias = catalog.TEAM_ORGANIZATION.get(team.tag)
+        team.organization_id = org_by_alias[alias] if alias else None
+    world.agents = [DemoAgent(str(uuid.UUID(bytes=rng.bytes(16), version=4)), n, d) for n, d in catalog.AGENTS]
+    agent_by_name = {a.name: a.agent_id for a in world.agents}
+    project_ids = {name: _ident("proj", rng) for name in catalog.PROJECTS if name not in catalog.NO_PROJECT}
+    for key in world.keys:
+        u = rng.random(4)
+        team_org = key.team.organization_id if key.team else None
+        other = org_ids[int(u[1] * len(org_ids))]
+        if key.team is not None:
+            key.organization_id = None if u[0] < 0.2 else (other if u[0] < 0.25 else team_org)
+        else:
+            key.organization_id = other if u[0] < 0.5 else None
+        key.logged_organization_id = key.organization_id or team_org
+        if u[2] >= 0.15:
+            key.project_id = project_ids.get(key.project)
+        agent = catalog.PROJECT_AGENTS.get(key.project)
+        if agent is not None and u[3] < agent[1]:
+            key.agent_id = agent_by_name[agent[0]]
+    for i in rng.choice(len(world.keys), size=2, replace=False):
+        key = world.keys[int(i)]
+        team_org = key.team.organization_id if key.team else None
+        current = key.organization_id or team_org
+        key.logged_organization_id = org_ids[(org_ids.index(current) + 1) % len(org_ids)] if current else org_ids[0]
+    world.projects = [
+        DemoProject(project_id, name, _main_team(world, project_id)) for name, project_id in project_ids.items()
+    ]
+
+
+def _main_team(world: DemoWorld, project_id: str) -> str | None:
+    """The team most of a project's keys belong to (ties: the first such team)."""
+    counts: dict[str, int] = {}
+    for key in world.keys:
+        if key.project_id == project_id and key.team is not None:
+            counts[key.team.team_id] = counts.get(key.team.team_id, 0) + 1
+    return max(counts, key=lambda t: counts[t]) if counts else None
