@@ -269,9 +269,12 @@ class SpendEngine:
 
     @names.setter
     def names(self, names: Names) -> None:
-        """New names; the cube attributes organizations, projects and agents by them."""
+        """New names; the cube (and the history cubes) attribute organizations, projects
+        and agents by them."""
         self._names = names
-        self.cube.dims.attribute(names.attribution)
+        attribution = names.attribution
+        for cube in (self.cube, *(f.cube for f in self.fact_cubes)):
+            cube.dims.attribute(attribution)
 
     def refresh_names(self) -> None:
         self.names = self.source.names()

@@ -42,6 +42,11 @@ def _entities(row: dict[str, Any], entity: str) -> list[str | None]:
         return [] if row.get("team_id") is None else [row["team_id"]]
     if entity == "customer":
         return [row["end_user"]] if row.get("end_user") else []
+    if entity in ("organization", "agent"):
+        # written under the request's own organization_id / agent_id (as its log row
+        # holds them), none when the request had none
+        value = row.get(f"{entity}_id")
+        return [value] if value else []
     return list(dict.fromkeys(row.get("request_tags") or []))
 
 

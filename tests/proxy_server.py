@@ -271,3 +271,26 @@ class LegacyLogStore:
         chosen.sort(key=lambda r: _row_time(r, "startTime"), reverse=True)
         headers = {"x-litellm-spend-logs-truncated": "true"} if len(chosen) > self.cap else {}
         return Reply(200, chosen[: self.cap], headers=headers)
+
+
+class PagedList:
+    """``GET /key/list`` (``size``) or ``/v2/team/list`` (``page_size``) over fixed items,
+    the way LiteLLM pages them; ``status=deleted`` lists ``deleted`` instead."""
+
+    def __init__(self, field: str, size_param: str, items: list[dict], deleted: list[dict] | None = None) -> None:
+        self.field, self.size_param = field, size_param
+        self.items, self.deleted = items, deleted or []
+
+    def __call__(self, request: Request) -> Reply:
+        q = request.query
+        size, page = int(q.get(self.size_param, 10)), int(q.get("page", 1))
+        chosen = self.deleted if q.get("status") == "deleted" else self.items
+        return Reply(
+            200,
+            {
+                self.field: chosen[(page - 1) * size : page * size],
+                "total_count": len(chosen),
+                "current_page": page,
+                "total_pages": -(-len(chosen) // size),
+            },
+        )

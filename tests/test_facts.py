@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from spendtui.core.cube import Cube
-from spendtui.core.dims import is_placeholder
+from spendtui.core.dims import Attribution, is_placeholder
 from spendtui.core.facts import Breakdown, NotExact
-from spendtui.core.query import DIMENSIONS, Filters, Query, Window
+from spendtui.core.query import DIMENSIONS, NO_FILTERS, Filters, Query, Window
 from spendtui.demo.generator import generate_rows
 from spendtui.demo.world import build_world
 from spendtui.engine import SpendEngine
@@ -27,11 +27,13 @@ from spendtui.sources.proxy.logs import raw_row
 from spendtui.timeutil import day_of, fixed_clock
 from tests.helpers import FIXED_NOW
 from tests.litellm_daily import DailyEndpoint, log_rows, table_rows
-from tests.proxy_server import FixtureServer, LogStore
+from tests.proxy_server import FixtureServer, LogStore, PagedList, Reply
 
 TODAY = day_of(FIXED_NOW)
 WINDOW = Window(TODAY - 19, TODAY)
 SLACK = 10**6  # 1e-6 USD: daily tables sum each request's double in SQL
+DAILY = ("user", "team", "customer", "tag", "organization", "agent")
+DELETED_AT = "2026-11-30T00:00:00Z"
 
 
 def requests(seed: int = 7, n: int = 6000) -> list[dict]:
@@ -40,11 +42,70 @@ def requests(seed: int = 7, n: int = 6000) -> list[dict]:
     return log_rows(batch)
 
 
-def serve(server: FixtureServer, rows: list[dict], tables: dict | None = None) -> None:
+def serve(server: FixtureServer, rows: list[dict], tables: dict | None = None, seed: int = 7) -> None:
     server.route("/spend/logs/v2", LogStore(rows))
-    for entity in ("user", "team", "customer", "tag"):
+    for entity in DAILY:
         found = (tables or {}).get(entity, table_rows(rows, entity))
         server.route(f"/{entity}/daily/activity", DailyEndpoint(found))
+    serve_names(server, seed)
+
+
+def serve_names(server: FixtureServer, seed: int) -> None:
+    """The demo world's keys (deleted ones under ``status=deleted``), teams, organizations,
+    projects and agents, shaped as LiteLLM 1.108.7 lists them."""
+    world = build_world(seed)
+
+    def key(k) -> dict:  # type: ignore[no-untyped-def]
+        item = {
+            "token": k.token,
+            "key_alias": k.alias,
+            "team_id": k.team.team_id if k.team else None,
+            "organization_id": k.organization_id,
+            "project_id": k.project_id,
+            "agent_id": k.agent_id,
+        }
+        return {**item, "deleted_at": DELETED_AT} if k.deleted or k.token in gone else item
+
+    def team(t) -> dict:  # type: ignore[no-untyped-def]
+        item = {"team_id": t.team_id, "team_alias": t.alias, "organization_id": t.organization_id}
+        return {**item, "deleted_at": DELETED_AT} if t.deleted or t.team_id in gone else item
+
+    gone = deleted(world)
+    keys = [key(k) for k in world.keys]
+    teams = [team(t) for t in world.teams]
+    server.route(
+        "/key/list",
+        PagedList("keys", "size", [k for k in keys if "deleted_at" not in k], [k for k in keys if "deleted_at" in k]),
+    )
+    server.route("/team/list", Reply(200, [t for t in teams if "deleted_at" not in t]))
+    server.route("/v2/team/list", PagedList("teams", "page_size", [], [t for t in teams if "deleted_at" in t]))
+    server.route(
+        "/organization/list",
+        Reply(
+            200, [{"organization_id": o.organization_id, "organization_alias": o.alias} for o in world.organizations]
+        ),
+    )
+    server.route(
+        "/project/list", Reply(200, [{"project_id": p.project_id, "project_alias": p.alias} for p in world.projects])
+    )
+    server.route("/v1/agents", Reply(200, [{"agent_id": a.agent_id, "agent_name": a.name} for a in world.agents]))
+
+
+def deleted(world) -> set[str]:  # type: ignore[no-untyped-def]
+    """Keys and a team the fixture lists as deleted (their spend stays in the logs)."""
+    return {k.token for k in world.keys[::60]} | {world.teams[-1].team_id}
+
+
+def attribution(seed: int = 7) -> Attribution:
+    """What the demo world's keys and teams belong to (deleted ones included), as the
+    database source reads it from LiteLLM_VerificationToken and LiteLLM_TeamTable."""
+    world = build_world(seed)
+    return Attribution(
+        {k.token: k.organization_id for k in world.keys if k.organization_id},
+        {k.token: k.project_id for k in world.keys if k.project_id},
+        {k.token: k.agent_id for k in world.keys if k.agent_id},
+        {t.team_id: t.organization_id for t in world.teams if t.organization_id},
+    )
 
 
 def proxy_engine(server: FixtureServer) -> SpendEngine:
@@ -54,10 +115,11 @@ def proxy_engine(server: FixtureServer) -> SpendEngine:
     return engine
 
 
-def truth(rows: list[dict]) -> Query:
+def truth(rows: list[dict], seed: int = 7) -> Query:
     cube = Cube()
     cube.add_rows(raw_row(r) for r in rows)
     cube.sort_by_day()
+    cube.dims.attribute(attribution(seed))
     return Query(cube)
 
 
@@ -89,7 +151,7 @@ def test_history_comes_from_several_pages_and_cubes(setup) -> None:
     daily = [r for r in server.requests if r.path == "/user/daily/activity"]
     assert len(daily) >= 2  # pages split days: they were merged
     names = {f.name for f in engine.fact_cubes}
-    assert names == {f"daily {d} × key" for d in ("model", "provider", "user", "team", "customer", "tag")}
+    assert names == {f"daily {d} × key" for d in ("model", "provider", *DAILY)}
     assert all(f.unusable is None for f in engine.fact_cubes)
     assert "cache_hits" in engine.partial_measures
 
@@ -104,6 +166,7 @@ def test_every_single_dimension_question_is_exact(setup) -> None:
     for dim in DIMENSIONS:
         rows = got.breakdown(dim, WINDOW)
         expected = want.breakdown(dim, WINDOW)
+        assert len([g for g in expected if g.value]) >= 3, dim  # (the demo world has several of each)
         if dim == "tag":
             assert isinstance(rows, Breakdown) and "(untagged)" in rows.caveats[0]
             expected = [g for g in expected if g.value]
@@ -182,6 +245,99 @@ def test_questions_the_tables_cannot_answer_are_refused(setup, dimension, filter
     got = engine.query.breakdown(dimension, live, f)
     assert not getattr(got, "caveats", ())
     same_rows(got, expected)
+
+
+@pytest.mark.parametrize(
+    ("dimension", "filters"),
+    [
+        # organization: the row's, else the key's, else the team's; the team is known per key-day
+        ("organization", Filters(team=frozenset({"t"}))),
+        ("team", Filters(organization=frozenset({"o"}))),
+        ("model", Filters(organization=frozenset({"o"}))),
+        ("customer", Filters(organization=frozenset({"o"}))),
+        # project: the key's alone, so every view answers it
+        ("project", Filters(model=frozenset({"m"}))),
+        ("model", Filters(project=frozenset({"p"}))),
+        ("project", Filters(tag=frozenset({"env:prod"}))),
+        ("provider", Filters(project=frozenset({"p"}))),
+        # agent: the agent table crosses it with the key (and what is known per key-day)
+        ("agent", Filters(user=frozenset({"u"}))),
+        ("key", Filters(agent=frozenset({"a"}))),
+    ],
+)
+def test_organization_project_and_agent_questions_are_exact(setup, dimension, filters) -> None:
+    engine, want, _ = setup
+    got = engine.query
+    filters = _real_values(want, filters)
+    expected = want.breakdown(dimension, WINDOW, filters)
+    assert [g for g in expected if g.value], "the question must have an answer to compare"
+    rows = got.breakdown(dimension, WINDOW, filters)
+    assert not getattr(rows, "caveats", ())
+    same_rows(rows, expected)
+
+
+def test_agents_of_a_key_that_changed_agent_in_a_day_are_refused_by_model(setup) -> None:
+    engine, want, _ = setup
+    # the demo's keys send requests as several agents in a day: agent × model is unknown
+    assert any("several agents" in n for n in engine.cube.quality.notes)
+    with pytest.raises(NotExact, match="cannot answer agent × model exactly"):
+        engine.query.breakdown("agent", WINDOW, _real_values(want, Filters(model=frozenset({"m"}))))
+
+
+def test_deleted_keys_and_teams_are_named_from_the_proxy(setup) -> None:
+    engine, _, _ = setup
+    world = build_world(7)
+    gone = deleted(world)
+    names = engine.names
+    assert names.deleted_keys == {k.token for k in world.keys} & gone
+    assert names.deleted_teams == {t.team_id for t in world.teams} & gone
+    key = next(k for k in world.keys if k.token in gone)
+    assert names.key(key.token) == f"{key.alias} (deleted)"
+    team = world.teams[-1]
+    assert names.team(team.team_id) == f"{team.alias} (deleted)"
+    assert names.organization(world.organizations[0].organization_id) == world.organizations[0].alias
+    assert names.project(world.projects[0].project_id) == world.projects[0].alias
+    assert names.agent(world.agents[0].agent_id) == world.agents[0].name
+
+
+ENTERPRISE = {
+    "detail": {
+        "error": "Organizations are only available for LiteLLM Enterprise users. You must be a LiteLLM "
+        "Enterprise user to use this feature."
+    }
+}
+
+
+def test_organizations_are_refused_for_closed_days_when_the_proxy_keeps_them_for_enterprise() -> None:
+    """A free LiteLLM answers /organization/daily/activity and /organization/list with 403:
+    organizations of closed days are refused, saying why; never zeros."""
+    rows = requests(seed=7, n=3000)
+    with FixtureServer() as server:
+        serve(server, rows)
+        server.route("/organization/daily/activity", Reply(403, ENTERPRISE))
+        server.route("/organization/list", Reply(403, ENTERPRISE))
+        engine = proxy_engine(server)
+        try:
+            want = truth(rows)
+            for filters in (NO_FILTERS, _real_values(want, Filters(team=frozenset({"t"})))):
+                with pytest.raises(NotExact) as caught:
+                    engine.query.breakdown("organization", WINDOW, filters)
+                text = str(caught.value)
+                assert "cannot answer organization" in text
+                assert "daily organization × key (unusable: " in text
+                assert "/organization/daily/activity: needs a LiteLLM Enterprise licence (HTTP 403)" in text
+            with pytest.raises(NotExact, match="Enterprise licence"):
+                engine.query.totals(WINDOW, _real_values(want, Filters(organization=frozenset({"o"}))))
+            # what does not need the organization table is still exact
+            for dim in ("project", "agent", "team"):
+                same_rows(engine.query.breakdown(dim, WINDOW), want.breakdown(dim, WINDOW))
+            # the live days (request logs) know the organization of every request
+            live = Window(TODAY - 1, TODAY)
+            same_rows(engine.query.breakdown("organization", live), want.breakdown("organization", live))
+            assert not engine.names.organization_alias  # /organization/list refused: ids shown
+            assert any("organization" in n and "Enterprise" in n for n in engine.cube.quality.notes)
+        finally:
+            engine.close()
 
 
 def test_hours_are_known_for_the_live_days_only(setup) -> None:

@@ -177,13 +177,15 @@ class FactSet:
         merged: dict[str, Totals] = {}
         labels: dict[str, str] = {}
         untagged_unknown: list[Window] = []
+        # (grouping by something else under one tag filter, every row is one of that tag's requests)
+        by_tag = _base(dimension) == "tag"
         for fact, part in self.plan(self._whole(window), filters, dimension):
             for group in Query(fact.cube).breakdown(dimension, part, filters):
-                if fact.tag_per_row and is_placeholder(group.value, dimension):
+                if fact.tag_per_row and by_tag and is_placeholder(group.value, dimension):
                     continue
                 merged[group.value] = merged.get(group.value, ZERO) + group.totals
                 labels[group.value] = group.empty_label
-            if fact.tag_per_row:
+            if fact.tag_per_row and by_tag:
                 # untagged requests are unknown only on days that had requests at all
                 busy = [d for d, t in self.daily(part, filters) if t.requests or t.spend]
                 if busy:

@@ -203,7 +203,7 @@ def test_key_team_user_customer_and_budget_lists(keys, teams, users, customers, 
         except SourceError as exc:
             own_error(exc)
             lists.append([])
-    admin.names_from(lists[0], lists[1], lists[3])
+    admin.names_from(admin.NameLists(lists[0], lists[1], lists[3], lists[0], lists[1], lists[2], lists[2], lists[2]))
     for state in admin.budgets_from(*lists):
         for amount in (state.spend, state.max_budget, state.soft_budget):
             assert amount is None or isinstance(amount, int)

@@ -4,21 +4,38 @@ The user table is the base: LiteLLM writes a user-table row for every request (a
 without a user gets a NULL user), so its per-key totals ``K[day, key]`` are the day's
 requests. Each other view is one dimension crossed with the key:
 
-================  ===============================  ==========================================
-cube              cells from                       ``(none)`` cells
-================  ===============================  ==========================================
-model × key       user table, ``model_groups``     K minus the groups (requests with no model)
-provider × key    user table, ``providers``        LiteLLM's ``unknown`` provider
-user × key        user table, ``entities``         LiteLLM's ``Unassigned`` user
-team × key        team table, ``entities``         K minus the team rows (no team)
-customer × key    customer table, ``entities``     K minus the customer rows (no end user)
-tag × key         tag table, ``entities``          none: untagged requests have no rows
-================  ===============================  ==========================================
+====================  ===============================  ==========================================
+cube                  cells from                       ``(none)`` cells
+====================  ===============================  ==========================================
+model × key           user table, ``model_groups``     K minus the groups (requests with no model)
+provider × key        user table, ``providers``        LiteLLM's ``unknown`` provider
+user × key            user table, ``entities``         LiteLLM's ``Unassigned`` user
+team × key            team table, ``entities``         K minus the team rows (no team)
+organization × key    organization table, ``entities`` K minus the rows (no organization logged)
+agent × key           agent table, ``entities``        K minus the rows (no agent logged)
+customer × key        customer table, ``entities``     K minus the customer rows (no end user)
+tag × key             tag table, ``entities``          none: untagged requests have no rows
+====================  ===============================  ==========================================
 
-A key nearly always belongs to one user and one team on a given day. Where that holds for
-every (day, key) of the history, the user and team are attached to every cell by key, so
-e.g. *model by team* or *customer by user* are exact; where it does not, that dimension is
-not claimed (the fact set then refuses those questions instead of guessing).
+A key nearly always belongs to one user, team, organization and agent on a given day.
+Where that holds for every (day, key) of the history, the owner is attached to every cell
+by key, so e.g. *model by team* or *customer by organization* are exact; where it does
+not, that dimension is not claimed (the fact set then refuses those questions instead of
+guessing).
+
+Organization, project and agent are attributed as in the request-log cube
+(``dims.Attribution``): LiteLLM writes an organization (agent) table row under the
+request's own ``organization_id`` (``agent_id``), the values its request log row holds, so
+a cell of those tables is placed as the row's own value, and the remainder (requests that
+logged none) is attributed from the key, and for the organization from the team, when a
+question is asked. The team fallback needs the team of each key-day: the organization is
+claimed only where the team is attached. The project is the key's alone, so every cube
+(they all know the key) answers it exactly, once the engine gives the cubes the same
+attribution as the request-log cube (``SpendEngine.names``).
+
+A table the source cannot read (an endpoint that needs a LiteLLM Enterprise licence, a
+table an older LiteLLM lacks) is given as a *refusal*: an unusable cube whose reason the
+fact set names when it refuses a question that needs it (never zeros).
 
 A view whose table disagrees with the user table (more requests for a key than the user
 table has) is kept but marked unusable, with the reason.
@@ -46,20 +63,40 @@ from spendtui.timeutil import day_number, parse_day
 #: A daily table's cell key: (day, key) or (day, value, key).
 _Key = TypeVar("_Key", bound=tuple[str, ...])
 
-_NO_OWNER = ("", "")
+#: The dimensions a key's owner is attached by, in this order in an ``Owner``.
+OWNED = ("user", "team", "organization", "agent")
+#: (user, team, organization, agent) of a key on a day; "" where not attached.
+Owner = tuple[str, str, str, str]
+_NO_OWNER: Owner = ("", "", "", "")
+#: A view's composite row key of one cell: ``place(value, key, owner)``.
+Place = Callable[[str, str, Owner], str]
+_PLURAL = {"user": "users", "team": "teams", "organization": "organizations", "agent": "agents"}
 #: Float sums of the same requests in two tables may differ by a few pico-dollars.
 _SPEND_SLACK = 64
 
 
-def _composite(model: str, provider: str, key: str, user: str, team: str, customer: str, tag: str) -> str:
-    """The composite row key of a daily-table cell (the tables name no organization or
-    agent of the row: a fact cube built from them does not claim those dimensions)."""
-    joined = FIELD_SEP.join((model, provider, key, user, team, customer, "", "", tag))
+def _composite(model: str, provider: str, key: str, customer: str, tag: str, owner: Owner) -> str:
+    """The composite row key of a daily-table cell (the organization and agent are the
+    row's own: ``""`` is attributed from the key at question time, see the docstring)."""
+    user, team, organization, agent = owner
+    joined = FIELD_SEP.join((model, provider, key, user, team, customer, organization, agent, tag))
     if joined.count(FIELD_SEP) != COMPOSITE_PARTS - 1:
         raise SourceDataError("a name in the proxy's daily activity contains a control character (\\x1f)")
     if not tag:
         return joined
     return joined[: len(joined) - len(tag)] + _tag_list(tag)
+
+
+def _as_owner(dim: str) -> Place:
+    """The place of a view whose value is one of the owners (user, team...)."""
+    at = OWNED.index(dim)
+
+    def place(value: str, key: str, owner: Owner) -> str:
+        mine = list(owner)
+        mine[at] = value
+        return _composite("", "", key, "", "", (mine[0], mine[1], mine[2], mine[3]))
+
+    return place
 
 
 @lru_cache(maxsize=65536)
@@ -68,7 +105,7 @@ def _tag_list(tag: str) -> str:
 
 
 class _Owners:
-    """Who owns each key on each day, when that is a single user (or team)."""
+    """Who owns each key on each day, when that is a single user (team, organization...)."""
 
     def __init__(self, cells: dict[tuple[str, str, str], Cell]) -> None:
         seen: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -147,30 +184,26 @@ def _with_remainder(
     return out, None
 
 
-def _cube(
-    cells: dict[tuple[str, str, str], Cell],
-    owners: dict[tuple[str, str], tuple[str, str]],
-    place: Callable[[str, str, str, str], str],
-) -> Cube:
-    """A cube of ``cells`` ((day, value, key) -> measures); ``place(value, key, user, team)``
+def _cube(cells: dict[tuple[str, str, str], Cell], owners: dict[tuple[str, str], Owner], place: Place) -> Cube:
+    """A cube of ``cells`` ((day, value, key) -> measures); ``place(value, key, owner)``
     makes the composite row key. Each distinct combination is interned once, and each
     distinct day parsed once (days repeat the combinations): per cell only two indices."""
     cube = Cube()
     n = len(cells)
     if n == 0:
         return cube
-    made: dict[tuple[str, str, str, str], int] = {}
+    made: dict[tuple[str, str, Owner], int] = {}
     interned: list[tuple[int, int, int, int, bool]] = []
     day_at: dict[str, int] = {}
     combination_of, day_of = [], []
-    owner = owners.get
+    owner_of = owners.get
     for day, value, key in cells:
-        user, team = owner((day, key), _NO_OWNER)
-        combination = (value, key, user, team)
+        owner = owner_of((day, key), _NO_OWNER)
+        combination = (value, key, owner)
         at = made.get(combination)
         if at is None:
             at = made[combination] = len(interned)
-            interned.append(cube.dims.composite(place(value, key, user, team)))
+            interned.append(cube.dims.composite(place(value, key, owner)))
         combination_of.append(at)
         d = day_at.get(day)
         if d is None:
@@ -215,9 +248,16 @@ def build_history(
     team: DailyTable | None = None,
     customer: DailyTable | None = None,
     tag: DailyTable | None = None,
+    *,
+    organization: DailyTable | None = None,
+    agent: DailyTable | None = None,
+    refused: Mapping[str, str] | None = None,
 ) -> tuple[list[FactCube], list[str]]:
-    """The history fact cubes for ``first_day``..``last_day`` and notes for the user."""
-    history = HistoryBuilder(first_day, last_day, user, team)
+    """The history fact cubes for ``first_day``..``last_day`` and notes for the user.
+    ``refused``: dimensions whose table could not be read, and why."""
+    history = HistoryBuilder(first_day, last_day, user, team, organization, agent)
+    for dim, reason in (refused or {}).items():
+        history.refuse(dim, reason)
     if customer is not None:
         history.add_customer(customer)
     if tag is not None:
@@ -227,57 +267,77 @@ def build_history(
 
 class HistoryBuilder:
     """``build_history`` in steps, for a reader that gets the tables one at a time: the
-    user and team tables fix who owns each key and give four views; the customer and tag
-    tables each add one (``facts`` and ``notes`` grow as they do)."""
+    user, team, organization and agent tables fix who owns each key and give a view
+    each (and the model and provider views); the customer and tag tables each add one
+    (``facts`` and ``notes`` grow as they do)."""
 
-    def __init__(self, first_day: int, last_day: int, user: DailyTable, team: DailyTable | None = None) -> None:
+    def __init__(
+        self,
+        first_day: int,
+        last_day: int,
+        user: DailyTable,
+        team: DailyTable | None = None,
+        organization: DailyTable | None = None,
+        agent: DailyTable | None = None,
+    ) -> None:
         self.first_day, self.last_day = first_day, last_day
         self.notes: list[str] = []
         self.facts: list[FactCube] = []
         base = _within(user.keys, first_day, last_day)
         self.totals = _KeyTotals(base)
-        users, why_users = self._with_remainder(user.cells["entity"])
-        user_of = _Owners(users)
-        teams, why_teams = self._with_remainder(team.cells["entity"]) if team else ({}, None)
-        team_of = _Owners(teams) if team and why_teams is None else None
-        attach = {"key"}
-        if why_users is None and user_of.exact:
-            attach.add("user")
-        elif user_of.ambiguous:
-            self.notes.append(f"{user_of.ambiguous} key-days have several users: user is only known per key")
-        if team_of is not None and team_of.exact:
-            attach.add("team")
-        elif team_of is not None and team_of.ambiguous:
-            self.notes.append(f"{team_of.ambiguous} key-days have several teams: team is only known per key")
+        views: dict[str, tuple[dict[tuple[str, str, str], Cell], str | None]] = {
+            "user": self._with_remainder(user.cells["entity"])
+        }
+        for dim, table in (("team", team), ("organization", organization), ("agent", agent)):
+            if table is not None:
+                views[dim] = self._with_remainder(table.cells["entity"])
+        # the key is known in every view, and with it the key's project
+        attach = {"key", "project"}
+        owners_of: dict[str, _Owners] = {}
+        for dim, (cells, why) in views.items():
+            if why is not None:
+                continue
+            of = _Owners(cells)
+            if of.exact:
+                attach.add(dim)
+                owners_of[dim] = of
+            elif of.ambiguous:
+                self.notes.append(f"{of.ambiguous} key-days have several {_PLURAL[dim]}: {dim} is only known per key")
+        # an organization not logged is attributed through the team: only with the team
+        if "team" not in attach:
+            attach.discard("organization")
         self.attach = attach
-        with_user, with_team = "user" in attach, team_of is not None and "team" in attach
-        self.owners = {
+        self.owners: dict[tuple[str, str], Owner] = {
             (day, key): (
-                user_of.of(day, key) if with_user else "",
-                team_of.of(day, key) if team_of is not None and with_team else "",
+                owners_of["user"].of(day, key) if "user" in attach else "",
+                owners_of["team"].of(day, key) if "team" in attach else "",
+                owners_of["organization"].of(day, key) if "organization" in attach else "",
+                owners_of["agent"].of(day, key) if "agent" in attach else "",
             )
             for day, key in base
         }
-        # place(value, key, user, team): the composite row key of one cell of each view
         models, why = self._with_remainder(user.cells["model"])
-        self._add("daily model × key", "model", models, why, lambda v, k, u, t: _composite(v, "", k, u, t, "", ""))
+        self._add("daily model × key", "model", models, why, lambda v, k, o: _composite(v, "", k, "", "", o))
         providers, why = self._with_remainder(user.cells["provider"])
-        place_provider = lambda v, k, u, t: _composite("", v, k, u, t, "", "")  # noqa: E731
-        self._add("daily provider × key", "provider", providers, why, place_provider)
-        place_user = lambda v, k, u, t: _composite("", "", k, v, t, "", "")  # noqa: E731
-        self._add("daily user × key", "user", users, why_users, place_user)
-        if team is not None:
-            place_team = lambda v, k, u, t: _composite("", "", k, u, v, "", "")  # noqa: E731
-            self._add("daily team × key", "team", teams, why_teams, place_team)
+        self._add("daily provider × key", "provider", providers, why, lambda v, k, o: _composite("", v, k, "", "", o))
+        for dim, (cells, why) in views.items():
+            self._add(f"daily {dim} × key", dim, cells, why, _as_owner(dim))
+
+    def refuse(self, dim: str, reason: str) -> None:
+        """A view the source could not read: the fact set names ``reason`` when it
+        refuses a question about ``dim`` (instead of answering with zeros)."""
+        known = frozenset({dim, "key"})
+        self.facts.append(FactCube(f"daily {dim} × key", Cube(), known, self.first_day, self.last_day, unusable=reason))
+        self.notes.append(f"{dim} is not known for days before the request logs: {reason}")
 
     def add_customer(self, customer: DailyTable) -> None:
         customers, why = self._with_remainder(customer.cells["entity"])
-        place = lambda v, k, u, t: _composite("", "", k, u, t, v, "")  # noqa: E731
+        place: Place = lambda v, k, o: _composite("", "", k, v, "", o)  # noqa: E731
         self._add("daily customer × key", "customer", customers, why, place)
 
     def add_tag(self, tag: DailyTable) -> None:
         tags = {k: v for k, v in self._within(tag.cells["entity"]).items() if k[1]}
-        place = lambda v, k, u, t: _composite("", "", k, u, t, "", v)  # noqa: E731
+        place: Place = lambda v, k, o: _composite("", "", k, "", v, o)  # noqa: E731
         self._add("daily tag × key", "tag", tags, None, place, tag_per_row=True)
 
     def _within(self, cells: dict[tuple[str, str, str], Cell]) -> dict[tuple[str, str, str], Cell]:
@@ -294,19 +354,14 @@ class HistoryBuilder:
         dim: str,
         cells: dict[tuple[str, str, str], Cell],
         why: str | None,
-        place: Callable[[str, str, str, str], str],
+        place: Place,
         tag_per_row: bool = False,
     ) -> None:
-        attach = self.attach
-        known = frozenset({dim, "key"} | (attach if dim not in ("user", "team") else _other(dim, attach)))
+        known = frozenset({dim} | self.attach)
         reason = f"the proxy's {name} view disagrees with its user view: {why}" if why else None
+        if dim == "organization" and reason is None and "team" not in self.attach:
+            reason = "the team of some keys is not known per day (an organization is attributed through it)"
         if reason:
             self.notes.append(reason)
         cube = _cube(cells, self.owners, place)
         self.facts.append(FactCube(name, cube, known, self.first_day, self.last_day, tag_per_row, reason))
-
-
-def _other(dim: str, attach: set[str]) -> set[str]:
-    """For the user and team cubes: the other owner dimension, if it is attached."""
-    other = "team" if dim == "user" else "user"
-    return {"key"} | ({other} if other in attach else set())

@@ -9,8 +9,10 @@ requests. This module reads them with ``GROUP BY`` on the server into the same
 ``build_history`` turns both into the same fact cubes (and the same refusals:
 ``NotExact`` for a question the tables do not cross, e.g. customers of one model).
 
-* Tables are found by reflection; the user table is required, the team, end-user and tag
-  tables are used where present.
+* Tables are found by reflection; the user table is required, the team, organization,
+  agent, end-user and tag tables are used where present. Without the organization or
+  agent table (LiteLLM before 2025-11 / 2025-12), questions about organizations or agents
+  on closed days are refused (``NotExact``, naming the missing table), never zeros.
 * Names are the database's own: NULL becomes ``""`` (shown ``(none)``), as on the logs
   path; the model is ``model_group``, else ``model``, as on the logs path.
 * ``api_requests`` counts every request LiteLLM logged except its internal sub-calls;
@@ -49,6 +51,10 @@ if TYPE_CHECKING:
 DAILY_TABLES = {
     "user": ("LiteLLM_DailyUserSpend", "user_id"),
     "team": ("LiteLLM_DailyTeamSpend", "team_id"),
+    # LiteLLM 2025-11-14 and 2025-12-10 on; without them organization and agent questions
+    # about closed days are refused
+    "organization": ("LiteLLM_DailyOrganizationSpend", "organization_id"),
+    "agent": ("LiteLLM_DailyAgentSpend", "agent_id"),
     "customer": ("LiteLLM_DailyEndUserSpend", "end_user_id"),
     "tag": ("LiteLLM_DailyTagSpend", "tag"),
 }
@@ -270,7 +276,12 @@ def _history(
     runs: freed after it, they took 30-40 ms more before the first screen."""
     user = reads.pop("user").result()
     assert user is not None
-    history = HistoryBuilder(first_day, last_day, user, reads.pop("team").result())
+    owners = {entity: reads.pop(entity).result() for entity in ("team", "organization", "agent")}
+    history = HistoryBuilder(first_day, last_day, user, **owners)
+    for entity in ("organization", "agent"):
+        if owners[entity] is None:
+            name = DAILY_TABLES[entity][0]
+            history.refuse(entity, f"this database has no usable {name} (older LiteLLM)")
     for entity, add in (("customer", history.add_customer), ("tag", history.add_tag)):
         if (table := reads.pop(entity).result()) is not None:
             add(table)
@@ -317,7 +328,7 @@ def load_postgres_daily(source: DatabaseAccess, first_day: int, hourly_from_day:
         # wait for each other's cores), and this thread turns each into history cubes as
         # it arrives, while the next is read.
         live = pool.submit(load_postgres, source, live_first, hourly_from_day)
-        reads = {entity: pool.submit(read, entity) for entity in DAILY_TABLES}  # user, team, customer, tag
+        reads = {entity: pool.submit(read, entity) for entity in DAILY_TABLES}  # in build order
         facts, history_notes = _history(reads, first_day, live_first - 1)
         result, cursor = live.result()
     result.fact_cubes = facts

@@ -1,7 +1,10 @@
 """Names, budgets, model prices and health from the proxy's management endpoints.
 
-* Names: ``/key/list?return_full_object=true`` (aliases and ``sk-...abcd`` names),
-  ``/team/list`` (aliases), ``/customer/list`` (aliases).
+* Names: ``/key/list?return_full_object=true`` (aliases, ``sk-...abcd`` names, and the
+  organization, project and agent each key belongs to), ``/team/list`` (aliases and
+  organizations), ``/customer/list`` (aliases), the deleted keys and teams
+  (``/key/list?status=deleted``, ``/v2/team/list?status=deleted``), ``/organization/list``
+  (an Enterprise feature: refused by a free proxy), ``/project/list``, ``/v1/agents``.
 * Budgets: the same key objects, teams, ``/user/list`` and customers. A key's or a
   customer's soft budget lives in its linked budget row (``litellm_budget_table``, or
   ``/budget/list`` by ``budget_id`` when the row is not embedded); a team's in the team.
@@ -15,7 +18,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from spendtui.core.budget_state import BudgetState, KeyStates, budget_usd
@@ -69,39 +72,86 @@ def list_of(body: object, field: str | None, where: str) -> list[Obj]:
     return [item for item in items if isinstance(item, dict)]
 
 
-def names_from(keys: list[Obj], teams: list[Obj], customers: list[Obj]) -> Names:
+@dataclass
+class NameLists:
+    """What the proxy lists, for ``names_from`` (an endpoint it lacks: an empty list)."""
+
+    keys: list[Obj] = field(default_factory=list)
+    teams: list[Obj] = field(default_factory=list)
+    customers: list[Obj] = field(default_factory=list)
+    #: ``/key/list?status=deleted`` and ``/v2/team/list?status=deleted`` (their rows in
+    #: ``LiteLLM_Deleted*``: a deleted key's spend stays in the logs under its hash).
+    deleted_keys: list[Obj] = field(default_factory=list)
+    deleted_teams: list[Obj] = field(default_factory=list)
+    organizations: list[Obj] = field(default_factory=list)
+    projects: list[Obj] = field(default_factory=list)
+    agents: list[Obj] = field(default_factory=list)
+
+
+def _keep(target: dict[str, str], ident: object, value: object) -> None:
+    if (i := _text(ident)) and (v := _text(value)):
+        target[i] = v
+
+
+def _read_key(names: Names, key: Obj) -> None:
+    token = _text(key.get("token"))
+    if not token:
+        return
+    _keep(names.key_alias, token, key.get("key_alias"))
+    _keep(names.key_name, token, key.get("key_name"))
+    _keep(names.key_organization, token, key.get("organization_id"))
+    _keep(names.key_project, token, key.get("project_id"))
+    _keep(names.key_agent, token, key.get("agent_id"))
+    # (a full key object may embed its organization and project rows: their aliases)
+    for embedded, ident, alias, target in (
+        ("litellm_organization_table", "organization_id", "organization_alias", names.organization_alias),
+        ("litellm_project_table", "project_id", "project_alias", names.project_alias),
+    ):
+        row = key.get(embedded)
+        if isinstance(row, dict):
+            _keep(target, row.get(ident), row.get(alias))
+
+
+def _read_team(names: Names, team: Obj) -> None:
+    team_id = team.get("team_id")
+    _keep(names.team_alias, team_id, team.get("team_alias"))
+    _keep(names.team_organization, team_id, team.get("organization_id"))
+
+
+def _deleted(item: Obj) -> bool:
+    """A row of a deleted-items list (an older proxy ignores ``status`` and lists the live ones)."""
+    return bool(item.get("deleted_at"))
+
+
+def names_from(lists: NameLists) -> Names:
+    """Aliases, owners and deleted keys and teams, the way the database source reads
+    them (``sources/db/names.py``): a deleted key or team keeps its alias and owners and
+    is marked deleted; a live one of the same id wins."""
     names = Names()
-    for key in keys:
+    for key in lists.keys:
+        _read_key(names, key)
+    live_keys = {t for k in lists.keys if (t := _text(k.get("token")))}
+    for key in lists.deleted_keys:
         token = _text(key.get("token"))
-        if not token:
-            continue
-        if _text(key.get("key_alias")):
-            names.key_alias[token] = key["key_alias"]
-        if _text(key.get("key_name")):
-            names.key_name[token] = key["key_name"]
-        for field, owners in (
-            ("organization_id", names.key_organization),
-            ("project_id", names.key_project),
-            ("agent_id", names.key_agent),
-        ):
-            if owner := _text(key.get(field)):
-                owners[token] = owner
-        # (a full key object embeds its organization and project rows: their aliases)
-        org = key.get("litellm_organization_table")
-        if isinstance(org, dict) and _text(org.get("organization_id")) and _text(org.get("organization_alias")):
-            names.organization_alias[org["organization_id"]] = org["organization_alias"]
-        project = key.get("litellm_project_table")
-        if isinstance(project, dict) and _text(project.get("project_id")) and _text(project.get("project_alias")):
-            names.project_alias[project["project_id"]] = project["project_alias"]
-    for team in teams:
+        if token and token not in live_keys and _deleted(key):
+            names.deleted_keys.add(token)
+            _read_key(names, key)
+    for team in lists.teams:
+        _read_team(names, team)
+    live_teams = {t for team in lists.teams if (t := _text(team.get("team_id")))}
+    for team in lists.deleted_teams:
         team_id = _text(team.get("team_id"))
-        if team_id and _text(team.get("team_alias")):
-            names.team_alias[team_id] = team["team_alias"]
-        if team_id and (org_id := _text(team.get("organization_id"))):
-            names.team_organization[team_id] = org_id
-    for customer in customers:
-        if _text(customer.get("user_id")) and _text(customer.get("alias")):
-            names.customer_alias[customer["user_id"]] = customer["alias"]
+        if team_id and team_id not in live_teams and _deleted(team):
+            names.deleted_teams.add(team_id)
+            _read_team(names, team)
+    for customer in lists.customers:
+        _keep(names.customer_alias, customer.get("user_id"), customer.get("alias"))
+    for org in lists.organizations:
+        _keep(names.organization_alias, org.get("organization_id"), org.get("organization_alias"))
+    for project in lists.projects:
+        _keep(names.project_alias, project.get("project_id"), project.get("project_alias"))
+    for agent in lists.agents:
+        _keep(names.agent_name, agent.get("agent_id"), agent.get("agent_name"))
     return names
 
 

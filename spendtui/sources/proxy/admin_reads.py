@@ -66,12 +66,31 @@ class AdminReads:
         return await self._list("/budget/list") if linked else []
 
     def names(self) -> Names:
-        async def keys() -> list[dict[str, Any]]:
-            return await optional(self._keys, self.proxy._note_missing) or []
+        """Names and owners (``admin.names_from``). Every list is optional: one this
+        proxy lacks, or keeps for Enterprise users, is noted once and read as empty
+        (those ids are then shown as they are)."""
+
+        def paged(path: str, field: str, params: dict[str, object], size: str) -> Any:
+            async def read() -> list[dict[str, Any]]:
+                found = await optional(
+                    lambda: read_paged(self.proxy.http, path, field, params, size), self.proxy._note_missing
+                )
+                return found or []
+
+            return read()
 
         async def work() -> Names:
-            found = await asyncio.gather(keys(), self._list("/team/list"), self._list("/customer/list"))
-            return admin.names_from(*found)
+            found = await asyncio.gather(
+                paged("/key/list", "keys", {"return_full_object": True}, "size"),
+                self._list("/team/list"),
+                self._list("/customer/list"),
+                paged("/key/list", "keys", {"return_full_object": True, "status": "deleted"}, "size"),
+                paged("/v2/team/list", "teams", {"status": "deleted"}, "page_size"),
+                self._list("/organization/list"),
+                self._list("/project/list"),
+                self._list("/v1/agents"),
+            )
+            return admin.names_from(admin.NameLists(*found))
 
         return self.proxy.http.run(work)
 

@@ -37,6 +37,9 @@ DAILY_PATHS = {
     "team": "/team/daily/activity",
     "customer": "/customer/daily/activity",
     "tag": "/tag/daily/activity",
+    # LiteLLM 2025-11 and 2025-12 on; the organization's needs an Enterprise licence
+    "organization": "/organization/daily/activity",
+    "agent": "/agent/daily/activity",
 }
 
 

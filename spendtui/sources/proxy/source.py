@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -215,7 +215,7 @@ class ProxySource:
         older = self._read_history(first_day, live_first - 1) if first_day < live_first else no_history()
         tables, (rows, server_time) = await asyncio.gather(older, self._read_live(live_first))
         if tables is not None:
-            history, notes = build_history(first_day, live_first - 1, *tables)
+            history, notes = build_history(first_day, live_first - 1, **tables)
         elif first_day < live_first:
             # no daily activity endpoints: the request log covers the older days too
             earlier, _ = await self._read_live(first_day, before=live_first)
@@ -241,8 +241,10 @@ class ProxySource:
             )
         return ProxyLoad([], out, history, live_first, [*self.notes, *notes], partial)
 
-    async def _read_history(self, first: int, last: int) -> tuple[Any, ...] | None:
-        """(user, team, customer, tag) daily tables; None when the proxy has none."""
+    async def _read_history(self, first: int, last: int) -> dict[str, Any] | None:
+        """``build_history``'s arguments: the daily tables (user, team, customer, tag,
+        organization, agent) and why those that could not be read were not; None when
+        the proxy has no daily activity endpoints at all."""
         if self.mode != MODE_AGGREGATES:
             return None
         try:
@@ -251,13 +253,25 @@ class ProxySource:
             self._note_missing(exc)
             self.mode = MODE_LOGS
             return None
-        others = await asyncio.gather(
+        refused: dict[str, str] = {}
+
+        def owner_table_missing(entity: str) -> Callable[[Exception], None]:
+            def missing(exc: Exception) -> None:  # (said with the refusals, not as a note)
+                refused[entity] = str(exc)
+
+            return missing
+
+        entities = ("team", "customer", "tag", "organization", "agent")
+        found = await asyncio.gather(
             *(
-                optional(partial(read_daily, self.http, entity, first, last), self._note_missing)
-                for entity in ("team", "customer", "tag")
+                optional(
+                    partial(read_daily, self.http, entity, first, last),
+                    owner_table_missing(entity) if entity in ("organization", "agent") else self._note_missing,
+                )
+                for entity in entities
             )
         )
-        return (user, *others)
+        return {"user": user, **dict(zip(entities, found, strict=True)), "refused": refused}
 
     async def _read_live(
         self, first_day: int, before: int | None = None
