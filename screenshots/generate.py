@@ -64,6 +64,7 @@ SHOTS: list[tuple[str, list[str], tuple[int, int]]] = [
     ("users", ["5"], SIZE),
     ("teams", ["6"], SIZE),
     ("customers", ["7"], SIZE),
+    ("orgs", ["7", "c"], SIZE),
     ("charts", ["8"], SIZE),
     ("tail", ["9"], SIZE),
     ("budgets", ["0"], SIZE),
@@ -73,6 +74,7 @@ SHOTS: list[tuple[str, list[str], tuple[int, int]]] = [
     ("help", ["question_mark"], SIZE),
     ("overview-80x24", [], (80, 24)),
     ("budgets-80x24", ["0"], (80, 24)),
+    ("orgs-80x24", ["7", "c"], (80, 24)),
     ("new-key-errors-80x24", ["n", "tab", "B", "2", "ctrl+s"], (80, 24)),
 ]
 

@@ -156,6 +156,7 @@ def test_missing_table_and_missing_columns(capsys, tmp_path) -> None:
     assert code == 0
     assert json.loads(out)["rows"] == [
         {
+            "id": None,
             "name": "(none)",
             "label": "(none)",
             "spend": 0.5,

@@ -149,8 +149,8 @@ def test_table_and_csv_formats(capsys, litellm_db) -> None:
     assert len(widths) <= 2  # aligned columns (the total line may differ only by trailing text)
     assert main(["report", "models", *window_args(litellm_db), "--format", "csv"]) == 0
     csv_lines = capsys.readouterr().out.splitlines()
-    assert csv_lines[0] == "name,label,spend,requests,prompt_tokens,completion_tokens,total_tokens"
-    assert all(len(line.split(",")) == 7 for line in csv_lines)
+    assert csv_lines[0] == "name,label,spend,requests,prompt_tokens,completion_tokens,total_tokens,id"
+    assert all(len(line.split(",")) == 8 for line in csv_lines)
 
 
 def test_history_daily_on_sqlite_reads_the_logs_and_says_so(capsys, litellm_db) -> None:
@@ -174,6 +174,13 @@ def test_csv_and_json_name_every_hash_and_id(capsys, litellm_db) -> None:
             for t, a, n in conn.execute('SELECT token, key_alias, key_name FROM "LiteLLM_VerificationToken"')
         }
         teams = dict(conn.execute('SELECT team_id, team_alias FROM "LiteLLM_TeamTable"').fetchall())
+        # deleted keys keep their names (LiteLLM_DeletedVerificationToken), labelled "(deleted)"
+        deleted = {
+            t: (a or "", n or "")
+            for t, a, n in conn.execute('SELECT token, key_alias, key_name FROM "LiteLLM_DeletedVerificationToken"')
+        }
+    assert deleted and not set(deleted) & set(keys)
+    keys.update(deleted)
     assert main(["report", "keys", *window_args(litellm_db), "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert list(rows[0]) == [
@@ -186,13 +193,15 @@ def test_csv_and_json_name_every_hash_and_id(capsys, litellm_db) -> None:
         "prompt_tokens",
         "completion_tokens",
         "total_tokens",
+        "id",
     ]
+    assert all(r["id"] == r["name"] for r in rows if r["name"] != "(none)")
     named = [r for r in rows if r["name"] in keys]
     assert len(named) >= len(rows) - 2  # every key but the master key and "(none)" is in the table
     for r in named:
         alias, key_name = keys[r["name"]]
         assert (r["key_alias"], r["key_name"]) == (alias, key_name)
-        assert r["label"] == (alias or key_name) and r["label"]
+        assert r["label"] == (alias or key_name) + (" (deleted)" if r["name"] in deleted else "") and r["label"]
     master = [r for r in rows if r["name"] == "litellm_proxy_master_key"]
     assert all(r["label"] == "master key" for r in master)
     doc = run_json(capsys, "report", "keys", *window_args(litellm_db))

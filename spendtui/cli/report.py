@@ -24,13 +24,20 @@ exit codes:
      typo: a warning on stderr names close matches and the known ones; the report (of
      zeros, or of "(no CATEGORY)" and "(untagged)" rows) is still printed
   2  bad arguments or configuration
-  3  the source is unreachable or unreadable
+  3  the source is unreachable or unreadable, or cannot answer this report exactly
 
 --tag-prefix CATEGORY (report tags) gives one row per value of CATEGORY (a request with
 two values counts once in each), "(no CATEGORY)" for requests with tags but none of
 CATEGORY, and "(untagged)" for requests without any tag.
-CSV and JSON rows carry `name` (what LiteLLM logs: key hash, team id...) and `label` (key
-alias or sk-...abcd name, team alias, customer alias); key rows add key_alias and key_name.
+CSV and JSON rows carry `id` (the identity: key hash, team id, model, day...; empty or
+null for a "(none)" row), `name` (what LiteLLM logs) and `label` (key alias or sk-...abcd
+name, team alias, customer alias); key rows add key_alias and key_name. In CSV `id` is the
+last column. `organizations`, `projects` and `agents` rows carry `id` and `name` (the
+alias or agent name, else the id), then the figures. A request counts under the
+organization its log row names, else its key's, else its team's; under its key's project;
+under the agent its row names, else its key's. A source that cannot answer a report
+exactly (LiteLLM's daily tables do not record organizations, projects or agents) prints
+why and exits 3: nothing is estimated.
 """
 
 

@@ -14,10 +14,9 @@ from spendtui.core.measures import ZERO
 from spendtui.core.names import Names
 from spendtui.dashboard import format as fmt
 from spendtui.dashboard.model import TableData, TableRow
+from spendtui.dashboard.state import BUDGET_DIMENSIONS
 from spendtui.money import used_percent
 
-#: Breakdown dimensions whose rows LiteLLM keeps budgets for.
-BUDGET_DIMENSIONS = ("key", "user", "team", "customer")
 #: The Budgets pane's kind filter, in the order ``c`` cycles through.
 KIND_ORDER = (None, "key", "team", "user", "customer", "plan")
 KIND_TITLES = {None: "all", "key": "keys", "team": "teams", "user": "users", "customer": "customers", "plan": "plans"}

@@ -138,6 +138,10 @@ class SessionSetup:
     report: Callable[[Progress], None] = field(default=lambda _progress: None)
 
 
+#: The dimensions the filter picker offers, in its order.
+FILTER_CHOICES = ("model", "tag", "key", "user", "team", "customer", "organization", "project", "agent", "provider")
+
+
 class DashboardSession:
     """The data side of one dashboard (see the module docstring for the threads)."""
 
@@ -369,7 +373,4 @@ class DashboardSession:
             return None
         with self.lock:
             query, names = self.engine.query, self.engine.names
-            return {
-                d: [(v, names.label(d, v)) for v in query.values(d)]
-                for d in ("model", "tag", "key", "user", "team", "customer", "provider")
-            }
+            return {d: [(v, names.label(d, v)) for v in query.values(d)] for d in FILTER_CHOICES}

@@ -14,6 +14,7 @@ from spendtui.core.cube import RawRow
 from spendtui.core.dims import describe_tag_filter, parse_tags, request_tags, tag_filter, tags_match
 from spendtui.core.facts import NotExact
 from spendtui.core.measures import ZERO
+from spendtui.core.names import Names
 from spendtui.core.query import Filters, Window
 from spendtui.dashboard.compare import Periods, coverage_note, periods
 from spendtui.dashboard.model import ChartData, DrillData, Kpis, Snapshot, TableData, TableRow, TailRow
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 
 #: Dimensions shown when drilling into an item (the item's own dimension is skipped).
 DRILL_DIMENSIONS = ("model", "key", "user", "team", "customer", "tag")
+#: Shown too when the item's requests are attributed to some of them (a source that
+#: cannot answer them exactly, or data without any, would only add noise to the drill).
+DRILL_ENTITIES = ("organization", "project", "agent")
 
 
 @dataclass(frozen=True)
@@ -181,9 +185,10 @@ def chart(engine: SpendEngine, state: ViewState, window: Window, now: datetime) 
     return ChartData(days, stacks, split, hourly, daily)
 
 
-def _matches(row: RawRow, filters: Filters) -> bool:
+def _matches(row: RawRow, filters: Filters, names: Names) -> bool:
     if filters.is_empty():
         return True
+    key, team = row.api_key or "", row.team or ""
     checks = (
         ("model", row.model),
         ("provider", row.provider),
@@ -191,6 +196,10 @@ def _matches(row: RawRow, filters: Filters) -> bool:
         ("user", row.user),
         ("team", row.team),
         ("customer", row.customer),
+        # attributed as the cube does (dims.Attribution): the row's own, else its key's or team's
+        ("organization", row.organization or names.key_organization.get(key) or names.team_organization.get(team)),
+        ("project", names.key_project.get(key)),
+        ("agent", row.agent or names.key_agent.get(key)),
     )
     for dimension, value in checks:
         wanted = getattr(filters, dimension)
@@ -205,7 +214,7 @@ def tail(engine: SpendEngine, filters: Filters, limit: int = 300) -> list[TailRo
     """The newest requests first, as the tail pane shows them."""
     out: list[TailRow] = []
     for row in reversed(engine.tail):
-        if not _matches(row, filters):
+        if not _matches(row, filters, engine.names):
             continue
         moment = parse_timestamp(row.start)
         tags, _ = parse_tags(row.tags)
@@ -239,6 +248,11 @@ def drill(engine: SpendEngine, state: ViewState, window: Window) -> DrillData | 
     else:
         filters = state.filters.with_value(base, value)
     tables = [table(engine, d, window, filters, limit=10) for d in DRILL_DIMENSIONS if d != base]
+    for d in DRILL_ENTITIES:
+        if d != base:
+            part = table(engine, d, window, filters, limit=10)
+            if part.refusal is None and any(r.value for r in part.rows):
+                tables.append(part)
     return DrillData(
         dimension=dimension,
         value=value,

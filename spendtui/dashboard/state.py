@@ -27,6 +27,16 @@ TABLE_PANES = {
     "teams": "team",
     "customers": "customer",
 }
+#: The Entities pane (key 7): what it breaks spend down by, in the order ``c`` cycles.
+ENTITIES = ("customer", "organization", "project", "agent")
+#: The Entities pane's tab title for each entity.
+ENTITY_TITLES = {"customer": "Customers", "organization": "Orgs", "project": "Projects", "agent": "Agents"}
+#: The Entities pane's CSV file names (``E``): spendtui-organizations-….csv.
+ENTITY_FILES = {"customer": "customers", "organization": "organizations", "project": "projects", "agent": "agents"}
+#: The pane that breaks down by ``ViewState.entity``.
+ENTITY_PANE = "customers"
+#: Breakdown dimensions whose rows LiteLLM keeps budgets for (a Budget column).
+BUDGET_DIMENSIONS = ("key", "user", "team", "customer")
 WINDOWS = ("today", "7d", "30d", "mtd", "qtd")
 WINDOW_LABELS = {
     "today": "Today",
@@ -55,6 +65,8 @@ class ViewState:
     drill: tuple[str, str] | None = None
     #: Budgets pane: None for every kind, or one of key, team, user, customer, plan.
     budget_kind: str | None = None
+    #: Entities pane (key 7): customer, organization, project or agent.
+    entity: str = "customer"
 
     def window_for(self, today: date) -> Window:
         if self.window == "custom" and self.custom:
@@ -83,10 +95,17 @@ class ViewState:
 
     def breakdown_dimension(self) -> str | None:
         """The dimension of the active table pane (``tag:project`` for a tag category)."""
+        if self.pane == ENTITY_PANE:
+            return self.entity if self.entity in ENTITIES else "customer"
         dim = TABLE_PANES.get(self.pane)
         if dim == "tag" and self.tag_category:
             return f"tag:{self.tag_category}"
         return dim
+
+    def next_entity(self) -> ViewState:
+        """The Entities pane's next entity (customer, organization, project, agent)."""
+        at = ENTITIES.index(self.entity) if self.entity in ENTITIES else -1
+        return replace(self, entity=ENTITIES[(at + 1) % len(ENTITIES)])
 
     def first_day_needed(self, today: date) -> int:
         """The earliest day any pane needs (the window and the previous period)."""

@@ -21,20 +21,28 @@ REPORT_KINDS: dict[str, str | None] = {
     "users": "user",
     "teams": "team",
     "customers": "customer",
+    "organizations": "organization",
+    "projects": "project",
+    "agents": "agent",
 }
+#: Kinds whose rows are ``id`` and ``name`` only (no ``label``: they came after it).
+ENTITY_KINDS = ("organization", "project", "agent")
 
 
 @dataclass(frozen=True)
 class ReportRow:
-    """``name`` is the identity LiteLLM logs (key hash, team id...); ``label`` is for people
-    (key alias, else LiteLLM's ``sk-...abcd`` key name; team and customer aliases; else
-    the name). Key rows also carry the alias and key name themselves ("" when unknown)."""
+    """``name`` is the identity LiteLLM logs (key hash, team id...), or what a row without
+    one stands for (``(none)``, ``(untagged)``); ``label`` is for people (key alias, else
+    LiteLLM's ``sk-...abcd`` key name; team, customer, organization and project aliases,
+    agent names; else the name). ``id`` is the identity alone: None for a row without one.
+    Key rows also carry the alias and key name themselves ("" when unknown)."""
 
     name: str
     label: str
     totals: Totals
     key_alias: str = ""
     key_name: str = ""
+    id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,8 @@ def _rows(
 ) -> tuple[list[ReportRow], tuple[str, ...]]:
     """The rows, and what is missing from them (a fact set's flagged partial answer)."""
     if dimension == "day":
-        return [ReportRow(d.isoformat(), d.isoformat(), t) for d, t in query.daily(window, filters)], ()
+        days = query.daily(window, filters)
+        return [ReportRow(d.isoformat(), d.isoformat(), t, id=d.isoformat()) for d, t in days], ()
     base = dimension.split(":", 1)[0]
     groups = query.breakdown(dimension, window, filters)
     rows = []
@@ -63,9 +72,9 @@ def _rows(
             rows.append(ReportRow(g.name, g.name, g.totals))
         elif base == "key":
             alias, key_name = names.key_alias.get(g.value, ""), names.key_name.get(g.value, "")
-            rows.append(ReportRow(g.name, names.label(base, g.value), g.totals, alias, key_name))
+            rows.append(ReportRow(g.name, names.label(base, g.value), g.totals, alias, key_name, id=g.value))
         else:
-            rows.append(ReportRow(g.name, names.label(base, g.value), g.totals))
+            rows.append(ReportRow(g.name, names.label(base, g.value), g.totals, id=g.value))
     return rows, groups.caveats
 
 

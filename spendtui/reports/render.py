@@ -3,16 +3,21 @@
 JSON (every report)::
 
     {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD", "group_by": "model",
-     "rows": [{"name": ..., "label": ..., "spend": 1.234567, "requests": ...,
+     "rows": [{"id": ..., "name": ..., "label": ..., "spend": 1.234567, "requests": ...,
                "prompt_tokens": ..., "completion_tokens": ..., "total_tokens": ...}],
      "total": {"spend": ..., "requests": ..., ...}}
 
-``name`` is what LiteLLM logs (the key's hash, the team id, the customer id...);
-``label`` is what people call it (key alias, else LiteLLM's ``sk-...abcd`` key name;
-team alias; customer alias; else the name itself). Key rows add ``key_alias`` and
-``key_name`` (null when the database has none). CSV has the same columns, in this order.
-``spend`` is USD with exactly 6 decimals. ``report user`` replaces ``rows`` by
-``"user"``, ``"daily"`` and ``"models"`` (rows shaped as above).
+``id`` is the identity (the key's hash, the team id, the model, the day...; null for a
+row that stands for none: ``(none)``, ``(untagged)``, ``(no project)``). For the older
+kinds, ``name`` is what LiteLLM logs (the identity, or the placeholder) and ``label`` what
+people call it (key alias, else LiteLLM's ``sk-...abcd`` key name; team alias; customer
+alias; else the name itself); key rows add ``key_alias`` and ``key_name`` (null when the
+database has none). ``organizations``, ``projects`` and ``agents`` rows have ``id`` and
+``name`` (the alias or agent name, else the id) and no ``label``. CSV has the same
+columns in this order, except that the older kinds have ``id`` last (scripts that read
+their columns by position keep working). ``spend`` is USD with exactly 6 decimals.
+``report user`` replaces ``rows`` by ``"user"``, ``"daily"`` and ``"models"`` (rows
+shaped as above).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import Any
 
 from spendtui.core.measures import Totals
 from spendtui.money import format_usd_auto, to_micro_decimal
-from spendtui.reports.build import Report, ReportRow
+from spendtui.reports.build import ENTITY_KINDS, Report, ReportRow
 
 FORMATS = ("table", "csv", "json")
 _NUMBER = re.compile(r'"\\u0000(-?[0-9]+\.[0-9]{6})\\u0000"')
@@ -52,10 +57,17 @@ def _is_key(group_by: str | None) -> bool:
     return group_by == "key"
 
 
+def _is_entity(group_by: str | None) -> bool:
+    return group_by in ENTITY_KINDS
+
+
 def _json_rows(rows: list[ReportRow], group_by: str | None) -> list[dict[str, Any]]:
+    if _is_entity(group_by):
+        return [{"id": r.id, "name": r.label, **_numbers(r.totals)} for r in rows]
     if _is_key(group_by):
         return [
             {
+                "id": r.id,
                 "name": r.name,
                 "label": r.label,
                 "key_alias": r.key_alias or None,
@@ -64,7 +76,7 @@ def _json_rows(rows: list[ReportRow], group_by: str | None) -> list[dict[str, An
             }
             for r in rows
         ]
-    return [{"name": r.name, "label": r.label, **_numbers(r.totals)} for r in rows]
+    return [{"id": r.id, "name": r.name, "label": r.label, **_numbers(r.totals)} for r in rows]
 
 
 def render_json(report: Report) -> str:
@@ -88,12 +100,19 @@ def render_csv(report: Report) -> str:
     writer = csv.writer(out, lineterminator="\n")
     sections: Mapping[str, tuple[str | None, list[ReportRow]]] = report.sections or {"": (report.group_by, report.rows)}
     with_section = report.sections is not None
+    if not with_section and _is_entity(report.group_by):
+        writer.writerow(["id", "name", *_FIELDS])
+        for r in report.rows:
+            writer.writerow([r.id or "", r.label, *_csv_numbers(r.totals)])
+        if not report.rows:
+            writer.writerow(["", "total", *_csv_numbers(report.total)])
+        return out.getvalue()
     keys = not with_section and _is_key(report.group_by)
     writer.writerow(
         (["section"] if with_section else [])
         + ["name", "label"]
         + (["key_alias", "key_name"] if keys else [])
-        + [*_FIELDS]
+        + [*_FIELDS, "id"]
     )
     for section, (_, rows) in sections.items():
         for r in rows:
@@ -102,9 +121,10 @@ def render_csv(report: Report) -> str:
                 + [r.name, r.label]
                 + ([r.key_alias, r.key_name] if keys else [])
                 + _csv_numbers(r.totals)
+                + [r.id or ""]
             )
     if not report.rows and not with_section:
-        writer.writerow(["total", "total", *_csv_numbers(report.total)])
+        writer.writerow(["total", "total", *_csv_numbers(report.total), ""])
     return out.getvalue()
 
 

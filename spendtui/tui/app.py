@@ -29,7 +29,7 @@ from spendtui.config import Config, Profile
 from spendtui.dashboard.model import Snapshot
 from spendtui.dashboard.popups import PopupPacer
 from spendtui.dashboard.session import DashboardSession, Mode, Progress, SessionSetup
-from spendtui.dashboard.state import PANES, ViewState
+from spendtui.dashboard.state import ENTITY_PANE, PANES, ViewState
 from spendtui.errors import SpendtuiError
 from spendtui.sources.db.urls import mask_url
 from spendtui.tui.commands import SpendCommands
@@ -72,8 +72,8 @@ class SpendApp(App[int]):
         Binding("F", "pick_filter", "Filter…", show=False),
         Binding("x", "clear_filters", "Clear", show=False),
         Binding("slash", "search", "Search"),
-        Binding("c", "tag_category", "Category", show=False),
-        Binding("C", "pick_tag_category", "Pick category", show=False),
+        Binding("c", "tag_category", "Category / Entity", show=False),
+        Binding("C", "pick_tag_category", "Pick category / entity", show=False),
         Binding("g", "chart_split", "Split", show=False),
         Binding("space", "toggle_follow", "Follow", show=False),
         Binding("E", "export", "Export CSV", show=False),
@@ -188,6 +188,7 @@ class SpendApp(App[int]):
 
     def on_mount(self) -> None:
         self.query_one("#panes").display = False  # the start-up panel until there is data
+        self.query_one(PaneTabs).title_tabs(self.state.pane, self.state.entity)
         self.status.interval = self.interval
         self.status.clock = self.launch.clock
         self.status.profile = self.profile.name if self.config.profiles else ""
@@ -300,6 +301,11 @@ class SpendApp(App[int]):
 
     def action_pick_tag_category(self) -> None:
         self.views.pick_tag_category()
+
+    def action_pick_entity(self) -> None:
+        """(the command palette) The Entities pane, and its entity picker."""
+        self.views.pane(ENTITY_PANE)
+        self.views.pick_entity()
 
     def action_chart_split(self) -> None:
         self.views.chart_split()

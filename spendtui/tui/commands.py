@@ -32,6 +32,7 @@ class SpendCommands(Provider):
             ("Refresh now", app.action_refresh_now, "r"),
             ("Pause or resume refreshing", app.action_toggle_pause, "p"),
             ("Tags: group by category…", app.action_pick_tag_category, "C"),
+            ("Entities: customers, organizations, projects or agents…", app.action_pick_entity, "7 then c / C"),
             ("Charts: split by models or tags", app.action_chart_split, "g"),
             ("Help: keys", app.action_help, "?"),
         ]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from textual.screen import ModalScreen
 
 from spendtui.dashboard.model import Snapshot
-from spendtui.dashboard.state import TABLE_PANES
+from spendtui.dashboard.state import ENTITY_PANE, TABLE_PANES
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetsPane
 from spendtui.tui.widgets.charts import SpendChart
@@ -60,6 +60,8 @@ class Painter:
             app.query_one(f"#table-{pane}", BreakdownTable).show(snap.table)
             if pane == "tags":
                 app.views.show_categories(snap.table.categories)
+            elif pane == ENTITY_PANE:
+                app.views.show_entities()
         elif pane == "charts" and snap.chart is not None:
             chart = snap.chart
             split = "model" if chart.split == "model" else "tag"

@@ -6,7 +6,7 @@ from textual import events
 from textual.widget import Widget
 from textual.widgets import Static, TabPane
 
-from spendtui.dashboard.state import TABLE_PANES
+from spendtui.dashboard.state import ENTITY_PANE, TABLE_PANES
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetsPane
 from spendtui.tui.widgets.charts import SpendChart
@@ -23,7 +23,11 @@ def pane_widgets(pane: str) -> list[Widget]:
     if pane == "overview":
         return [Overview()]
     if pane in TABLE_PANES:
-        widgets: list[Widget] = [Static(id="tag-categories")] if pane == "tags" else []
+        widgets: list[Widget] = []
+        if pane == "tags":
+            widgets = [Static(id="tag-categories")]
+        elif pane == ENTITY_PANE:
+            widgets = [Static(id="entity-head")]
         search = EditInput(placeholder="search (escape closes)", id=f"search-{pane}", classes="search")
         return [*widgets, BreakdownTable(id=f"table-{pane}", budgets=pane in BUDGET_COLUMN_PANES), search]
     if pane == "charts":

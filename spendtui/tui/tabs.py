@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import TabbedContent
 
-from spendtui.dashboard.state import PANES
+from spendtui.dashboard.state import ENTITY_PANE, ENTITY_TITLES, PANES
 
 PANE_TITLES = {
     "overview": "1 Overview",
@@ -26,24 +26,32 @@ TAB_NUMBERS_FROM = 104
 TAB_WORDS_FROM = 80
 
 
-def tab_title(pane: str, width: int, active: bool) -> str:
+def tab_title(pane: str, width: int, active: bool, entity: str = "customer") -> str:
+    """The tab's title; the Entities pane's names its entity (``7 Orgs``)."""
+    key = str((PANES.index(pane) + 1) % 10)
+    word = ENTITY_TITLES.get(entity, "Customers") if pane == ENTITY_PANE else PANE_WORDS[pane]
     if width >= TAB_NUMBERS_FROM:
-        return PANE_TITLES[pane]
+        return f"{key} {word}" if pane == ENTITY_PANE else PANE_TITLES[pane]
     if width >= TAB_WORDS_FROM or active:
-        return PANE_WORDS[pane]
-    return str((PANES.index(pane) + 1) % 10)
+        return word
+    return key
 
 
 class PaneTabs(TabbedContent):
     """The panes' tabs, titled to fit whenever the width changes (``tab_title``)."""
 
+    #: The Entities pane's entity, as its tab names it.
+    entity = "customer"
+
     def on_resize(self) -> None:
         self.title_tabs(self.active)
 
-    def title_tabs(self, active: str) -> None:
+    def title_tabs(self, active: str, entity: str | None = None) -> None:
+        if entity is not None:
+            self.entity = entity
         width = self.size.width or self.app.size.width
         for pane in PANES:
-            title = tab_title(pane, width, pane == active)
+            title = tab_title(pane, width, pane == active, self.entity)
             tab = self.get_tab(pane)
             if str(tab.label) != title:
                 tab.label = title

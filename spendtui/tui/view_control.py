@@ -14,7 +14,7 @@ from textual.widgets import Input, Static, TabbedContent, Tabs
 
 from spendtui.core.dims import describe_tag_filter, tag_filter
 from spendtui.core.selection import NO_FILTERS
-from spendtui.dashboard.state import PANES, TABLE_PANES
+from spendtui.dashboard.state import ENTITIES, ENTITY_FILES, ENTITY_PANE, ENTITY_TITLES, PANES, TABLE_PANES
 from spendtui.tui.screens.dialogs import ChoiceDialog, DatesDialog, FilterDialog
 from spendtui.tui.screens.drill import DrillScreen
 from spendtui.tui.tabs import PaneTabs
@@ -194,10 +194,44 @@ class ViewControl:
         text.append("  (c next, C pick)", style="dim")
         self.app.query_one("#tag-categories", Static).update(text)
 
+    def show_entities(self) -> None:
+        """The Entities pane's head: what it breaks down by, and the keys that change it."""
+        text = Text("Break down by: ", style="bold")
+        for entity in ENTITIES:
+            active = self.app.state.entity == entity
+            text.append(f" {ENTITY_TITLES[entity]} ", style="reverse bold" if active else "")
+            text.append(" ")
+        text.append("  c Entity · C pick", style="dim")
+        self.app.query_one("#entity-head", Static).update(text)
+
+    def set_entity(self, entity: str) -> None:
+        """Break the Entities pane down by ``entity``: its tab and head say so at once."""
+        if entity not in ENTITIES:
+            return
+        app = self.app
+        app.state = replace(app.state, entity=entity)
+        app.query_one(PaneTabs).title_tabs(app.state.pane, entity)
+        if app.panes_mounted:
+            self.show_entities()
+        app.recompute()
+
+    def pick_entity(self) -> None:
+        choices = [(e, ENTITY_TITLES[e]) for e in ENTITIES]
+
+        def done(choice: str | None) -> None:
+            if choice:
+                self.set_entity(choice)
+
+        self.app.push_screen(ChoiceDialog("Break spend down by", choices, self.app.state.entity), done)
+
     def tag_category(self) -> None:
         """Tags pane: the next category (all tags, then each prefix seen). Budgets pane:
-        the next kind (all, keys, teams, users, customers, plans)."""
+        the next kind (all, keys, teams, users, customers, plans). Entities pane: the next
+        entity (customers, organizations, projects, agents)."""
         state = self.app.state
+        if state.pane == ENTITY_PANE:
+            self.set_entity(state.next_entity().entity)
+            return
         if state.pane == "budgets":
             from spendtui.dashboard.budgets import KIND_ORDER
 
@@ -211,6 +245,10 @@ class ViewControl:
         self._change(tag_category=nxt or None)
 
     def pick_tag_category(self) -> None:
+        """The Entities pane: pick its entity; elsewhere: the Tags pane's category."""
+        if self.app.state.pane == ENTITY_PANE:
+            self.pick_entity()
+            return
         if self.app.state.pane != "tags":
             self.pane("tags")
         choices = [("", "all tags")] + [(c, f"{c}: one row per value") for c in self.categories()]
@@ -266,7 +304,7 @@ class ViewControl:
         if not text:
             app.notify("nothing on screen to export yet", severity="warning", timeout=3)
             return
-        stem = {"overview": "daily", "charts": "daily"}.get(pane, pane)
+        stem = {"overview": "daily", "charts": "daily", ENTITY_PANE: ENTITY_FILES[app.state.entity]}.get(pane, pane)
         try:
             path = export.write_new(Path.cwd(), stem, text, app.launch.clock())
         except OSError as exc:

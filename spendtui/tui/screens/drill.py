@@ -1,4 +1,5 @@
-"""Drill-down: one model, tag, key, user, team or customer, by day and by everything else."""
+"""Drill-down: one model, tag, key, user, team, customer, organization, project or agent,
+by day and by everything else."""
 
 from __future__ import annotations
 
@@ -22,7 +23,13 @@ TITLES = {
     "team": "Teams",
     "customer": "Customers",
     "tag": "Tags",
+    "organization": "Organizations",
+    "project": "Projects",
+    "agent": "Agents",
 }
+#: The most tables a drill-down has (dashboard/snapshot.py: 5 always, and up to 3 of
+#: organizations, projects and agents when the item has requests attributed to them).
+TABLES = 8
 
 
 def small_table(data: TableData) -> Table:
@@ -54,7 +61,8 @@ class DrillScreen(Screen[None]):
     DEFAULT_CSS = """
     DrillScreen #drill-title { height: 2; padding: 0 1; background: $boost; }
     DrillScreen #drill-chart { height: 1fr; min-height: 8; }
-    DrillScreen #drill-tables { grid-size: 3; height: auto; max-height: 60%; grid-gutter: 0 2; padding: 0 1; }
+    DrillScreen #drill-tables { grid-size: 3; height: auto; max-height: 60%; grid-gutter: 0 2; padding: 0 1;
+        overflow-y: auto; }
     DrillScreen.-narrow #drill-tables { grid-size: 2; }
     """
 
@@ -67,7 +75,7 @@ class DrillScreen(Screen[None]):
             yield Static(Text(f"{self.dimension}: {self.label} — loading", style="bold"), id="drill-title")
             yield SpendChart(id="drill-chart")
             with Grid(id="drill-tables"):
-                for i in range(5):
+                for i in range(TABLES):
                     yield Static(id=f"drill-table-{i}")
         yield KeyBar()
 
@@ -86,8 +94,11 @@ class DrillScreen(Screen[None]):
         self.query_one(SpendChart).daily(
             f"Daily spend: {data.label}", days, [("spend", [x.spend / 1e12 for _, x in data.daily])]
         )
-        for i, table in enumerate(data.tables[:5]):
-            self.query_one(f"#drill-table-{i}", Static).update(small_table(table))
+        for i in range(TABLES):
+            cell = self.query_one(f"#drill-table-{i}", Static)
+            cell.display = i < len(data.tables)
+            if i < len(data.tables):
+                cell.update(small_table(data.tables[i]))
 
     def show_refusal(self, reason: str) -> None:
         """The source cannot answer this drill exactly: say why, drop the old figures."""
@@ -96,7 +107,7 @@ class DrillScreen(Screen[None]):
         self.query_one("#drill-title", Static).update(title)
         self.query_one("#drill-title", Static).styles.height = "auto"
         self.query_one(SpendChart).display = False
-        for i in range(5):
+        for i in range(TABLES):
             self.query_one(f"#drill-table-{i}", Static).update("")
 
     def on_resize(self) -> None:

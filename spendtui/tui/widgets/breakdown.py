@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 
 from spendtui.dashboard import format as fmt
 from spendtui.dashboard.model import TableData, TableRow
+from spendtui.dashboard.state import BUDGET_DIMENSIONS
 from spendtui.tui.widgets import cells
 from spendtui.tui.widgets.table import SpendTable
 
@@ -87,7 +88,9 @@ class BreakdownTable(SpendTable):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None, budgets: bool = False) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
-        #: Show the Budget column (panes of things LiteLLM keeps budgets for).
+        #: The pane may show a Budget column (panes of things LiteLLM keeps budgets for)...
+        self.budget_pane = budgets
+        #: ...and shows it while its dimension has budgets (not organizations, projects, agents).
         self.budgets = budgets
         self.columns_shown = self._columns(narrow=False)
         self.name_width = NAME_WIDTH
@@ -117,11 +120,17 @@ class BreakdownTable(SpendTable):
         self.mark_sort(self.sort_column, self.sort_reverse)
 
     def on_resize(self) -> None:
+        if self._fit_columns() and self._table_data is not None:
+            self.show(self._table_data)
+
+    def _fit_columns(self) -> bool:
+        """Lay the columns out again for the width and ``budgets``; whether they changed
+        (then the table is empty until shown again)."""
         narrow = self.size.width < NARROW_BELOW
         columns = self._columns(narrow)
         name_width = self._name_width(columns)
         if columns == self.columns_shown and name_width == self.name_width:
-            return
+            return False
         self.columns_shown = columns
         self.name_width = name_width
         if self.sort_column not in dict(columns):
@@ -129,14 +138,17 @@ class BreakdownTable(SpendTable):
         self.clear(columns=True)
         self._spend_rows = {}
         self._add_columns()
-        if self._table_data is not None:
-            self.show(self._table_data)
+        return True
 
     # ------------------------------------------------------------------ data
     def show(self, data: TableData) -> None:
         """Apply a new table: update changed cells, add and remove rows, sort once."""
         self._table_data = data
         self.dimension = data.dimension
+        budgets = self.budget_pane and data.dimension in BUDGET_DIMENSIONS
+        if budgets != self.budgets:  # (the Entities pane: customers have budgets, orgs not here)
+            self.budgets = budgets
+            self._fit_columns()
         wanted = {self._row_key(r): r for r in data.rows if self._visible(r)}
         changed = False
         with self.app.batch_update():
