@@ -334,3 +334,35 @@ def test_the_live_simulator_logs_organizations_and_agents(demo: tuple[Path, Demo
             )
     finally:
         engine.close()
+
+
+def test_a_live_key_without_an_alias_is_not_taken_for_its_deleted_twin(tmp_path: Path) -> None:
+    """A hash in both the live and the deleted key tables is live, even when the live row
+    has no alias or key name to tell it by (LiteLLM regenerates a key under the old hash)."""
+    from sqlalchemy import create_engine
+
+    from spendtui.sources.db.names import read_names
+    from spendtui.sources.db.schema import reflect
+    from spendtui.sources.db.sql import Dialect
+
+    path = tmp_path / "twins.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute('CREATE TABLE "LiteLLM_SpendLogs" (request_id TEXT, "startTime" TEXT, spend REAL, api_key TEXT)')
+        conn.execute('CREATE TABLE "LiteLLM_VerificationToken" (token TEXT, key_alias TEXT, organization_id TEXT)')
+        conn.execute(
+            'CREATE TABLE "LiteLLM_DeletedVerificationToken" '
+            "(id TEXT, token TEXT, key_alias TEXT, organization_id TEXT)"
+        )
+        conn.execute("""INSERT INTO "LiteLLM_VerificationToken" VALUES ('h1', NULL, 'org-live'), ('h2', 'two', NULL)""")
+        conn.execute(
+            """INSERT INTO "LiteLLM_DeletedVerificationToken" VALUES """
+            "('d1', 'h1', 'old-one', 'org-old'), ('d2', 'h3', 'three', 'org-3')"
+        )
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        names = read_names(conn, reflect(conn), Dialect("sqlite"))
+    engine.dispose()
+    assert names.deleted_keys == {"h3"}
+    assert names.key("h3") == "three (deleted)" and names.key_organization["h3"] == "org-3"
+    assert "(deleted)" not in names.key("h1") and names.key_organization["h1"] == "org-live"
+    assert names.key("h2") == "two"

@@ -7,6 +7,7 @@ source in ``sources/db/names.py``, the proxy source from its admin endpoints).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from spendtui.core.dims import Attribution
@@ -82,6 +83,22 @@ class Names:
             return self.agent(value)
         return value
 
+    def add_key(self, token: str, row: Mapping[str, object], *, deleted: bool = False) -> None:
+        """A key's alias, ``sk-...`` name and owners, from a token-table row or a
+        ``/key/list`` object (the same field names). ``deleted``: a row of the deleted keys
+        (read after the live ones; the caller skips hashes a live key has)."""
+        if deleted:
+            self.deleted_keys.add(token)
+        for column, target in _KEY_FIELDS:
+            _keep(getattr(self, target), token, row.get(column))
+
+    def add_team(self, team_id: str, row: Mapping[str, object], *, deleted: bool = False) -> None:
+        """A team's alias and organization, from a team-table row or a ``/team/list`` object."""
+        if deleted:
+            self.deleted_teams.add(team_id)
+        _keep(self.team_alias, team_id, row.get("team_alias"))
+        _keep(self.team_organization, team_id, row.get("organization_id"))
+
     @property
     def attribution(self) -> Attribution:
         """A copy (these maps may still be merged into)."""
@@ -110,6 +127,21 @@ _MAPS = (
     "key_agent",
     "team_organization",
 )
+
+
+#: Token-table column (``/key/list`` field) -> the map it fills.
+_KEY_FIELDS = (
+    ("key_alias", "key_alias"),
+    ("key_name", "key_name"),
+    ("organization_id", "key_organization"),
+    ("project_id", "key_project"),
+    ("agent_id", "key_agent"),
+)
+
+
+def _keep(target: dict[str, str], ident: str, value: object) -> None:
+    if value:
+        target[ident] = str(value)
 
 
 def abbreviate_hash(token: str) -> str:

@@ -35,40 +35,29 @@ def _keep(target: dict[str, str], ident: Any, value: Any) -> None:
 _KEY_COLUMNS = ["key_alias", "key_name", "organization_id", "project_id", "agent_id"]
 
 
-def _read_keys(conn: Connection, d: Dialect, table: Table | None, names: Names, deleted: bool) -> None:
-    """Aliases and owners of keys. A deleted key (its spend stays in the logs under its
-    hash) keeps its alias and is marked deleted; a live key of the same hash wins."""
-    for token, row in _select(conn, d, table, "token", _KEY_COLUMNS):
-        token = str(token)
-        if deleted:
-            if token in names.key_alias or token in names.key_name:
-                continue
-            names.deleted_keys.add(token)
-        _keep(names.key_alias, token, row.get("key_alias"))
-        _keep(names.key_name, token, row.get("key_name"))
-        _keep(names.key_organization, token, row.get("organization_id"))
-        _keep(names.key_project, token, row.get("project_id"))
-        _keep(names.key_agent, token, row.get("agent_id"))
-
-
-def _read_teams(conn: Connection, d: Dialect, table: Table | None, names: Names, deleted: bool) -> None:
-    for team_id, row in _select(conn, d, table, "team_id", ["team_alias", "organization_id"]):
-        team_id = str(team_id)
-        if deleted:
-            if team_id in names.team_alias or team_id in names.team_organization:
-                continue
-            names.deleted_teams.add(team_id)
-        _keep(names.team_alias, team_id, row.get("team_alias"))
-        _keep(names.team_organization, team_id, row.get("organization_id"))
+def _read_owners(conn: Connection, d: Dialect, schema: SpendSchema, names: Names) -> None:
+    """Keys and teams, live then deleted: a deleted one (its spend stays in the logs)
+    keeps its alias and owners and is marked deleted, unless a live one has its id."""
+    live_keys: set[str] = set()
+    for token, row in _select(conn, d, schema.tokens, "token", _KEY_COLUMNS):
+        live_keys.add(str(token))
+        names.add_key(str(token), row)
+    for token, row in _select(conn, d, schema.deleted_tokens, "token", _KEY_COLUMNS):
+        if str(token) not in live_keys:
+            names.add_key(str(token), row, deleted=True)
+    live_teams: set[str] = set()
+    for team_id, row in _select(conn, d, schema.teams, "team_id", ["team_alias", "organization_id"]):
+        live_teams.add(str(team_id))
+        names.add_team(str(team_id), row)
+    for team_id, row in _select(conn, d, schema.deleted_teams, "team_id", ["team_alias", "organization_id"]):
+        if str(team_id) not in live_teams:
+            names.add_team(str(team_id), row, deleted=True)
 
 
 def read_names(conn: Connection, schema: SpendSchema, d: Dialect) -> Names:
     """Read every alias the schema offers; tables that are absent just give no names."""
     names = Names()
-    _read_keys(conn, d, schema.tokens, names, deleted=False)
-    _read_keys(conn, d, schema.deleted_tokens, names, deleted=True)
-    _read_teams(conn, d, schema.teams, names, deleted=False)
-    _read_teams(conn, d, schema.deleted_teams, names, deleted=True)
+    _read_owners(conn, d, schema, names)
     for customer, row in _select(conn, d, schema.end_users, "user_id", ["alias"]):
         _keep(names.customer_alias, customer, row.get("alias"))
     for org, row in _select(conn, d, schema.organizations, "organization_id", ["organization_alias"]):

@@ -93,15 +93,14 @@ def _keep(target: dict[str, str], ident: object, value: object) -> None:
         target[i] = v
 
 
-def _read_key(names: Names, key: Obj) -> None:
+_KEY_FIELDS = ("key_alias", "key_name", "organization_id", "project_id", "agent_id")
+
+
+def _read_key(names: Names, key: Obj, deleted: bool = False) -> None:
     token = _text(key.get("token"))
     if not token:
         return
-    _keep(names.key_alias, token, key.get("key_alias"))
-    _keep(names.key_name, token, key.get("key_name"))
-    _keep(names.key_organization, token, key.get("organization_id"))
-    _keep(names.key_project, token, key.get("project_id"))
-    _keep(names.key_agent, token, key.get("agent_id"))
+    names.add_key(token, {k: _text(v) for k, v in key.items() if k in _KEY_FIELDS}, deleted=deleted)
     # (a full key object may embed its organization and project rows: their aliases)
     for embedded, ident, alias, target in (
         ("litellm_organization_table", "organization_id", "organization_alias", names.organization_alias),
@@ -112,10 +111,11 @@ def _read_key(names: Names, key: Obj) -> None:
             _keep(target, row.get(ident), row.get(alias))
 
 
-def _read_team(names: Names, team: Obj) -> None:
-    team_id = team.get("team_id")
-    _keep(names.team_alias, team_id, team.get("team_alias"))
-    _keep(names.team_organization, team_id, team.get("organization_id"))
+def _read_team(names: Names, team: Obj, deleted: bool = False) -> None:
+    team_id = _text(team.get("team_id"))
+    if team_id:
+        fields = {"team_alias": _text(team.get("team_alias")), "organization_id": _text(team.get("organization_id"))}
+        names.add_team(team_id, fields, deleted=deleted)
 
 
 def _deleted(item: Obj) -> bool:
@@ -134,16 +134,14 @@ def names_from(lists: NameLists) -> Names:
     for key in lists.deleted_keys:
         token = _text(key.get("token"))
         if token and token not in live_keys and _deleted(key):
-            names.deleted_keys.add(token)
-            _read_key(names, key)
+            _read_key(names, key, deleted=True)
     for team in lists.teams:
         _read_team(names, team)
     live_teams = {t for team in lists.teams if (t := _text(team.get("team_id")))}
     for team in lists.deleted_teams:
         team_id = _text(team.get("team_id"))
         if team_id and team_id not in live_teams and _deleted(team):
-            names.deleted_teams.add(team_id)
-            _read_team(names, team)
+            _read_team(names, team, deleted=True)
     for customer in lists.customers:
         _keep(names.customer_alias, customer.get("user_id"), customer.get("alias"))
     for org in lists.organizations:
