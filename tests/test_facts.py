@@ -326,6 +326,8 @@ def test_organizations_are_refused_for_closed_days_when_the_proxy_keeps_them_for
                 assert "cannot answer organization" in text
                 assert "daily organization × key (unusable: " in text
                 assert "/organization/daily/activity: needs a LiteLLM Enterprise licence (HTTP 403)" in text
+                # the reason, not a list of every other view that buries it (fits an 80x24 notice)
+                assert "daily model × key" not in text and len(text) < 400
             with pytest.raises(NotExact, match="Enterprise licence"):
                 engine.query.totals(WINDOW, _real_values(want, Filters(organization=frozenset({"o"}))))
             # what does not need the organization table is still exact

@@ -153,14 +153,21 @@ class FactSet:
         asked = " × ".join(sorted(needed)) or "totals"
         if "tag" in needed and (len(filters.tag) > 1 or (dimension and _base(dimension) == "tag" and filters.tag)):
             asked += " (several tags at once)"
-        views = []
-        for fact in self.cubes:
-            if fact.covers(days[0]):
-                what = f"unusable: {fact.unusable}" if fact.unusable else " × ".join(sorted(fact.known))
-                views.append(f"{fact.name} ({what})")
+        covering = [fact for fact in self.cubes if fact.covers(days[0])]
+        # the view meant for a dimension asked about, if the source could not read it: its
+        # reason is the answer (the list of every other view would bury it)
+        blocked = [f for f in covering if f.unusable and needed & (f.known - {"key"})]
+        if blocked:
+            reasons = "; ".join(f"{f.name} (unusable: {f.unusable})" for f in blocked)
+            said = reasons
+        else:
+            views = [
+                f"{f.name} ({f'unusable: {f.unusable}' if f.unusable else ' × '.join(sorted(f.known))})"
+                for f in covering
+            ]
+            said = f"the source only has {'; '.join(views) or 'nothing'} for those days"
         return (
-            f"cannot answer {asked} exactly for {_window_text(days[0], days[-1])}: "
-            f"the source only has {'; '.join(views) or 'nothing'} for those days. "
+            f"cannot answer {asked} exactly for {_window_text(days[0], days[-1])}: {said}. "
             "Narrow the window to the days read from request logs, or read the database instead"
         )
 
