@@ -7,7 +7,7 @@ source in ``sources/db/names.py``, the proxy source from its admin endpoints).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from spendtui.core.dims import Attribution
@@ -83,21 +83,16 @@ class Names:
             return self.agent(value)
         return value
 
-    def add_key(self, token: str, row: Mapping[str, object], *, deleted: bool = False) -> None:
-        """A key's alias, ``sk-...`` name and owners, from a token-table row or a
-        ``/key/list`` object (the same field names). ``deleted``: a row of the deleted keys
-        (read after the live ones; the caller skips hashes a live key has)."""
-        if deleted:
-            self.deleted_keys.add(token)
-        for column, target in _KEY_FIELDS:
-            _keep(getattr(self, target), token, row.get(column))
+    def add_keys(self, live: Iterable[Row], deleted: Iterable[Row] = ()) -> None:
+        """Keys' aliases, ``sk-...`` names and owners, from token-table rows or ``/key/list``
+        objects (the same field names), as (hash, row). A deleted key (its spend stays in
+        the logs) keeps them and is marked deleted, unless a live key has its hash."""
+        _live_then_deleted(self, live, deleted, _KEY_FIELDS, self.deleted_keys)
 
-    def add_team(self, team_id: str, row: Mapping[str, object], *, deleted: bool = False) -> None:
-        """A team's alias and organization, from a team-table row or a ``/team/list`` object."""
-        if deleted:
-            self.deleted_teams.add(team_id)
-        _keep(self.team_alias, team_id, row.get("team_alias"))
-        _keep(self.team_organization, team_id, row.get("organization_id"))
+    def add_teams(self, live: Iterable[Row], deleted: Iterable[Row] = ()) -> None:
+        """Teams' aliases and organizations, from team-table rows or ``/team/list``
+        objects, as (team id, row); deleted ones as for ``add_keys``."""
+        _live_then_deleted(self, live, deleted, _TEAM_FIELDS, self.deleted_teams)
 
     @property
     def attribution(self) -> Attribution:
@@ -139,9 +134,29 @@ _KEY_FIELDS = (
 )
 
 
-def _keep(target: dict[str, str], ident: str, value: object) -> None:
-    if value:
-        target[ident] = str(value)
+_TEAM_FIELDS = (("team_alias", "team_alias"), ("organization_id", "team_organization"))
+#: (id, row): a key hash or team id and its table row or API object.
+Row = tuple[str, Mapping[str, object]]
+
+
+def _live_then_deleted(
+    names: Names, live: Iterable[Row], deleted: Iterable[Row], fields: tuple[tuple[str, str], ...], marked: set[str]
+) -> None:
+    seen: set[str] = set()
+    for ident, row in live:
+        seen.add(ident)
+        _fill(names, ident, row, fields)
+    for ident, row in deleted:
+        if ident not in seen:
+            marked.add(ident)
+            _fill(names, ident, row, fields)
+
+
+def _fill(names: Names, ident: str, row: Mapping[str, object], fields: tuple[tuple[str, str], ...]) -> None:
+    for column, target in fields:
+        value = row.get(column)
+        if value:
+            getattr(names, target)[ident] = str(value)
 
 
 def abbreviate_hash(token: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from spendtui.core.names import Names
+from spendtui.core.names import Names, Row
 from spendtui.sources.db.schema import SpendSchema, Table
 from spendtui.sources.db.sql import Dialect
 
@@ -35,29 +35,22 @@ def _keep(target: dict[str, str], ident: Any, value: Any) -> None:
 _KEY_COLUMNS = ["key_alias", "key_name", "organization_id", "project_id", "agent_id"]
 
 
-def _read_owners(conn: Connection, d: Dialect, schema: SpendSchema, names: Names) -> None:
-    """Keys and teams, live then deleted: a deleted one (its spend stays in the logs)
-    keeps its alias and owners and is marked deleted, unless a live one has its id."""
-    live_keys: set[str] = set()
-    for token, row in _select(conn, d, schema.tokens, "token", _KEY_COLUMNS):
-        live_keys.add(str(token))
-        names.add_key(str(token), row)
-    for token, row in _select(conn, d, schema.deleted_tokens, "token", _KEY_COLUMNS):
-        if str(token) not in live_keys:
-            names.add_key(str(token), row, deleted=True)
-    live_teams: set[str] = set()
-    for team_id, row in _select(conn, d, schema.teams, "team_id", ["team_alias", "organization_id"]):
-        live_teams.add(str(team_id))
-        names.add_team(str(team_id), row)
-    for team_id, row in _select(conn, d, schema.deleted_teams, "team_id", ["team_alias", "organization_id"]):
-        if str(team_id) not in live_teams:
-            names.add_team(str(team_id), row, deleted=True)
+def _rows(conn: Connection, d: Dialect, table: Table | None, id_col: str, cols: list[str]) -> list[Row]:
+    return [(str(ident), row) for ident, row in _select(conn, d, table, id_col, cols)]
 
 
 def read_names(conn: Connection, schema: SpendSchema, d: Dialect) -> Names:
     """Read every alias the schema offers; tables that are absent just give no names."""
     names = Names()
-    _read_owners(conn, d, schema, names)
+    team_columns = ["team_alias", "organization_id"]
+    names.add_keys(
+        _rows(conn, d, schema.tokens, "token", _KEY_COLUMNS),
+        _rows(conn, d, schema.deleted_tokens, "token", _KEY_COLUMNS),
+    )
+    names.add_teams(
+        _rows(conn, d, schema.teams, "team_id", team_columns),
+        _rows(conn, d, schema.deleted_teams, "team_id", team_columns),
+    )
     for customer, row in _select(conn, d, schema.end_users, "user_id", ["alias"]):
         _keep(names.customer_alias, customer, row.get("alias"))
     for org, row in _select(conn, d, schema.organizations, "organization_id", ["organization_alias"]):

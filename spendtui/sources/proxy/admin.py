@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spendtui.core.budget_state import BudgetState, KeyStates, budget_usd
-from spendtui.core.names import Names, abbreviate_hash
+from spendtui.core.names import Names, Row, abbreviate_hash
 from spendtui.errors import SourceDataError
 from spendtui.timeutil import parse_timestamp
 
@@ -94,14 +94,21 @@ def _keep(target: dict[str, str], ident: object, value: object) -> None:
 
 
 _KEY_FIELDS = ("key_alias", "key_name", "organization_id", "project_id", "agent_id")
+_TEAM_FIELDS = ("team_alias", "organization_id")
 
 
-def _read_key(names: Names, key: Obj, deleted: bool = False) -> None:
-    token = _text(key.get("token"))
-    if not token:
-        return
-    names.add_key(token, {k: _text(v) for k, v in key.items() if k in _KEY_FIELDS}, deleted=deleted)
-    # (a full key object may embed its organization and project rows: their aliases)
+def _rows(items: list[Obj], ident: str, fields: tuple[str, ...], deleted: bool = False) -> list[Row]:
+    """(id, text fields) of the items that have an id; ``deleted``: only the items
+    that really are (see ``_deleted``)."""
+    return [
+        (i, {f: _text(item.get(f)) for f in fields})
+        for item in items
+        if (i := _text(item.get(ident))) and (not deleted or _deleted(item))
+    ]
+
+
+def _embedded_aliases(names: Names, key: Obj) -> None:
+    """A full key object may embed its organization and project rows: their aliases."""
     for embedded, ident, alias, target in (
         ("litellm_organization_table", "organization_id", "organization_alias", names.organization_alias),
         ("litellm_project_table", "project_id", "project_alias", names.project_alias),
@@ -109,13 +116,6 @@ def _read_key(names: Names, key: Obj, deleted: bool = False) -> None:
         row = key.get(embedded)
         if isinstance(row, dict):
             _keep(target, row.get(ident), row.get(alias))
-
-
-def _read_team(names: Names, team: Obj, deleted: bool = False) -> None:
-    team_id = _text(team.get("team_id"))
-    if team_id:
-        fields = {"team_alias": _text(team.get("team_alias")), "organization_id": _text(team.get("organization_id"))}
-        names.add_team(team_id, fields, deleted=deleted)
 
 
 def _deleted(item: Obj) -> bool:
@@ -128,20 +128,12 @@ def names_from(lists: NameLists) -> Names:
     them (``sources/db/names.py``): a deleted key or team keeps its alias and owners and
     is marked deleted; a live one of the same id wins."""
     names = Names()
-    for key in lists.keys:
-        _read_key(names, key)
-    live_keys = {t for k in lists.keys if (t := _text(k.get("token")))}
-    for key in lists.deleted_keys:
-        token = _text(key.get("token"))
-        if token and token not in live_keys and _deleted(key):
-            _read_key(names, key, deleted=True)
-    for team in lists.teams:
-        _read_team(names, team)
-    live_teams = {t for team in lists.teams if (t := _text(team.get("team_id")))}
-    for team in lists.deleted_teams:
-        team_id = _text(team.get("team_id"))
-        if team_id and team_id not in live_teams and _deleted(team):
-            _read_team(names, team, deleted=True)
+    names.add_keys(_rows(lists.keys, "token", _KEY_FIELDS), _rows(lists.deleted_keys, "token", _KEY_FIELDS, True))
+    names.add_teams(
+        _rows(lists.teams, "team_id", _TEAM_FIELDS), _rows(lists.deleted_teams, "team_id", _TEAM_FIELDS, True)
+    )
+    for key in lists.keys + lists.deleted_keys:
+        _embedded_aliases(names, key)
     for customer in lists.customers:
         _keep(names.customer_alias, customer.get("user_id"), customer.get("alias"))
     for org in lists.organizations:
