@@ -172,17 +172,14 @@ class SpendEngine:
         """The source's load for ``first_day`` on, and the cube built from it."""
         result = self.source.load(first_day, self.today() - (HOURLY_DAYS - 1))
         cube = Cube()
-        chunks = 0
-        for chunks, chunk in enumerate(result.chunks, 1):  # noqa: B007  (the count is used below)
-            cube.add_chunk(chunk)
         # chunks aggregate separately (SQLite reads rowid ranges, 2,048 rows at a time under
-        # a rollback journal), so a day's cells repeat once per chunk: merged, the cube
-        # holds about half the cells at 1M rows (less memory, faster answers and restarts).
-        # One chunk (PostgreSQL's one aggregate) has next to nothing to merge (groups that
-        # differ only in NULL against '': 2 of 78,344 cells at 10M rows), and answers are
-        # sums: left as it is.
-        if chunks > 1:
-            cube.compact()
+        # a rollback journal), so a day's cells repeat once per chunk: merged as they
+        # arrive, the cube holds about half the cells at 1M rows (less memory, faster
+        # answers and restarts). One chunk (PostgreSQL's one aggregate) is taken as it is.
+        cube.begin_load()
+        for chunk in result.chunks:
+            cube.add_chunk(chunk)
+        cube.finish_load()
         if result.rows:
             cube.add_rows(result.rows)
         cube.sort_by_day()

@@ -133,14 +133,17 @@ def test_compact_merges_duplicate_cells_without_changing_answers() -> None:
     assert cube.n < n_before and Query(cube).breakdown("model", None) == before
 
 
+@pytest.mark.parametrize("how", ["compact", "batches"])
 @pytest.mark.parametrize("wide", [False, True])
-def test_compact_sums_equal_coordinates_exactly(wide: bool, monkeypatch) -> None:
+def test_compact_sums_equal_coordinates_exactly(wide: bool, how: str, monkeypatch) -> None:
     """Random duplicate cells, merged by the packed-key path and by the row sort used when
-    coordinates are too wide to pack: each merged cell equals a plain dict sum."""
-    import spendtui.core.cube as cube_module
+    coordinates are too wide to pack, after the chunks (``compact``) or as they arrive in
+    batches of a few chunks (a cold load's ``begin_load``): each merged cell equals a plain
+    dict sum."""
+    import spendtui.core.cell_merge as cell_merge
 
     if wide:
-        monkeypatch.setattr(cube_module, "_packed", lambda columns: None)
+        monkeypatch.setattr(cell_merge, "_packed", lambda columns: None)
     rng = np.random.default_rng(5)
     n = 5_000
     days = [
@@ -150,12 +153,19 @@ def test_compact_sums_equal_coordinates_exactly(wide: bool, monkeypatch) -> None
     keys = [f"m{a}\x1fp\x1fk{b}\x1fu\x1ft\x1fc{c}\x1fo\x1fa\x1f[]" for a, b, c in rng.integers(0, 4, (n, 3))]
     measures = rng.integers(0, 10**15, (n, 7), dtype=np.int64)
     cube = Cube()
+    if how == "batches":
+        cube.begin_load()
+        cube._batches.batch_cells = 1_500  # type: ignore[union-attr]  (three batches and a rest)
     for lo in range(0, n, 700):  # several chunks, as a chunked cold load adds them
         cube.add_chunk(CellChunk(days[lo : lo + 700], keys[lo : lo + 700], measures[lo : lo + 700]))
     want: dict[tuple[str, str], np.ndarray] = {}
     for bucket, key, m in zip(days, keys, measures, strict=True):
         want[(bucket, key)] = want.get((bucket, key), 0) + m
-    cube.compact()
+    if how == "batches":
+        assert cube.n == 0
+        cube.finish_load()
+    else:
+        cube.compact()
     assert cube.n == len(want) and cube.sorted_n == cube.n
     assert list(cube.view("day")) == sorted(cube.view("day"))
     dims = cube.dims

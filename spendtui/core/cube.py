@@ -17,6 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
+from spendtui.core.cell_merge import Batches, merge
 from spendtui.core.dims import Dimensions
 from spendtui.core.measures import N_MEASURES, SPEND
 from spendtui.timeutil import day_number, parse_timestamp
@@ -120,6 +121,8 @@ class Cube:
         #: Cells [0, sorted_n) are in day order, so a window is a slice of them; later
         #: cells (late rows for old days) form a small unsorted tail.
         self.sorted_n = 0
+        #: A cold load's cells until ``finish_load`` (see ``begin_load``).
+        self._batches: Batches | None = None
 
     # ------------------------------------------------------------------ storage
     def _alloc(self, capacity: int) -> None:
@@ -137,7 +140,9 @@ class Cube:
         capacity = len(self.day)
         if need <= capacity:
             return
-        new_capacity = max(need, capacity * 2)
+        # 1.5x: a grown copy briefly coexists with the old one (the process keeps that
+        # peak), so overshooting by up to half costs less than doubling
+        new_capacity = max(need, capacity + capacity // 2)
         for name in _DIM_FIELDS:
             old = getattr(self, name)
             grown = np.zeros(new_capacity, dtype=old.dtype)
@@ -235,7 +240,28 @@ class Cube:
             "cust": ids[:, 2],
             "tagset": ids[:, 3],
         }
+        if self._batches is not None:
+            self._batches.add([cols[name] for name in _DIM_FIELDS], measures)
+            return
         self._append(cols, measures)
+
+    def begin_load(self) -> None:
+        """Collect the chunks that follow (``add_chunk``) merged batch by batch, and hold
+        them out of the cube until ``finish_load``: a cold load's chunks repeat a day's
+        cells once per chunk, and merging as they arrive keeps the load's memory peak
+        near the merged size (see ``cell_merge``)."""
+        self._batches = Batches()
+
+    def finish_load(self) -> None:
+        """Put the chunks since ``begin_load`` into the cube, merged and in day order."""
+        batches, self._batches = self._batches, None
+        taken = batches.take() if batches is not None else None
+        if taken is None:
+            return
+        columns, measures = taken
+        if self.n == 0:
+            self._alloc(_with_room(len(measures)))
+        self._append(dict(zip(_DIM_FIELDS, columns, strict=True)), measures)
 
     def add_rows(self, rows: Iterable[RawRow]) -> int:
         """Fold raw request rows in (incremental polls); returns how many were added."""
@@ -336,38 +362,21 @@ class Cube:
     def compact(self, hourly_from_day: int | None = None) -> None:
         """Merge cells with equal coordinates; hours before ``hourly_from_day`` become days.
 
-        Leaves the cells in day order (``sorted_n == n``). Temporaries are one column at
-        a time: this runs after every cold load, and what it allocates stays in the
-        process's heap."""
+        Leaves the cells in day order (``sorted_n == n``). A cold load merges its chunks
+        as they arrive instead (``begin_load``)."""
         if self.n == 0:
             return
         hour = self.view("hour")
         if hourly_from_day is not None:
             hour = np.where(self.view("day") < hourly_from_day, np.int8(-1), hour)
         columns = [self.view("day"), hour] + [self.view(n) for n in _DIM_FIELDS[2:]]
-        key = _packed(columns)
-        if key is None:  # coordinates too wide to pack into one integer: sort the rows
-            order = np.lexsort(columns[::-1])
-            changed = np.zeros(self.n - 1, dtype=bool)
-            for col in columns:
-                ordered = col[order]
-                changed |= ordered[1:] != ordered[:-1]
-        else:
-            order = np.argsort(key, kind="stable")
-            changed = np.diff(key[order]) != 0
-            del key
-        starts = np.flatnonzero(np.r_[True, changed])
-        first = order[starts]  # one cell of each group, for its coordinates
-        cols = {name: col[first] for name, col in zip(_DIM_FIELDS, columns, strict=True)}
-        measures = self.view("m")
-        merged = np.empty((len(starts), N_MEASURES), dtype=np.int64)
-        for j in range(N_MEASURES):
-            merged[:, j] = np.add.reduceat(measures[j][order], starts)
+        merged_columns, merged = merge(columns, list(self.view("m")))
+        del columns, hour
         bound = self.spend_bound
         self.n = 0
         self.sorted_n = 0
-        self._alloc(max(1024, len(starts)))
-        self._append(cols, merged)  # sorted by day first: stays in order
+        self._alloc(_with_room(len(merged)))
+        self._append(dict(zip(_DIM_FIELDS, merged_columns, strict=True)), merged)  # by day first: stays in order
         self.spend_bound = bound
         self._hot.clear()
 
@@ -383,16 +392,6 @@ class Cube:
         return sum(getattr(self, n).nbytes for n in (*_DIM_FIELDS, "m"))
 
 
-def _packed(columns: list[np.ndarray]) -> np.ndarray | None:
-    """One int64 per row that orders rows as the columns do (day first), or None when
-    their ranges do not fit in 63 bits together."""
-    key = np.zeros(len(columns[0]), dtype=np.int64)
-    bits = 0
-    for col in reversed(columns):
-        low = int(col.min())
-        width = max(1, int(col.max()) - low).bit_length()
-        if bits + width > 63:
-            return None
-        key |= (col.astype(np.int64) - low) << bits
-        bits += width
-    return key
+def _with_room(cells: int) -> int:
+    """Capacity for ``cells`` plus room for the polls that follow a load."""
+    return max(1024, cells + cells // 8)
