@@ -71,3 +71,31 @@ async def test_resizing_retitles_the_tabs_and_refits_the_bars(tui_db) -> None:
         await pilot.resize_terminal(70, 24)
         await settle(app, pilot)
         assert [str(t.label) for t in tabs.query("Tab")][:5] == ["1", "2", "3", "Keys", "5"]
+
+
+async def test_drill_tables_scroll_from_the_keyboard_at_80x24(tui_db) -> None:
+    """At 80x24 a drill-down's tables do not all fit under its chart: the arrow keys and
+    End reach the last one, Home comes back (a mouse is not needed)."""
+    from textual.containers import Grid
+
+    from spendtui.tui.screens.drill import DrillScreen
+
+    app = make_app(tui_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "2")
+        await press(app, pilot, "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DrillScreen)
+        tables = app.screen.query_one("#drill-tables", Grid)
+        assert tables.max_scroll_y > 0, "the tables fit: nothing to scroll at 80x24"
+        await press(app, pilot, "down")
+        assert tables.scroll_y == 1
+        await press(app, pilot, "end")
+        assert tables.scroll_y == tables.max_scroll_y
+        shown = [t for t in app.screen.query("#drill-tables Static") if t.display]
+        assert shown[-1].region.bottom <= tables.region.bottom
+        assert shown[-1].region.height > 0 and shown[-1].region.y >= tables.region.y
+        await press(app, pilot, "home")
+        assert tables.scroll_y == 0
+        assert "↑↓ Scroll" in str(app.screen.query_one("KeyBar").render())

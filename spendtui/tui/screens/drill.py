@@ -57,7 +57,17 @@ def small_table(data: TableData) -> Table:
 class DrillScreen(Screen[None]):
     """Escape returns to the pane it came from."""
 
-    BINDINGS = [Binding("escape", "back", "Back"), Binding("q", "back", "Back", show=False)]
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("q", "back", "Back", show=False),
+        # the tables scroll when they do not fit (80x24): from the keyboard too
+        Binding("down,j", "scroll_tables(1)", "Scroll", key_display="↑↓"),
+        Binding("up,k", "scroll_tables(-1)", "Scroll", show=False),
+        Binding("pagedown,space", "scroll_tables(10)", "Page", show=False),
+        Binding("pageup", "scroll_tables(-10)", "Page", show=False),
+        Binding("home", "scroll_tables(-1000)", "Top", show=False),
+        Binding("end", "scroll_tables(1000)", "End", show=False),
+    ]
     DEFAULT_CSS = """
     DrillScreen #drill-title { height: 2; padding: 0 1; background: $boost; }
     DrillScreen #drill-chart { height: 1fr; min-height: 8; }
@@ -112,6 +122,10 @@ class DrillScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")
+
+    def action_scroll_tables(self, lines: int) -> None:
+        tables = self.query_one("#drill-tables", Grid)
+        tables.scroll_to(y=tables.scroll_y + lines, animate=False)
 
     def action_back(self) -> None:
         self.dismiss(None)
