@@ -323,8 +323,17 @@ def test_the_live_simulator_logs_organizations_and_agents(demo: tuple[Path, Demo
                 (written,),
             ).fetchone()[0]
             deleted = conn.execute('SELECT count(*) FROM "LiteLLM_DeletedVerificationToken"').fetchone()[0]
+            # nor of a deleted team, whose keys go with it; its last request is older than its deletion
+            team_since_deletion, last_team_request, team_deleted_at = conn.execute(
+                'SELECT (SELECT count(*) FROM (SELECT team_id FROM "LiteLLM_SpendLogs" ORDER BY rowid DESC LIMIT ?) '
+                "WHERE team_id = d.team_id), "
+                '(SELECT max("startTime") FROM "LiteLLM_SpendLogs" WHERE team_id = d.team_id), d.deleted_at '
+                'FROM "LiteLLM_DeletedTeamTable" AS d',
+                (written,),
+            ).fetchone()
         assert logged > written // 2 and agents and logged + unlogged <= written
         assert deleted >= 2 and since_deletion == 0
+        assert team_since_deletion == 0 and last_team_request < team_deleted_at
         engine.refresh()
         truth = Truth(url)
         for dim in OWNERS:

@@ -253,7 +253,7 @@ def _write_keys(
 
 
 def _write_teams(conn: sqlite3.Connection, world: DemoWorld, index: SpendIndex, now: datetime) -> None:
-    """The teams; a deleted one in LiteLLM_DeletedTeamTable, deleted a day before ``now``."""
+    """The teams; a deleted one in LiteLLM_DeletedTeamTable, deleted after its last request."""
     team_rows, deleted_rows = [], []
     for team in world.teams:
         spend, reset_at = _window_counter(index, "team_id", team.team_id, team.budget_duration, now)
@@ -267,8 +267,11 @@ def _write_teams(conn: sqlite3.Connection, world: DemoWorld, index: SpendIndex, 
             _fmt(reset_at),
             team.organization_id,
         )
-        if team.deleted:
-            deleted_rows.append((*row, _deleted_id(team.team_id), _fmt(now - timedelta(days=1)), _ADMIN))
+        if team.deleted:  # just after its last request: its keys went with it
+            last = index.last_seen("team_id").get(team.team_id)
+            at = datetime.strptime(last[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) if last else now
+            deleted_at = min(now, at + timedelta(minutes=1))
+            deleted_rows.append((*row, _deleted_id(team.team_id), _fmt(deleted_at), _ADMIN))
         else:
             team_rows.append(row)
     conn.executemany(_TEAM_INSERT, team_rows)

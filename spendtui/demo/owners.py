@@ -27,7 +27,8 @@ def choose_deleted(world: DemoWorld, index: SpendIndex, now: datetime) -> None:
 
     Keys: the highest lifetime spenders among keys without any budget that made no request
     in the last two days (a deleted key stops spending). Team: the one with the least
-    lifetime spend above zero among teams without a budget, one in an organization if any.
+    lifetime spend above zero among teams without a budget, one in an organization if any;
+    it is deleted just after its last request, and its keys stop spending with it.
     """
     lifetime = index.since("api_key", None)
     last = index.last_seen("api_key")

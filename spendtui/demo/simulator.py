@@ -83,15 +83,20 @@ class Simulator:
         return n
 
     def _without_deleted_keys(self, conn: sqlite3.Connection, batch: RowBatch) -> RowBatch:
+        """The batch without requests of deleted keys or of keys of a deleted team."""
         if self._deleted is None:
-            found = conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'LiteLLM_DeletedVerificationToken'"
-            ).fetchone()
-            rows = conn.execute('SELECT token FROM "LiteLLM_DeletedVerificationToken"').fetchall() if found else []
-            self._deleted = frozenset(token for (token,) in rows)
+            self._deleted = frozenset(
+                _ids(conn, "LiteLLM_DeletedVerificationToken", "token")
+                | _ids(conn, "LiteLLM_DeletedTeamTable", "team_id")
+            )
         if not self._deleted:
             return batch
-        keep = [i for i, key in enumerate(batch.columns["api_key"]) if key not in self._deleted]
+        gone = self._deleted
+        keep = [
+            i
+            for i, (key, team) in enumerate(zip(batch.columns["api_key"], batch.columns["team_id"], strict=True))
+            if key not in gone and team not in gone
+        ]
         if len(keep) == len(batch):
             return batch
         return RowBatch({name: [values[i] for i in keep] for name, values in batch.columns.items()})
@@ -148,3 +153,9 @@ def prepare_demo(
     finally:
         conn.close()
     return world
+
+
+def _ids(conn: sqlite3.Connection, table: str, column: str) -> set[str]:
+    """The ``column`` values of ``table`` (none when the database has no such table)."""
+    found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    return {value for (value,) in conn.execute(f'SELECT "{column}" FROM "{table}"')} if found else set()  # noqa: S608
