@@ -184,3 +184,33 @@ def test_help_says_where_flags_go() -> None:
         shows_source = "--db URL" in run.stdout
         assert shows_source == (command != ["demo-db"]), command
         assert ("--allow-db-writes" in run.stdout) == (command == ["keys", "create"]), command
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_commands_own_flags_are_honoured_before_it(where, litellm_db) -> None:
+    """``spendtui --format json --start … report models`` used to fail with "invalid choice:
+    'json'" (the flag's value taken for the command); it now answers as with the flags after."""
+    db = ["--db", f"sqlite:///{litellm_db}"]
+    run = spendtui(*placed(where, ["report", "models"], ["--format", "json", *WINDOW]), *db)
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert (doc["start"], doc["end"]) == (START.isoformat(), END.isoformat())
+    assert doc["total"]["requests"] == Truth(f"sqlite:///{litellm_db}").total(START, END)[1]
+    run = spendtui(*placed(where, ["keys", "list"], ["--format=json"]), *db)
+    assert run.returncode == 0 and json.loads(run.stdout)["count"] > 0, run.stderr
+    run = spendtui(*placed(where, ["check"], ["--kind", "team", "--format", "json"]), *db, "--now", NOW)
+    assert run.returncode in (0, 1, 2) and {b["kind"] for b in json.loads(run.stdout)["budgets"]} <= {"team"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "text"),
+    [
+        (["--bogus", "7", "report", "models"], "unrecognized argument --bogus (before the command `spendtui report`)"),
+        (["--format", "csv"], "--format is not a dashboard flag: it belongs to `report`"),
+        (["--kind", "team", "--demo"], "--kind is not a dashboard flag: it belongs to `check`"),
+    ],
+)
+def test_an_unknown_flag_before_the_command_is_named(argv, text) -> None:
+    run = spendtui(*argv)
+    assert run.returncode == 2 and text in run.stderr and run.stderr.count("\n") == 1, run.stderr
+    assert "invalid choice" not in run.stderr
