@@ -11,10 +11,16 @@ from spendtui.cli.common import config_from_args, engine_for
 from spendtui.cli.flags import Parser, add_source_flags, command
 from spendtui.core.query import Window
 from spendtui.core.questions import Questions
-from spendtui.errors import UsageError
+from spendtui.core.top import TopSource
+from spendtui.errors import SourceDataError, UsageError
 from spendtui.reports.build import REPORT_KINDS, Report, build_report, build_user_report
 from spendtui.reports.render import FORMATS, render
+from spendtui.reports.top import render_top_csv, render_top_json, render_top_table
 from spendtui.timeutil import day_date, parse_day
+
+#: ``report sessions`` and ``report tools``: the dimension each ranks (``core.top``).
+TOP_KINDS = {"sessions": "session", "tools": "tool"}
+TOP_DEFAULT = 50
 
 EPILOG = """\
 exit codes:
@@ -38,6 +44,11 @@ organization its log row names, else its key's, else its team's; under its key's
 under the agent its row names, else its key's. A source that cannot answer a report
 exactly (LiteLLM's daily tables do not record organizations, projects or agents) prints
 why and exits 3: nothing is estimated.
+`sessions` and `tools` rank the sessions (session_id: x-litellm-session-id) or MCP tools
+(mcp_namespaced_tool_name) of the range by spend, --top N of them (default 50), from the
+request logs in LiteLLM's database (its REST API has no such totals: exit 3); rows add
+failures, first_seen, last_seen, models and keys, and the output says what requests
+without a session or tool spent.
 """
 
 
@@ -49,12 +60,15 @@ def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("kind", choices=[*REPORT_KINDS, "user"], help="what to report")
+    p.add_argument("kind", choices=[*REPORT_KINDS, *TOP_KINDS, "user"], help="what to report")
     p.add_argument("user_id", nargs="?", help="the user, for `report user USER_ID`")
     p.add_argument("--start", metavar="YYYY-MM-DD", help="first UTC day (default: 29 days before --end)")
     p.add_argument("--end", metavar="YYYY-MM-DD", help="last UTC day, inclusive (default: today)")
     p.add_argument("--tag-prefix", metavar="CATEGORY", help="tags report: one row per value of this category")
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    p.add_argument(
+        "--top", metavar="N", type=_positive, help=f"sessions and tools reports: how many rows (default {TOP_DEFAULT})"
+    )
     add_source_flags(p)
     command(p, run)
 
@@ -72,7 +86,21 @@ def _window(args: argparse.Namespace, today: int) -> Window:
     return Window.from_dates(start, end)
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= number <= 100_000:
+        raise argparse.ArgumentTypeError(f"{number} is not between 1 and 100000")
+    return number
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.top is not None and args.kind not in TOP_KINDS:
+        raise UsageError("--top only applies to `report sessions` and `report tools`")
+    if args.kind in TOP_KINDS:
+        return _run_top(args)
     if args.kind == "user" and not args.user_id:
         raise UsageError("report user needs a USER_ID")
     if args.kind != "user" and args.user_id:
@@ -105,6 +133,40 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"spendtui: warning: {unknown}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _run_top(args: argparse.Namespace) -> int:
+    """Sessions or tools: ranked by the source from the request logs, not from the cube."""
+    if args.user_id:
+        raise UsageError(f"unexpected argument {args.user_id!r}")
+    if args.tag_prefix is not None:
+        raise UsageError("--tag-prefix only applies to `report tags`")
+    config = config_from_args(args)
+    engine = engine_for(config)
+    dimension = TOP_KINDS[args.kind]
+    try:
+        window = _window(args, engine.today())
+        source = engine.source
+        if not isinstance(source, TopSource):
+            raise SourceDataError(
+                f"{args.kind} come from LiteLLM's request logs in its database: its REST API has no "
+                f"per-{dimension} totals. Run `spendtui report {args.kind} --db postgresql://…` (read-only)"
+            )
+        answer = source.top(dimension, window.first_day, window.last_day, args.top or TOP_DEFAULT)
+        names = engine.source.names()
+    finally:
+        engine.close()
+    if args.format == "json":
+        sys.stdout.write(render_top_json(answer, window, names))
+    elif args.format == "csv":
+        sys.stdout.write(render_top_csv(answer, names))
+    else:
+        sys.stdout.write(render_top_table(answer, window, names))
+    if args.format != "table" and answer.skipped:
+        print(
+            f"spendtui: note: {answer.skipped:,} rows skipped: spend missing, negative, NaN or absurd", file=sys.stderr
+        )
     return 0
 
 

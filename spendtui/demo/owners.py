@@ -1,5 +1,5 @@
 """Who the demo's requests belong to: the LiteLLM 1.108 log columns organization_id and
-agent_id, and which keys and team the demo deletes.
+agent_id, session_id and mcp_namespaced_tool_name, and which keys and team the demo deletes.
 
 Everything here draws from its own random stream or none, so the requests, keys and teams
 of a seed are the same as before these columns existed.
@@ -7,6 +7,7 @@ of a seed are the same as before these columns existed.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -66,13 +67,18 @@ def owner_columns(
     rng: np.random.Generator,
     organization_from: datetime | None,
 ) -> None:
-    """Fill organization_id, agent_id and mcp_namespaced_tool_name (rows in write order)."""
+    """Fill organization_id, agent_id, session_id and mcp_namespaced_tool_name (rows in
+    write order). An agent's logged requests run in sessions (one per key and two
+    hours) and some call an MCP tool; both follow from values already drawn, so the other
+    columns stay as they were."""
     n = len(key)
     u = rng.random(n)
     pick = rng.integers(0, max(1, len(world.agents)), n)
     org_from = int(organization_from.timestamp() * _MS) if organization_from else None
     agents = [a.agent_id for a in world.agents]
     orgs, agent_ids = columns["organization_id"], columns["agent_id"]
+    sessions: list[str | None] = [None] * n
+    tools: list[str | None] = [None] * n
     for i in range(n):
         if master[i]:
             orgs.append(None)
@@ -82,6 +88,30 @@ def owner_columns(
         orgs.append(dk.logged_organization_id if org_from is None or ts[i] >= org_from else None)
         if dk.agent_id is not None:
             agent_ids.append(dk.agent_id if u[i] < AGENT_LOGGED else None)
+            if u[i] < AGENT_LOGGED:
+                sessions[i] = _session(dk.token, int(ts[i]))
+                if u[i] < MCP_SHARE:
+                    tools[i] = MCP_TOOLS[int(u[i] / MCP_SHARE * len(MCP_TOOLS))]
         else:
             agent_ids.append(agents[int(pick[i])] if agents and u[i] < AGENT_BORROWED else None)
-    columns["mcp_namespaced_tool_name"] = [None] * n
+    columns["session_id"] = sessions
+    columns["mcp_namespaced_tool_name"] = tools
+
+
+#: Of an agent key's logged requests, the share that calls one of these MCP tools.
+MCP_SHARE = 0.15
+MCP_TOOLS = (
+    "github-create_issue",
+    "github-search_code",
+    "jira-search_issues",
+    "slack-post_message",
+    "filesystem-read_file",
+    "postgres-query",
+)
+#: An agent's session: its requests with one key in one two-hour slot.
+SESSION_MS = 2 * 3600 * _MS
+
+
+def _session(token: str, ts_ms: int) -> str:
+    """The session id of an agent key's request at ``ts_ms`` (a uuid, as clients send)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"spendtui-demo-session:{token}:{ts_ms // SESSION_MS}"))
