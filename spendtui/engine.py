@@ -21,11 +21,12 @@ from typing import Protocol
 
 from spendtui.cache import CacheableSource, CubeCache, History
 from spendtui.core.cube import Cube, Loaded, RawRow
-from spendtui.core.facts import ALL_DIMENSIONS, FactCube, FactSet
+from spendtui.core.facts import ALL_DIMENSIONS, FactCube, FactSet, NotExact
 from spendtui.core.names import Names
 from spendtui.core.query import Query
 from spendtui.core.questions import Questions
 from spendtui.core.recent import RecentRequests
+from spendtui.core.top import NO_TOP, TopCache, TopCells, TopSource
 from spendtui.errors import SourceError
 from spendtui.gcpause import collection_paused
 from spendtui.timeutil import Clock, day_of, system_clock
@@ -123,6 +124,7 @@ class SpendEngine:
         #: before) for ``run_followups`` instead of running it inside ``load``: the
         #: dashboard draws the data first.
         self.defer_followups = False
+        self._tops: TopCache | None = None
         self._followups: list[Callable[[], list[str]]] = []
 
     @property
@@ -205,6 +207,16 @@ class SpendEngine:
                     raise
                 break
         return bool(pending)
+
+    def top_cells(self, dimension: str, first_day: int, last_day: int) -> TopCells:
+        """Sessions or MCP tools of UTC days ``first_day``..``last_day`` as cells over this
+        cube's dimensions (``core.top``); the source must be a ``TopSource``."""
+        if self._tops is None:
+            source = self.source
+            if not isinstance(source, TopSource):
+                raise NotExact(f"{dimension}s come from LiteLLM's request logs in its database: {NO_TOP}")
+            self._tops = TopCache(source.top_groups, time.monotonic)
+        return self._tops.cells(dimension, first_day, last_day, self.cube.dims)
 
     def ensure_loaded(self, first_day: int) -> None:
         """Load, or reload from an earlier day, so ``first_day`` is covered."""

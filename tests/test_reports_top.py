@@ -125,7 +125,7 @@ def test_table_and_csv_say_the_same(demo_db: Path) -> None:
 
 def test_a_proxy_source_or_an_older_database_says_why_it_cannot(tmp_path: Path) -> None:
     run = spendtui("report", "sessions", "--proxy", "http://127.0.0.1:9", "--key", "sk-test")
-    assert run.returncode == 3 and "REST API has no per-session totals" in run.stderr, run.stderr
+    assert run.returncode == 3 and "REST API has no per-session or per-tool totals" in run.stderr, run.stderr
     old = tmp_path / "compact.db"
     assert spendtui("demo-db", str(old), "--rows", "500", "--layout", "compact").returncode == 0
     run = spendtui("report", "tools", "--db", f"sqlite:///{old}")

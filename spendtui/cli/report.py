@@ -9,9 +9,10 @@ from datetime import timedelta
 
 from spendtui.cli.common import config_from_args, engine_for
 from spendtui.cli.flags import Parser, add_source_flags, command
+from spendtui.core.dims import Dimensions
 from spendtui.core.query import Window
 from spendtui.core.questions import Questions
-from spendtui.core.top import TopSource
+from spendtui.core.top import NO_TOP, TopCells, TopSource
 from spendtui.errors import SourceDataError, UsageError
 from spendtui.reports.build import REPORT_KINDS, Report, build_report, build_user_report
 from spendtui.reports.render import FORMATS, render
@@ -149,11 +150,9 @@ def _run_top(args: argparse.Namespace) -> int:
         window = _window(args, engine.today())
         source = engine.source
         if not isinstance(source, TopSource):
-            raise SourceDataError(
-                f"{args.kind} come from LiteLLM's request logs in its database: its REST API has no "
-                f"per-{dimension} totals. Run `spendtui report {args.kind} --db postgresql://…` (read-only)"
-            )
-        answer = source.top(dimension, window.first_day, window.last_day, args.top or TOP_DEFAULT)
+            raise SourceDataError(f"{args.kind} come from LiteLLM's request logs in its database: {NO_TOP}")
+        found = source.top_groups(dimension, window.first_day, window.last_day)
+        answer = TopCells(found, Dimensions()).rank(args.top or TOP_DEFAULT)
         names = engine.source.names()
     finally:
         engine.close()

@@ -16,9 +16,10 @@ from spendtui.core.facts import NotExact
 from spendtui.core.measures import ZERO
 from spendtui.core.names import Names
 from spendtui.core.query import Filters, Window
+from spendtui.core.questions import Questions
 from spendtui.dashboard.compare import Periods, coverage_note, periods
 from spendtui.dashboard.model import ChartData, DrillData, Kpis, Snapshot, TableData, TableRow, TailRow
-from spendtui.dashboard.state import ViewState
+from spendtui.dashboard.state import TOP_ENTITIES, ViewState
 from spendtui.engine import SpendEngine
 from spendtui.money import PICO
 from spendtui.timeutil import day_number, parse_timestamp
@@ -77,10 +78,12 @@ def table(
     filters: Filters,
     limit: int | None = None,
     compared: Comparison | None = None,
+    query: Questions | None = None,
 ) -> TableData:
     """A breakdown with shares, and with ``compared`` each row's change (like with like,
-    see ``compare``). A source that cannot answer exactly gives no rows and the reason."""
-    query = engine.query
+    see ``compare``). A source that cannot answer exactly gives no rows and the reason.
+    ``query`` asks other cells than the engine's (a session's: ``top_tables``)."""
+    query = query if query is not None else engine.query
     try:
         current = query.breakdown(dimension, window, filters)
         total = query.totals(window, filters)
@@ -239,10 +242,14 @@ def tail(engine: SpendEngine, filters: Filters, limit: int = 300) -> list[TailRo
 
 
 def drill(engine: SpendEngine, state: ViewState, window: Window) -> DrillData | None:
+    from spendtui.dashboard.top_tables import top_drill
+
     if state.drill is None:
         return None
     dimension, value = state.drill
     base = dimension.split(":", 1)[0]
+    if base in TOP_ENTITIES:
+        return top_drill(engine, state, window)
     if dimension.startswith("tag:"):
         filters = state.filters.with_value("tag", tag_filter(dimension[4:], value))
     else:
@@ -293,7 +300,11 @@ def build(
             overview_daily = engine.query.daily(window, state.filters)
             top = {d: table(engine, d, window, state.filters, limit=5) for d in ("model", "tag", "key")}
         dimension = state.breakdown_dimension()
-        if dimension:
+        if dimension in TOP_ENTITIES:
+            from spendtui.dashboard.top_tables import top_table
+
+            data = top_table(engine, dimension, window, state.filters)
+        elif dimension:
             data = table(engine, dimension, window, state.filters, compared=compared)
             if budgets is not None and budgets.board is not None:
                 from spendtui.dashboard.budgets import with_budgets

@@ -28,11 +28,27 @@ TABLE_PANES = {
     "customers": "customer",
 }
 #: The Entities pane (key 7): what it breaks spend down by, in the order ``c`` cycles.
-ENTITIES = ("customer", "organization", "project", "agent")
+ENTITIES = ("customer", "organization", "project", "agent", "session", "tool")
 #: The Entities pane's tab title for each entity.
-ENTITY_TITLES = {"customer": "Customers", "organization": "Orgs", "project": "Projects", "agent": "Agents"}
+ENTITY_TITLES = {
+    "customer": "Customers",
+    "organization": "Orgs",
+    "project": "Projects",
+    "agent": "Agents",
+    "session": "Sessions",
+    "tool": "Tools",
+}
 #: The Entities pane's CSV file names (``E``): spendtui-organizations-….csv.
-ENTITY_FILES = {"customer": "customers", "organization": "organizations", "project": "projects", "agent": "agents"}
+ENTITY_FILES = {
+    "customer": "customers",
+    "organization": "organizations",
+    "project": "projects",
+    "agent": "agents",
+    "session": "sessions",
+    "tool": "tools",
+}
+#: Entities the source ranks for the window (``core.top``): no filter, no cube dimension.
+TOP_ENTITIES = ("session", "tool")
 #: The pane that breaks down by ``ViewState.entity``.
 ENTITY_PANE = "customers"
 #: Breakdown dimensions whose rows LiteLLM keeps budgets for (a Budget column).
@@ -65,7 +81,7 @@ class ViewState:
     drill: tuple[str, str] | None = None
     #: Budgets pane: None for every kind, or one of key, team, user, customer, plan.
     budget_kind: str | None = None
-    #: Entities pane (key 7): customer, organization, project or agent.
+    #: Entities pane (key 7): customer, organization, project, agent, session or tool.
     entity: str = "customer"
 
     def window_for(self, today: date) -> Window:
@@ -103,7 +119,7 @@ class ViewState:
         return dim
 
     def next_entity(self) -> ViewState:
-        """The Entities pane's next entity (customer, organization, project, agent)."""
+        """The Entities pane's next entity (customer, organization, project, agent, session, tool)."""
         at = ENTITIES.index(self.entity) if self.entity in ENTITIES else -1
         return replace(self, entity=ENTITIES[(at + 1) % len(ENTITIES)])
 

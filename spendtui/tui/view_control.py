@@ -14,7 +14,15 @@ from textual.widgets import Input, Static, TabbedContent, Tabs
 
 from spendtui.core.dims import describe_tag_filter, tag_filter
 from spendtui.core.selection import NO_FILTERS
-from spendtui.dashboard.state import ENTITIES, ENTITY_FILES, ENTITY_PANE, ENTITY_TITLES, PANES, TABLE_PANES
+from spendtui.dashboard.state import (
+    ENTITIES,
+    ENTITY_FILES,
+    ENTITY_PANE,
+    ENTITY_TITLES,
+    PANES,
+    TABLE_PANES,
+    TOP_ENTITIES,
+)
 from spendtui.tui.screens.dialogs import ChoiceDialog, DatesDialog, FilterDialog
 from spendtui.tui.screens.drill import DrillScreen
 from spendtui.tui.tabs import PaneTabs
@@ -115,6 +123,14 @@ class ViewControl:
         if table is None or row is None:
             self.app.notify("select a row in a table pane to filter by it", severity="warning", timeout=3)
             return
+        if table.dimension in TOP_ENTITIES:
+            self.app.notify(
+                f"{ENTITY_TITLES[table.dimension].lower()} cannot filter the other panes: "
+                "Enter shows this one's models, keys and days",
+                severity="warning",
+                timeout=4,
+            )
+            return
         self.add_filter(table.dimension, row.value, row.label)
 
     def clear_filters(self) -> None:
@@ -196,12 +212,13 @@ class ViewControl:
 
     def show_entities(self) -> None:
         """The Entities pane's head: what it breaks down by, and the keys that change it."""
-        text = Text("Break down by: ", style="bold")
+        wide = self.app.size.width >= 96  # (80 columns: the choices and the keys, no title)
+        text = Text("Break down by: " if wide else "", style="bold")
         for entity in ENTITIES:
             active = self.app.state.entity == entity
             text.append(f" {ENTITY_TITLES[entity]} ", style="reverse bold" if active else "")
-            text.append(" ")
-        text.append("  c Entity · C pick", style="dim")
+            text.append(" " if wide else "")
+        text.append("  c Entity · C pick" if wide else " c/C", style="dim")
         self.app.query_one("#entity-head", Static).update(text)
 
     def set_entity(self, entity: str) -> None:

@@ -86,10 +86,17 @@ async def test_cycle_entities_and_filter_by_an_organization(entities_db: Path) -
         assert len(tail) == sum(r for _, r in want.values()) and {r.key for r in tail} == {"key-a"}
         await press(app, pilot, "x", "7")
 
-        for entity, title in (("project", "7 Projects"), ("agent", "7 Agents"), ("customer", "7 Customers")):
+        cycle = (
+            ("project", "7 Projects"),
+            ("agent", "7 Agents"),
+            ("session", "7 Sessions"),
+            ("tool", "7 Tools"),
+            ("customer", "7 Customers"),
+        )
+        for entity, title in cycle:
             await press(app, pilot, "c")
             assert app.state.entity == entity and tab_label(app) == title
-            if entity != "customer":
+            if entity in ("project", "agent"):
                 assert_matches_sql(app, entities_db, entity)
         assert "budget" in dict(table.columns_shown)
 
@@ -125,7 +132,7 @@ async def test_orgs_at_80x24(entities_db: Path) -> None:
         await press(app, pilot, "7", "c")
         assert tab_label(app) == "Orgs"
         text = screen_text(app)
-        for label in ("Acme", "Beta Org", "Gamma", "(none)", "c Entity"):
+        for label in ("Acme", "Beta Org", "Gamma", "(none)", "c/C"):
             assert label in text, (label, text)
         table = app.query_one("#table-customers", BreakdownTable)
         assert table.virtual_size.width <= table.size.width

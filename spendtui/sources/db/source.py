@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from spendtui.core.budget_state import BudgetState, KeyStates
 from spendtui.core.cube import RawRow
 from spendtui.core.names import Names
-from spendtui.core.top import TopAnswer
+from spendtui.core.top import TopGroups
 from spendtui.errors import SourceError
 from spendtui.sources.db import continuity
 from spendtui.sources.db.connect import make_engine, source_error
@@ -36,7 +36,7 @@ from spendtui.sources.db.names import read_names
 from spendtui.sources.db.poll import DEEP_HORIZON, LATE_HORIZON, poll_late_postgres, poll_postgres, poll_sqlite, recent
 from spendtui.sources.db.schema import SpendSchema, reflect
 from spendtui.sources.db.sql import Dialect, SpendSql
-from spendtui.sources.db.top import read_top
+from spendtui.sources.db.top import read_top_groups
 from spendtui.sources.db.urls import DatabaseTarget
 
 __all__ = ["DatabaseSource", "LoadResult"]
@@ -174,12 +174,12 @@ class DatabaseSource:
         return recent(self, limit)
 
     # ------------------------------------------------------------------ sessions, tools
-    def top(self, dimension: str, first_day: int, last_day: int, limit: int) -> TopAnswer:
-        """Sessions or MCP tools with the most spend in UTC days ``first_day``..``last_day``
-        (``core.top``), from the request logs in either history mode."""
+    def top_groups(self, dimension: str, first_day: int, last_day: int) -> TopGroups:
+        """Sessions or MCP tools of UTC days ``first_day``..``last_day`` (``core.top``),
+        from the request logs in either history mode."""
         sql = self.sql
         with self.connection() as conn:
-            return read_top(conn, sql, dimension, first_day, last_day, limit)
+            return read_top_groups(conn, sql, dimension, first_day, last_day)
 
     # ------------------------------------------------------------------ polls
     def poll(self, deep: bool = False) -> list[RawRow]:

@@ -2,9 +2,9 @@
 
 The day of a request is the cube's (``SpendSql.bucket_expr``: the UTC day of its request
 time, whatever the stored form); spend is the cube's integer pico-dollars, and rows with
-unusable spend are counted apart, as a cold load counts them. Two statements: the ranking
-(with the totals of every value) and, for the ranked values only, their distinct models
-and keys.
+unusable spend are counted apart, as a cold load counts them. Groups are split by the
+cube's composite key, so ``core.top`` applies the dashboard's filters and attribution to
+them exactly as the cube does, and ranks them.
 """
 
 from __future__ import annotations
@@ -12,14 +12,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from spendtui.core.top import TOP_COLUMNS, TopAnswer, TopRow
+from spendtui.core.top import TOP_COLUMNS, TopGroup, TopGroups
 from spendtui.errors import SourceDataError
 from spendtui.sources.db.sql import SpendSql
 from spendtui.timeutil import day_start, parse_timestamp
 
+#: ``:hourly_from`` for ``SpendSql.bucket_expr``: every bucket a whole day.
+_NEVER = "9999-12-31"
 #: When each column came to LiteLLM's request log (said when a database lacks it).
 _SINCE = {"session_id": "LiteLLM 2025-04", "mcp_namespaced_tool_name": "LiteLLM 2025-06"}
 
@@ -32,6 +34,7 @@ def _window(sql: SpendSql, first_day: int, last_day: int) -> tuple[str, dict[str
         return f"{ts} >= CAST(:lo AS timestamp) AND {ts} < CAST(:hi AS timestamp)", {
             "lo": lo.strftime("%Y-%m-%d %H:%M:%S"),
             "hi": hi.strftime("%Y-%m-%d %H:%M:%S"),
+            "hourly_from": _NEVER,
         }
     # the text index narrows the rows; the UTC day of each decides (zone suffixes, epochs)
     loose = f"(({ts} >= :lo_loose AND {ts} < :hi_loose) OR typeof({ts}) != 'text')"
@@ -41,7 +44,7 @@ def _window(sql: SpendSql, first_day: int, last_day: int) -> tuple[str, dict[str
         "hi_loose": (hi + timedelta(days=1)).strftime("%Y-%m-%d"),
         "first": lo.strftime("%Y-%m-%d"),
         "last": (hi - timedelta(days=1)).strftime("%Y-%m-%d"),
-        "hourly_from": "9999",  # bucket_expr: whole days only
+        "hourly_from": _NEVER,  # bucket_expr: whole days only
     }
 
 
@@ -49,8 +52,10 @@ def _int(value: Any) -> int:
     return int(value or 0)
 
 
-def read_top(conn: Connection, sql: SpendSql, dimension: str, first_day: int, last_day: int, limit: int) -> TopAnswer:
-    """The ``limit`` values of ``dimension`` (``session`` or ``tool``) with the most spend."""
+def read_top_groups(conn: Connection, sql: SpendSql, dimension: str, first_day: int, last_day: int) -> TopGroups:
+    """Every value of ``dimension`` (``session`` or ``tool``) in the range, split by UTC
+    day and the cube's composite key (``Dimensions.composite``), so that the dashboard's filters apply
+    to it as to the cube; and the spend and requests of the rows without a value."""
     column = TOP_COLUMNS[dimension]
     if not sql.schema.col(column):
         raise SourceDataError(
@@ -59,59 +64,43 @@ def read_top(conn: Connection, sql: SpendSql, dimension: str, first_day: int, la
         )
     where, params = _window(sql, first_day, last_day)
     col = sql.d.q(column)
-    has = f"({col} IS NOT NULL AND {col} != '' AND {sql.spend_ok()})"
+    has = f"({col} IS NOT NULL AND {col} != '')"
     p, c, t = sql.tokens()
+    key = sql.composite_expr(sql.dimension_exprs())
     rows_sql = (
-        f"SELECT {col} AS v, {sql.d.as_int(has)} AS has, {sql.d.as_int(sql.spend_ok())} AS ok, "  # noqa: S608
-        f"{sql.spend_pico()} AS s, {p} AS p, {c} AS c, {t} AS t, {sql.failed_expr()} AS f, {sql.ts} AS ts "
-        f"FROM {sql.table} WHERE {where}"
+        f"SELECT {col} AS v, {sql.bucket_expr()} AS b, {key} AS k, {sql.spend_pico()} AS s, "  # noqa: S608
+        f"{p} AS p, {c} AS c, {t} AS t, {sql.failed_expr()} AS f, {sql.cache_expr()} AS h, {sql.ts} AS ts "
+        f"FROM {sql.table} WHERE {where} AND {has} AND {sql.spend_ok()}"
     )
-    totals = conn.execute(
+    grouped = conn.execute(
         text(
-            "SELECT count(DISTINCT CASE WHEN has = 1 THEN v END), "  # noqa: S608
-            "sum(CASE WHEN has = 1 THEN s ELSE 0 END), sum(has), "
-            "sum(CASE WHEN has = 1 THEN 0 ELSE s END), sum(ok - has), sum(1 - ok) "
-            f"FROM ({rows_sql}) AS r"
+            "SELECT v, b, k, sum(s), count(*), sum(p), sum(c), sum(t), sum(f), sum(h), min(ts), max(ts) "  # noqa: S608
+            f"FROM ({rows_sql}) AS r GROUP BY v, b, k"
+        ),
+        params,
+    ).all()
+    ok = sql.d.as_int(sql.spend_ok())
+    without, requests_without, skipped = conn.execute(
+        text(
+            f"SELECT sum(CASE WHEN {ok} = 1 THEN {sql.spend_pico()} ELSE 0 END), sum({ok}), "  # noqa: S608
+            f"sum(1 - {ok}) FROM {sql.table} WHERE {where} AND NOT {has}"
         ),
         params,
     ).one()
-    ranked = conn.execute(
-        text(
-            "SELECT v, sum(s), count(*), sum(p), sum(c), sum(t), sum(f), min(ts), max(ts) "  # noqa: S608
-            f"FROM ({rows_sql}) AS r WHERE has = 1 GROUP BY v ORDER BY 2 DESC, 3 DESC, 1 LIMIT :limit"
-        ),
-        {**params, "limit": limit},
-    ).all()
-    ids = [str(r[0]) for r in ranked]
-    models: dict[str, set[str]] = {i: set() for i in ids}
-    keys: dict[str, set[str]] = {i: set() for i in ids}
-    if ids:
-        key = sql.d.q("api_key") if sql.schema.col("api_key") else "''"
-        detail = text(
-            f"SELECT {col}, {sql.model_expr()}, {key} FROM {sql.table} "  # noqa: S608
-            f"WHERE {where} AND {has} AND {col} IN :ids GROUP BY 1, 2, 3"
-        ).bindparams(bindparam("ids", expanding=True))
-        for value, model, api_key in conn.execute(detail, {**params, "ids": ids}):
-            if model:
-                models[str(value)].add(str(model))
-            if api_key:
-                keys[str(value)].add(str(api_key))
+    bad = conn.execute(
+        text(f"SELECT count(*) FROM {sql.table} WHERE {where} AND {has} AND NOT {sql.spend_ok()}"),  # noqa: S608
+        params,
+    ).scalar_one()
     conn.rollback()
-    rows = [
-        TopRow(
-            id=str(v),
-            spend=_int(s),
-            requests=_int(n),
-            prompt_tokens=_int(pt),
-            completion_tokens=_int(ct),
-            total_tokens=_int(tt),
-            failures=_int(f),
+    groups = [
+        TopGroup(
+            value=str(v),
+            day=str(b),
+            key=str(k),
+            measures=(_int(s), _int(n), _int(pt), _int(ct), _int(tt), _int(f), _int(h)),
             first_seen=parse_timestamp(first),
             last_seen=parse_timestamp(last),
-            models=tuple(sorted(models[str(v)])),
-            keys=tuple(sorted(keys[str(v)])),
         )
-        for v, s, n, pt, ct, tt, f, first, last in ranked
+        for v, b, k, s, n, pt, ct, tt, f, h, first, last in grouped
     ]
-    groups, spend, requests, spend_without, requests_without, skipped = (_int(x) for x in totals)
-    return TopAnswer(dimension, rows, groups, spend, requests, spend_without, requests_without, skipped)
+    return TopGroups(dimension, groups, _int(without), _int(requests_without), _int(skipped) + _int(bad))

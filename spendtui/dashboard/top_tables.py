@@ -1,0 +1,73 @@
+"""The Entities pane's sessions and MCP tools: ranked by the source for the window
+(``core.top``), filtered like every pane, and a session's drill-down."""
+
+from __future__ import annotations
+
+from spendtui.core.facts import NotExact
+from spendtui.core.measures import ZERO
+from spendtui.core.query import Filters, Query, Window
+from spendtui.core.top import TOP_TTL, TopCells
+from spendtui.core.totals import Totals
+from spendtui.dashboard.model import DrillData, TableData, TableRow
+from spendtui.dashboard.state import ViewState
+from spendtui.engine import SpendEngine
+from spendtui.errors import SourceError
+
+#: The most sessions or tools the table lists (the biggest spenders; the caveat says how
+#: many there were).
+TOP_ROWS = 500
+PLURAL = {"session": "sessions", "tool": "tools"}
+
+
+def _cells(engine: SpendEngine, dimension: str, window: Window) -> TopCells:
+    return engine.top_cells(dimension, window.first_day, window.last_day)
+
+
+def top_table(engine: SpendEngine, dimension: str, window: Window, filters: Filters) -> TableData:
+    """The ``TOP_ROWS`` sessions or tools with the most spend in the window and filters;
+    a source that cannot say (the REST API, an older database) gives its reason."""
+    try:
+        cells = _cells(engine, dimension, window)
+    except (NotExact, SourceError) as exc:
+        return TableData(dimension, [], ZERO, refusal=str(exc))
+    answer = cells.rank(TOP_ROWS, window, filters)
+    total = Query(cells.cells).totals(window, filters)
+    rows = [
+        TableRow(
+            value=r.id,
+            label=r.id,
+            totals=Totals(r.spend, r.requests, r.prompt_tokens, r.completion_tokens, r.total_tokens, r.failures),
+            share=(r.spend / total.spend) if total.spend else 0.0,
+            previous_spend=None,
+        )
+        for r in answer.rows
+    ]
+    shown = f"the {len(rows):,} biggest of {answer.groups:,} " if answer.groups > len(rows) else ""
+    caveat = f"{shown}{PLURAL[dimension]}, read from the request logs every {TOP_TTL:.0f} s"
+    return TableData(dimension, rows, total, caveats=(caveat[0].upper() + caveat[1:],))
+
+
+def top_drill(engine: SpendEngine, state: ViewState, window: Window) -> DrillData | None:
+    """One session or tool: its days and its models, keys, users, teams… under the filters."""
+    from spendtui.dashboard.snapshot import DRILL_DIMENSIONS, DRILL_ENTITIES, table
+
+    assert state.drill is not None
+    dimension, value = state.drill
+    try:
+        query = _cells(engine, dimension, window).of(value)
+    except (NotExact, SourceError) as exc:
+        raise NotExact(str(exc)) from None
+    filters = state.filters
+    tables = [table(engine, d, window, filters, limit=10, query=query) for d in DRILL_DIMENSIONS]
+    for d in DRILL_ENTITIES:
+        part = table(engine, d, window, filters, limit=10, query=query)
+        if part.refusal is None and any(r.value for r in part.rows):
+            tables.append(part)
+    return DrillData(
+        dimension=dimension,
+        value=value,
+        label=value,
+        totals=query.totals(window, filters),
+        daily=query.daily(window, filters),
+        tables=tables,
+    )
