@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from textual.screen import ModalScreen
 
 from spendtui.dashboard.model import Snapshot
-from spendtui.dashboard.state import ENTITY_PANE, TABLE_PANES
+from spendtui.dashboard.state import ENTITY_PANE, TABLE_PANES, TOP_ENTITIES
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetsPane
 from spendtui.tui.widgets.charts import SpendChart
@@ -39,7 +39,10 @@ class Painter:
         app.query_one(StartupPanel).display = False
         app.status.extra = "; ".join(filter(None, (snap.source_note, *snap.quality)))
         refused = snap.refusal or (snap.table is not None and snap.table.refusal)
-        app.query_one(NoticeBar).show(snap.notices, "(w changes the window, x clears filters)" if refused else "")
+        # (a source that has no sessions at all: neither the window nor the filters help)
+        top = snap.table is not None and snap.table.dimension in TOP_ENTITIES
+        hint = "(c shows another entity)" if top else "(w changes the window, x clears filters)"
+        app.query_one(NoticeBar).show(snap.notices, hint if refused else "")
         app.query_one("#panes").display = snap.refusal is None
         drill = app.views.drill
         if snap.kpis is None:  # nothing exact to show: the notice says why
