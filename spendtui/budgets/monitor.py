@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from spendtui.budgets.board import BudgetBoard, evaluate_board, plans_first_day, read_states
+from spendtui.budgets.board import BudgetBoard, evaluate_board, first_log_day, plans_first_day, read_states
 from spendtui.budgets.config import BudgetSettings
 from spendtui.core.alerts import Crossing, ThresholdTracker
 from spendtui.core.budget_state import BudgetState
@@ -47,6 +47,8 @@ class BudgetMonitor:
         #: Every budget row the source reported (with or without a limit).
         self.states: list[BudgetState] = []
         self._read_notes: tuple[str, ...] = ()
+        #: The first day of the source's request logs (all-time counters vs the logs).
+        self._history_from: int | None = None
         self._problem: str | None = None
         self._read_at: float | None = None
         self._evaluated_at: float | None = None
@@ -78,6 +80,7 @@ class BudgetMonitor:
             return
         try:
             self.states, self._read_notes = read_states(source)
+            self._history_from = first_log_day(source)
             self._problem = None
         except SpendtuiError as exc:
             self._problem = f"budgets not re-read ({exc}); showing the last ones read"
@@ -104,6 +107,7 @@ class BudgetMonitor:
                 engine.now(),
                 self.tz,
                 loaded_from=engine.first_day,
+                history_from=self._history_from,
                 notes=notes,
             )
         except SpendtuiError as exc:  # e.g. a plan the proxy's tables cannot count exactly

@@ -8,6 +8,7 @@ import sqlite3
 from decimal import Decimal
 
 from spendtui.config import Profile
+from spendtui.dashboard.budgets import KIND_ORDER
 from spendtui.tui.screens.keys import BudgetEditScreen
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetTable
@@ -58,8 +59,8 @@ async def test_gauges_show_litellm_figures_most_urgent_first(tui_db) -> None:
         assert {table._budgets[uid].state.kind for uid in table._order} == {"key"}
         await press(app, pilot, "c")
         assert {table._budgets[uid].state.kind for uid in table._order} <= {"team"}
-        # e edits the selected key's budget from here too
-        for _ in range(5):
+        # e edits the selected key's budget from here too (c cycles through every kind)
+        for _ in range(len(KIND_ORDER) - 1):
             await pilot.press("c")
         await settle(app, pilot)
         assert app.state.budget_kind == "key"
