@@ -244,3 +244,41 @@ async def test_opening_a_dialog_clears_popups_that_would_cover_it(tui_db) -> Non
         assert [n.title for n in app._notifications] == ["Budget"]
         await press(app, pilot, "n")
         assert type(app.screen).__name__ == "NewKeyScreen" and not list(app._notifications)
+
+
+async def test_c_narrows_to_each_new_kind_and_shows_the_logs_flag(tui_db) -> None:
+    """c steps through LiteLLM's organization, project, member, tag and model budgets;
+    each shows only its kind, and the organization whose counter missed spend is marked."""
+    with sqlite3.connect(tui_db) as conn:
+        expected = {
+            "organization": conn.execute(
+                'SELECT count(*) FROM "LiteLLM_OrganizationTable" o JOIN "LiteLLM_BudgetTable" b '
+                "ON b.budget_id = o.budget_id WHERE b.max_budget IS NOT NULL"
+            ).fetchone()[0],
+            "tag": conn.execute(
+                'SELECT count(*) FROM "LiteLLM_TagTable" g JOIN "LiteLLM_BudgetTable" b '
+                "ON b.budget_id = g.budget_id WHERE b.max_budget IS NOT NULL"
+            ).fetchone()[0],
+        }
+    app = make_app(tui_db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "0")
+        table = app.query_one(BudgetTable)
+        seen = {}
+        for _ in range(len(KIND_ORDER) - 1):
+            await press(app, pilot, "c")
+            kind = app.state.budget_kind
+            shown = [table._budgets[uid] for uid in table._order]
+            assert {b.state.kind for b in shown} <= {kind}
+            seen[kind] = shown
+            if kind == "organization":  # the disagreeing counter is marked on its row
+                marked = [b for b in shown if any(str(c).startswith("≠") for c in table.get_row(b.state.uid))]
+                assert [b.state.uid for b in marked] == [b.state.uid for b in shown if b.state.disagrees]
+        assert all(seen[k] for k in ("organization", "project", "member", "tag", "model"))
+        for kind, n in expected.items():
+            assert len(seen[kind]) == n
+        flagged = [b for b in seen["organization"] if b.state.disagrees]
+        assert len(flagged) == 1
+        await press(app, pilot, "c")  # back to every kind
+        assert app.state.budget_kind is None
