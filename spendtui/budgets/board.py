@@ -14,8 +14,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
@@ -195,6 +195,7 @@ def evaluate_board(
     kinds: Iterable[str] | None = None,
     loaded_from: int | None = None,
     history_from: int | None = None,
+    steady: Collection[str] | None = None,
     notes: Iterable[str] = (),
 ) -> BudgetBoard:
     """Evaluate every LiteLLM budget and every active plan at ``now``; most urgent first.
@@ -202,10 +203,14 @@ def evaluate_board(
     ``loaded_from`` is the first UTC day the engine holds (plans starting earlier are
     flagged as undercounted); ``history_from`` the first day of the request logs, when
     known (all-time counters are compared with the logs only when all of it is loaded).
+    ``steady``: the budgets (uids) whose counter-vs-logs difference may be flagged (the
+    dashboard's ``BudgetMonitor`` passes those whose difference held); None: every one.
     """
     wanted = set(kinds or KINDS)
     found = [s for s in states if s.kind in wanted and s.has_limit]
     found, log_notes = with_logs_spend(found, query, now, tz, loaded_from=loaded_from, history_from=history_from)
+    if steady is not None:
+        found = [replace(s, logs_settled=False) if s.differs and s.uid not in steady else s for s in found]
     all_notes = [*notes, *log_notes]
     hourly = _hourly_sources(found, hour_query(query), now)
     evaluated = []

@@ -75,10 +75,20 @@ class BudgetState:
     #: (a model budget whose row has no ``model_spend`` entry: counted from the logs).
     spend_from: str = "counter"
 
+    #: False while a difference between counter and logs has not yet held across two reads
+    #: of the counters (the dashboard: a request in flight is in one and not yet the other).
+    logs_settled: bool = True
+
+    @property
+    def differs(self) -> bool:
+        """The stored counter and the logs differ by more than a cent (settled or not)."""
+        return self.logs_spend is not None and self.spend_from == "counter" and abs(self.spend - self.logs_spend) > CENT
+
     @property
     def disagrees(self) -> bool:
-        """The stored counter and the logs differ by more than a cent."""
-        return self.logs_spend is not None and self.spend_from == "counter" and abs(self.spend - self.logs_spend) > CENT
+        """The stored counter and the logs differ by more than a cent, and the difference
+        has held (see ``logs_settled``)."""
+        return self.differs and self.logs_settled
 
     @property
     def has_limit(self) -> bool:
