@@ -112,14 +112,14 @@ def _money(pico: int | None) -> str:
 
 def logs_cell(b: EvaluatedBudget) -> str:
     """The request logs' spend for the window: ``≠ $12.34`` when LiteLLM's counter differs
-    from it by more than a cent, ``=`` when they agree, ``$12.34?`` while a difference has
-    not held across two reads yet, ``-`` when not compared (or the spend is counted from
+    from it by more than a cent, ``=`` when they agree, ``≈`` while a difference has not
+    held across two reads yet (most likely requests in flight), ``-`` when not compared (or the spend is counted from
     the logs)."""
     s = b.state
     if s.logs_spend is None or s.spend_from == "logs":
         return "-"
     if s.differs and not s.logs_settled:
-        return f"{_money(s.logs_spend)}?"
+        return "≈"
     return f"≠ {_money(s.logs_spend)}" if s.disagrees else "="
 
 
