@@ -128,7 +128,6 @@ def model_states(
                 max_budget=b.limit,
                 budget_duration=b.time_period,
                 log_scope=((owner_kind, owner_id), ("model", b.model)),
-                scope=f"{owner_kind} {owner_name}, model {b.model}",
             )
         )
     return states, notes
