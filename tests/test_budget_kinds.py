@@ -28,7 +28,7 @@ from spendtui.engine import SpendEngine
 from spendtui.sources.db.source import DatabaseSource
 from spendtui.sources.db.urls import parse_database_url
 from spendtui.sources.factory import build_source
-from spendtui.timeutil import fixed_clock
+from spendtui.timeutil import day_of, fixed_clock
 from tests.helpers import FIXED_NOW, copy_demo_db_to_pg, create_pg_database, load_real_schema
 
 NEW_KINDS = ("organization", "project", "member", "tag", "model")
@@ -335,3 +335,38 @@ def test_check_kind_narrows_and_flags_the_disagreement(
         assert body and all(line.split()[2] == kind for line in body), out
         assert code in (0, 1, 2)
         assert ("≠ organization" in out) == (kind == "organization")
+
+
+def test_dashboard_flags_only_a_difference_that_holds(odd_db: Path, demo: tuple[Path, DemoWorld]) -> None:
+    """The budget watch compares at each read of the counters: a difference seen once (a
+    request in the counter and not yet in the logs) is not flagged; one that holds is."""
+    from spendtui.budgets.monitor import READ_EVERY, BudgetMonitor
+
+    clock = [0.0]
+    monitor = BudgetMonitor(parse_budget_settings({}), monotonic=lambda: clock[0])
+    engine = SpendEngine(DatabaseSource(parse_database_url(f"sqlite:///{odd_db}")), clock=fixed_clock(FIXED_NOW))
+    engine.load(day_of(FIXED_NOW) - 45)
+    off = f"organization:{demo[1].organizations[OFF_ORGANIZATION].organization_id}"
+
+    def step(bump: float) -> dict[str, BudgetState]:
+        with sqlite3.connect(odd_db) as conn:  # a request LiteLLM counted but has not logged yet
+            conn.execute('UPDATE "LiteLLM_TagTable" SET spend = spend + ? WHERE tag_name = ?', (bump, "env:prod"))
+        clock[0] += READ_EVERY
+        monitor.evaluate(engine)
+        assert monitor.board is not None
+        return {b.state.uid: b.state for b in monitor.board.budgets}
+
+    try:
+        first = step(0.5)
+        assert first["tag:env:prod"].differs and not first["tag:env:prod"].disagrees
+        assert first[off].differs and not first[off].disagrees  # nothing to hold against yet
+        second = step(-0.5)  # the logs caught up
+        assert not second["tag:env:prod"].differs
+        assert second[off].disagrees  # the organization's missed spend held
+        assert [uid for uid, s in second.items() if s.disagrees] == [off]
+        third = step(0.25)
+        assert third["tag:env:prod"].differs and not third["tag:env:prod"].disagrees
+        fourth = step(0.0)  # the same difference again: it held
+        assert fourth["tag:env:prod"].disagrees and fourth[off].disagrees
+    finally:
+        engine.close()
