@@ -27,7 +27,7 @@ from spendtui.core.budget_state import BudgetState
 from spendtui.core.facts import NotExact
 from spendtui.core.query import Filters, Window
 from spendtui.core.questions import Questions
-from spendtui.timeutil import day_of
+from spendtui.timeutil import day_date, day_of
 
 #: (window start or None for all time, the scope's leading pairs, the last dimension)
 _Group = tuple[datetime | None, tuple[tuple[str, str], ...], str]
@@ -129,8 +129,14 @@ def with_logs_spend(
             "before the loaded days, mid-hour, or in days only held as daily totals"
         )
     if skipped_all_time:
+        why = (
+            "this source cannot tell where its logs start"
+            if history_from is None
+            else f"the logs start {day_date(history_from)}, the days held start "
+            + (f"{day_date(loaded_from)}" if loaded_from is not None else "nowhere")
+        )
         notes.append(
             f"{skipped_all_time} budget(s) without a budget_duration (all-time counters) not compared with the "
-            "request logs: the whole log history is not loaded"
+            f"request logs: {why}"
         )
     return out, tuple(notes)
