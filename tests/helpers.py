@@ -126,6 +126,8 @@ DEMO_TABLES = (
     "LiteLLM_VerificationToken",
     "LiteLLM_DeletedVerificationToken",
     "LiteLLM_DeletedTeamTable",
+    "LiteLLM_TeamMembership",
+    "LiteLLM_TagTable",
     "LiteLLM_SpendLogs",
 )
 

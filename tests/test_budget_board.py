@@ -11,6 +11,7 @@ import pytest
 from spendtui.budgets.board import budget_board, plans_first_day
 from spendtui.budgets.config import parse_budget_settings
 from spendtui.core.budget_eval import urgency_key
+from spendtui.core.budget_state import LITELLM_KINDS
 from spendtui.core.hourly import hourly_by
 from spendtui.core.plans import BudgetPlan, period_dates, plan_amount
 from spendtui.engine import SpendEngine
@@ -146,7 +147,7 @@ def test_board_of_litellm_budgets(litellm_db: Path) -> None:
     assert counts["exceeded"] and counts["warning"] and counts["ok"]
     assert board.level == "exceeded"
     assert board.alerting() == [b for b in board.budgets if b.level != "ok"]
-    assert {b.state.kind for b in board.budgets} == {"key", "team", "user", "customer"}
+    assert {b.state.kind for b in board.budgets} == set(LITELLM_KINDS)
     assert board.of_kind("team") == [b for b in board.budgets if b.state.kind == "team"]
     keyed = [b for b in board.budgets if b.state.kind == "key" and b.forecast.rate_last_24h]
     assert keyed, "keys with recent spend have a 24 h burn rate"

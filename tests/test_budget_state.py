@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from spendtui.core.budget_state import BudgetSource, BudgetState
+from spendtui.core.budget_state import LITELLM_KINDS, BudgetSource, BudgetState
 from spendtui.demo.generator import create_demo_db
 from spendtui.sources.budget_json import customer_budgets, key_budgets, team_budgets, user_budgets
 from spendtui.sources.db.source import DatabaseSource
@@ -77,7 +77,7 @@ def test_litellm_layout_matches_sql(litellm_db: Path) -> None:
         ).fetchone()[0]
     assert linked and sum(1 for s in states if s.kind == "key" and s.soft_budget is not None) == linked
     kinds = [s.kind for s in states]
-    assert kinds == sorted(kinds, key=["key", "team", "user", "customer"].index)
+    assert kinds == sorted(kinds, key=LITELLM_KINDS.index)
 
 
 def test_entities_without_a_window_of_their_own_follow_their_budget_row(litellm_db: Path, tmp_path: Path) -> None:

@@ -14,14 +14,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from spendtui.budgets.config import BudgetSettings
+from spendtui.budgets.logs import logs_first_day, with_logs_spend
 from spendtui.core.budget_eval import LEVELS, EvaluatedBudget, by_urgency, evaluate
-from spendtui.core.budget_state import KINDS, BudgetSource, BudgetState, KeySource, KeyStates
+from spendtui.core.budget_state import (
+    KINDS,
+    BudgetList,
+    BudgetSource,
+    BudgetState,
+    KeySource,
+    KeyStates,
+    LogSpanSource,
+)
 from spendtui.core.durations import DurationError, zone
 from spendtui.core.facts import NotExact
 from spendtui.core.forecast import HourlySpend
@@ -37,6 +46,8 @@ if TYPE_CHECKING:
     from spendtui.engine import SpendEngine
 
 _HASH = re.compile(r"^[0-9a-f]{64}$")
+#: ``spendtui check`` loads at most this many days back to compare counters with the logs.
+MAX_LOGS_DAYS = 400
 
 
 @dataclass(frozen=True)
@@ -75,9 +86,11 @@ def profile_zone(profile_name: str, name: str | None) -> tzinfo:
 
 
 def read_states(source: object) -> tuple[list[BudgetState], tuple[str, ...]]:
-    """LiteLLM's budgets from a source; a note instead when it cannot report them."""
+    """LiteLLM's budgets from a source, with the source's notes on what it could not read;
+    a note instead when it cannot report them."""
     if isinstance(source, BudgetSource):
-        return source.budgets(), ()
+        states = source.budgets()
+        return list(states), states.notes if isinstance(states, BudgetList) else ()
     return [], ("this source does not report LiteLLM budgets; only spendtui plans are shown",)
 
 
@@ -87,6 +100,13 @@ def read_key_states(source: object) -> KeyStates:
     if isinstance(source, KeySource):
         return source.key_states()
     return KeyStates([], ("this source cannot list virtual keys",))
+
+
+def first_log_day(source: object) -> int | None:
+    """The UTC day of the source's oldest request log, when the source can tell."""
+    if isinstance(source, LogSpanSource):
+        return source.first_log_day()
+    return None
 
 
 def plans_first_day(settings: BudgetSettings, now: datetime) -> int:
@@ -145,12 +165,22 @@ def hour_query(query: Questions) -> Query:
 
 
 def _hourly_sources(states: list[BudgetState], query: Query, now: datetime) -> dict[tuple[str, str], HourlySpend]:
+    """Hourly spend per budget: grouped by dimension for the kinds that are one, filtered
+    by the budget's log scope for the rest (members, tags, models)."""
     today = day_of(now)
     out: dict[tuple[str, str], HourlySpend] = {}
-    for kind in ("key", "team", "user", "customer"):
+    for kind in ("key", "team", "user", "customer", "organization", "project"):
         ids = [s.id for s in states if s.kind == kind]
         for ident, series in hourly_by(query, kind, ids, today - 1, today, now).items():
             out[(kind, ident)] = series
+    for state in states:
+        if state.kind in ("member", "tag", "model") and state.log_scope:
+            filters = Filters()
+            for dim, value in state.log_scope:
+                filters = filters.with_value(dim, value)
+            filtered = hourly_filtered(query, filters, today - 1, today, now)
+            if filtered is not None:
+                out[(state.kind, state.id)] = filtered
     return out
 
 
@@ -164,16 +194,24 @@ def evaluate_board(
     *,
     kinds: Iterable[str] | None = None,
     loaded_from: int | None = None,
+    history_from: int | None = None,
+    steady: Collection[str] | None = None,
     notes: Iterable[str] = (),
 ) -> BudgetBoard:
     """Evaluate every LiteLLM budget and every active plan at ``now``; most urgent first.
 
     ``loaded_from`` is the first UTC day the engine holds (plans starting earlier are
-    flagged as undercounted).
+    flagged as undercounted); ``history_from`` the first day of the request logs, when
+    known (all-time counters are compared with the logs only when all of it is loaded).
+    ``steady``: the budgets (uids) whose counter-vs-logs difference may be flagged (the
+    dashboard's ``BudgetMonitor`` passes those whose difference held); None: every one.
     """
     wanted = set(kinds or KINDS)
     found = [s for s in states if s.kind in wanted and s.has_limit]
-    all_notes = list(notes)
+    found, log_notes = with_logs_spend(found, query, now, tz, loaded_from=loaded_from, history_from=history_from)
+    if steady is not None:
+        found = [replace(s, logs_settled=False) if s.differs and s.uid not in steady else s for s in found]
+    all_notes = [*notes, *log_notes]
     hourly = _hourly_sources(found, hour_query(query), now)
     evaluated = []
     for state in found:
@@ -212,7 +250,14 @@ def budget_board(
     now = engine.now()
     wanted = set(kinds or KINDS)
     states, notes = read_states(engine.source) if wanted - {"plan"} else ([], ())
-    engine.ensure_loaded(plans_first_day(settings, now))
+    history_from = first_log_day(engine.source)
+    first = plans_first_day(settings, now)
+    logs_from = logs_first_day([s for s in states if s.kind in wanted], now, tz)
+    if logs_from is not None and logs_from >= day_of(now) - MAX_LOGS_DAYS:
+        first = min(first, logs_from)
+    if history_from is not None and history_from >= day_of(now) - MAX_LOGS_DAYS:
+        first = min(first, history_from)
+    engine.ensure_loaded(first)
     return evaluate_board(
         states,
         settings,
@@ -222,5 +267,6 @@ def budget_board(
         tz,
         kinds=wanted,
         loaded_from=engine.first_day,
+        history_from=history_from,
         notes=notes,
     )

@@ -17,10 +17,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from spendtui.budgets.board import BudgetBoard, evaluate_board, plans_first_day, read_states
+from spendtui.budgets.board import BudgetBoard, evaluate_board, first_log_day, plans_first_day, read_states
 from spendtui.budgets.config import BudgetSettings
+from spendtui.budgets.logs import with_logs_spend
 from spendtui.core.alerts import Crossing, ThresholdTracker
-from spendtui.core.budget_state import BudgetState
+from spendtui.core.budget_state import CENT, BudgetState
 from spendtui.errors import SpendtuiError
 
 if TYPE_CHECKING:
@@ -47,6 +48,14 @@ class BudgetMonitor:
         #: Every budget row the source reported (with or without a limit).
         self.states: list[BudgetState] = []
         self._read_notes: tuple[str, ...] = ()
+        #: The first day of the source's request logs (all-time counters vs the logs).
+        self._history_from: int | None = None
+        #: counter - logs per budget at the last read of the counters, and the budgets whose
+        #: difference held from one read to the next (only those are flagged: a request
+        #: written to the logs but not yet to the counter, or back, is not a disagreement).
+        self._differences: dict[str, int] = {}
+        self._steady: frozenset[str] = frozenset()
+        self._fresh = False
         self._problem: str | None = None
         self._read_at: float | None = None
         self._evaluated_at: float | None = None
@@ -71,17 +80,41 @@ class BudgetMonitor:
     def evaluation_due(self) -> bool:
         return self._evaluated_at is None or self._monotonic() - self._evaluated_at >= self.read_every
 
-    def read(self, source: object, force: bool = False) -> None:
-        """Re-read LiteLLM's budget rows when due. A failure keeps the rows read before and
-        says so on the board; it never fails the dashboard."""
+    def read(self, source: object, force: bool = False) -> bool:
+        """Re-read LiteLLM's budget rows when due (True: re-read). A failure keeps the rows
+        read before and says so on the board; it never fails the dashboard."""
         if not force and not self.read_due():
-            return
+            return False
         try:
             self.states, self._read_notes = read_states(source)
+            self._history_from = first_log_day(source)
             self._problem = None
         except SpendtuiError as exc:
             self._problem = f"budgets not re-read ({exc}); showing the last ones read"
+            self._read_at = self._monotonic()
+            return False
         self._read_at = self._monotonic()
+        self._fresh = True
+        return True
+
+    def _settle(self, engine: SpendEngine) -> None:
+        """Compare the counters just read with the logs; a difference is steady when it
+        held (within a cent) since the previous read, and stays so while it lasts."""
+        compared, _ = with_logs_spend(
+            self.states,
+            engine.query,
+            engine.now(),
+            self.tz,
+            loaded_from=engine.first_day,
+            history_from=self._history_from,
+        )
+        differences = {s.uid: s.spend - s.logs_spend for s in compared if s.differs and s.logs_spend is not None}
+        self._steady = frozenset(
+            uid
+            for uid, d in differences.items()
+            if uid in self._steady or abs(d - self._differences.get(uid, d + 2 * CENT)) <= CENT
+        )
+        self._differences = differences
 
     def first_day(self, now: datetime) -> int:
         """The earliest UTC day the engine must hold for the plans' current periods."""
@@ -94,6 +127,12 @@ class BudgetMonitor:
         first evaluation: what is already crossed is on screen)."""
         if read:
             self.read(engine.source)
+        if self._fresh:  # (read here or by the session's poll)
+            self._fresh = False
+            try:
+                self._settle(engine)
+            except SpendtuiError:
+                self._steady = frozenset()
         notes = [*self._read_notes, *([self._problem] if self._problem else [])]
         try:
             board = evaluate_board(
@@ -104,6 +143,8 @@ class BudgetMonitor:
                 engine.now(),
                 self.tz,
                 loaded_from=engine.first_day,
+                history_from=self._history_from,
+                steady=self._steady,
                 notes=notes,
             )
         except SpendtuiError as exc:  # e.g. a plan the proxy's tables cannot count exactly

@@ -81,6 +81,9 @@ def budget_json(b: EvaluatedBudget) -> dict[str, Any]:
         "days_left": round(f.days_left, 2) if f.days_left is not None else None,
         "blocked": s.blocked,
         "scope": s.scope,
+        "spend_from": s.spend_from,
+        "logs_spend": _usd(s.logs_spend),
+        "counter_disagrees": s.disagrees,
         "key_name": s.key_name,
         "team_id": s.team_id,
         "user_id": s.user_id,
@@ -105,6 +108,19 @@ def render_json(
 
 def _money(pico: int | None) -> str:
     return "-" if pico is None else format_usd_auto(pico)
+
+
+def logs_cell(b: EvaluatedBudget) -> str:
+    """The request logs' spend for the window: ``≠ $12.34`` when LiteLLM's counter differs
+    from it by more than a cent, ``=`` when they agree, ``≈`` while a difference has not
+    held across two reads yet (most likely requests in flight), ``-`` when not compared (or the spend is counted from
+    the logs)."""
+    s = b.state
+    if s.logs_spend is None or s.spend_from == "logs":
+        return "-"
+    if s.differs and not s.logs_settled:
+        return "≈"
+    return f"≠ {_money(s.logs_spend)}" if s.disagrees else "="
 
 
 def budget_row(b: EvaluatedBudget) -> list[str]:
@@ -151,8 +167,8 @@ def render_table(board: BudgetBoard, shown: list[EvaluatedBudget]) -> str:
     lines = [head]
     if shown:
         header = ["state", "kind", "name", "spent", "limit", "used", "remaining", "resets in"]
-        header += ["burn (24h)", "projected", "runs out (UTC)"]
-        body = [budget_row(b) for b in shown]
+        header += ["burn (24h)", "projected", "runs out (UTC)", "logs"]
+        body = [[*budget_row(b), logs_cell(b)] for b in shown]
         widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
         left = {0, 1, 2}
 
@@ -165,5 +181,11 @@ def render_table(board: BudgetBoard, shown: list[EvaluatedBudget]) -> str:
         lines.append("every budget is below its thresholds")
     else:
         lines.append("no budgets: LiteLLM has none with a limit, and no plans are configured")
+    for b in shown:
+        if b.state.disagrees and b.state.logs_spend is not None:
+            lines.append(
+                f"≠ {b.state.kind} {b.state.name}: LiteLLM's counter {_money(b.spend)}, request logs "
+                f"{_money(b.state.logs_spend)} this window (the limit is enforced on the counter)"
+            )
     lines += [f"note: {n}" for n in board.notes]
     return "\n".join(lines) + "\n"

@@ -29,11 +29,14 @@ exit codes (monitoring-plugin style, for cron, Nagios and friends):
 Note: 2 is also what every spendtui command returns for bad arguments or a bad config
 file; the message on stderr tells them apart.
 
-Budgets are LiteLLM's (keys, teams, users, customers with a max or soft budget) plus the
-plans under `budgets:` in the config file; thresholds come from `alert_thresholds`
-(default 0.8 and 1.0) and `budget_alerts`. --notify posts {"text": ...} to each webhook
-in `budget_alerts` once per budget, threshold and window (state file in the platform
-state directory, e.g. ~/.local/state/spendtui/alerts.json). Email is not supported.
+Budgets are LiteLLM's (keys, teams, users, customers, organizations, projects, team
+members, tags and per-model budgets with a max or soft budget) plus the plans under
+`budgets:` in the config file. The "logs" column compares LiteLLM's stored counter with
+the request logs for the budget's window: "≠ $X" when they differ by more than a cent.
+Thresholds come from `alert_thresholds` (default 0.8 and 1.0) and `budget_alerts`.
+--notify posts {"text": ...} to each webhook in `budget_alerts` once per budget,
+threshold and window (state file in the platform state directory, e.g.
+~/.local/state/spendtui/alerts.json). Email is not supported.
 """
 
 

@@ -28,6 +28,7 @@ from spendtui.core.durations import (
 )
 from spendtui.core.forecast import Forecast, HourlySpend, forecast
 from spendtui.core.thresholds import DEFAULT_THRESHOLDS, SOFT, Threshold
+from spendtui.money import format_usd_auto as usd_text
 
 LEVELS = ("ok", "warning", "exceeded")
 #: Text and symbol for each level, so state never depends on colour alone.
@@ -170,6 +171,11 @@ def evaluate(
     prediction = forecast(state.spend, limit, now, window.start, window.end, hourly)
     if window.end is not None and now >= window.end and not window.assumed:
         notes += ("reset overdue: LiteLLM resets this counter within about 10 minutes",)
+    if state.disagrees and state.logs_spend is not None:
+        notes += (
+            f"LiteLLM's stored counter ({usd_text(state.spend)}) differs from the request logs "
+            f"({usd_text(state.logs_spend)}) for this window: the limit is enforced on the counter",
+        )
     return EvaluatedBudget(
         state=state,
         now=now,

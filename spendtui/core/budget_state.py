@@ -1,10 +1,12 @@
-"""A budget as a source reports it: LiteLLM keys, teams, users and customers.
+"""A budget as a source reports it: LiteLLM keys, teams, users, customers, organizations,
+projects, team members, tags and per-model budgets.
 
 Sources (database, proxy) produce these; spendtui's own budget plans from the config are
 evaluated into the same shape, so gauges, forecasts and alerts treat them alike.
 
 What a source must offer for budgets is ``BudgetSource`` below: one method, ``budgets()``,
-returning every key, team, user and customer that has a ``max_budget`` or a soft budget.
+returning every budget of LiteLLM's kinds (``LITELLM_KINDS``) that has a ``max_budget``
+or a soft budget (a ``BudgetList`` also carries notes on what it could not read).
 ``KeySource`` (``key_states()``) lists every virtual key, with a limit or without, for
 ``spendtui keys list``.
 """
@@ -12,7 +14,7 @@ returning every key, team, user and customer that has a ``max_budget`` or a soft
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -21,7 +23,14 @@ from typing import Any, Protocol, runtime_checkable
 from spendtui.money import PICO
 from spendtui.timeutil import parse_timestamp
 
-KINDS = ("key", "team", "user", "customer", "plan")
+#: Every kind of budget, in the order the Budgets pane cycles through them. ``member`` is a
+#: user's budget inside one team (``LiteLLM_TeamMembership``), ``model`` one model's budget
+#: on a key, user or team (``model_max_budget``).
+KINDS = ("key", "team", "user", "customer", "organization", "project", "member", "tag", "model", "plan")
+#: LiteLLM's budget kinds (every kind but spendtui's plans).
+LITELLM_KINDS = KINDS[:-1]
+#: A cent in pico-dollars: a counter and the logs closer than this agree.
+CENT = PICO // 100
 #: Budgets above this (USD) are treated as unreadable data, not as a limit.
 MAX_BUDGET_USD = 10**12
 
@@ -56,6 +65,30 @@ class BudgetState:
     window_end: datetime | None = None
     #: What a plan counts, in words (``tag project:web-app``); None for LiteLLM budgets.
     scope: str | None = None
+    #: The request logs this budget counts, as (dimension, value) pairs that must all
+    #: match (``(("team", "t1"), ("user", "ann"))``); empty: not comparable with the logs.
+    log_scope: tuple[tuple[str, str], ...] = ()
+    #: Spend the request logs show for the same scope and window (pico-dollars), when
+    #: counted (``budgets.logs``); None: not counted.
+    logs_spend: int | None = None
+    #: Where ``spend`` comes from: ``counter`` (LiteLLM's stored counter) or ``logs``
+    #: (a model budget whose row has no ``model_spend`` entry: counted from the logs).
+    spend_from: str = "counter"
+
+    #: False while a difference between counter and logs has not yet held across two reads
+    #: of the counters (the dashboard: a request in flight is in one and not yet the other).
+    logs_settled: bool = True
+
+    @property
+    def differs(self) -> bool:
+        """The stored counter and the logs differ by more than a cent (settled or not)."""
+        return self.logs_spend is not None and self.spend_from == "counter" and abs(self.spend - self.logs_spend) > CENT
+
+    @property
+    def disagrees(self) -> bool:
+        """The stored counter and the logs differ by more than a cent, and the difference
+        has held (see ``logs_settled``)."""
+        return self.differs and self.logs_settled
 
     @property
     def has_limit(self) -> bool:
@@ -65,6 +98,15 @@ class BudgetState:
     def uid(self) -> str:
         """Unique across kinds: ``team:team-alpha``."""
         return f"{self.kind}:{self.id}"
+
+
+class BudgetList(list[BudgetState]):
+    """``budgets()``'s answer: the states, and what the source could not read (a table an
+    older LiteLLM lacks, an unreadable ``model_max_budget``)."""
+
+    def __init__(self, states: Iterable[BudgetState] = (), notes: Iterable[str] = ()) -> None:
+        super().__init__(states)
+        self.notes: tuple[str, ...] = tuple(notes)
 
 
 @runtime_checkable
@@ -77,6 +119,14 @@ class BudgetSource(Protocol):
     """
 
     def budgets(self) -> list[BudgetState]: ...
+
+
+@runtime_checkable
+class LogSpanSource(Protocol):
+    """A source that can tell the UTC day of its oldest request log (None: it has none),
+    so all-time budget counters can be compared with the logs."""
+
+    def first_log_day(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -176,4 +226,5 @@ def state_from_row(
         expires=parse_timestamp(row.get("expires")) if kind == "key" else None,
         team_id=text_or_none(row.get("team_id")) if kind in ("key", "user") else None,
         user_id=text_or_none(row.get("user_id")) if kind == "key" else None,
+        log_scope=((kind, ident),) if kind in ("key", "team", "user", "customer") else (),
     )

@@ -18,8 +18,33 @@ from spendtui.dashboard.state import BUDGET_DIMENSIONS
 from spendtui.money import used_percent
 
 #: The Budgets pane's kind filter, in the order ``c`` cycles through.
-KIND_ORDER = (None, "key", "team", "user", "customer", "plan")
-KIND_TITLES = {None: "all", "key": "keys", "team": "teams", "user": "users", "customer": "customers", "plan": "plans"}
+KIND_ORDER = (None, "key", "team", "user", "customer", "organization", "project", "member", "tag", "model", "plan")
+KIND_TITLES = {
+    None: "all",
+    "key": "keys",
+    "team": "teams",
+    "user": "users",
+    "customer": "customers",
+    "organization": "organizations",
+    "project": "projects",
+    "member": "members",
+    "tag": "tags",
+    "model": "models",
+    "plan": "plans",
+}
+#: Shorter titles for a narrow head line.
+KIND_TERSE = {"customer": "cust", "organization": "orgs", "project": "projs", "member": "membs"}
+
+
+def drill_target(state: BudgetState) -> tuple[str, str] | None:
+    """The dimension and value Enter drills into for a budget (None: a plan)."""
+    if state.kind in ("key", "team", "user", "customer", "organization", "project", "tag"):
+        return state.kind, state.id
+    if state.kind == "member" and state.user_id:
+        return "user", state.user_id
+    if state.kind == "model" and state.log_scope:
+        return state.log_scope[0]
+    return None
 
 
 def bar(fraction: float | None, width: int = 16) -> str:

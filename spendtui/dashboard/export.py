@@ -73,7 +73,8 @@ def tail_csv(rows: Sequence[TailRow]) -> str:
 
 
 def budgets_csv(budgets: Sequence[EvaluatedBudget]) -> str:
-    """The Budgets pane: the same figures as ``spendtui check --format json``."""
+    """The Budgets pane: the same figures as ``spendtui check --format json`` (the request
+    logs' spend for the window and whether LiteLLM's counter disagrees with it last)."""
     header = (
         "state",
         "kind",
@@ -85,6 +86,8 @@ def budgets_csv(budgets: Sequence[EvaluatedBudget]) -> str:
         "remaining",
         "window_end",
         "runs_out_at",
+        "logs_spend",
+        "counter_disagrees",
     )
     return _csv(
         header,
@@ -100,6 +103,8 @@ def budgets_csv(budgets: Sequence[EvaluatedBudget]) -> str:
                 _usd(b.remaining),
                 b.window.end.isoformat() if b.window.end else "",
                 b.forecast.runs_out_at.isoformat() if b.forecast.runs_out_at else "",
+                _usd(b.state.logs_spend),
+                b.state.disagrees,
             ]
             for b in budgets
         ),

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from spendtui.core.durations import current_window, next_reset, parse_duration
+from spendtui.demo.budget_kinds import write_budget_kinds
 from spendtui.demo.schema import insert_sql
 from spendtui.demo.world import DemoWorld, abbreviate_key
 
@@ -101,6 +102,7 @@ def write_world(conn: sqlite3.Connection, world: DemoWorld, index: SpendIndex, n
     _write_teams(conn, world, index, now)
     _write_users(conn, world, index)
     _write_customers(conn, world, index, now_text)
+    write_budget_kinds(conn, world, now)
 
 
 _ADMIN = "default_user_id"

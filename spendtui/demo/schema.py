@@ -73,7 +73,9 @@ CREATE TABLE "LiteLLM_VerificationToken" (
     project_id TEXT,
     last_active TEXT,
     agent_id TEXT,
-    total_spend REAL NOT NULL DEFAULT 0.0
+    total_spend REAL NOT NULL DEFAULT 0.0,
+    model_spend TEXT NOT NULL DEFAULT '{}',
+    model_max_budget TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE "LiteLLM_BudgetTable" (
     budget_id TEXT PRIMARY KEY NOT NULL,
@@ -107,7 +109,9 @@ CREATE TABLE "LiteLLM_TeamTable" (
     budget_reset_at TEXT,
     blocked INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+    updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    model_spend TEXT NOT NULL DEFAULT '{}',
+    model_max_budget TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE "LiteLLM_UserTable" (
     user_id TEXT PRIMARY KEY NOT NULL,
@@ -123,7 +127,9 @@ CREATE TABLE "LiteLLM_UserTable" (
     budget_duration TEXT,
     budget_reset_at TEXT,
     created_at TEXT DEFAULT CURRENT_TIMESTAMP,
-    updated_at TEXT DEFAULT CURRENT_TIMESTAMP
+    updated_at TEXT DEFAULT CURRENT_TIMESTAMP,
+    model_spend TEXT NOT NULL DEFAULT '{}',
+    model_max_budget TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE "LiteLLM_EndUserTable" (
     user_id TEXT PRIMARY KEY NOT NULL,
@@ -221,6 +227,25 @@ CREATE TABLE "LiteLLM_DeletedTeamTable" (
     updated_at TEXT,
     deleted_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
     deleted_by TEXT
+);
+CREATE TABLE "LiteLLM_TeamMembership" (
+    user_id TEXT NOT NULL,
+    team_id TEXT NOT NULL,
+    spend REAL NOT NULL DEFAULT 0.0,
+    budget_id TEXT,
+    total_spend REAL NOT NULL DEFAULT 0.0,
+    PRIMARY KEY (user_id, team_id)
+);
+CREATE TABLE "LiteLLM_TagTable" (
+    tag_name TEXT PRIMARY KEY NOT NULL,
+    description TEXT,
+    models TEXT,
+    model_info TEXT,
+    spend REAL NOT NULL DEFAULT 0.0,
+    budget_id TEXT,
+    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    created_by TEXT,
+    updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 CREATE INDEX "LiteLLM_SpendLogs_startTime_idx" ON "LiteLLM_SpendLogs" ("startTime");
 CREATE INDEX "LiteLLM_SpendLogs_end_user_idx" ON "LiteLLM_SpendLogs" (end_user);

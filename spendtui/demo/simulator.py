@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from spendtui.demo.budget_kinds import bump
 from spendtui.demo.generator import RowBatch, generate_rows, write_rows
 from spendtui.demo.world import DemoWorld, build_world
 from spendtui.timeutil import Clock, system_clock
@@ -101,8 +102,7 @@ class Simulator:
             return batch
         return RowBatch({name: [values[i] for i in keep] for name, values in batch.columns.items()})
 
-    @staticmethod
-    def _bump_counters(conn: sqlite3.Connection, columns: dict[str, list[Any]]) -> None:
+    def _bump_counters(self, conn: sqlite3.Connection, columns: dict[str, list[Any]]) -> None:
         by_key: dict[str, float] = {}
         by_team: dict[str, float] = {}
         for key, team, spend in zip(columns["api_key"], columns["team_id"], columns["spend"], strict=True):
@@ -117,6 +117,19 @@ class Simulator:
             'UPDATE "LiteLLM_TeamTable" SET spend = spend + ? WHERE team_id = ?',
             [(s, t) for t, s in by_team.items()],
         )
+        for table, column, who in (
+            ("LiteLLM_UserTable", "user_id", "user"),
+            ("LiteLLM_EndUserTable", "user_id", "end_user"),
+        ):
+            sums: dict[str, float] = {}
+            for ident, spend in zip(columns[who], columns["spend"], strict=True):
+                if ident:
+                    sums[ident] = sums.get(ident, 0.0) + spend
+            conn.executemany(
+                f'UPDATE "{table}" SET spend = spend + ? WHERE {column} = ?',  # noqa: S608 (fixed identifiers)
+                [(s, i) for i, s in sums.items()],
+            )
+        bump(conn, self.world, columns)
 
     def start(self, interval: float = 1.0) -> None:
         """Run in a background thread until ``stop()``."""

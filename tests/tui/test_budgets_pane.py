@@ -8,6 +8,7 @@ import sqlite3
 from decimal import Decimal
 
 from spendtui.config import Profile
+from spendtui.dashboard.budgets import KIND_ORDER
 from spendtui.tui.screens.keys import BudgetEditScreen
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetTable
@@ -58,8 +59,8 @@ async def test_gauges_show_litellm_figures_most_urgent_first(tui_db) -> None:
         assert {table._budgets[uid].state.kind for uid in table._order} == {"key"}
         await press(app, pilot, "c")
         assert {table._budgets[uid].state.kind for uid in table._order} <= {"team"}
-        # e edits the selected key's budget from here too
-        for _ in range(5):
+        # e edits the selected key's budget from here too (c cycles through every kind)
+        for _ in range(len(KIND_ORDER) - 1):
             await pilot.press("c")
         await settle(app, pilot)
         assert app.state.budget_kind == "key"
@@ -243,3 +244,47 @@ async def test_opening_a_dialog_clears_popups_that_would_cover_it(tui_db) -> Non
         assert [n.title for n in app._notifications] == ["Budget"]
         await press(app, pilot, "n")
         assert type(app.screen).__name__ == "NewKeyScreen" and not list(app._notifications)
+
+
+async def test_c_narrows_to_each_new_kind_and_shows_the_logs_flag(tui_db) -> None:
+    """c steps through LiteLLM's organization, project, member, tag and model budgets;
+    each shows only its kind, and the organization whose counter missed spend is marked."""
+    with sqlite3.connect(tui_db) as conn:
+        expected = {
+            "organization": conn.execute(
+                'SELECT count(*) FROM "LiteLLM_OrganizationTable" o JOIN "LiteLLM_BudgetTable" b '
+                "ON b.budget_id = o.budget_id WHERE b.max_budget IS NOT NULL"
+            ).fetchone()[0],
+            "tag": conn.execute(
+                'SELECT count(*) FROM "LiteLLM_TagTable" g JOIN "LiteLLM_BudgetTable" b '
+                "ON b.budget_id = g.budget_id WHERE b.max_budget IS NOT NULL"
+            ).fetchone()[0],
+        }
+    app = make_app(tui_db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "0")
+        table = app.query_one(BudgetTable)
+        seen = {}
+        for _ in range(len(KIND_ORDER) - 1):
+            await press(app, pilot, "c")
+            kind = app.state.budget_kind
+            shown = [table._budgets[uid] for uid in table._order]
+            assert {b.state.kind for b in shown} <= {kind}
+            if kind == "organization":
+                # a difference is flagged once it held across two reads of the counters
+                pending = [b for b in shown if b.state.differs]
+                assert len(pending) == 1 and not pending[0].state.disagrees
+                assert str(table.get_row(pending[0].state.uid)[-1]) == "≈"
+                await press(app, pilot, "r")  # re-read the counters: the difference held
+                shown = [table._budgets[uid] for uid in table._order]
+                marked = [b for b in shown if any(str(c).startswith("≠") for c in table.get_row(b.state.uid))]
+                assert [b.state.uid for b in marked] == [b.state.uid for b in shown if b.state.disagrees]
+            seen[kind] = shown
+        assert all(seen[k] for k in ("organization", "project", "member", "tag", "model"))
+        for kind, n in expected.items():
+            assert len(seen[kind]) == n
+        flagged = [b for b in seen["organization"] if b.state.disagrees]
+        assert len(flagged) == 1
+        await press(app, pilot, "c")  # back to every kind
+        assert app.state.budget_kind is None

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from spendtui.core.query import Window
 from spendtui.timeutil import day_of
+from spendtui.tui.widgets.budgets import BudgetTable
 from tests.helpers import FIXED_NOW
 from tests.truth import Truth
 from tests.tui.conftest import make_app, press, settle
@@ -63,6 +64,19 @@ async def test_export_from_tail_budgets_and_overview(tui_db, tmp_path, monkeypat
         assert len(rows) == app.query_one("#tail-table").row_count and rows[0]["start_time"].startswith("2026-")
         (budgets,) = tmp_path.glob("spendtui-budgets-*.csv")
         assert budgets.read_text().startswith("state,kind,id,name,spend,limit")
+        with budgets.open() as f:
+            exported = list(csv.DictReader(f))
+        shown = {b.state.uid: b for b in app.query_one(BudgetTable).shown_budgets()}
+        assert {r["kind"] for r in exported} >= {"organization", "project", "member", "tag", "model"}
+        for r in exported:  # the request logs' figure and the flag, as the pane has them
+            b = shown[f"{r['kind']}:{r['id']}"]
+            logs = b.state.logs_spend
+            if logs is None:
+                assert r["logs_spend"] == ""
+            else:  # (USD with six decimals)
+                assert abs(Decimal(r["logs_spend"]) - Decimal(logs) / 10**12) <= Decimal("0.0000005")
+            assert r["counter_disagrees"] == str(b.state.disagrees)
+        assert any(r["kind"] == "organization" and r["logs_spend"] for r in exported)
         (daily, _) = sorted(tmp_path.glob("spendtui-daily-*.csv"))
         with daily.open() as f:
             days = list(csv.DictReader(f))

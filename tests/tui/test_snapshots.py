@@ -50,6 +50,9 @@ def run_keys(*keys: str):  # type: ignore[no-untyped-def]
         ("help_80x24", ("question_mark",), (80, 24)),
         # the key form, submitted with a bad max budget and no alias: each error in place
         ("new_key_errors_80x24", ("n", "tab", "B", "2", "ctrl+s"), (80, 24)),
+        # c narrowed to organizations: LiteLLM's counter and the logs disagree on one (a
+        # difference held across two reads: r reads the counters again)
+        ("budgets_organizations", ("0", "c", "c", "c", "c", "c", "r"), (120, 40)),
     ],
 )
 def test_screens(snap_compare, snap_db, name, keys, size, monkeypatch) -> None:

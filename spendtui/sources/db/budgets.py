@@ -23,8 +23,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from spendtui.core.budget_state import BudgetState, KeyStates, state_from_row, text_or_none
+from spendtui.core.budget_state import BudgetList, BudgetState, KeyStates, state_from_row, text_or_none
 from spendtui.core.names import abbreviate_hash
+from spendtui.sources.db.budget_kinds import read_model_budgets, read_owner_budgets
 from spendtui.sources.db.schema import SpendSchema, Table
 from spendtui.sources.db.sql import Dialect
 
@@ -133,20 +134,24 @@ def read_key_states(conn: Connection, schema: SpendSchema, d: Dialect) -> KeySta
     return KeyStates(states, tuple(notes), frozenset(unknown), teams)
 
 
-def read_budgets(conn: Connection, schema: SpendSchema, d: Dialect) -> list[BudgetState]:
-    """Every key, team, user and customer with a limit, in that order, sorted by name."""
+def read_budgets(conn: Connection, schema: SpendSchema, d: Dialect) -> BudgetList:
+    """Every budget with a limit: keys, teams, users, customers, then the kinds of
+    ``budget_kinds`` (organizations, projects, members, tags, models), each sorted by name;
+    with notes on the tables and values that could not be read."""
     linked = _linked(conn, schema, d)
     out: list[BudgetState] = []
+    team_alias: dict[str, str] = {}
     if schema.tokens is not None:
         out += _keys(conn, d, schema.tokens, linked, ["max_budget", "budget_id"])
     if schema.teams is not None:
         cols: tuple[str, ...] = ("team_id", "team_alias", "spend", "max_budget", "soft_budget", "budget_duration")
         cols += ("budget_reset_at", "blocked")
         teams = []
-        for row in _rows(conn, d, schema.teams, cols, ["max_budget", "soft_budget"]):
+        for row in _rows(conn, d, schema.teams, cols, ["team_id"]):
             team_id = text_or_none(row.get("team_id"))
             if team_id is not None:
                 name = text_or_none(row.get("team_alias")) or team_id
+                team_alias[team_id] = name
                 teams.append(state_from_row("team", team_id, name, row))
         out += sorted(teams, key=lambda s: (s.name, s.id))
     if schema.users is not None:
@@ -170,5 +175,7 @@ def read_budgets(conn: Connection, schema: SpendSchema, d: Dialect) -> list[Budg
                 state_from_row("customer", customer, text_or_none(row.get("alias")) or customer, own, budget)
             )
         out += sorted(customers, key=lambda s: (s.name, s.id))
+    owners, notes = read_owner_budgets(conn, schema, d, linked, team_alias)
+    models, model_notes = read_model_budgets(conn, schema, d)
     conn.rollback()
-    return [s for s in out if s.has_limit]
+    return BudgetList([s for s in [*out, *owners, *models] if s.has_limit], [*notes, *model_notes])

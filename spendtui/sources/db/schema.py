@@ -31,6 +31,8 @@ PROJECTS = "LiteLLM_ProjectTable"
 AGENTS = "LiteLLM_AgentsTable"
 DELETED_TOKENS = "LiteLLM_DeletedVerificationToken"
 DELETED_TEAMS = "LiteLLM_DeletedTeamTable"
+TAGS = "LiteLLM_TagTable"
+MEMBERSHIPS = "LiteLLM_TeamMembership"
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class SpendSchema:
     agents: Table | None = None
     deleted_tokens: Table | None = None
     deleted_teams: Table | None = None
+    tags: Table | None = None
+    memberships: Table | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def col(self, name: str) -> bool:
@@ -161,5 +165,7 @@ def reflect(conn: Connection, schema: str | None = None) -> SpendSchema:
         agents=_table(tables, AGENTS, schema),
         deleted_tokens=_table(tables, DELETED_TOKENS, schema),
         deleted_teams=_table(tables, DELETED_TEAMS, schema),
+        tags=_table(tables, TAGS, schema),
+        memberships=_table(tables, MEMBERSHIPS, schema),
         notes=tuple(notes),
     )

@@ -133,6 +133,20 @@ class DatabaseSource:
         with self.connection() as conn:
             return read_budgets(conn, schema, Dialect(self.target.dialect))
 
+    def first_log_day(self) -> int | None:
+        """The UTC day of the oldest request log (None: no rows), to compare all-time
+        budget counters with the logs (an index read on LiteLLM's "startTime")."""
+        from spendtui.timeutil import day_of, parse_timestamp
+
+        schema = self.schema()
+        d = Dialect(self.target.dialect)
+        table = (d.q(schema.logs.schema) + "." if schema.logs.schema else "") + d.q(schema.logs.name)
+        with self.connection() as conn:
+            value = conn.execute(text(f"SELECT MIN({d.q(schema.time_column)}) FROM {table}")).scalar()  # noqa: S608
+            conn.rollback()
+        moment = parse_timestamp(value)
+        return None if moment is None else day_of(moment)
+
     def key_states(self) -> KeyStates:
         """Every virtual key, with a limit or without (see sources.db.budgets)."""
         from spendtui.sources.db.budgets import read_key_states

@@ -164,6 +164,7 @@ def _state(kind: str, ident: str, name: str, item: Obj, limits: Obj, **extra: An
         budget_duration=_text(limits.get("budget_duration")),
         budget_reset_at=parse_timestamp(limits.get("budget_reset_at")),
         blocked=bool(item.get("blocked")),
+        log_scope=((kind, ident),),
         **extra,
     )
 

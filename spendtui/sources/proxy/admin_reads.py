@@ -12,9 +12,10 @@ import asyncio
 from dataclasses import replace
 from typing import Any, Protocol
 
-from spendtui.core.budget_state import BudgetState, KeyStates
+from spendtui.core.budget_state import BudgetList, KeyStates
 from spendtui.core.names import Names
-from spendtui.sources.proxy import admin
+from spendtui.sources.proxy import admin, budget_kinds
+from spendtui.sources.proxy.errors import EnterpriseOnly, FeatureMissing
 from spendtui.sources.proxy.http import ProxyHttp
 from spendtui.sources.proxy.reads import optional, read_paged
 
@@ -94,8 +95,23 @@ class AdminReads:
 
         return self.proxy.http.run(work)
 
-    def budgets(self) -> list[BudgetState]:
-        """Every key, team, user and customer with its budget window and spend."""
+    async def _refusable(self, path: str, kind: str, notes: list[str]) -> list[dict[str, Any]]:
+        """A list of one budget kind; a note naming the kind when the proxy refuses it
+        (Enterprise only) or lacks it (older LiteLLM), so the board says why it is empty."""
+        try:
+            answer = await self.proxy.http.aget(path)
+        except EnterpriseOnly:
+            notes.append(f"{kind} budgets not shown: the proxy's {path} needs a LiteLLM Enterprise licence")
+            return []
+        except FeatureMissing:
+            notes.append(f"{kind} budgets not shown: this proxy has no {path} (an older LiteLLM)")
+            return []
+        return admin.list_of(answer.body, None, f"{self.proxy.display}{path}")
+
+    def budgets(self) -> BudgetList:
+        """Every budget of every LiteLLM kind with its window and spend (see
+        ``budget_kinds`` for organizations, projects, members, tags and models), with
+        notes on the kinds the proxy refused or lacks."""
 
         async def users() -> list[dict[str, Any]]:
             found = await optional(
@@ -103,12 +119,25 @@ class AdminReads:
             )
             return found or []
 
-        async def work() -> list[BudgetState]:
-            keys, teams, people, customers = await asyncio.gather(
-                self._keys(), self._list("/team/list"), users(), self._list("/customer/list")
+        async def work() -> BudgetList:
+            notes: list[str] = []
+            keys, teams, people, customers, orgs, projects, tags = await asyncio.gather(
+                self._keys(),
+                self._list("/team/list"),
+                users(),
+                self._list("/customer/list"),
+                self._refusable("/organization/list", "organization", notes),
+                self._refusable("/project/list", "project", notes),
+                self._refusable("/tag/list", "tag", notes),
             )
-            rows = await self._budget_rows([*keys, *customers])
-            return admin.budgets_from(keys, teams, people, customers, rows)
+            members = [m for t in teams for m in (t.get("team_memberships") or []) if isinstance(m, dict)]
+            rows = await self._budget_rows([*keys, *customers, *orgs, *projects, *tags, *members])
+            states = admin.budgets_from(keys, teams, people, customers, rows)
+            states += budget_kinds.owner_budgets_from(orgs, projects, teams, tags, rows)
+            models, model_notes = budget_kinds.model_budgets_from(keys, teams, people)
+            if any(t.get("litellm_budget_table") for t in tags) and not any("spend" in t for t in tags):
+                notes.append("tag budgets: the proxy's /tag/list has no spend counter; tag spend is counted from logs")
+            return BudgetList([*states, *models], [*sorted(notes), *model_notes])
 
         return self.proxy.http.run(work)
 

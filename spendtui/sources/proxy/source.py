@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from spendtui.core.budget_state import BudgetState, KeyStates
+from spendtui.core.budget_state import BudgetList, KeyStates
 from spendtui.core.cube import CellChunk, RawRow
 from spendtui.core.facts import FactCube
 from spendtui.core.names import Names
@@ -165,8 +165,8 @@ class ProxySource:
     def names(self) -> Names:
         return self._admin.names()
 
-    def budgets(self) -> list[BudgetState]:
-        """Every key, team, user and customer with its budget window and spend."""
+    def budgets(self) -> BudgetList:
+        """Every budget of every LiteLLM kind with its window and spend (admin_reads)."""
         return self._admin.budgets()
 
     def key_states(self) -> KeyStates:

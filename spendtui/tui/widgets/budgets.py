@@ -31,13 +31,28 @@ COLUMNS = (
     ("burn", "Burn 24h"),
     ("projected", "At reset"),
     ("runs_out", "Runs out"),
+    ("logs", "Logs"),
 )
 #: Columns given up, in this order, while the names have less room than they need (up to
-#: NAME_ROOM): at 80 columns the pane keeps state, name, gauge, spent, limit, runs out.
-DROP_ORDER = ("burn", "projected", "remaining", "resets", "runs_out", "limit", "spent", "gauge")
+#: NAME_ROOM): at 80 columns the pane keeps state, name, gauge, spent, limit, runs out; at
+#: 120 the Logs column (the request logs' spend where LiteLLM's counter differs) stays.
+DROP_ORDER = ("burn", "projected", "logs", "remaining", "resets", "runs_out", "limit", "spent", "gauge")
 NAME_ROOM = 26
 LEVEL_STYLE = {"ok": "green", "warning": "yellow", "exceeded": "bold red"}
-KIND_SHORT = {"key": "key ", "team": "team", "user": "user", "customer": "cust", "plan": "plan"}
+KIND_SHORT = {
+    "key": "key ",
+    "team": "team",
+    "user": "user",
+    "customer": "cust",
+    "organization": "org ",
+    "project": "proj",
+    "member": "memb",
+    "tag": "tag ",
+    "model": "modl",
+    "plan": "plan",
+}
+#: The mark after the spend when LiteLLM's counter and the request logs disagree.
+DISAGREES = "≠"
 #: The kind before each name ("key ", "team" and a space).
 KIND_WIDTH = 5
 BAR_WIDTH = 6
@@ -46,7 +61,7 @@ BAR_WIDTH = 6
 def gauge_cells(budget: EvaluatedBudget, name: str | None = None) -> list[Text]:
     """One row of the pane (the same figures as ``spendtui check``); ``name``: the name
     as fitted to the pane (default: whole)."""
-    from spendtui.budgets.render import budget_row
+    from spendtui.budgets.render import budget_row, logs_cell
     from spendtui.dashboard.budgets import bar, used_text
 
     state, kind, full_name, spent, limit, _used, remaining, resets, burn, projected, runs_out = budget_row(budget)
@@ -58,17 +73,23 @@ def gauge_cells(budget: EvaluatedBudget, name: str | None = None) -> list[Text]:
     if len(runs_out) == 16:  # 2026-11-29 15:00: the year only when it is not this one
         runs_out = runs_out[5:] if runs_out[:4] == f"{budget.now:%Y}" else runs_out[:10]
     right = {"justify": "right", "no_wrap": True}
+    spent_cell = Text(**right)  # type: ignore[arg-type]
+    if budget.state.disagrees:  # (before the amount, so it reads with it when the Logs column is dropped)
+        spent_cell.append(DISAGREES + " ", style="bold magenta")
+    spent_cell.append(spent)
+    logs = logs_cell(budget)
     return [
         Text(state, style=style, no_wrap=True),
         label,
         gauge,
-        Text(spent, **right),  # type: ignore[arg-type]
+        spent_cell,
         Text(limit, **right),  # type: ignore[arg-type]
         Text(remaining, **right),  # type: ignore[arg-type]
         Text(resets, **right),  # type: ignore[arg-type]
         Text(burn.removesuffix("/h"), **right),  # type: ignore[arg-type]
         Text(projected, **right),  # type: ignore[arg-type]
         Text(runs_out, **right),  # type: ignore[arg-type]
+        Text(logs, style="bold magenta" if logs.startswith(DISAGREES) else "dim", **right),  # type: ignore[arg-type]
     ]
 
 
@@ -167,15 +188,18 @@ class BudgetTable(SpendTable):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter drills into the budget's key, team, user or customer."""
+        from spendtui.dashboard.budgets import drill_target
+
         event.stop()
         budget = self._budgets.get(str(event.row_key.value))
-        if budget is None or budget.state.kind == "plan":
+        target = None if budget is None else drill_target(budget.state)
+        if budget is None or target is None:
             if budget is not None:
                 self.notify(f"plan {budget.state.name}: {budget.state.scope or 'all spend'}", timeout=4)
             return
         from spendtui.tui.widgets.breakdown import BreakdownTable
 
-        self.post_message(BreakdownTable.Drill(self, budget.state.kind, budget.state.id, budget.state.name))  # type: ignore[arg-type]
+        self.post_message(BreakdownTable.Drill(self, target[0], target[1], budget.state.name))  # type: ignore[arg-type]
 
 
 class BudgetsPane(Vertical):
@@ -205,7 +229,7 @@ class BudgetsPane(Vertical):
             self.show(*self._shown)
 
     def show(self, board: BudgetBoard | None, kind: str | None) -> None:
-        from spendtui.dashboard.budgets import KIND_ORDER, KIND_TITLES
+        from spendtui.dashboard.budgets import KIND_ORDER, KIND_TERSE, KIND_TITLES
 
         self._shown = (board, kind)
         if board is None:
@@ -214,17 +238,28 @@ class BudgetsPane(Vertical):
         shown = board.budgets if kind is None else board.of_kind(kind)
         counts = {level: sum(1 for b in shown if b.level == level) for level in ("exceeded", "warning", "ok")}
         kinds = [(o, len(board.budgets) if o is None else len(board.of_kind(o))) for o in KIND_ORDER]
+        # (kinds without a budget only while selected: ten kinds do not fit a head line)
+        kinds = [(o, n) for o, n in kinds if n or o is None or o == kind]
         width = (self.size.width or 200) - 2
-        for terse in (False, True):  # (at 80 columns: the counts without words, every kind kept)
+        # at 120 columns: the counts without words, every kind kept; at 80, the kind shown
+        # and the next one c goes to, with how many more there are
+        for step in ("words", "terse", "selected"):
+            terse = step != "words"
             head = Text(no_wrap=True)
             words = ("", "", "") if terse else (" over", " warning", " ok")
             head.append(f"✗ {counts['exceeded']}{words[0]}", style=LEVEL_STYLE["exceeded"])
             head.append(f"  ▲ {counts['warning']}{words[1]}", style=LEVEL_STYLE["warning"])
             head.append(f"  ✓ {counts['ok']}{words[2]}", style=LEVEL_STYLE["ok"])
             head.append("  " if terse else "   show: ", style="bold")
-            for option, n in kinds:
-                title = KIND_TITLES[option] if not terse or option != "customer" else "cust"
+            options = kinds
+            if step == "selected":
+                at = next(i for i, (o, _) in enumerate(kinds) if o == kind)
+                options = [kinds[at], kinds[(at + 1) % len(kinds)]]
+            for option, n in options:
+                title = KIND_TERSE.get(option or "", KIND_TITLES[option]) if terse else KIND_TITLES[option]
                 head.append(f" {title} {n} ", style="reverse bold" if option == kind else "")
+            if step == "selected" and len(kinds) > 2:
+                head.append(f" +{len(kinds) - 2} kinds", style="dim")
             if head.cell_len <= width:
                 break
         hint = "  c kind · e edit key"
@@ -237,8 +272,8 @@ class BudgetsPane(Vertical):
             self.query_one("#budget-empty", Static).update(
                 Text(
                     f"No {what} with a limit. LiteLLM budgets are set on keys (n creates one, e edits one), "
-                    "teams, users and customers; spendtui's own plans go under `budgets:` in the config "
-                    "file (see README).",
+                    "teams, users, customers, organizations, projects, team members, tags and per model "
+                    "(model_max_budget); spendtui's own plans go under `budgets:` in the config file (see README).",
                     style="dim",
                 )
             )
