@@ -386,3 +386,32 @@ def test_a_table_that_disagrees_is_not_used() -> None:
             same(engine.query.totals(WINDOW), truth(rows).totals(WINDOW))
         finally:
             engine.close()
+
+
+def test_an_agent_the_list_leaves_out_is_read_by_its_id() -> None:
+    """LiteLLM 1.108's /v1/agents lists the agents it holds in memory: after a restart an
+    older agent is only in its database, which /v1/agents/{id} still reads. Its key's
+    agent is then named, not shown as a bare id (seen on the peer after a restart)."""
+    from spendtui.sources.proxy.http import HttpSettings
+    from spendtui.sources.proxy.source import ProxySource
+
+    with FixtureServer() as server:
+        serve_names(server, 7)
+        world = build_world(7)
+        listed, unlisted = world.agents[0], world.agents[1]
+        server.route("/v1/agents", Reply(200, [{"agent_id": listed.agent_id, "agent_name": listed.name}]))
+        server.route(
+            f"/v1/agents/{unlisted.agent_id}", Reply(200, {"agent_id": unlisted.agent_id, "agent_name": unlisted.name})
+        )
+        names = ProxySource(HttpSettings(server.url, "sk-test-master")).names()
+        assert names.label("agent", listed.agent_id) == listed.name
+        assert names.label("agent", unlisted.agent_id) == unlisted.name
+        # an agent neither answers keeps its id, and nothing else is asked for one by one
+        asked = [p for p in server.paths() if p.startswith("/v1/agents/")]
+        assert sorted(asked) == sorted(
+            f"/v1/agents/{a.agent_id}"
+            for a in world.agents
+            if a is not listed and any(k.agent_id == a.agent_id for k in world.keys)
+        )
+        for agent in world.agents[2:]:
+            assert names.label("agent", agent.agent_id) == agent.agent_id

@@ -11,13 +11,18 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from spendtui.core.budget_state import BudgetList, KeyStates
 from spendtui.core.names import Names
+from spendtui.errors import SourceError
 from spendtui.sources.proxy import admin, budget_kinds
 from spendtui.sources.proxy.errors import EnterpriseOnly, FeatureMissing
 from spendtui.sources.proxy.http import ProxyHttp
 from spendtui.sources.proxy.reads import optional, read_paged
+
+#: The most agents read one by one when ``/v1/agents`` leaves some out (``_unlisted_agents``).
+UNLISTED_AGENTS = 50
 
 
 class ProxyAccess(Protocol):
@@ -91,6 +96,7 @@ class AdminReads:
                 self._list("/project/list"),
                 self._list("/v1/agents"),
             )
+            found[7] = [*found[7], *await self._unlisted_agents(found[7], [*found[0], *found[3]])]
             return admin.names_from(admin.NameLists(*found))
 
         return self.proxy.http.run(work)
@@ -107,6 +113,25 @@ class AdminReads:
             notes.append(f"{kind} budgets not shown: this proxy has no {path} (an older LiteLLM)")
             return []
         return admin.list_of(answer.body, None, f"{self.proxy.display}{path}")
+
+    async def _unlisted_agents(self, listed: list[dict[str, Any]], keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The agents of keys that ``/v1/agents`` did not list, read one by one. (LiteLLM
+        1.108 lists the agents it holds in memory: one created before the proxy's last
+        restart is in its database, and ``/v1/agents/{id}`` answers, but not the list.)
+        An agent that cannot be read keeps its id as its name."""
+        known = {a.get("agent_id") for a in listed if isinstance(a, dict)}
+        wanted = sorted({str(k["agent_id"]) for k in keys if isinstance(k, dict) and k.get("agent_id")} - known)
+
+        async def one(agent_id: str) -> dict[str, Any] | None:
+            try:
+                answer = await self.proxy.http.aget(f"/v1/agents/{quote(agent_id, safe='')}")
+            except SourceError:
+                return None
+            body = answer.body
+            return body if isinstance(body, dict) and body.get("agent_id") == agent_id else None
+
+        found = await asyncio.gather(*(one(a) for a in wanted[:UNLISTED_AGENTS]))
+        return [a for a in found if a is not None]
 
     def budgets(self) -> BudgetList:
         """Every budget of every LiteLLM kind with its window and spend (see
