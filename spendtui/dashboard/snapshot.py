@@ -242,30 +242,33 @@ def tail(engine: SpendEngine, filters: Filters, limit: int = 300) -> list[TailRo
 
 
 def drill(engine: SpendEngine, state: ViewState, window: Window) -> DrillData | None:
-    from spendtui.dashboard.top_tables import top_drill
-
+    """The drill-down's figures. A session or tool is no filter: its own requests are
+    asked (``top_tables.top_query``) under the view's filters."""
     if state.drill is None:
         return None
     dimension, value = state.drill
     base = dimension.split(":", 1)[0]
+    query: Questions = engine.query
     if base in TOP_ENTITIES:
-        return top_drill(engine, state, window)
-    if dimension.startswith("tag:"):
+        from spendtui.dashboard.top_tables import top_query
+
+        filters, query = state.filters, top_query(engine, base, value, window)
+    elif dimension.startswith("tag:"):
         filters = state.filters.with_value("tag", tag_filter(dimension[4:], value))
     else:
         filters = state.filters.with_value(base, value)
-    tables = [table(engine, d, window, filters, limit=10) for d in DRILL_DIMENSIONS if d != base]
+    tables = [table(engine, d, window, filters, limit=10, query=query) for d in DRILL_DIMENSIONS if d != base]
     for d in DRILL_ENTITIES:
         if d != base:
-            part = table(engine, d, window, filters, limit=10)
+            part = table(engine, d, window, filters, limit=10, query=query)
             if part.refusal is None and any(r.value for r in part.rows):
                 tables.append(part)
     return DrillData(
         dimension=dimension,
         value=value,
-        label=_label(engine, dimension, value, value),
-        totals=engine.query.totals(window, filters),
-        daily=engine.query.daily(window, filters),
+        label=_label(engine, dimension, value, value) if base not in TOP_ENTITIES else value,
+        totals=query.totals(window, filters),
+        daily=query.daily(window, filters),
         tables=tables,
     )
 

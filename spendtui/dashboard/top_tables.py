@@ -8,8 +8,7 @@ from spendtui.core.measures import ZERO
 from spendtui.core.query import Filters, Query, Window
 from spendtui.core.top import TOP_TTL, TopCells
 from spendtui.core.totals import Totals
-from spendtui.dashboard.model import DrillData, TableData, TableRow
-from spendtui.dashboard.state import ViewState
+from spendtui.dashboard.model import TableData, TableRow
 from spendtui.engine import SpendEngine
 from spendtui.errors import SourceError
 
@@ -47,27 +46,9 @@ def top_table(engine: SpendEngine, dimension: str, window: Window, filters: Filt
     return TableData(dimension, rows, total, caveats=(caveat[0].upper() + caveat[1:],))
 
 
-def top_drill(engine: SpendEngine, state: ViewState, window: Window) -> DrillData | None:
-    """One session or tool: its days and its models, keys, users, teams… under the filters."""
-    from spendtui.dashboard.snapshot import DRILL_DIMENSIONS, DRILL_ENTITIES, table
-
-    assert state.drill is not None
-    dimension, value = state.drill
+def top_query(engine: SpendEngine, dimension: str, value: str, window: Window) -> Query:
+    """Questions over one session's or tool's requests in the window (its drill-down)."""
     try:
-        query = _cells(engine, dimension, window).of(value)
+        return _cells(engine, dimension, window).of(value)
     except (NotExact, SourceError) as exc:
         raise NotExact(str(exc)) from None
-    filters = state.filters
-    tables = [table(engine, d, window, filters, limit=10, query=query) for d in DRILL_DIMENSIONS]
-    for d in DRILL_ENTITIES:
-        part = table(engine, d, window, filters, limit=10, query=query)
-        if part.refusal is None and any(r.value for r in part.rows):
-            tables.append(part)
-    return DrillData(
-        dimension=dimension,
-        value=value,
-        label=value,
-        totals=query.totals(window, filters),
-        daily=query.daily(window, filters),
-        tables=tables,
-    )
