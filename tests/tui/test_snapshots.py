@@ -50,6 +50,8 @@ def run_keys(*keys: str):  # type: ignore[no-untyped-def]
         ("help_80x24", ("question_mark",), (80, 24)),
         # the key form, submitted with a bad max budget and no alias: each error in place
         ("new_key_errors_80x24", ("n", "tab", "B", "2", "ctrl+s"), (80, 24)),
+        # wide enough for the prompt-cache columns (they give way first, as at 120)
+        ("models_wide", ("2",), (160, 40)),
     ],
 )
 def test_screens(snap_compare, snap_db, name, keys, size, monkeypatch) -> None:

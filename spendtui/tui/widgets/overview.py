@@ -27,11 +27,24 @@ class Tile(Static):
     Overview.-compact Tile { height: 2; }
     """
 
+    _parts: tuple[str, str, str, bool] | None = None
+
     def set(self, caption: str, value: str, detail: str = "", compact: bool = False) -> None:
         """Caption, value and detail on three lines (``compact``: a short caption and the
-        value on one, and the detail's first part)."""
-        if compact:  # (a detail's second part, after " · ", gives way)
+        value on one). A detail's second part, after " · ", gives way when it does not fit."""
+        self._parts = (caption, value, detail, compact)
+        self._draw()
+
+    def on_resize(self) -> None:
+        if self._parts is not None:
+            self._draw()
+
+    def _draw(self) -> None:
+        assert self._parts is not None
+        caption, value, detail, compact = self._parts
+        if compact:
             caption = COMPACT_CAPTIONS.get(caption, caption)
+        if compact or len(detail) > self.content_size.width:
             detail = detail.split(" · ")[0]
         text = Text(caption + (" " if compact else "\n"), style="dim", no_wrap=True, overflow="ellipsis")
         text.append(value + "\n", style="bold")
