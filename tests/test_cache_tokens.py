@@ -15,7 +15,7 @@ import copy
 import json
 import shutil
 import sqlite3
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
@@ -31,8 +31,10 @@ from spendtui.sources.db.source import DatabaseSource
 from spendtui.sources.db.urls import parse_database_url
 from spendtui.sources.proxy import HttpSettings, ProxySource
 from spendtui.sources.proxy.logs import raw_row
+from spendtui.sources.proxy.reads import read_daily
 from spendtui.timeutil import day_number, day_of, fixed_clock
-from tests.helpers import FIXED_NOW, copy_demo_db_to_pg, create_pg_database, load_real_schema
+from tests.helpers import FIXED_NOW, copy_demo_db_to_pg, create_pg_database, load_real_schema, need
+from tests.peer import MASTER, PEER_DB, PEER_URL, peer_problem
 from tests.proxy_server import RESPONSES, FixtureServer, LogStore, Reply, recorded, recorded_rows
 
 FIRST, LAST = (FIXED_NOW - timedelta(days=19)).date(), FIXED_NOW.date()
@@ -451,3 +453,25 @@ def test_proxy_source_totals_include_cache_tokens() -> None:
             engine.close()
     assert closed.cache_read_tokens == sum(r for r, _ in want.values())
     assert closed.cache_creation_tokens == sum(w for _, w in want.values())
+
+
+@pytest.mark.peer
+def test_the_live_peers_daily_activity_gives_its_tables_cache_columns() -> None:
+    """The real proxy's ``/user/daily/activity`` against its own daily table, per day and key
+    (the peer's fake models report no prompt caching, so these are its zeros, read through)."""
+    problem = peer_problem()
+    need(problem is None, problem or "")
+    with psycopg.connect(PEER_DB) as conn:
+        rows = conn.execute(
+            "SELECT date, api_key, sum(cache_read_input_tokens), sum(cache_creation_input_tokens) "
+            'FROM "LiteLLM_DailyUserSpend" GROUP BY 1, 2'
+        ).fetchall()
+    need(bool(rows), "the peer's daily table is empty")
+    days = sorted({day_number(date.fromisoformat(d)) for d, _, _, _ in rows})
+    source = ProxySource(HttpSettings(PEER_URL, MASTER))
+    try:
+        table = source.http.run(lambda: read_daily(source.http, "user", days[0], days[-1]))
+    finally:
+        source.close()
+    want = {(d, k): (int(r), int(w)) for d, k, r, w in rows}
+    assert {k: (c[7], c[8]) for k, c in table.keys.items()} == want

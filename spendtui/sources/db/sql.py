@@ -136,7 +136,8 @@ class SpendSql:
             return "NULL"
         if not self.d.sqlite:
             return "metadata::jsonb -> 'usage_object'"  # (decoded by the driver: a dict)
-        guard = " OR ".join(f"instr(metadata, '{name}')" for name in _CACHE_FIELDS)
+        # (every name holds "cache": one search rules out most rows without any)
+        guard = "instr(metadata, 'cache') AND (" + " OR ".join(f"instr(metadata, '{n}')" for n in _CACHE_FIELDS) + ")"
         paths = ", ".join("'$.usage_object." + ".".join(path) + "'" for path in CACHE_PATHS)
         return f"CASE WHEN ({guard}) AND json_valid(metadata) THEN json_extract(metadata, {paths}) END"
 
@@ -148,20 +149,27 @@ class SpendSql:
         if not self.schema.col("metadata"):
             return "0", "0"
         if self.d.sqlite:
-            fields = [f"json_extract({usage}, '$[{i}]')" for i in range(5)]
-            values = [f"(CASE WHEN typeof({f}) IN ('integer', 'real') THEN {f} END)" for f in fields]
+            fields = [f"json_extract({usage}, '$[{i}]')" for i in range(len(CACHE_PATHS))]
+            number = [f"typeof({f}) IN ('integer', 'real')" for f in fields]
+            values = fields
         else:
             fields = [usage + "".join(f" -> '{part}'" for part in path) for path in CACHE_PATHS]
+            number = [f"jsonb_typeof({f}) IN ('number', 'boolean')" for f in fields]
             values = [
-                f"(CASE jsonb_typeof({f}) WHEN 'number' THEN ({f})::numeric "
-                f"WHEN 'boolean' THEN ({f})::boolean::int END)"
+                f"(CASE jsonb_typeof({f}) WHEN 'number' THEN ({f})::numeric ELSE ({f})::boolean::int END)"
                 for f in fields
             ]
+        # (each value is looked at as few times as the rule allows: on SQLite every look
+        # parses the array again)
         whole = self._whole_tokens
-        read = f"(CASE WHEN {values[0]} <> 0 THEN {whole(values[0])} ELSE {whole(values[1])} END)"
+        read = (
+            f"(CASE WHEN {number[0]} AND {values[0]} <> 0 THEN {whole(values[0])} "
+            f"WHEN {number[1]} THEN {whole(values[1])} ELSE 0 END)"
+        )
         write = (
-            f"(CASE WHEN {values[2]} <> 0 THEN {whole(values[2])} WHEN {values[3]} <> 0 THEN {whole(values[3])} "
-            f"WHEN {values[4]} <> 0 THEN {whole(values[4])} ELSE 0 END)"
+            "(CASE "
+            + " ".join(f"WHEN {number[i]} AND {values[i]} <> 0 THEN {whole(values[i])}" for i in (2, 3, 4))
+            + " ELSE 0 END)"
         )
         return read, write
 
