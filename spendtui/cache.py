@@ -47,6 +47,7 @@ from spendtui.core.cube_file import (
     CELL_COLUMNS,
     CorruptCache,
     Meta,
+    OtherFormat,
     build_cube,
     part_cubes,
     read_cube_file,
@@ -196,6 +197,10 @@ class CubeCache:
                         history = History.from_file(meta, part_cubes(meta, arrays))
                     finally:
                         problem = probes.result()
+        except OtherFormat as exc:
+            self.status = f"cube cache {exc}: rebuilt"
+            path.unlink(missing_ok=True)
+            return None
         except (CorruptCache, OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             self.status = f"cube cache unreadable, rebuilt ({_short(exc)})"
             path.unlink(missing_ok=True)

@@ -203,6 +203,21 @@ def test_checksum_catches_consistent_tampering(live: Path, cache_dir: Path) -> N
     rebuilt(live, cache_dir, "checksum mismatch")
 
 
+def test_cube_file_of_the_format_before_cache_tokens(live: Path, cache_dir: Path) -> None:
+    """A file written before cells carried cache tokens (format 3, seven measures) is not
+    read as if it had them: rebuilt from the database, saying why."""
+    first_run(live, cache_dir)
+    path = cache_file(cache_dir)
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files if k not in ("m7", "m8")}
+    meta = json.loads(arrays["meta"].tobytes())
+    meta["format"] = 3
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    # (and the rebuilt cube answers as a cold load does, cache tokens included)
+    rebuilt(live, cache_dir, "written by another spendtui version (cube file format 3, this one reads 4): rebuilt")
+
+
 def test_loading_never_unpickles(live: Path, cache_dir: Path, tmp_path: Path) -> None:
     first_run(live, cache_dir)
     path = cache_file(cache_dir)

@@ -11,7 +11,7 @@ import pytest
 
 from spendtui.core.cube import CellChunk, Cube, RawRow
 from spendtui.core.dims import parse_tags, tag_category, tag_value
-from spendtui.core.measures import Totals, group_totals
+from spendtui.core.measures import N_MEASURES, Totals, group_totals
 from spendtui.core.query import Filters, Query, Window
 from spendtui.money import PICO, format_usd, format_usd_auto, to_micro_decimal, to_pico, usd_to_pico, used_percent
 from spendtui.timeutil import day_date, day_number, parse_timestamp
@@ -41,7 +41,7 @@ def test_many_tiny_costs_sum_exactly() -> None:
 def test_group_totals_beyond_int64_stays_exact() -> None:
     groups = np.array([0, 0, 1, 0], dtype=np.intp)
     big = 4_000_000 * PICO  # $4M per row: sums overflow int64 pico-dollars
-    measures = np.array([[big, 1, 0, 0, 0, 0, 0]] * 4, dtype=np.int64).T
+    measures = np.array([[big, 1, 0, 0, 0, 0, 0, 0, 0]] * 4, dtype=np.int64).T
     totals = group_totals(groups, measures, 2, spend_bound=4 * big)
     assert totals[0].spend == 3 * big and totals[1].spend == big
     assert totals[0].requests == 3
@@ -116,7 +116,7 @@ def test_daily_and_hourly_series() -> None:
 def test_whole_day_cells_have_no_hourly_series() -> None:
     cube = Cube()
     key = "m\x1fp\x1fk\x1fu\x1ft\x1f\x1fo\x1fa\x1f[]"
-    chunk = CellChunk(["2026-11-20"], [key], np.array([[PICO, 1, 0, 0, 0, 0, 0]]))
+    chunk = CellChunk(["2026-11-20"], [key], np.array([[PICO, 1, 0, 0, 0, 0, 0, 0, 0]]))
     cube.add_chunk(chunk)
     assert Query(cube).hourly(day_number(date(2026, 11, 20))) is None
 
@@ -151,7 +151,7 @@ def test_compact_sums_equal_coordinates_exactly(wide: bool, how: str, monkeypatc
         for d, h in zip(rng.integers(1, 28, n), rng.integers(-1, 24, n), strict=True)
     ]
     keys = [f"m{a}\x1fp\x1fk{b}\x1fu\x1ft\x1fc{c}\x1fo\x1fa\x1f[]" for a, b, c in rng.integers(0, 4, (n, 3))]
-    measures = rng.integers(0, 10**15, (n, 7), dtype=np.int64)
+    measures = rng.integers(0, 10**15, (n, N_MEASURES), dtype=np.int64)
     cube = Cube()
     if how == "batches":
         cube.begin_load()

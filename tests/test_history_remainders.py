@@ -17,7 +17,7 @@ FIRST, LAST = day_number(parse_day(D1)), day_number(parse_day(D2))
 
 
 def cell(spend: int, requests: int, prompt: int = 0) -> list[int]:
-    return [spend, requests, prompt, 0, prompt, 0, 0]
+    return [spend, requests, prompt, 0, prompt, 0, 0, 0, 0]
 
 
 def user_table(keys: dict, models: dict) -> DailyTable:

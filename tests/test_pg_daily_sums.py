@@ -21,7 +21,7 @@ DAY = date(2026, 11, 20)
 #: be caught, the other would send the whole read to the exact sums)
 COUNT_DAY = date(2026, 11, 21)
 COLUMNS = "id, {entity}, date, api_key, model, custom_llm_provider, spend, api_requests, prompt_tokens, " + (
-    "completion_tokens, failed_requests, updated_at"
+    "completion_tokens, failed_requests, cache_read_input_tokens, cache_creation_input_tokens, updated_at"
 )
 #: (day, entity, key, model, spend, requests, prompt, completion, failed); the key-a rows
 #: of "big" add up past 2**53 pico-dollars (to an odd number, which float8 cannot hold),
@@ -36,7 +36,8 @@ ROWS = [
 ]
 MEASURES = (
     "sum(round(spend * 1e12)::bigint), sum(api_requests), sum(prompt_tokens), sum(completion_tokens), "
-    "sum(prompt_tokens + completion_tokens), sum(failed_requests)"
+    "sum(prompt_tokens + completion_tokens), sum(failed_requests), sum(cache_read_input_tokens), "
+    "sum(cache_creation_input_tokens)"
 )
 
 
@@ -51,7 +52,7 @@ def db() -> str:
                     text(
                         f'INSERT INTO "{table}" ({COLUMNS.format(entity=entity)}) VALUES '  # noqa: S608
                         "(:id, :who, :day, :key, :model, 'openai', :spend, :requests, :prompt, :completion, "
-                        ":failed, now())"
+                        ":failed, :cache_read, :cache_write, now())"
                     ),
                     {
                         "id": f"row-{i}",
@@ -64,6 +65,9 @@ def db() -> str:
                         "prompt": prompt,
                         "completion": completion,
                         "failed": failed,
+                        # (a share of the prompt: key-b's past int4 summed over both its rows)
+                        "cache_read": prompt * 3 // 4,
+                        "cache_write": completion // 3,
                     },
                 )
     return url
@@ -77,7 +81,10 @@ def _truth(url: str, table: str, group: str, day: date) -> dict[tuple, list[int]
     """Exact sums (numeric) per (date, group, key), independent of spendtui's SQL."""
     sql = f'SELECT date, {group}, api_key, {MEASURES} FROM "{table}" WHERE date = :d GROUP BY 1, 2, 3'  # noqa: S608
     with _engine(url).connect() as conn:
-        return {(r[0], r[1], r[2]): [int(v) for v in r[3:]] + [0] for r in conn.execute(text(sql), {"d": str(day)})}
+        return {
+            (r[0], r[1], r[2]): [int(v) for v in r[3:9]] + [0] + [int(v) for v in r[9:]]
+            for r in conn.execute(text(sql), {"d": str(day)})
+        }
 
 
 def _read(url: str, entity: str, day: date):  # type: ignore[no-untyped-def]

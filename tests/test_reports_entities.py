@@ -19,6 +19,7 @@ from tests.tui.entities_db import create_entities_db, names, truth
 START, END = date(2026, 11, 1), date(2026, 11, 27)
 KINDS = {"organizations": "organization", "projects": "project", "agents": "agent"}
 FIELDS = ["spend", "requests", "prompt_tokens", "completion_tokens", "total_tokens"]
+CACHE = ["cache_read_tokens", "cache_creation_tokens"]  # (added later: last, in CSV too)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,7 @@ def check(rows: list[dict], want: dict[str | None, tuple]) -> None:
 def test_json_matches_sql(entities_db: Path, kind: str) -> None:
     doc = json.loads(report(entities_db, kind, "json"))
     assert doc["group_by"] == KINDS[kind]
-    assert all(list(r) == ["id", "name", *FIELDS] for r in doc["rows"]), doc["rows"][0]
+    assert all(list(r) == ["id", "name", *FIELDS, *CACHE] for r in doc["rows"]), doc["rows"][0]
     want = expected(entities_db, KINDS[kind])
     check(doc["rows"], want)
     spends = [r["spend"] for r in doc["rows"]]
@@ -78,7 +79,7 @@ def test_attribution_cases(entities_db: Path) -> None:
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_csv_matches_sql(entities_db: Path, kind: str) -> None:
     rows = list(csv.DictReader(io.StringIO(report(entities_db, kind, "csv"))))
-    assert list(rows[0]) == ["id", "name", *FIELDS]
+    assert list(rows[0]) == ["id", "name", *FIELDS, *CACHE]
     check([{**r, "id": r["id"] or None} for r in rows], expected(entities_db, KINDS[kind]))
 
 
@@ -100,7 +101,7 @@ def test_other_kinds_carry_id(entities_db: Path) -> None:
     assert (by_id["team-b"]["name"], by_id["team-b"]["label"]) == ("team-b", "Team B")
     assert (by_id[None]["name"], by_id[None]["label"]) == ("(none)", "(none)")
     keys = list(csv.DictReader(io.StringIO(report(entities_db, "keys", "csv"))))
-    assert list(keys[0]) == ["name", "label", "key_alias", "key_name", *FIELDS, "id"]
+    assert list(keys[0]) == ["name", "label", "key_alias", "key_name", *FIELDS, "id", *CACHE]
     assert {r["id"] for r in keys} == {"hash-a", "hash-b", "hash-c", "hash-gone"}
     days = json.loads(report(entities_db, "daily", "json"))["rows"]
     assert all(r["id"] == r["name"] for r in days)

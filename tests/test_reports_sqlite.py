@@ -149,8 +149,11 @@ def test_table_and_csv_formats(capsys, litellm_db) -> None:
     assert len(widths) <= 2  # aligned columns (the total line may differ only by trailing text)
     assert main(["report", "models", *window_args(litellm_db), "--format", "csv"]) == 0
     csv_lines = capsys.readouterr().out.splitlines()
-    assert csv_lines[0] == "name,label,spend,requests,prompt_tokens,completion_tokens,total_tokens,id"
-    assert all(len(line.split(",")) == 8 for line in csv_lines)
+    assert csv_lines[0] == (
+        "name,label,spend,requests,prompt_tokens,completion_tokens,total_tokens,id,"
+        "cache_read_tokens,cache_creation_tokens"  # (added later: after id, so positions stay)
+    )
+    assert all(len(line.split(",")) == 10 for line in csv_lines)
 
 
 def test_history_daily_on_sqlite_reads_the_logs_and_says_so(capsys, litellm_db) -> None:
@@ -194,6 +197,8 @@ def test_csv_and_json_name_every_hash_and_id(capsys, litellm_db) -> None:
         "completion_tokens",
         "total_tokens",
         "id",
+        "cache_read_tokens",
+        "cache_creation_tokens",
     ]
     assert all(r["id"] == r["name"] for r in rows if r["name"] != "(none)")
     named = [r for r in rows if r["name"] in keys]

@@ -18,13 +18,13 @@ from spendtui.core.measures import N_MEASURES
 #: 2,048 rows: most repeats of a cell fall within one batch).
 BATCH_CELLS = 1 << 17
 
-#: Coordinates (day, hour, mctx, kctx, cust, tagset) and measures (n, 7) of some cells.
+#: Coordinates (day, hour, mctx, kctx, cust, tagset) and measures (n, 9) of some cells.
 Cells = tuple[list[np.ndarray], np.ndarray]
 
 
 def merge(columns: list[np.ndarray], measures: list[np.ndarray]) -> Cells:
     """Cells with equal coordinates summed into one; the result is ordered by the
-    coordinates (day first). ``measures`` are the 7 measure rows (each a 1-D array)."""
+    coordinates (day first). ``measures`` are the 9 measure rows (each a 1-D array)."""
     n = len(columns[0])
     key = _packed(columns)
     if key is None:  # coordinates too wide to pack into one integer: sort the rows
@@ -57,7 +57,7 @@ class Batches:
         self.parts = 0
 
     def add(self, columns: list[np.ndarray], measures: np.ndarray) -> None:
-        """Cells with coordinate ``columns`` and (n, 7) ``measures``."""
+        """Cells with coordinate ``columns`` and (n, 9) ``measures``."""
         if len(measures) == 0:
             return
         self._pending.append((columns, measures))

@@ -75,6 +75,9 @@ class RawRow:
     #: from the key then, see ``dims.Attribution``).
     organization: str | None = None
     agent: str | None = None
+    #: Prompt tokens read from / written to the provider's prompt cache.
+    cache_read_tokens: int = 0
+    cache_creation_tokens: int = 0
 
 
 @dataclass
@@ -83,7 +86,7 @@ class CellChunk:
 
     ``buckets`` are ``YYYY-MM-DD`` (whole day) or ``YYYY-MM-DD HH`` (one hour) UTC strings;
     ``keys`` are composite row keys (see ``Dimensions.composite``); ``measures`` is an
-    (n, 7) int64 array in ``measures`` order. ``bad_spend`` counts rows the source already
+    (n, 9) int64 array in ``measures`` order. ``bad_spend`` counts rows the source already
     excluded for unusable spend.
     """
 
@@ -153,7 +156,7 @@ class Cube:
         self.m = grown_m
 
     def view(self, name: str) -> np.ndarray:
-        """The used part of a column (``m``: the (7, n) measure rows)."""
+        """The used part of a column (``m``: the (9, n) measure rows)."""
         if name == "m":
             return self.m[:, : self.n]
         column: np.ndarray = getattr(self, name)
@@ -228,7 +231,7 @@ class Cube:
 
     def add_interned(self, when: np.ndarray, ids: np.ndarray, measures: np.ndarray) -> None:
         """Add cells whose coordinates are interned already: ``when`` (n, 2) day and hour,
-        ``ids`` (n, 5) what ``Dimensions.composite`` gives, ``measures`` (n, 7)."""
+        ``ids`` (n, 5) what ``Dimensions.composite`` gives, ``measures`` (n, 9)."""
         unreadable_tags = ids[:, 4] == 0
         if unreadable_tags.any():
             self.quality.bad_tags += int(measures[unreadable_tags, 1].sum())
@@ -298,6 +301,8 @@ class Cube:
             acc[4] += row.total_tokens
             acc[5] += 1 if row.failed else 0
             acc[6] += 1 if row.cache_hit else 0
+            acc[7] += row.cache_read_tokens
+            acc[8] += row.cache_creation_tokens
             added += 1
         if not groups:
             return 0

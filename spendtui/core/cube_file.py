@@ -37,7 +37,8 @@ Meta = dict[str, Any]
 
 #: 2: ``parts`` (the closed days' fact cubes of ``history: daily``) after the main cube.
 #: 3: key contexts carry the row's organization and agent (and their string tables).
-FORMAT = 3
+#: 4: nine measures (cache-read and cache-creation tokens added).
+FORMAT = 4
 MAGIC = "spendtui-cube"
 #: Cell columns as the cube holds them, with their dtypes.
 CELL_COLUMNS = {
@@ -59,6 +60,13 @@ CONTEXTS = (
     "kctx_row_agent",
 )
 _LOCAL_HEADER = b"PK\x03\x04"
+
+
+class OtherFormat(ValueError):
+    """A cube file another spendtui version wrote (a different ``FORMAT``)."""
+
+    def __init__(self, found: object) -> None:
+        super().__init__(f"written by another spendtui version (cube file format {found}, this one reads {FORMAT})")
 
 
 class CorruptCache(ValueError):
@@ -203,7 +211,7 @@ def read_cube_file(data: bytes) -> tuple[Meta, dict[str, np.ndarray]]:
     if not isinstance(meta, dict) or meta.get("magic") != MAGIC:
         raise CorruptCache("not a spendtui cube file")
     if meta.get("format") != FORMAT:
-        raise CorruptCache(f"cube file format {meta.get('format')}, expected {FORMAT}")
+        raise OtherFormat(meta.get("format"))
     manifest = meta.get("arrays")
     if not isinstance(manifest, dict) or set(manifest) != set(members):
         raise CorruptCache("members differ from the manifest")

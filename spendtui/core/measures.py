@@ -8,8 +8,8 @@ from spendtui.core.totals import ZERO, Totals
 
 __all__ = ["MAX_TOKENS", "ZERO", "Totals", "group_matrix", "group_totals", "to_totals"]
 
-SPEND, REQUESTS, PROMPT, COMPLETION, TOTAL, FAILURES, CACHE_HITS = range(7)
-N_MEASURES = 7
+SPEND, REQUESTS, PROMPT, COMPLETION, TOTAL, FAILURES, CACHE_HITS, CACHE_READ, CACHE_WRITE = range(9)
+N_MEASURES = 9
 _INT64_SAFE = 2**62
 #: One request's token count beyond this (either way) is corrupt data, read as 0: sums of
 #: such values would overflow the cube's int64 cells.
@@ -19,7 +19,7 @@ MAX_TOKENS = 10**12
 def group_matrix(
     groups: np.ndarray, measures: np.ndarray, n_groups: int, spend_bound: int
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Sums per group id (0..n_groups-1) of (7, k) measure rows, as a (7, n_groups) array.
+    """Sums per group id (0..n_groups-1) of (9, k) measure rows, as a (9, n_groups) array.
 
     Integer addition is exact; the only risk is int64 overflow of spend, which in
     pico-dollars sits near $9.2M. When ``spend_bound`` (an upper bound on the spend being

@@ -17,6 +17,10 @@ class Totals:
     total_tokens: int = 0
     failures: int = 0
     cache_hits: int = 0
+    #: Prompt tokens read from the provider's prompt cache (LiteLLM's
+    #: ``cache_read_input_tokens``), and written to it (``cache_creation_input_tokens``).
+    cache_read_tokens: int = 0
+    cache_creation_tokens: int = 0
 
     @classmethod
     def from_row(cls, row: Sequence[int]) -> Totals:
@@ -31,6 +35,8 @@ class Totals:
             self.total_tokens + other.total_tokens,
             self.failures + other.failures,
             self.cache_hits + other.cache_hits,
+            self.cache_read_tokens + other.cache_read_tokens,
+            self.cache_creation_tokens + other.cache_creation_tokens,
         )
 
     @property

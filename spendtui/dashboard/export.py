@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from spendtui.dashboard.model import TableRow, TailRow
 
 _TOTALS = ("spend", "requests", "prompt_tokens", "completion_tokens", "total_tokens", "failures", "cache_hits")
+#: Added later, so last in every file (scripts that read columns by position keep working).
+_CACHE = ("cache_read_tokens", "cache_creation_tokens")
 
 
 def _usd(pico: int | None) -> str:
@@ -29,6 +31,10 @@ def _usd(pico: int | None) -> str:
 
 def _totals(t: Totals) -> list[object]:
     return [_usd(t.spend), t.requests, t.prompt_tokens, t.completion_tokens, t.total_tokens, t.failures, t.cache_hits]
+
+
+def _cache(t: Totals) -> list[object]:
+    return [t.cache_read_tokens, t.cache_creation_tokens]
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -42,7 +48,10 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 def table_csv(rows: Sequence[TableRow]) -> str:
     """A breakdown: ``name`` as LiteLLM logs it, ``label`` as shown; the change columns
     are the compared spends (dashboard/compare.py), the budget as the Budget column."""
-    header = ("name", "label", *_TOTALS, "share", "compared_spend", "previous_spend", "budget_limit", "budget_state")
+    header = (
+        *("name", "label", *_TOTALS, "share", "compared_spend", "previous_spend", "budget_limit", "budget_state"),
+        *_CACHE,
+    )
     return _csv(
         header,
         (
@@ -55,6 +64,7 @@ def table_csv(rows: Sequence[TableRow]) -> str:
                 _usd(r.previous_spend),
                 _usd(r.budget.limit) if r.budget is not None else "",
                 r.budget.level if r.budget is not None else "",
+                *_cache(r.totals),
             ]
             for r in rows
         ),
@@ -112,7 +122,7 @@ def budgets_csv(budgets: Sequence[EvaluatedBudget]) -> str:
 
 
 def daily_csv(days: Sequence[tuple[date, Totals]]) -> str:
-    return _csv(("day", *_TOTALS), ([d.isoformat(), *_totals(t)] for d, t in days))
+    return _csv(("day", *_TOTALS, *_CACHE), ([d.isoformat(), *_totals(t), *_cache(t)] for d, t in days))
 
 
 def write_new(directory: Path, stem: str, text: str, now: datetime) -> Path:

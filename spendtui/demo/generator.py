@@ -103,6 +103,48 @@ class _KeyTables:
         self.metadata = [json.dumps({"user_api_key_alias": k.alias}) for k in keys]
 
 
+#: Prompt caching by model: (usage shape, share of requests that read the cache, share of
+#: the prompt read, share of requests that write it). Anthropic logs its own fields;
+#: OpenAI-style providers ``prompt_tokens_details.cached_tokens`` (OpenAI caches prompts
+#: of 1,024 tokens and more, in steps of 128). Other models: no caching.
+CACHING: dict[str, tuple[str, float, tuple[float, float], float]] = {
+    "claude-sonnet-4-5": ("anthropic", 0.6, (0.5, 0.9), 0.15),
+    "claude-haiku-4-5": ("anthropic", 0.5, (0.4, 0.85), 0.12),
+    "claude-opus-4-1": ("anthropic", 0.55, (0.5, 0.9), 0.2),
+    "gpt-4o": ("openai", 0.4, (0.3, 0.8), 0.0),
+    "gpt-4o-mini": ("openai", 0.35, (0.3, 0.8), 0.0),
+    "gpt-4.1": ("openai", 0.45, (0.3, 0.85), 0.0),
+    "gpt-4.1-mini": ("openai", 0.4, (0.3, 0.8), 0.0),
+    "o4-mini": ("openai", 0.3, (0.3, 0.7), 0.0),
+    "grok-code-fast-1": ("openai", 0.6, (0.5, 0.9), 0.0),
+}
+
+
+def _cache_usage(rng: np.random.Generator, model: np.ndarray, prompt: np.ndarray, failed: np.ndarray) -> list[str]:
+    """Per request, the ``"usage_object": {...}`` member its metadata gets ('' for none):
+    prompt-cache reads and writes for the models in ``CACHING``, from a random stream of
+    their own (the other columns do not change). Costs stay tokens times list price."""
+    n = len(model)
+    draw, share, write_draw, write_share = rng.random(n), rng.random(n), rng.random(n), rng.random(n)
+    out = [""] * n
+    by_name = {m.name: i for i, m in enumerate(catalog.MODELS)}
+    for name, (style, p_read, (lo, hi), p_write) in CACHING.items():
+        mine = (model == by_name[name]) & ~failed
+        read = np.where(mine & (draw < p_read), (prompt * (lo + (hi - lo) * share)).astype(np.int64), 0)
+        if style == "openai":
+            read = np.where(prompt >= 1024, read // 128 * 128, 0)
+        write = np.where(mine & (write_draw < p_write), (prompt * (0.2 + 0.5 * write_share)).astype(np.int64), 0)
+        write = np.minimum(write, prompt - read)
+        for i in np.flatnonzero((read > 0) | (write > 0)).tolist():
+            p, r, w = int(prompt[i]), int(read[i]), int(write[i])
+            if style == "anthropic":
+                fields = f'"cache_read_input_tokens": {r}, "cache_creation_input_tokens": {w}'
+            else:
+                fields = f'"prompt_tokens_details": {{"cached_tokens": {r}}}'
+            out[i] = f'"usage_object": {{"prompt_tokens": {p}, {fields}}}'
+    return out
+
+
 def _tag_values(key: DemoKey, sprint: int) -> list[str]:
     values = []
     for category in key.tag_order:
@@ -215,6 +257,7 @@ def generate_rows(
     spend, failed, cached = spend[order], failed[order], cached[order]
     has_cust, cust_idx, n_tags, master = has_cust[order], cust_idx[order], n_tags[order], master[order]
 
+    usage = _cache_usage(np.random.default_rng([world.seed, 10, lo_ms, n]), model, prompt, failed)
     sprint = ((ts // (86_400 * _MS)) - 20_000) // 14
     tag_cache: dict[tuple[int, int, int], str] = {}
     columns: dict[str, list[Any]] = {c: [] for c in schema.LITELLM_LOG_COLUMNS}
@@ -253,7 +296,10 @@ def generate_rows(
         columns["custom_llm_provider"].append(m.provider)
         columns["api_base"].append("")
         columns["user"].append("default_user_id" if is_master else dk.user_id)
-        columns["metadata"].append("{}" if is_master else tables.metadata[k])
+        metadata = "{}" if is_master else tables.metadata[k]
+        if usage[i]:  # (the alias object, with the usage object added)
+            metadata = metadata[:-1] + (", " if len(metadata) > 2 else "") + usage[i] + "}"
+        columns["metadata"].append(metadata)
         columns["cache_hit"].append("True" if cached[i] else "False")
         columns["cache_key"].append("")
         columns["request_tags"].append(tags)

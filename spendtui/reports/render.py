@@ -4,7 +4,8 @@ JSON (every report)::
 
     {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD", "group_by": "model",
      "rows": [{"id": ..., "name": ..., "label": ..., "spend": 1.234567, "requests": ...,
-               "prompt_tokens": ..., "completion_tokens": ..., "total_tokens": ...}],
+               "prompt_tokens": ..., "completion_tokens": ..., "total_tokens": ...,
+               "cache_read_tokens": ..., "cache_creation_tokens": ...}],
      "total": {"spend": ..., "requests": ..., ...}}
 
 ``id`` is the identity (the key's hash, the team id, the model, the day...; null for a
@@ -16,7 +17,8 @@ database has none). ``organizations``, ``projects`` and ``agents`` rows have ``i
 ``name`` (the alias or agent name, else the id) and no ``label``. CSV has the same
 columns in this order, except that the older kinds have ``id`` last (scripts that read
 their columns by position keep working). ``spend`` is USD with exactly 6 decimals.
-``report user`` replaces ``rows`` by ``"user"``, ``"daily"`` and ``"models"`` (rows
+The cache-token columns come last in CSV (after ``id``: added later, so scripts that read
+columns by position keep working). ``report user`` replaces ``rows`` by ``"user"``, ``"daily"`` and ``"models"`` (rows
 shaped as above).
 """
 
@@ -36,6 +38,8 @@ from spendtui.reports.build import ENTITY_KINDS, Report, ReportRow
 FORMATS = ("table", "csv", "json")
 _NUMBER = re.compile(r'"\\u0000(-?[0-9]+\.[0-9]{6})\\u0000"')
 _FIELDS = ("spend", "requests", "prompt_tokens", "completion_tokens", "total_tokens")
+#: Prompt-cache tokens (read from the cache, written to it): last in CSV rows.
+_CACHE_FIELDS = ("cache_read_tokens", "cache_creation_tokens")
 
 
 def _spend(pico: int) -> str:
@@ -50,6 +54,8 @@ def _numbers(t: Totals) -> dict[str, Any]:
         "prompt_tokens": t.prompt_tokens,
         "completion_tokens": t.completion_tokens,
         "total_tokens": t.total_tokens,
+        "cache_read_tokens": t.cache_read_tokens,
+        "cache_creation_tokens": t.cache_creation_tokens,
     }
 
 
@@ -101,18 +107,18 @@ def render_csv(report: Report) -> str:
     sections: Mapping[str, tuple[str | None, list[ReportRow]]] = report.sections or {"": (report.group_by, report.rows)}
     with_section = report.sections is not None
     if not with_section and _is_entity(report.group_by):
-        writer.writerow(["id", "name", *_FIELDS])
+        writer.writerow(["id", "name", *_FIELDS, *_CACHE_FIELDS])
         for r in report.rows:
-            writer.writerow([r.id or "", r.label, *_csv_numbers(r.totals)])
+            writer.writerow([r.id or "", r.label, *_csv_numbers(r.totals), *_csv_cache(r.totals)])
         if not report.rows:
-            writer.writerow(["", "total", *_csv_numbers(report.total)])
+            writer.writerow(["", "total", *_csv_numbers(report.total), *_csv_cache(report.total)])
         return out.getvalue()
     keys = not with_section and _is_key(report.group_by)
     writer.writerow(
         (["section"] if with_section else [])
         + ["name", "label"]
         + (["key_alias", "key_name"] if keys else [])
-        + [*_FIELDS, "id"]
+        + [*_FIELDS, "id", *_CACHE_FIELDS]
     )
     for section, (_, rows) in sections.items():
         for r in rows:
@@ -122,9 +128,10 @@ def render_csv(report: Report) -> str:
                 + ([r.key_alias, r.key_name] if keys else [])
                 + _csv_numbers(r.totals)
                 + [r.id or ""]
+                + _csv_cache(r.totals)
             )
     if not report.rows and not with_section:
-        writer.writerow(["total", "total", *_csv_numbers(report.total), ""])
+        writer.writerow(["total", "total", *_csv_numbers(report.total), "", *_csv_cache(report.total)])
     return out.getvalue()
 
 
@@ -132,8 +139,22 @@ def _csv_numbers(t: Totals) -> list[Any]:
     return [str(to_micro_decimal(t.spend)), t.requests, t.prompt_tokens, t.completion_tokens, t.total_tokens]
 
 
+def _csv_cache(t: Totals) -> list[Any]:
+    return [t.cache_read_tokens, t.cache_creation_tokens]
+
+
 def _table(title: str, rows: list[ReportRow], total: Totals) -> list[str]:
-    header = [title, "spend", "share", "requests", "prompt tok", "completion tok", "total tok"]
+    header = [
+        title,
+        "spend",
+        "share",
+        "requests",
+        "prompt tok",
+        "completion tok",
+        "total tok",
+        "cache read",
+        "cache write",
+    ]
     body = []
     for r in rows:
         t = r.totals
@@ -148,6 +169,8 @@ def _table(title: str, rows: list[ReportRow], total: Totals) -> list[str]:
                 f"{t.prompt_tokens:,}",
                 f"{t.completion_tokens:,}",
                 f"{t.total_tokens:,}",
+                f"{t.cache_read_tokens:,}",
+                f"{t.cache_creation_tokens:,}",
             ]
         )
     footer = [
@@ -158,6 +181,8 @@ def _table(title: str, rows: list[ReportRow], total: Totals) -> list[str]:
         f"{total.prompt_tokens:,}",
         f"{total.completion_tokens:,}",
         f"{total.total_tokens:,}",
+        f"{total.cache_read_tokens:,}",
+        f"{total.cache_creation_tokens:,}",
     ]
     widths = [max(len(str(row[i])) for row in [header, *body, footer]) for i in range(len(header))]
 
@@ -188,6 +213,8 @@ def render_table(report: Report) -> str:
             f"prompt tokens     {t.prompt_tokens:,}",
             f"completion tokens {t.completion_tokens:,}",
             f"total tokens      {t.total_tokens:,}",
+            f"cache read tokens {t.cache_read_tokens:,} (prompt tokens read from the provider's cache)",
+            f"cache write tokens {t.cache_creation_tokens:,} (prompt tokens written to it)",
         ]
     else:
         title = report.group_by.replace("tag:", "") if report.group_by.startswith("tag:") else report.group_by

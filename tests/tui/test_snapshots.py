@@ -53,6 +53,8 @@ def run_keys(*keys: str):  # type: ignore[no-untyped-def]
         # c narrowed to organizations: LiteLLM's counter and the logs disagree on one (a
         # difference held across two reads: r reads the counters again)
         ("budgets_organizations", ("0", "c", "c", "c", "c", "c", "r"), (120, 40)),
+        # wide enough for the prompt-cache columns (they give way first, as at 120)
+        ("models_wide", ("2",), (160, 40)),
     ],
 )
 def test_screens(snap_compare, snap_db, name, keys, size, monkeypatch) -> None:

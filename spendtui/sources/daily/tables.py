@@ -14,7 +14,7 @@ What LiteLLM 1.108.7 does (``common_daily_activity.py``, ``db_spend_update_write
   because pages hold disjoint table rows.
 * ``total_tokens`` is ``prompt_tokens + completion_tokens``; ``api_requests`` excludes
   LiteLLM's internal sub-calls (auto-router classifier, shadow evaluations); cache hits are
-  not kept (only cache-read token counts), so they are 0 here.
+  not kept (only cache-read and cache-creation token counts), so they are 0 here.
 
 Names: ``Unassigned`` (entity) and ``unknown`` (provider) are LiteLLM's labels for an
 empty value and become ``""`` (shown as ``(none)``) as in the database source.
@@ -34,7 +34,7 @@ from spendtui.money import to_pico
 #: The breakdowns spendtui reads, by the name of the dimension they carry.
 BREAKDOWNS = {"model": "model_groups", "provider": "providers", "entity": "entities"}
 _EMPTY_LABELS = {"model": (), "provider": ("unknown",), "entity": ("Unassigned",)}
-#: 7 measures. build_history only reads them: the REST pages are summed into lists, the
+#: 9 measures. build_history only reads them: the REST pages are summed into lists, the
 #: database reader keeps the driver's tuples.
 Cell = Sequence[int]
 _Key = TypeVar("_Key", bound=tuple[str, ...])
@@ -70,7 +70,7 @@ class PageInfo:
 
 
 def _measures(metrics: object, where: str) -> Cell:
-    """A ``SpendMetrics`` object as the cube's 7 measures."""
+    """A ``SpendMetrics`` object as the cube's 9 measures."""
     if not isinstance(metrics, dict):
         raise SourceDataError(f"{where}: a breakdown entry has no metrics object")
     spend = to_pico(metrics.get("spend", 0))
@@ -87,6 +87,8 @@ def _measures(metrics: object, where: str) -> Cell:
         total if isinstance(total, int) and not isinstance(total, bool) else prompt + completion,
         _count(metrics, "failed_requests", where),
         0,
+        _count(metrics, "cache_read_input_tokens", where),
+        _count(metrics, "cache_creation_input_tokens", where),
     ]
 
 

@@ -122,7 +122,8 @@ FLOAT_EXACT = 2**53
 
 
 def _measures(spec: DailySpec, fast: bool) -> str:
-    """spend (pico-dollars), requests, prompt, completion, prompt + completion, failed, 0.
+    """spend (pico-dollars), requests, prompt, completion, prompt + completion, failed, 0
+    (cache hits: not kept), cache-read and cache-creation tokens (0 where a column is missing).
 
     ``fast``: sums in float8 (spend) and of ``int4`` (counts), whose per-group states
     PostgreSQL keeps by value; bigint sums allocate a numeric state per group, which
@@ -137,9 +138,9 @@ def _measures(spec: DailySpec, fast: bool) -> str:
 
     spend = _SPEND_PICO_FLOAT if fast else _SPEND_PICO
     prompt, completion = col("prompt_tokens"), col("completion_tokens")
-    return ", ".join(
-        (spend, col("api_requests"), prompt, completion, f"{prompt} + {completion}", col("failed_requests"), "0")
-    )
+    counts = (col("api_requests"), prompt, completion, f"{prompt} + {completion}", col("failed_requests"))
+    cached = (col("cache_read_input_tokens"), col("cache_creation_input_tokens"))
+    return ", ".join((spend, *counts, "0", *cached))
 
 
 def read_rows(

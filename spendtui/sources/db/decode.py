@@ -3,14 +3,16 @@ the single-row aggregate of ``SpendSql.cells``."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from spendtui.core.cache_tokens import cache_tokens, usage_values
 from spendtui.core.cube import CellChunk, RawRow
-from spendtui.core.measures import MAX_TOKENS
+from spendtui.core.measures import MAX_TOKENS, N_MEASURES
 from spendtui.errors import SourceDataError
 from spendtui.money import to_pico
 from spendtui.sources.db.sql import CELL_SEP
@@ -39,7 +41,9 @@ def raw_row(r: Sequence[Any]) -> RawRow:
         cache,
         organization,
         agent,
+        usage,
     ) = r
+    cache_read, cache_creation = _cache_tokens(usage)
     return RawRow(
         request_id=str(request_id if request_id is not None else rid),
         start=ts,
@@ -58,7 +62,23 @@ def raw_row(r: Sequence[Any]) -> RawRow:
         cache_hit=isinstance(cache, str) and cache.lower() == "true",
         organization=organization or None,
         agent=agent or None,
+        cache_read_tokens=cache_read,
+        cache_creation_tokens=cache_creation,
     )
+
+
+def _cache_tokens(usage: Any) -> tuple[int, int]:
+    """Cache-read and cache-creation tokens of ``SpendSql.cache_usage``: SQLite's JSON
+    array text of the values, or PostgreSQL's usage object as the driver decoded it."""
+    if usage is None:
+        return 0, 0
+    if isinstance(usage, str):
+        try:
+            values = json.loads(usage)
+        except ValueError:
+            return 0, 0
+        return cache_tokens(values) if isinstance(values, list) else (0, 0)
+    return cache_tokens(usage_values(usage))
 
 
 def _int(value: Any) -> int:
@@ -108,5 +128,5 @@ def chunk_from_row(row: Sequence[Any]) -> CellChunk:
             "separator (\\x1e); cannot aggregate it safely"
         )
     cols = [_split_ints(m, n) for m in measures]
-    matrix = np.stack(cols, axis=1) if n else np.zeros((0, 7), dtype=np.int64)
+    matrix = np.stack(cols, axis=1) if n else np.zeros((0, N_MEASURES), dtype=np.int64)
     return CellChunk(bucket_list, key_list, matrix, int(bad or 0))

@@ -5,15 +5,18 @@ payloads. The mapping is the database source's, column for column: the model is
 ``model_group`` (the name the client asked for), else ``model``; the user is the key's
 owner (``user``), the customer ``end_user``; tags are ``request_tags``; a request failed
 when ``status`` is ``failure``; ``cache_hit`` is the string ``"True"`` on a hit;
-``organization_id`` and ``agent_id`` as logged ('' and null: attributed from the key).
+``organization_id`` and ``agent_id`` as logged ('' and null: attributed from the key);
+the prompt-cache tokens from ``metadata.usage_object`` (``core/cache_tokens.py``).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from spendtui.core.cache_tokens import cache_tokens, usage_values
 from spendtui.core.cube import RawRow
 from spendtui.core.measures import MAX_TOKENS
 from spendtui.errors import SourceDataError
@@ -63,6 +66,16 @@ def _int(value: object) -> int:
     return number if -MAX_TOKENS <= number <= MAX_TOKENS else 0
 
 
+def _usage_object(metadata: object) -> object:
+    """``metadata.usage_object`` (None when absent; metadata may come as JSON text)."""
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            return None
+    return metadata.get("usage_object") if isinstance(metadata, dict) else None
+
+
 def raw_row(row: dict[str, Any]) -> RawRow:
     """One spend-log row as a RawRow (unusable spend stays None: the cube counts it)."""
     request_id = row.get("request_id")
@@ -70,6 +83,7 @@ def raw_row(row: dict[str, Any]) -> RawRow:
         raise SourceDataError("a spend log entry has no request_id")
     model = _text(row.get("model_group")) or _text(row.get("model"))
     cache = row.get("cache_hit")
+    read, write = cache_tokens(usage_values(_usage_object(row.get("metadata"))))
     return RawRow(
         request_id=request_id,
         start=row.get("startTime"),
@@ -88,6 +102,8 @@ def raw_row(row: dict[str, Any]) -> RawRow:
         cache_hit=(cache is True) or (isinstance(cache, str) and cache.lower() == "true"),
         organization=_text(row.get("organization_id")) or None,
         agent=_text(row.get("agent_id")) or None,
+        cache_read_tokens=read,
+        cache_creation_tokens=write,
     )
 
 

@@ -11,6 +11,7 @@ from textual.containers import Grid, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
+from spendtui.core.totals import Totals
 from spendtui.dashboard import format as fmt
 from spendtui.dashboard.model import DrillData, TableData
 from spendtui.tui.widgets.charts import SpendChart
@@ -52,6 +53,12 @@ def small_table(data: TableData) -> Table:
     for row in data.rows:
         table.add_row(Text(row.label), fmt.money(row.totals.spend), fmt.count(row.totals.requests))
     return table
+
+
+def _cache_note(t: Totals) -> str:
+    """The prompt tokens read from the provider's cache, when there are (on the second
+    line: the first is full at 80 columns)."""
+    return f" · {fmt.count(t.cache_read_tokens)} tokens read from cache" if t.cache_read_tokens else ""
 
 
 class DrillScreen(Screen[None]):
@@ -96,7 +103,7 @@ class DrillScreen(Screen[None]):
         title = Text(f"{data.dimension}: {data.label}", style="bold")
         title.append(
             f"   {fmt.money(t.spend)} · {fmt.count(t.requests)} requests · "
-            f"{fmt.count(t.total_tokens)} tokens\n{window_label}",
+            f"{fmt.count(t.total_tokens)} tokens\n{window_label}{_cache_note(t)}",
             style="",
         )
         self.query_one("#drill-title", Static).update(title)

@@ -20,6 +20,8 @@ COLUMNS = (
     ("share", "Share"),
     ("requests", "Requests"),
     ("tokens", "Tokens"),
+    ("cache_read", "Cache read"),
+    ("cache_write", "Cache write"),
     ("avg", "Avg/req"),
     ("per1k", "$/1K tok"),
     ("change", "Δ prev"),
@@ -31,6 +33,9 @@ BUDGET_COLUMN = ("budget", "Budget")
 NARROW = ("name", "spend", "share", "requests", "change")
 NARROW_BUDGETS = ("name", "spend", "requests", "change", "budget")
 NARROW_BELOW = 110
+#: The prompt-cache token columns give way first: shown only where the name keeps
+#: ``NAME_WIDTH`` beside them (from ~135 columns; ~153 with a Budget column).
+CACHE_COLUMNS = ("cache_read", "cache_write")
 #: Cells each column other than the name takes (its widest usual value, the sort mark
 #: and the padding): the name gets the rest of the width, within these bounds.
 COLUMN_CELLS = {
@@ -38,6 +43,8 @@ COLUMN_CELLS = {
     "share": 10,
     "requests": 13,
     "tokens": 11,
+    "cache_read": 13,
+    "cache_write": 14,
     "avg": 10,
     "per1k": 11,
     "change": 10,
@@ -57,6 +64,8 @@ def row_cells(row: TableRow, columns: tuple[str, ...], name_width: int = NAME_WI
         "share": lambda: cells.share(row.share),
         "requests": lambda: cells.number(t.requests),
         "tokens": lambda: cells.number(t.total_tokens),
+        "cache_read": lambda: cells.number(t.cache_read_tokens),
+        "cache_write": lambda: cells.number(t.cache_creation_tokens),
         "avg": lambda: cells.money(t.avg_cost()),
         "per1k": lambda: cells.money(t.cost_per_1k_tokens()),
         "change": lambda: cells.change(row.change),
@@ -104,12 +113,18 @@ class BreakdownTable(SpendTable):
     def _columns(self, narrow: bool) -> tuple[tuple[str, str], ...]:
         every = (*COLUMNS, BUDGET_COLUMN) if self.budgets else COLUMNS
         kept = NARROW_BUDGETS if self.budgets else NARROW
-        return tuple(c for c in every if not narrow or c[0] in kept)
+        columns = tuple(c for c in every if not narrow or c[0] in kept)
+        if self.size.width and self._name_room(columns) < NAME_WIDTH:
+            columns = tuple(c for c in columns if c[0] not in CACHE_COLUMNS)
+        return columns
+
+    def _name_room(self, columns: tuple[tuple[str, str], ...]) -> int:
+        """The width ``columns`` leave for names (and the scrollbar)."""
+        return self.size.width - sum(COLUMN_CELLS.get(key, 10) for key, _ in columns if key != "name") - 4
 
     def _name_width(self, columns: tuple[tuple[str, str], ...]) -> int:
         """The width left for names beside ``columns`` (and the scrollbar)."""
-        others = sum(COLUMN_CELLS.get(key, 10) for key, _ in columns if key != "name")
-        return max(NAME_WIDTH_MIN, min(NAME_WIDTH_MAX, self.size.width - others - 4))
+        return max(NAME_WIDTH_MIN, min(NAME_WIDTH_MAX, self._name_room(columns)))
 
     def on_mount(self) -> None:
         self._add_columns()

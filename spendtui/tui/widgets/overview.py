@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Static
 
+from spendtui.core.totals import Totals
 from spendtui.dashboard import format as fmt
 from spendtui.dashboard.model import Kpis, Snapshot, TableData, change_ratio
 from spendtui.tui.widgets.charts import SpendChart
@@ -26,15 +27,37 @@ class Tile(Static):
     Overview.-compact Tile { height: 2; }
     """
 
+    _parts: tuple[str, str, str, bool] | None = None
+
     def set(self, caption: str, value: str, detail: str = "", compact: bool = False) -> None:
         """Caption, value and detail on three lines (``compact``: a short caption and the
-        value on one)."""
+        value on one). A detail's second part, after " · ", gives way when it does not fit."""
+        self._parts = (caption, value, detail, compact)
+        self._draw()
+
+    def on_resize(self) -> None:
+        if self._parts is not None:
+            self._draw()
+
+    def _draw(self) -> None:
+        assert self._parts is not None
+        caption, value, detail, compact = self._parts
         if compact:
             caption = COMPACT_CAPTIONS.get(caption, caption)
+        if compact or len(detail) > self.content_size.width:
+            detail = detail.split(" · ")[0]
         text = Text(caption + (" " if compact else "\n"), style="dim", no_wrap=True, overflow="ellipsis")
         text.append(value + "\n", style="bold")
         text.append(detail, style="dim")
         self.update(text)
+
+
+def _token_detail(w: Totals) -> str:
+    """Output tokens, and the prompt tokens read from the provider's cache when there are."""
+    out = f"{fmt.count(w.completion_tokens)} out"
+    if not w.cache_read_tokens:
+        return out
+    return f"{out} · {fmt.count(w.cache_read_tokens)} cache rd"
 
 
 def _tiles(k: Kpis) -> list[tuple[str, str, str]]:
@@ -52,7 +75,7 @@ def _tiles(k: Kpis) -> list[tuple[str, str, str]]:
         ("Today (UTC)", fmt.money(k.today.spend), f"{fmt.count(k.today.requests)} req"),
         ("Month to date", fmt.money(k.month.spend), f"{fmt.count(k.month.requests)} req"),
         ("Requests", fmt.count(w.requests), failed),
-        ("Tokens", fmt.count(w.total_tokens), f"{fmt.count(w.completion_tokens)} output"),
+        ("Tokens", fmt.count(w.total_tokens), _token_detail(w)),
         ("Avg/request", fmt.money(avg) if avg is not None else "–", f"{cache} cached"),
         ("Burn, 1 h", fmt.rate_per_hour(k.burn_1h), f"24 h {fmt.rate_per_hour(k.burn_24h)}"),
     ]
