@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from spendtui.demo.generator import create_demo_db
 from tests.helpers import FIXED_NOW, copy_demo_db_to_pg, create_pg_database, load_real_schema, spendtui
+from tests.test_cache_tokens import cache_exprs
 
 START, END = date(2026, 11, 1), date(2026, 11, 27)
 RANGE = ["--start", START.isoformat(), "--end", END.isoformat()]
@@ -49,18 +50,32 @@ def truth(url: str, column: str) -> tuple[dict[str, dict[str, Any]], int, int, i
     lo, hi = START.isoformat(), (END + timedelta(days=1)).isoformat()
     cast = "CAST(:lo AS timestamp)" if url.startswith("postgresql") else ":lo"
     cast_hi = cast.replace(":lo", ":hi")
+    read, write = cache_exprs(url.startswith("postgresql"))  # (LiteLLM's rule, written for that test)
     sql = (
         f'SELECT {column}, spend, prompt_tokens, completion_tokens, total_tokens, status, "startTime", '  # noqa: S608
-        f'model_group, model, api_key FROM "LiteLLM_SpendLogs" WHERE "startTime" >= {cast} AND "startTime" < {cast_hi}'
+        f'model_group, model, api_key, {read}, {write} FROM "LiteLLM_SpendLogs" '
+        f'WHERE "startTime" >= {cast} AND "startTime" < {cast_hi}'
     )
     with engine.connect() as conn:
         rows = conn.execute(text(sql), {"lo": lo, "hi": hi}).all()
     engine.dispose()
     groups: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"spend": 0, "requests": 0, "p": 0, "c": 0, "t": 0, "f": 0, "times": [], "models": set(), "keys": set()}
+        lambda: {
+            "spend": 0,
+            "requests": 0,
+            "p": 0,
+            "c": 0,
+            "t": 0,
+            "f": 0,
+            "r": 0,
+            "w": 0,
+            "times": [],
+            "models": set(),
+            "keys": set(),
+        }
     )
     spend_with = requests_with = spend_without = requests_without = 0
-    for value, spend, p, c, t, status, start, group, model, key in rows:
+    for value, spend, p, c, t, status, start, group, model, key, cache_read, cache_write in rows:
         if spend is None or not 0 <= spend <= 1_000_000:
             continue
         pico = round(spend * 1e12)
@@ -75,6 +90,8 @@ def truth(url: str, column: str) -> tuple[dict[str, dict[str, Any]], int, int, i
         g["c"] += c or 0
         g["t"] += t if t is not None else (p or 0) + (c or 0)
         g["f"] += status == "failure"
+        g["r"] += int(cache_read or 0)
+        g["w"] += int(cache_write or 0)
         g["times"].append(start if isinstance(start, datetime) else datetime.fromisoformat(start[:19]))
         g["models"].add(group or model)
         g["keys"].add(key)
@@ -95,6 +112,7 @@ def test_top_rows_and_totals_equal_sql(kind: str, url: str) -> None:
     doc = json.loads(run.stdout, parse_float=Decimal)
     groups, spend_with, requests_with, spend_without, requests_without = truth(url, COLUMNS[kind])
     assert len(groups) > 5, "the demo should log some " + kind
+    assert sum(g["r"] for g in groups.values()) > 0, "some of them read the prompt cache"
     assert doc["groups"] == len(groups) and doc["shown"] == min(25, len(groups))
     assert doc["total"] == {"spend": usd(spend_with), "requests": requests_with}
     assert doc["without"] == {"spend": usd(spend_without), "requests": requests_without}
@@ -104,6 +122,7 @@ def test_top_rows_and_totals_equal_sql(kind: str, url: str) -> None:
         assert row["spend"] == usd(g["spend"]) and row["requests"] == g["requests"]
         assert (row["prompt_tokens"], row["completion_tokens"], row["total_tokens"]) == (g["p"], g["c"], g["t"])
         assert row["failures"] == g["f"]
+        assert (row["cache_read_tokens"], row["cache_creation_tokens"]) == (g["r"], g["w"])
         assert row["first_seen"] == min(g["times"]).strftime("%Y-%m-%dT%H:%M:%SZ")
         assert row["last_seen"] == max(g["times"]).strftime("%Y-%m-%dT%H:%M:%SZ")
         assert row["models"] == sorted(g["models"]) and {k["id"] for k in row["keys"]} == g["keys"]

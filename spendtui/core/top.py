@@ -45,6 +45,9 @@ class TopRow:
     #: Distinct models and key hashes of its requests, sorted.
     models: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
+    cache_hits: int = 0
+    cache_read_tokens: int = 0
+    cache_creation_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,9 @@ class TopGroup:
     #: The UTC day, ``YYYY-MM-DD``.
     day: str
     key: str
-    #: spend (pico), requests, prompt, completion, total tokens, failures, cache hits.
-    measures: tuple[int, int, int, int, int, int, int]
+    #: The cube's measures in its order (``measures.N_MEASURES``): spend (pico), requests,
+    #: prompt, completion, total tokens, failures, cache hits, cache-read, cache-write tokens.
+    measures: tuple[int, ...]
     first_seen: datetime | None
     last_seen: datetime | None
 
@@ -118,8 +122,7 @@ class TopCells:
         if order:
             when = np.array([days[i] for i in order], dtype=np.int32)
             ids = np.array([dims.composite(g.key) for g in self.groups], dtype=np.int32)
-            measures = np.zeros((len(order), N_MEASURES), dtype=np.int64)
-            measures[:, :7] = np.array([g.measures for g in self.groups], dtype=np.int64)
+            measures = np.array([g.measures for g in self.groups], dtype=np.int64).reshape(-1, N_MEASURES)
             cells.spend_bound = int(measures[:, 0].sum())
             cells.add_interned(when, ids, measures)
             dims.forget_load_caches()
@@ -182,6 +185,9 @@ class TopCells:
                 last_seen=last.get(v),
                 models=tuple(sorted(models.get(v, ()))),
                 keys=tuple(sorted(keys.get(v, ()))),
+                cache_hits=totals[v].cache_hits,
+                cache_read_tokens=totals[v].cache_read_tokens,
+                cache_creation_tokens=totals[v].cache_creation_tokens,
             )
             for v in order[:limit]
         ]

@@ -35,7 +35,17 @@ def top_table(engine: SpendEngine, dimension: str, window: Window, filters: Filt
         TableRow(
             value=r.id,
             label=r.id,
-            totals=Totals(r.spend, r.requests, r.prompt_tokens, r.completion_tokens, r.total_tokens, r.failures),
+            totals=Totals(
+                spend=r.spend,
+                requests=r.requests,
+                prompt_tokens=r.prompt_tokens,
+                completion_tokens=r.completion_tokens,
+                total_tokens=r.total_tokens,
+                failures=r.failures,
+                cache_hits=r.cache_hits,
+                cache_read_tokens=r.cache_read_tokens,
+                cache_creation_tokens=r.cache_creation_tokens,
+            ),
             share=(r.spend / total.spend) if total.spend else 0.0,
             previous_spend=None,
         )

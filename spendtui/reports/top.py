@@ -6,7 +6,8 @@ JSON::
      "rows": [{"id": ..., "name": ..., "spend": 1.234567, "requests": ..., "prompt_tokens": ...,
                "completion_tokens": ..., "total_tokens": ..., "failures": ...,
                "first_seen": "…Z", "last_seen": "…Z", "models": [...],
-               "keys": [{"id": <hash>, "label": <alias or sk-...abcd>}]}],
+               "keys": [{"id": <hash>, "label": <alias or sk-...abcd>}],
+               "cache_read_tokens": ..., "cache_creation_tokens": ...}],
      "groups": <sessions with requests in the range>, "shown": <rows>,
      "total": {"spend": ..., "requests": ...}, "without": {"spend": ..., "requests": ...}}
 
@@ -43,6 +44,8 @@ CSV_FIELDS = (
     "last_seen",
     "models",
     "keys",
+    "cache_read_tokens",
+    "cache_creation_tokens",
 )
 
 
@@ -68,6 +71,8 @@ def _row(r: TopRow, names: Names) -> dict[str, Any]:
         "last_seen": _when(r.last_seen),
         "models": list(r.models),
         "keys": [{"id": k, "label": names.key(k)} for k in r.keys],
+        "cache_read_tokens": r.cache_read_tokens,
+        "cache_creation_tokens": r.cache_creation_tokens,
     }
 
 
@@ -104,6 +109,8 @@ def render_top_csv(answer: TopAnswer, names: Names) -> str:
                 _when(r.last_seen) or "",
                 ";".join(r.models),
                 ";".join(names.key(k) for k in r.keys),
+                r.cache_read_tokens,
+                r.cache_creation_tokens,
             ]
         )
     return out.getvalue()

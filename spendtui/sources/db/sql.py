@@ -270,6 +270,14 @@ class SpendSql:
             f"{self.composite_expr(dims)} AS k, ok, s, n, p, c, t, f, h, r, w FROM ({grouped}) AS grouped"
         )
 
+    def rows_with_usage(self, where: str) -> tuple[str, tuple[str, str]]:
+        """The FROM text of the log rows of ``where`` and the per-row cache-read and
+        cache-creation token expressions over it (for other aggregates than the cells:
+        sessions and tools, ``sources/db/top.py``)."""
+        if self.d.sqlite:
+            return f"{self.table} WHERE {where}", self.cache_tokens(f"({self.cache_usage()})")
+        return self._rows_postgres(where), self.cache_tokens("cache_u")
+
     def _rows_postgres(self, where: str) -> str:
         """The rows of ``where``, each with the members of its usage object the cache tokens
         come from as ``cache_u`` (a record of jsonb values, NULL where absent). Taken apart

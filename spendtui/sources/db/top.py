@@ -54,8 +54,9 @@ def _int(value: Any) -> int:
 
 def read_top_groups(conn: Connection, sql: SpendSql, dimension: str, first_day: int, last_day: int) -> TopGroups:
     """Every value of ``dimension`` (``session`` or ``tool``) in the range, split by UTC
-    day and the cube's composite key (``Dimensions.composite``), so that the dashboard's filters apply
-    to it as to the cube; and the spend and requests of the rows without a value."""
+    day and the cube's composite key (``Dimensions.composite``), so that the dashboard's
+    filters apply to it as to the cube; and the spend and requests of the rows without a
+    value. The measures are the cube's, cache tokens included (``SpendSql.rows_with_usage``)."""
     column = TOP_COLUMNS[dimension]
     if not sql.schema.col(column):
         raise SourceDataError(
@@ -67,14 +68,16 @@ def read_top_groups(conn: Connection, sql: SpendSql, dimension: str, first_day: 
     has = f"({col} IS NOT NULL AND {col} != '')"
     p, c, t = sql.tokens()
     key = sql.composite_expr(sql.dimension_exprs())
+    rows, (r, w) = sql.rows_with_usage(f"{where} AND {has} AND {sql.spend_ok()}")
     rows_sql = (
         f"SELECT {col} AS v, {sql.bucket_expr()} AS b, {key} AS k, {sql.spend_pico()} AS s, "  # noqa: S608
-        f"{p} AS p, {c} AS c, {t} AS t, {sql.failed_expr()} AS f, {sql.cache_expr()} AS h, {sql.ts} AS ts "
-        f"FROM {sql.table} WHERE {where} AND {has} AND {sql.spend_ok()}"
+        f"{p} AS p, {c} AS c, {t} AS t, {sql.failed_expr()} AS f, {sql.cache_expr()} AS h, "
+        f"{r} AS r, {w} AS w, {sql.ts} AS ts FROM {rows}"
     )
     grouped = conn.execute(
         text(
-            "SELECT v, b, k, sum(s), count(*), sum(p), sum(c), sum(t), sum(f), sum(h), min(ts), max(ts) "  # noqa: S608
+            "SELECT v, b, k, sum(s), count(*), sum(p), sum(c), sum(t), sum(f), sum(h), sum(r), sum(w), "  # noqa: S608
+            "min(ts), max(ts) "
             f"FROM ({rows_sql}) AS r GROUP BY v, b, k"
         ),
         params,
@@ -97,10 +100,10 @@ def read_top_groups(conn: Connection, sql: SpendSql, dimension: str, first_day: 
             value=str(v),
             day=str(b),
             key=str(k),
-            measures=(_int(s), _int(n), _int(pt), _int(ct), _int(tt), _int(f), _int(h)),
+            measures=(_int(s), _int(n), _int(pt), _int(ct), _int(tt), _int(f), _int(h), _int(r), _int(w)),
             first_seen=parse_timestamp(first),
             last_seen=parse_timestamp(last),
         )
-        for v, b, k, s, n, pt, ct, tt, f, h, first, last in grouped
+        for v, b, k, s, n, pt, ct, tt, f, h, r, w, first, last in grouped
     ]
     return TopGroups(dimension, groups, _int(without), _int(requests_without), _int(skipped) + _int(bad))
