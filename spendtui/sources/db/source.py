@@ -38,6 +38,7 @@ from spendtui.sources.db.schema import SpendSchema, reflect
 from spendtui.sources.db.sql import Dialect, SpendSql
 from spendtui.sources.db.top import read_top_groups
 from spendtui.sources.db.urls import DatabaseTarget
+from spendtui.sources.db.usage import usage_decision
 
 __all__ = ["DatabaseSource", "LoadResult"]
 
@@ -74,6 +75,8 @@ class DatabaseSource:
         self._sql: SpendSql | None = None
         self._cursor = Cursor()
         self._lock = threading.Lock()
+        #: Why the cache tokens are not read from the request logs (``usage_decision``).
+        self._metadata_note: str | None = None
 
     # ------------------------------------------------------------------ connection
     @property
@@ -98,7 +101,8 @@ class DatabaseSource:
         if self._schema is None:
             with self.connection() as conn:
                 self._schema = reflect(conn, self.target.schema)
-            self._sql = SpendSql(self._schema, Dialect(self.target.dialect))
+                self._sql = SpendSql(self._schema, Dialect(self.target.dialect))
+                self._metadata_note = usage_decision(conn, self._sql)
         return self._schema
 
     @property
@@ -170,6 +174,8 @@ class DatabaseSource:
                 result, self._cursor = load_postgres_daily(self, first_day, hourly_from_day)
             else:
                 result, self._cursor = load_postgres(self, first_day, hourly_from_day)
+            if self._metadata_note:
+                result.notes.append(self._metadata_note)
             split = self._cursor.floor
             if split is not None and self.schema().written_column is not None:  # (PostgreSQL only has a floor)
                 # rows written since the split for requests LATE_HORIZON to DEEP_HORIZON
@@ -212,7 +218,9 @@ class DatabaseSource:
     # (spendtui/cache.py saves the cube with cursor_state() and resumes with
     # restore_cursor(); see continuity.py for what the checks catch)
     def schema_fingerprint(self) -> str:
-        return self.schema().fingerprint()
+        # (a cube cache written with cache tokens read from the metadata, or without, is
+        # only restored by the same choice)
+        return self.schema().fingerprint() + ("" if self.sql.metadata_usage else ":no-metadata-usage")
 
     def cursor_state(self) -> dict[str, object]:
         """Where the next poll starts, as JSON-able data, plus continuity probes."""
