@@ -164,6 +164,8 @@ def test_missing_table_and_missing_columns(capsys, tmp_path) -> None:
             "prompt_tokens": 0,
             "completion_tokens": 0,
             "total_tokens": 0,
+            "cache_read_tokens": 0,
+            "cache_creation_tokens": 0,
         }
     ]
 
@@ -253,6 +255,8 @@ def test_postgres_wrong_password_and_nan_spend(capsys) -> None:
         "prompt_tokens": 0,
         "completion_tokens": 0,
         "total_tokens": 0,
+        "cache_read_tokens": 0,
+        "cache_creation_tokens": 0,
     }
     assert "3 rows skipped" in err
     wrong = url.replace("spendtui:spendtui@", "spendtui:wrongpass@")
