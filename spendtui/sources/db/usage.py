@@ -38,9 +38,8 @@ def usage_decision(conn: Connection, sql: SpendSql) -> str | None:
     if average is None or float(average) <= LARGE_METADATA:
         return None
     sql.metadata_usage = False
+    # (short: the status line shows it beside the rest at 200 columns)
     return (
-        f"prompt-cache tokens not read from the request logs: their metadata averages "
-        f"{float(average) / 1024:.1f} kB a row (reading it would make every load several times "
-        "slower), so requests read from the logs count 0 cache tokens; LiteLLM's daily tables "
-        "have them (history: daily, PostgreSQL)"
+        f"prompt-cache tokens not read from logs with {float(average) / 1024:.1f} kB of metadata a row "
+        "(history: daily reads them)"
     )
