@@ -38,8 +38,5 @@ def usage_decision(conn: Connection, sql: SpendSql) -> str | None:
     if average is None or float(average) <= LARGE_METADATA:
         return None
     sql.metadata_usage = False
-    # (short: the status line shows it beside the rest at 200 columns)
-    return (
-        f"prompt-cache tokens not read from logs with {float(average) / 1024:.1f} kB of metadata a row "
-        "(history: daily reads them)"
-    )
+    # (short: the status line drops notes that do not fit beside the rest; README says why)
+    return f"cache tokens not read ({float(average) / 1024:.1f} kB of metadata a row)"
