@@ -76,6 +76,10 @@ SHOTS: list[tuple[str, list[str], tuple[int, int]]] = [
     ("budgets-80x24", ["0"], (80, 24)),
     ("orgs-80x24", ["7", "c"], (80, 24)),
     ("new-key-errors-80x24", ["n", "tab", "B", "2", "ctrl+s"], (80, 24)),
+    ("sessions", ["7", "c", "c", "c", "c"], SIZE),
+    ("tools", ["7", "c", "c", "c", "c", "c"], SIZE),
+    ("models-wide", ["2"], (160, 40)),
+    ("budgets-orgs", ["0", "c", "c", "c", "c", "c", "r"], (160, 40)),
 ]
 
 
