@@ -197,6 +197,7 @@ def evaluate_board(
     history_from: int | None = None,
     steady: Collection[str] | None = None,
     notes: Iterable[str] = (),
+    logs: tuple[list[BudgetState], tuple[str, ...]] | None = None,
 ) -> BudgetBoard:
     """Evaluate every LiteLLM budget and every active plan at ``now``; most urgent first.
 
@@ -205,10 +206,14 @@ def evaluate_board(
     known (all-time counters are compared with the logs only when all of it is loaded).
     ``steady``: the budgets (uids) whose counter-vs-logs difference may be flagged (the
     dashboard's ``BudgetMonitor`` passes those whose difference held); None: every one.
+    ``logs``: ``with_logs_spend`` of exactly these budgets, when the caller counted it
+    already (the monitor does, to settle the differences), so it is not counted twice.
     """
     wanted = set(kinds or KINDS)
     found = [s for s in states if s.kind in wanted and s.has_limit]
-    found, log_notes = with_logs_spend(found, query, now, tz, loaded_from=loaded_from, history_from=history_from)
+    if logs is None:
+        logs = with_logs_spend(found, query, now, tz, loaded_from=loaded_from, history_from=history_from)
+    found, log_notes = logs
     if steady is not None:
         found = [replace(s, logs_settled=False) if s.differs and s.uid not in steady else s for s in found]
     all_notes = [*notes, *log_notes]

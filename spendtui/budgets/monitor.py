@@ -97,17 +97,10 @@ class BudgetMonitor:
         self._fresh = True
         return True
 
-    def _settle(self, engine: SpendEngine) -> None:
-        """Compare the counters just read with the logs; a difference is steady when it
-        held (within a cent) since the previous read, and stays so while it lasts."""
-        compared, _ = with_logs_spend(
-            self.states,
-            engine.query,
-            engine.now(),
-            self.tz,
-            loaded_from=engine.first_day,
-            history_from=self._history_from,
-        )
+    def _settle(self, compared: list[BudgetState]) -> None:
+        """Compare the counters just read with the logs (``compared``: the budgets with
+        their ``logs_spend``); a difference is steady when it held (within a cent) since
+        the previous read, and stays so while it lasts."""
         differences = {s.uid: s.spend - s.logs_spend for s in compared if s.differs and s.logs_spend is not None}
         self._steady = frozenset(
             uid
@@ -127,10 +120,20 @@ class BudgetMonitor:
         first evaluation: what is already crossed is on screen)."""
         if read:
             self.read(engine.source)
-        if self._fresh:  # (read here or by the session's poll)
+        logs = None
+        now = engine.now()
+        if self._fresh:  # (read here or by the session's poll): counted once, for both
             self._fresh = False
             try:
-                self._settle(engine)
+                logs = with_logs_spend(
+                    [s for s in self.states if s.has_limit],
+                    engine.query,
+                    now,
+                    self.tz,
+                    loaded_from=engine.first_day,
+                    history_from=self._history_from,
+                )
+                self._settle(logs[0])
             except SpendtuiError:
                 self._steady = frozenset()
         notes = [*self._read_notes, *([self._problem] if self._problem else [])]
@@ -140,12 +143,13 @@ class BudgetMonitor:
                 self.settings,
                 engine.query,
                 engine.names,
-                engine.now(),
+                now,
                 self.tz,
                 loaded_from=engine.first_day,
                 history_from=self._history_from,
                 steady=self._steady,
                 notes=notes,
+                logs=logs,
             )
         except SpendtuiError as exc:  # e.g. a plan the proxy's tables cannot count exactly
             board = BudgetBoard(engine.now(), [], (*notes, f"budgets not evaluated: {exc}"))
