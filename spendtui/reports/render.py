@@ -42,14 +42,19 @@ _FIELDS = ("spend", "requests", "prompt_tokens", "completion_tokens", "total_tok
 _CACHE_FIELDS = ("cache_read_tokens", "cache_creation_tokens")
 
 
-def _spend(pico: int) -> str:
-    """A marker that json.dumps keeps as a string; replaced by the bare number afterwards."""
+def spend_value(pico: int) -> str:
+    """A marker that json.dumps keeps as a string; ``exact_json`` writes the bare number."""
     return f"\x00{to_micro_decimal(pico)}\x00"
+
+
+def exact_json(doc: Mapping[str, Any]) -> str:
+    """``doc`` as indented JSON, each ``spend_value`` a bare number with 6 decimals."""
+    return _NUMBER.sub(r"\1", json.dumps(doc, indent=2, ensure_ascii=False))
 
 
 def _numbers(t: Totals) -> dict[str, Any]:
     return {
-        "spend": _spend(t.spend),
+        "spend": spend_value(t.spend),
         "requests": t.requests,
         "prompt_tokens": t.prompt_tokens,
         "completion_tokens": t.completion_tokens,
@@ -98,7 +103,7 @@ def render_json(report: Report) -> str:
     else:
         doc["rows"] = _json_rows(report.rows, report.group_by)
     doc["total"] = _numbers(report.total)
-    return _NUMBER.sub(r"\1", json.dumps(doc, indent=2, ensure_ascii=False))
+    return exact_json(doc)
 
 
 def render_csv(report: Report) -> str:

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import re
 from datetime import datetime
 from typing import Any
 
@@ -29,8 +27,8 @@ from spendtui.core.names import Names
 from spendtui.core.query import Window
 from spendtui.core.top import TopAnswer, TopRow
 from spendtui.money import format_usd_auto, to_micro_decimal
+from spendtui.reports.render import exact_json, spend_value
 
-_NUMBER = re.compile(r'"\\u0000(-?[0-9]+\.[0-9]{6})\\u0000"')
 CSV_FIELDS = (
     "id",
     "name",
@@ -49,10 +47,6 @@ CSV_FIELDS = (
 )
 
 
-def _spend(pico: int) -> str:
-    return f"\x00{to_micro_decimal(pico)}\x00"
-
-
 def _when(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
@@ -61,7 +55,7 @@ def _row(r: TopRow, names: Names) -> dict[str, Any]:
     return {
         "id": r.id,
         "name": r.id,
-        "spend": _spend(r.spend),
+        "spend": spend_value(r.spend),
         "requests": r.requests,
         "prompt_tokens": r.prompt_tokens,
         "completion_tokens": r.completion_tokens,
@@ -84,10 +78,10 @@ def render_top_json(answer: TopAnswer, window: Window, names: Names) -> str:
         "rows": [_row(r, names) for r in answer.rows],
         "groups": answer.groups,
         "shown": len(answer.rows),
-        "total": {"spend": _spend(answer.spend), "requests": answer.requests},
-        "without": {"spend": _spend(answer.spend_without), "requests": answer.requests_without},
+        "total": {"spend": spend_value(answer.spend), "requests": answer.requests},
+        "without": {"spend": spend_value(answer.spend_without), "requests": answer.requests_without},
     }
-    return _NUMBER.sub(r"\1", json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
+    return exact_json(doc) + "\n"
 
 
 def render_top_csv(answer: TopAnswer, names: Names) -> str:
