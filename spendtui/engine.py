@@ -22,6 +22,7 @@ from typing import Protocol
 from spendtui.cache import CacheableSource, CubeCache, History
 from spendtui.core.cube import Cube, Loaded, RawRow
 from spendtui.core.facts import ALL_DIMENSIONS, FactCube, FactSet, NotExact
+from spendtui.core.latency_cells import NO_LATENCY_SOURCE, LatencyCache, LatencyCells, LatencySource
 from spendtui.core.names import Names
 from spendtui.core.query import Query
 from spendtui.core.questions import Questions
@@ -125,6 +126,7 @@ class SpendEngine:
         #: dashboard draws the data first.
         self.defer_followups = False
         self._tops: TopCache | None = None
+        self._latency: LatencyCache | None = None
         self._followups: list[Callable[[], list[str]]] = []
 
     @property
@@ -217,6 +219,16 @@ class SpendEngine:
                 raise NotExact(f"{dimension}s come from LiteLLM's request logs in its database: {NO_TOP}")
             self._tops = TopCache(source.top_groups, time.monotonic)
         return self._tops.cells(dimension, first_day, last_day, self.cube.dims)
+
+    def latency_cells(self, first_day: int) -> LatencyCells:
+        """Latency histograms from UTC day ``first_day`` to today as cells over this cube's
+        dimensions (``core.latency_cells``); the source must be a ``LatencySource``."""
+        if self._latency is None:
+            source = self.source
+            if not isinstance(source, LatencySource):
+                raise NotExact(NO_LATENCY_SOURCE)
+            self._latency = LatencyCache(source.latency_groups, time.monotonic)
+        return self._latency.cells(first_day, self.today(), self.cube.dims)
 
     def ensure_loaded(self, first_day: int) -> None:
         """Load, or reload from an earlier day, so ``first_day`` is covered."""

@@ -111,7 +111,10 @@ class Loaded(Protocol):
 class Cube:
     """Spend cells plus the interned dimension values they refer to."""
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 1024, measures: int = N_MEASURES) -> None:
+        #: Measure rows per cell: the nine of ``measures`` (a latency cube: spend 0 and
+        #: requests, ``core.latency_cells``).
+        self.n_measures = measures
         self.dims = Dimensions()
         self.quality = Quality()
         self.n = 0
@@ -136,7 +139,7 @@ class Cube:
         self.cust = np.zeros(capacity, dtype=np.int32)
         self.tagset = np.zeros(capacity, dtype=np.int32)
         #: Measures, one contiguous row per measure (column sums stay cache-friendly).
-        self.m = np.zeros((N_MEASURES, capacity), dtype=np.int64)
+        self.m = np.zeros((self.n_measures, capacity), dtype=np.int64)
 
     def _reserve(self, extra: int) -> None:
         need = self.n + extra
@@ -151,7 +154,7 @@ class Cube:
             grown = np.zeros(new_capacity, dtype=old.dtype)
             grown[: self.n] = old[: self.n]
             setattr(self, name, grown)
-        grown_m = np.zeros((N_MEASURES, new_capacity), dtype=np.int64)
+        grown_m = np.zeros((self.n_measures, new_capacity), dtype=np.int64)
         grown_m[:, : self.n] = self.m[:, : self.n]
         self.m = grown_m
 

@@ -135,6 +135,18 @@ class Query:
             mask[part] = True
         return mask
 
+    def value_ids(self, dimension: str, parts: Parts) -> tuple[np.ndarray, list[str]]:
+        """The value id of each cell of ``parts`` in a dimension a request has one value of
+        (every one but the tags), and the values the ids index."""
+        dims = self.cube.dims
+        if dimension == "customer":
+            return self._gather(parts, "cust"), dims.customers.values
+        if dimension not in _CONTEXT:
+            raise ValueError(f"{dimension!r} is not a one-value dimension")
+        column, table, interner_name = _CONTEXT[dimension]
+        ids = dims.array(table)[self._gather(parts, column)]  # (first: an attributed table interns values)
+        return ids, getattr(dims, interner_name).values
+
     def _gather(self, parts: Parts, name: str) -> np.ndarray:
         column = self.cube.view(name)
         pieces = [column[..., p] for p in parts]

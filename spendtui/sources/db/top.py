@@ -26,7 +26,7 @@ _NEVER = "9999-12-31"
 _SINCE = {"session_id": "LiteLLM 2025-04", "mcp_namespaced_tool_name": "LiteLLM 2025-06"}
 
 
-def _window(sql: SpendSql, first_day: int, last_day: int) -> tuple[str, dict[str, Any]]:
+def day_range_where(sql: SpendSql, first_day: int, last_day: int) -> tuple[str, dict[str, Any]]:
     """The WHERE text and parameters of UTC days ``first_day``..``last_day``."""
     ts = sql.ts
     lo, hi = day_start(first_day), day_start(last_day + 1)
@@ -63,7 +63,7 @@ def read_top_groups(conn: Connection, sql: SpendSql, dimension: str, first_day: 
             f"this database's {sql.schema.logs.name} has no {column} column (it came with "
             f"{_SINCE[column]}): it records no {dimension}s"
         )
-    where, params = _window(sql, first_day, last_day)
+    where, params = day_range_where(sql, first_day, last_day)
     col = sql.d.q(column)
     has = f"({col} IS NOT NULL AND {col} != '')"
     p, c, t = sql.tokens()

@@ -1,0 +1,246 @@
+"""Latency histograms as cells over the cube's dimensions, and how long they are kept.
+
+A source reads, for a range of UTC days, how many successful requests fell in each
+latency bucket (``core.latency``), split by UTC day and the cube's composite key
+(``LatencyGroups``). ``LatencyCells`` holds them as cells that share the cube's
+dimensions, so the dashboard's window and filters (tags, customers, attributed
+organizations...) select them exactly as they select spend; the histograms of the cells
+selected merge by addition, per value of the dimension asked, and the percentiles are
+read from the merged counts.
+
+Reading every request's duration is an aggregate over the window's logs (about a second
+at 1M rows), so it is not part of a load: ``LatencyCache`` reads the window when a pane
+first asks, then only the last two days every ``RECENT_TTL`` seconds (replacing those
+days' cells: older days do not change), and the whole window again after ``FULL_TTL``
+(rows written late for older days).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from itertools import chain
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from spendtui.core.cube import Cube
+from spendtui.core.dims import Dimensions
+from spendtui.core.latency import N_BUCKETS, NO_LATENCY, Latency, bucket_value
+from spendtui.core.query import Query
+from spendtui.core.selection import NO_FILTERS, Filters, Window
+from spendtui.timeutil import day_date, day_number
+
+#: Why a source without ``latency_groups`` (the proxy's REST API) cannot answer.
+NO_LATENCY_SOURCE = (
+    "latency comes from each request's duration in LiteLLM's request logs; the REST API's "
+    "daily activity has none: point spendtui at the database (--db)"
+)
+#: Seconds before the last two days are read again, and before the whole window is.
+RECENT_TTL = 15.0
+FULL_TTL = 600.0
+RECENT_DAYS = 2
+PERCENTS = (50, 95)
+
+
+@dataclass(frozen=True)
+class LatencyGroups:
+    """What a source read for UTC days ``first_day``..``last_day``: per group of requests
+    with the same day, composite key and buckets, how many there were. ``duration`` and
+    ``ttft`` are bucket numbers (``NO_BUCKET``: none)."""
+
+    first_day: int
+    last_day: int
+    #: ``YYYY-MM-DD`` per group.
+    days: list[str]
+    #: ``Dimensions.composite`` keys per group.
+    keys: list[str]
+    duration: np.ndarray
+    ttft: np.ndarray
+    counts: np.ndarray
+    #: Successful requests whose duration could not be used (negative, or over a day).
+    unusable: int = 0
+
+
+@runtime_checkable
+class LatencySource(Protocol):
+    """A source that can read latency buckets for UTC days ``first_day``..``last_day``;
+    raises ``SourceError`` when it cannot (naming why)."""
+
+    def latency_groups(self, first_day: int, last_day: int) -> LatencyGroups: ...
+
+
+def _empty() -> dict[str, np.ndarray]:
+    return {
+        "day": np.zeros(0, np.int32),
+        "ids": np.zeros((0, 5), np.int32),
+        "duration": np.zeros(0, np.int16),
+        "ttft": np.zeros(0, np.int16),
+        "count": np.zeros(0, np.int64),
+    }
+
+
+class LatencyCells:
+    """Latency histograms per (UTC day, composite key) over shared ``dims``."""
+
+    def __init__(self, dims: Dimensions) -> None:
+        self.dims = dims
+        self._cols = _empty()
+        #: Unusable durations per read (keyed by the read's last day).
+        self._unusable: dict[int, int] = {}
+        self.cube = self._build_cube()
+
+    @property
+    def unusable(self) -> int:
+        """Successful requests held whose duration could not be used (said in a note)."""
+        return sum(self._unusable.values())
+
+    def replace(self, found: LatencyGroups) -> None:
+        """Hold ``found`` instead of whatever was held for its days."""
+        cols = self._cols
+        keep = (cols["day"] < found.first_day) | (cols["day"] > found.last_day)
+        fresh = self._intern(found)
+        merged = {name: np.concatenate([cols[name][keep], fresh[name]]) for name in cols}
+        order = np.argsort(merged["day"], kind="stable")  # by day: a window is a slice
+        self._cols = {name: column[order] for name, column in merged.items()}
+        unusable = {d: n for d, n in self._unusable.items() if not found.first_day <= d <= found.last_day}
+        if found.unusable:
+            unusable[found.last_day] = found.unusable
+        self._unusable = unusable
+        self.cube = self._build_cube()
+
+    def _intern(self, found: LatencyGroups) -> dict[str, np.ndarray]:
+        n = len(found.keys)
+        if n == 0:
+            return _empty()
+        day_at: dict[str, int] = {}
+        day_of = np.fromiter((day_at.setdefault(d, len(day_at)) for d in found.days), np.intp, n)
+        day_numbers = np.array([day_number(date.fromisoformat(d)) for d in day_at], dtype=np.int32)
+        key_at: dict[str, int] = {}
+        key_of = np.fromiter((key_at.setdefault(k, len(key_at)) for k in found.keys), np.intp, n)
+        contexts = map(self.dims.composite, key_at)
+        ids = np.fromiter(chain.from_iterable(contexts), np.int32, 5 * len(key_at)).reshape(-1, 5)
+        self.dims.forget_load_caches()
+        return {
+            "day": day_numbers[day_of],
+            "ids": ids[key_of],
+            "duration": np.asarray(found.duration, dtype=np.int16),
+            "ttft": np.asarray(found.ttft, dtype=np.int16),
+            "count": np.asarray(found.counts, dtype=np.int64),
+        }
+
+    def _build_cube(self) -> Cube:
+        """The cells' coordinates as a cube (whole days; measures: 0 and the count), in the
+        same order as the bucket columns, so the cube's selection indexes them."""
+        cols = self._cols
+        n = len(cols["day"])
+        cube = Cube(capacity=max(1, n), measures=2)
+        cube.dims = self.dims
+        if n:
+            when = np.stack([cols["day"], np.full(n, -1, np.int32)], axis=1)
+            measures = np.stack([np.zeros(n, np.int64), cols["count"]], axis=1)
+            cube.add_interned(when, cols["ids"], measures)
+        return cube
+
+    def _positions(self, window: Window | None, filters: Filters) -> tuple[Query, list[slice | np.ndarray]]:
+        if window is not None and window.until_hour is not None:
+            window = Window(window.first_day, window.last_day)  # (held as whole days)
+        query = Query(self.cube)
+        return query, query.select(window, filters)
+
+    def _column(self, name: str, parts: list[slice | np.ndarray]) -> np.ndarray:
+        column = self._cols[name]
+        pieces = [column[p] for p in parts]
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+    def by(self, dimension: str, window: Window | None = None, filters: Filters = NO_FILTERS) -> dict[str, Latency]:
+        """Latency per value of ``dimension`` (one a request has one value of: not tags)
+        over the cells in ``window`` that pass ``filters``; values without requests
+        with a duration are left out."""
+        query, parts = self._positions(window, filters)
+        ids, values = query.value_ids(dimension, parts)
+        stats = self._stats(ids, parts)
+        return {values[int(i)]: s for i, s in stats.items()}
+
+    def overall(self, window: Window | None = None, filters: Filters = NO_FILTERS) -> Latency:
+        """Latency of every request in ``window`` that passes ``filters``."""
+        _, parts = self._positions(window, filters)
+        groups = np.zeros(len(self._column("count", parts)), np.intp)
+        return self._stats(groups, parts).get(0, NO_LATENCY)
+
+    def _stats(self, groups: np.ndarray, parts: list[slice | np.ndarray]) -> dict[int, Latency]:
+        """Latency per group id (``groups``: one per cell of ``parts``)."""
+        column = self._column
+        return _latencies(groups, column("duration", parts), column("ttft", parts), column("count", parts))
+
+    def daily(self, window: Window, filters: Filters = NO_FILTERS) -> list[tuple[date, Latency]]:
+        """Every day of the window, in order (days without requests: no percentiles)."""
+        _, parts = self._positions(window, filters)
+        days = self._column("day", parts).astype(np.intp) - window.first_day
+        stats = self._stats(days, parts)
+        return [(day_date(window.first_day + i), stats.get(i, NO_LATENCY)) for i in range(window.days)]
+
+
+def _percentiles(groups: np.ndarray, buckets: np.ndarray, counts: np.ndarray) -> dict[int, tuple[int, list[float]]]:
+    """Per group id: requests with a bucket, and the value of each of ``PERCENTS``."""
+    has = buckets >= 0
+    if not has.any():
+        return {}
+    present, inverse = np.unique(groups[has], return_inverse=True)
+    flat = inverse.astype(np.int64) * N_BUCKETS + buckets[has].astype(np.int64)
+    hist = np.bincount(flat, weights=counts[has], minlength=len(present) * N_BUCKETS)
+    hist = np.rint(hist).astype(np.int64).reshape(len(present), N_BUCKETS)  # (exact below 2**53)
+    cumulative = hist.cumsum(axis=1)
+    totals = cumulative[:, -1]
+    values = [bucket_value(b) for b in range(N_BUCKETS)]
+    found: list[np.ndarray] = []
+    for percent in PERCENTS:
+        rank = np.maximum(1, (totals * percent + 99) // 100)
+        found.append((cumulative < rank[:, None]).sum(axis=1))
+    return {
+        int(g): (int(totals[i]), [values[int(b[i])] for b in found])
+        for i, g in enumerate(present.tolist())
+        if totals[i]
+    }
+
+
+def _latencies(groups: np.ndarray, duration: np.ndarray, ttft: np.ndarray, counts: np.ndarray) -> dict[int, Latency]:
+    spans = _percentiles(groups, duration, counts)
+    firsts = _percentiles(groups, ttft, counts)
+    out: dict[int, Latency] = {}
+    for g in spans.keys() | firsts.keys():
+        n, (p50, p95) = spans.get(g, (0, [None, None]))
+        tn, (t50, t95) = firsts.get(g, (0, [None, None]))
+        out[g] = Latency(n, p50, p95, tn, t50, t95)
+    return out
+
+
+class LatencyCache:
+    """The latency cells of the window's days (see the module for when they are read)."""
+
+    def __init__(self, read: Callable[[int, int], LatencyGroups], clock: Callable[[], float]) -> None:
+        self._read = read
+        self._clock = clock
+        self._cells: LatencyCells | None = None
+        self._first_day = 0
+        self._last_day = 0
+        self._full_at = 0.0
+        self._recent_at = 0.0
+
+    def cells(self, first_day: int, today: int, dims: Dimensions) -> LatencyCells:
+        """Cells covering ``first_day``..``today`` over ``dims`` (the cube's: a reload
+        replaces them, and these are read again)."""
+        now = self._clock()
+        held = self._cells
+        if held is None or held.dims is not dims or first_day < self._first_day or now - self._full_at >= FULL_TTL:
+            cells = LatencyCells(dims)
+            cells.replace(self._read(first_day, today))
+            self._cells, self._first_day, self._last_day = cells, first_day, today
+            self._full_at = self._recent_at = now
+            return cells
+        if now - self._recent_at >= RECENT_TTL or today != self._last_day:
+            since = max(self._first_day, min(self._last_day, today) - (RECENT_DAYS - 1))
+            held.replace(self._read(since, today))
+            self._last_day, self._recent_at = today, now
+        return held

@@ -1,0 +1,126 @@
+"""Latency buckets of the request logs, counted in SQL for a range of UTC days.
+
+The rule is ``core.latency``'s, written in SQL: a successful request's duration is
+``request_duration_ms``, else ``"endTime" - "startTime"``; its time to first token is
+``"completionStartTime" - "startTime"`` when the first token came before the end (a
+streamed response); each goes into bucket 0 below 1 ms, else ``ceil(ln(ms) / ln(GAMMA))
++ 1`` (the same float division Python does). Groups are split by UTC day and the cube's
+composite key (``SpendSql.day_key_counts``), so ``core.latency_cells`` applies the
+dashboard's filters to them as the cube does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from spendtui.core.latency import GAMMA, MAX_MS, N_BUCKETS, NO_BUCKET
+from spendtui.core.latency_cells import LatencyGroups
+from spendtui.errors import SourceDataError
+from spendtui.sources.db.sql import SpendSql
+from spendtui.sources.db.top import day_range_where
+
+#: A duration that is there but cannot be used (negative, or over a day).
+UNUSABLE = -2
+
+
+def _ms_between(sql: SpendSql, start: str, end: str) -> str:
+    """Milliseconds from timestamp column ``start`` to ``end`` (NULL if either is)."""
+    if not sql.d.sqlite:
+        return f"(extract(epoch from ({end} - {start})) * 1000)"
+
+    def jd(column: str) -> str:  # ISO text (any zone suffix) or epoch seconds
+        epoch = f"typeof({column}) IN ('integer', 'real')"
+        return f"(CASE WHEN {epoch} THEN julianday({column}, 'unixepoch') ELSE julianday({column}) END)"
+
+    return f"(({jd(end)} - {jd(start)}) * 86400000.0)"
+
+
+def _bucket(sql: SpendSql, ms: str) -> str:
+    """The bucket of ``ms`` (a column of the rows' subquery: ``day_key_counts``);
+    NO_BUCKET for NULL, UNUSABLE out of range."""
+    ln_gamma = repr(math.log(GAMMA))
+    top = N_BUCKETS - 1
+    least = "min" if sql.d.sqlite else "least"
+    ceil = f"CAST(ceil(ln({ms}) / {ln_gamma}) AS INTEGER)"
+    return (
+        f"CASE WHEN {ms} IS NULL THEN {NO_BUCKET} WHEN {ms} < 0 OR {ms} > {MAX_MS} THEN {UNUSABLE} "
+        f"WHEN {ms} < 1 THEN 0 ELSE {least}({top}, {ceil} + 1) END"
+    )
+
+
+def latency_exprs(sql: SpendSql) -> tuple[str | None, str | None]:
+    """The duration and time-to-first-token expressions in milliseconds over the log
+    columns, None where this database lacks what they need."""
+    col, q = sql.schema.col, sql.d.q
+    start, end = q("startTime"), q("endTime")
+    span = _ms_between(sql, start, end) if col("startTime") and col("endTime") else None
+    duration: str | None
+    if col("request_duration_ms"):
+        duration = f"coalesce(request_duration_ms, {span})" if span else "request_duration_ms"
+    else:
+        duration = span
+    ttft = None
+    if col("completionStartTime") and col("startTime") and col("endTime"):
+        first = q("completionStartTime")
+        ttft = f"CASE WHEN {first} < {end} THEN {_ms_between(sql, start, first)} END"
+    return duration, ttft
+
+
+def _split(sql: SpendSql, result: Any) -> Iterator[tuple[list[str], str, str, int]]:
+    for g, n in result:
+        values, day, key = sql.split_day_key(g)
+        yield values, day, key, n
+
+
+def read_latency_groups(conn: Connection, sql: SpendSql, first_day: int, last_day: int) -> LatencyGroups:
+    """How many successful requests of each UTC day and composite key fell in each
+    duration and time-to-first-token bucket."""
+    duration, ttft = latency_exprs(sql)
+    if duration is None:
+        raise SourceDataError(
+            f"this database's {sql.schema.logs.name} has neither request_duration_ms nor "
+            '"startTime" and "endTime": it records no latency'
+        )
+    where, params = day_range_where(sql, first_day, last_day)
+    if sql.schema.col("status"):  # NULL: written before LiteLLM had the column, a success
+        where += " AND (status IS NULL OR status != 'failure')"
+    real = (lambda e: e) if sql.d.sqlite else (lambda e: f"CAST({e} AS double precision)")
+    computed = {"dms": real(duration), "tms": real(ttft or "NULL")}
+    extra = {"d": _bucket(sql, "dms"), "t": _bucket(sql, "tms")}
+    result = conn.execute(text(sql.day_key_counts(where, computed, extra)), params).all()
+    conn.rollback()
+    if sql.d.sqlite:
+        rows = ((day, key, int(v[0]), int(v[1]), n) for v, day, key, n in _split(sql, result))
+    else:
+        rows = ((str(b), str(k), int(d), int(t), n) for b, k, d, t, n in result)
+    days, keys, spans, firsts, counts = [], [], [], [], []
+    unusable = 0
+    for b, k, d, t, n in rows:
+        if d == UNUSABLE:
+            unusable += int(n)
+            d = NO_BUCKET
+        if t == UNUSABLE:
+            t = NO_BUCKET
+        if d == NO_BUCKET and t == NO_BUCKET:
+            continue
+        days.append(b)
+        keys.append(k)
+        spans.append(d)
+        firsts.append(t)
+        counts.append(int(n))
+    return LatencyGroups(
+        first_day,
+        last_day,
+        days,
+        keys,
+        np.array(spans, dtype=np.int16),
+        np.array(firsts, dtype=np.int16),
+        np.array(counts, dtype=np.int64),
+        unusable,
+    )
