@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+from dataclasses import replace
 from datetime import timedelta
 
 from spendtui.cli.common import config_from_args, engine_for
 from spendtui.cli.flags import Parser, add_source_flags, command
 from spendtui.core.dims import Dimensions
+from spendtui.core.facts import NotExact
+from spendtui.core.latency_cells import NO_LATENCY_SOURCE, LatencyCells, LatencySource
 from spendtui.core.query import Window
 from spendtui.core.questions import Questions
 from spendtui.core.top import NO_TOP, TopCells, TopSource
-from spendtui.errors import SourceDataError, UsageError
-from spendtui.reports.build import REPORT_KINDS, Report, build_report, build_user_report
+from spendtui.engine import SpendEngine
+from spendtui.errors import SourceDataError, SourceError, UsageError
+from spendtui.reports.build import LATENCY_KINDS, REPORT_KINDS, Report, build_report, build_user_report
 from spendtui.reports.render import FORMATS, render
 from spendtui.reports.top import render_top_csv, render_top_json, render_top_table
 from spendtui.timeutil import day_date, parse_day
@@ -123,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
             report = build_report(
                 engine.query, args.kind, window, engine.names, tag_prefix=args.tag_prefix, notes=notes
             )
+            report, latency_notes = _with_latency(engine, report, window)
+            notes += latency_notes
     finally:
         engine.close()
     sys.stdout.write(
@@ -135,6 +141,28 @@ def run(args: argparse.Namespace) -> int:
         print(f"spendtui: warning: {unknown}", file=sys.stderr)
         return 1
     return 0
+
+
+def _with_latency(engine: SpendEngine, report: Report, window: Window) -> tuple[Report, tuple[str, ...]]:
+    """``report`` with the latency of its rows (models, keys, teams), or a note saying why
+    the source has none (the latency fields are then null); and the notes it added."""
+    if report.group_by not in LATENCY_KINDS:
+        return report, ()
+    source = engine.source
+    try:
+        if not isinstance(source, LatencySource):
+            raise NotExact(NO_LATENCY_SOURCE)
+        cells = LatencyCells(engine.cube.dims)
+        cells.replace(source.latency_groups(window.first_day, window.last_day))
+    except (NotExact, SourceError) as exc:
+        note = f"no latency: {exc}"
+        return replace(report, notes=(*report.notes, note)), (note,)
+    latency = cells.by(report.group_by, window)
+    latency[""] = cells.overall(window)
+    added: tuple[str, ...] = ()
+    if cells.unusable:
+        added = (f"{cells.unusable:,} successful requests with a negative or day-long duration: not in the latency",)
+    return replace(report, latency=latency, notes=report.notes + added), added
 
 
 def _run_top(args: argparse.Namespace) -> int:

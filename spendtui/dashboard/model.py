@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from spendtui.core.latency import Latency
 from spendtui.core.selection import Window
 from spendtui.core.totals import Totals
 
@@ -29,6 +30,9 @@ class TableRow:
     budget: EvaluatedBudget | None = None
     #: The row's spend in the part of the window compared (its complete days or hours).
     compared_spend: int | None = None
+    #: The row's latency percentiles (Models, Keys and Teams panes, when the source
+    #: records request durations), else None.
+    latency: Latency | None = None
 
     @property
     def change(self) -> float | None:
@@ -54,6 +58,8 @@ class TableData:
     caveats: tuple[str, ...] = ()
     #: Why there are no rows: the source cannot answer this exactly (nothing is estimated).
     refusal: str | None = None
+    #: Whether the rows carry latency (``TableRow.latency``): the table shows its columns.
+    latency: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,10 @@ class ChartData:
     hours: list[float] | None
     #: Each day's exact totals (what ``E`` exports).
     totals: list[tuple[date, Totals]] = field(default_factory=list)
+    #: Each day's latency percentiles for the same requests; None where the source has
+    #: none (``latency_note`` says why).
+    latency: list[tuple[date, Latency]] | None = None
+    latency_note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ handed to the UI thread as immutable data. Only what the active pane needs is co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from spendtui.core.names import Names
 from spendtui.core.query import Filters, Window
 from spendtui.core.questions import Questions
 from spendtui.dashboard.compare import Periods, coverage_note, periods
+from spendtui.dashboard.latency import LATENCY_DIMENSIONS, daily_latency, with_latency
 from spendtui.dashboard.model import ChartData, DrillData, Kpis, Snapshot, TableData, TableRow, TailRow
 from spendtui.dashboard.state import TOP_ENTITIES, ViewState
 from spendtui.engine import SpendEngine
@@ -309,6 +310,8 @@ def build(
             data = top_table(engine, dimension, window, state.filters)
         elif dimension:
             data = table(engine, dimension, window, state.filters, compared=compared)
+            if dimension in LATENCY_DIMENSIONS:
+                data = with_latency(engine, data, window, state.filters)
             if budgets is not None and budgets.board is not None:
                 from spendtui.dashboard.budgets import with_budgets
 
@@ -317,6 +320,8 @@ def build(
                 )
         if state.pane == "charts":
             chart_data = chart(engine, state, window, now)
+            series, why = daily_latency(engine, window, state.filters)
+            chart_data = replace(chart_data, latency=series, latency_note=why)
         if state.pane == "tail":
             tail_rows = tail(engine, state.filters)
         drilled = drill(engine, state, window)

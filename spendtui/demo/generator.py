@@ -258,11 +258,14 @@ def generate_rows(
     has_cust, cust_idx, n_tags, master = has_cust[order], cust_idx[order], n_tags[order], master[order]
 
     usage = _cache_usage(np.random.default_rng([world.seed, 10, lo_ms, n]), model, prompt, failed)
+    ttft_rng = np.random.default_rng([world.seed, 11, lo_ms, n])
+    first_token = _first_token(ttft_rng, model, prompt, duration, failed | cached)
     sprint = ((ts // (86_400 * _MS)) - 20_000) // 14
     tag_cache: dict[tuple[int, int, int], str] = {}
     columns: dict[str, list[Any]] = {c: [] for c in schema.LITELLM_LOG_COLUMNS}
     start_text = _fmt_ms(ts)
     end_text = _fmt_ms(ts + duration)
+    first_text = _fmt_ms(ts + first_token)
     created_text = _fmt_ms(created)
     keys = world.keys
     models = catalog.MODELS
@@ -289,7 +292,7 @@ def generate_rows(
         columns["completion_tokens"].append(int(completion[i]))
         columns["startTime"].append(start_text[i])
         columns["endTime"].append(end_text[i])
-        columns["completionStartTime"].append(None if failed[i] else end_text[i])
+        columns["completionStartTime"].append(None if failed[i] else first_text[i])
         columns["model"].append(m.litellm_model)
         columns["model_id"].append("")
         columns["model_group"].append(m.name)
@@ -315,6 +318,21 @@ def generate_rows(
         owners_rng = np.random.default_rng([world.seed, 8, lo_ms, n])
     owner_columns(world, columns, key, master, ts, owners_rng, organization_from)
     return RowBatch(columns)
+
+
+def _first_token(
+    rng: np.random.Generator, model: np.ndarray, prompt: np.ndarray, duration: np.ndarray, not_streamed: np.ndarray
+) -> np.ndarray:
+    """Milliseconds from each request's start to its ``completionStartTime``: for the
+    streamed chat requests (60 %), the first token, after a delay that grows with the
+    prompt and always before the end; for the rest the end, as LiteLLM logs a response
+    that was not streamed. A stream of its own, so no other column changes."""
+    n = len(model)
+    chat = np.array([m.call_type == "acompletion" for m in catalog.MODELS])[model]
+    streamed = chat & ~not_streamed & (rng.random(n) < 0.6)
+    delay = ((120 + prompt * 0.05) * rng.lognormal(0.0, 0.35, n)).astype(np.int64)
+    first = np.minimum(np.maximum(delay, 30), duration - 1)
+    return np.where(streamed & (duration > 1), first, duration)
 
 
 def _rows(batch: RowBatch, names: Sequence[str]) -> list[tuple[Any, ...]]:

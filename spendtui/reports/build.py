@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from spendtui.core.dims import is_placeholder
+from spendtui.core.latency import Latency
 from spendtui.core.measures import Totals
 from spendtui.core.names import Names
 from spendtui.core.query import NO_FILTERS, Filters, Window
@@ -27,6 +28,8 @@ REPORT_KINDS: dict[str, str | None] = {
 }
 #: Kinds whose rows are ``id`` and ``name`` only (no ``label``: they came after it).
 ENTITY_KINDS = ("organization", "project", "agent")
+#: Kinds whose rows carry latency percentiles (``latency_p50_ms``...).
+LATENCY_KINDS = ("model", "key", "team")
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,9 @@ class Report:
     sections: dict[str, tuple[str, list[ReportRow]]] | None = None
     subject: str | None = None
     notes: tuple[str, ...] = ()
+    #: Latency per row ``id`` and of the total (``""``) for ``LATENCY_KINDS``; None where
+    #: the source has none (every latency field is then null).
+    latency: dict[str, Latency] | None = None
 
 
 def _rows(

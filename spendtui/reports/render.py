@@ -18,7 +18,11 @@ database has none). ``organizations``, ``projects`` and ``agents`` rows have ``i
 columns in this order, except that the older kinds have ``id`` last (scripts that read
 their columns by position keep working). ``spend`` is USD with exactly 6 decimals.
 The cache-token columns come last in CSV (after ``id``: added later, so scripts that read
-columns by position keep working). ``report user`` replaces ``rows`` by ``"user"``, ``"daily"`` and ``"models"`` (rows
+columns by position keep working). ``models``, ``keys`` and ``teams`` rows (and their
+total) add ``latency_p50_ms``, ``latency_p95_ms``, ``ttft_p50_ms`` and ``ttft_p95_ms``
+(milliseconds, one decimal, within 2 % of the exact nearest-rank percentile; null when
+unknown: no such request, or a source without request durations), after the cache tokens
+in CSV. ``report user`` replaces ``rows`` by ``"user"``, ``"daily"`` and ``"models"`` (rows
 shaped as above).
 """
 
@@ -31,9 +35,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from spendtui.core.latency import NO_LATENCY, Latency, format_ms
 from spendtui.core.measures import Totals
 from spendtui.money import format_usd_auto, to_micro_decimal
-from spendtui.reports.build import ENTITY_KINDS, Report, ReportRow
+from spendtui.reports.build import ENTITY_KINDS, LATENCY_KINDS, Report, ReportRow
 
 FORMATS = ("table", "csv", "json")
 _NUMBER = re.compile(r'"\\u0000(-?[0-9]+\.[0-9]{6})\\u0000"')
@@ -62,6 +67,29 @@ def _numbers(t: Totals) -> dict[str, Any]:
         "cache_read_tokens": t.cache_read_tokens,
         "cache_creation_tokens": t.cache_creation_tokens,
     }
+
+
+#: Latency percentiles in milliseconds (``core.latency``: within 2 %), null when unknown:
+#: last in CSV rows of models, keys and teams.
+_LATENCY_FIELDS = ("latency_p50_ms", "latency_p95_ms", "ttft_p50_ms", "ttft_p95_ms")
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _latency_values(latency: Latency) -> list[float | None]:
+    return [_ms(latency.p50_ms), _ms(latency.p95_ms), _ms(latency.ttft_p50_ms), _ms(latency.ttft_p95_ms)]
+
+
+def _with_latency(report: Report, group_by: str | None) -> bool:
+    return group_by in LATENCY_KINDS and report.sections is None
+
+
+def _latency_of(report: Report, row_id: str | None) -> Latency:
+    if report.latency is None or row_id is None:
+        return NO_LATENCY
+    return report.latency.get(row_id, NO_LATENCY)
 
 
 def _is_key(group_by: str | None) -> bool:
@@ -102,7 +130,12 @@ def render_json(report: Report) -> str:
             doc[name] = _json_rows(rows, group_by)
     else:
         doc["rows"] = _json_rows(report.rows, report.group_by)
+        if _with_latency(report, report.group_by):
+            for row, r in zip(doc["rows"], report.rows, strict=True):
+                row.update(zip(_LATENCY_FIELDS, _latency_values(_latency_of(report, r.id)), strict=True))
     doc["total"] = _numbers(report.total)
+    if _with_latency(report, report.group_by):
+        doc["total"].update(zip(_LATENCY_FIELDS, _latency_values(_latency_of(report, "")), strict=True))
     return exact_json(doc)
 
 
@@ -119,11 +152,13 @@ def render_csv(report: Report) -> str:
             writer.writerow(["", "total", *_csv_numbers(report.total), *_csv_cache(report.total)])
         return out.getvalue()
     keys = not with_section and _is_key(report.group_by)
+    latency = _with_latency(report, report.group_by)
     writer.writerow(
         (["section"] if with_section else [])
         + ["name", "label"]
         + (["key_alias", "key_name"] if keys else [])
         + [*_FIELDS, "id", *_CACHE_FIELDS]
+        + (list(_LATENCY_FIELDS) if latency else [])
     )
     for section, (_, rows) in sections.items():
         for r in rows:
@@ -134,6 +169,7 @@ def render_csv(report: Report) -> str:
                 + _csv_numbers(r.totals)
                 + [r.id or ""]
                 + _csv_cache(r.totals)
+                + (_csv_latency(_latency_of(report, r.id)) if latency else [])
             )
     if not report.rows and not with_section:
         writer.writerow(["total", "total", *_csv_numbers(report.total), "", *_csv_cache(report.total)])
@@ -148,7 +184,21 @@ def _csv_cache(t: Totals) -> list[Any]:
     return [t.cache_read_tokens, t.cache_creation_tokens]
 
 
-def _table(title: str, rows: list[ReportRow], total: Totals) -> list[str]:
+def _csv_latency(latency: Latency) -> list[Any]:
+    return ["" if v is None else v for v in _latency_values(latency)]
+
+
+def _table(title: str, rows: list[ReportRow], total: Totals, latency: dict[str, Latency] | None = None) -> list[str]:
+    """The aligned table; with ``latency`` (per row id, ``""``: the total) p50 and p95
+    columns of duration and time to first token."""
+    lat = ["p50", "p95", "ttft p50", "ttft p95"] if latency is not None else []
+
+    def lat_cells(row_id: str | None) -> list[str]:
+        if latency is None:
+            return []
+        found = latency.get(row_id, NO_LATENCY) if row_id is not None else NO_LATENCY
+        return [format_ms(v) for v in (found.p50_ms, found.p95_ms, found.ttft_p50_ms, found.ttft_p95_ms)]
+
     header = [
         title,
         "spend",
@@ -159,6 +209,7 @@ def _table(title: str, rows: list[ReportRow], total: Totals) -> list[str]:
         "total tok",
         "cache read",
         "cache write",
+        *lat,
     ]
     body = []
     for r in rows:
@@ -176,6 +227,7 @@ def _table(title: str, rows: list[ReportRow], total: Totals) -> list[str]:
                 f"{t.total_tokens:,}",
                 f"{t.cache_read_tokens:,}",
                 f"{t.cache_creation_tokens:,}",
+                *lat_cells(r.id),
             ]
         )
     footer = [
@@ -188,6 +240,7 @@ def _table(title: str, rows: list[ReportRow], total: Totals) -> list[str]:
         f"{total.total_tokens:,}",
         f"{total.cache_read_tokens:,}",
         f"{total.cache_creation_tokens:,}",
+        *lat_cells(""),
     ]
     widths = [max(len(str(row[i])) for row in [header, *body, footer]) for i in range(len(header))]
 
@@ -223,7 +276,10 @@ def render_table(report: Report) -> str:
         ]
     else:
         title = report.group_by.replace("tag:", "") if report.group_by.startswith("tag:") else report.group_by
-        lines += ["", *_table(title, report.rows, report.total)]
+        latency = report.latency if report.group_by in LATENCY_KINDS else None
+        lines += ["", *_table(title, report.rows, report.total, latency)]
+        if latency is not None:
+            lines.append("Latency: successful requests; TTFT: streamed ones; percentiles within 2 %.")
         if report.group_by.startswith("tag"):
             lines.append("A request with several tags counts once in each; the total counts it once.")
     lines += [f"note: {n}" for n in report.notes]

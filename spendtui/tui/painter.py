@@ -72,6 +72,9 @@ class Painter:
                 f"Daily spend by {split} (top {len(chart.stacks)}; g switches)", chart.days, chart.stacks
             )
             app.query_one("#chart-hourly", SpendChart).hourly("Spend by hour today", chart.hours)
+            app.query_one("#chart-latency", SpendChart).latency(
+                "Latency by day (p50, p95, TTFT p50)", chart.latency, chart.latency_note
+            )
         elif pane == "tail" and snap.tail is not None:
             app.query_one(TailTable).show(snap.tail)
         elif pane == "budgets":

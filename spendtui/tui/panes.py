@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual import events
+from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Static, TabPane
 
@@ -31,7 +32,8 @@ def pane_widgets(pane: str) -> list[Widget]:
         search = EditInput(placeholder="search (escape closes)", id=f"search-{pane}", classes="search")
         return [*widgets, BreakdownTable(id=f"table-{pane}", budgets=pane in BUDGET_COLUMN_PANES), search]
     if pane == "charts":
-        return [SpendChart(id="chart-daily"), SpendChart(id="chart-hourly")]
+        lower = Horizontal(SpendChart(id="chart-hourly"), SpendChart(id="chart-latency"), id="chart-lower")
+        return [SpendChart(id="chart-daily"), lower]
     if pane == "tail":
         return [TailTable(id="tail-table")]
     return [BudgetsPane()]

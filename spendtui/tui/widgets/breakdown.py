@@ -27,6 +27,8 @@ COLUMNS = (
     ("change", "Δ prev"),
 )
 BUDGET_COLUMN = ("budget", "Budget")
+#: Shown where the rows carry latency (Models, Keys, Teams, from a database).
+LATENCY_COLUMNS = (("p50", "p50"), ("p95", "p95"), ("ttft50", "TTFT p50"), ("ttft95", "TTFT p95"))
 #: Under 110 columns (80x24 over SSH) the token columns give way, so the change and the
 #: budget stay on screen without scrolling sideways; with a Budget column, Share too
 #: (the rows are in spend order anyway).
@@ -36,6 +38,8 @@ NARROW_BELOW = 110
 #: The prompt-cache token columns give way first: shown only where the name keeps
 #: ``NAME_WIDTH`` beside them (from ~135 columns; ~153 with a Budget column).
 CACHE_COLUMNS = ("cache_read", "cache_write")
+#: Then the time-to-first-token columns, then the duration ones.
+GIVE_WAY = (CACHE_COLUMNS, ("ttft50", "ttft95"), ("p50", "p95"))
 #: Cells each column other than the name takes (its widest usual value, the sort mark
 #: and the padding): the name gets the rest of the width, within these bounds.
 COLUMN_CELLS = {
@@ -49,6 +53,10 @@ COLUMN_CELLS = {
     "per1k": 11,
     "change": 10,
     "budget": 18,
+    "p50": 9,
+    "p95": 9,
+    "ttft50": 10,
+    "ttft95": 10,
 }
 NAME_WIDTH = 30
 NAME_WIDTH_MIN, NAME_WIDTH_MAX = 18, 44
@@ -70,6 +78,10 @@ def row_cells(row: TableRow, columns: tuple[str, ...], name_width: int = NAME_WI
         "per1k": lambda: cells.money(t.cost_per_1k_tokens()),
         "change": lambda: cells.change(row.change),
         "budget": lambda: cells.budget(row.budget),
+        "p50": lambda: cells.millis(row.latency.p50_ms if row.latency else None),
+        "p95": lambda: cells.millis(row.latency.p95_ms if row.latency else None),
+        "ttft50": lambda: cells.millis(row.latency.ttft_p50_ms if row.latency else None),
+        "ttft95": lambda: cells.millis(row.latency.ttft_p95_ms if row.latency else None),
     }
     return [makers[key]() for key in columns]
 
@@ -101,6 +113,8 @@ class BreakdownTable(SpendTable):
         self.budget_pane = budgets
         #: ...and shows it while its dimension has budgets (not organizations, projects, agents).
         self.budgets = budgets
+        #: Whether the rows carry latency (``TableData.latency``).
+        self.latency = False
         self.columns_shown = self._columns(narrow=False)
         self.name_width = NAME_WIDTH
         self.dimension = ""
@@ -111,11 +125,13 @@ class BreakdownTable(SpendTable):
         self._table_data: TableData | None = None
 
     def _columns(self, narrow: bool) -> tuple[tuple[str, str], ...]:
-        every = (*COLUMNS, BUDGET_COLUMN) if self.budgets else COLUMNS
+        every = (*COLUMNS, *(LATENCY_COLUMNS if self.latency else ()), *((BUDGET_COLUMN,) if self.budgets else ()))
         kept = NARROW_BUDGETS if self.budgets else NARROW
         columns = tuple(c for c in every if not narrow or c[0] in kept)
-        if self.size.width and self._name_room(columns) < NAME_WIDTH:
-            columns = tuple(c for c in columns if c[0] not in CACHE_COLUMNS)
+        for dropped in GIVE_WAY:
+            if not self.size.width or self._name_room(columns) >= NAME_WIDTH:
+                break
+            columns = tuple(c for c in columns if c[0] not in dropped)
         return columns
 
     def _name_room(self, columns: tuple[tuple[str, str], ...]) -> int:
@@ -161,8 +177,9 @@ class BreakdownTable(SpendTable):
         self._table_data = data
         self.dimension = data.dimension
         budgets = self.budget_pane and data.dimension in BUDGET_DIMENSIONS
-        if budgets != self.budgets:  # (the Entities pane: customers have budgets, orgs not here)
-            self.budgets = budgets
+        if budgets != self.budgets or data.latency != self.latency:
+            # (the Entities pane: customers have budgets, orgs not; latency comes with the data)
+            self.budgets, self.latency = budgets, data.latency
             self._fit_columns()
         wanted = {self._row_key(r): r for r in data.rows if self._visible(r)}
         changed = False

@@ -64,6 +64,13 @@ def number(n: int) -> Cell:
     return Cell(n, fmt.count(n))
 
 
+def millis(ms: float | None) -> Cell:
+    """A latency: ``840 ms``, ``1.25 s``; ``–`` when unknown (sorts below every value)."""
+    from spendtui.core.latency import format_ms
+
+    return Cell(-1.0 if ms is None else ms, format_ms(ms), "dim" if ms is None else "")
+
+
 def share(ratio: float) -> Cell:
     return Cell(ratio, f"{ratio * 100:.1f}%")
 

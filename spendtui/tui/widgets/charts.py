@@ -6,6 +6,8 @@ from datetime import date
 
 from textual_plotext import PlotextPlot
 
+from spendtui.core.latency import Latency
+
 
 class SpendChart(PlotextPlot):
     """A bar chart of spend; redrawn only when its data changes."""
@@ -62,6 +64,37 @@ class SpendChart(PlotextPlot):
             plt.title(title)
             plt.xlabel("UTC hour")
             plt.ylabel("USD")
+        self.refresh()
+
+    def latency(self, title: str, days: list[tuple[date, Latency]] | None, why: str | None) -> None:
+        """Daily p50 and p95 of duration and p50 of time to first token, in seconds; a
+        day without requests leaves a gap. Without latency: why not."""
+        key = ("latency", title, tuple(days) if days is not None else None, why)
+        if not self._begin(key):
+            return
+        plt = self.plt
+        known = [(d, s) for d, s in days or [] if s.p50_ms is not None]
+        if days is None:
+            plt.title(f"No latency: {why}" if why else "No latency")
+        elif not known:
+            plt.title(f"{title}: no successful request in this window")
+        else:
+            labels = [d.strftime("%m-%d") for d, _ in known]
+            x = [float(i) for i in range(1, len(known) + 1)]
+            series = (
+                ("p95", [s.p95_ms for _, s in known]),
+                ("p50", [s.p50_ms for _, s in known]),
+                ("TTFT p50", [s.ttft_p50_ms for _, s in known]),
+            )
+            for name, values in series:
+                points = [(i, v / 1000) for i, v in zip(x, values, strict=True) if v is not None]
+                if points:
+                    plt.plot([p[0] for p in points], [p[1] for p in points], label=name, marker="braille")
+            plt.title(title)
+            # (linear: plotext's log scale fails on some terminal sizes)
+            plt.ylabel("seconds")
+            plt.xticks(x, labels)
+            self._thin_ticks(labels, 6)
         self.refresh()
 
     def _thin_ticks(self, labels: list[str], most: int) -> None:
