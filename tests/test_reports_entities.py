@@ -20,6 +20,8 @@ START, END = date(2026, 11, 1), date(2026, 11, 27)
 KINDS = {"organizations": "organization", "projects": "project", "agents": "agent"}
 FIELDS = ["spend", "requests", "prompt_tokens", "completion_tokens", "total_tokens"]
 CACHE = ["cache_read_tokens", "cache_creation_tokens"]  # (added later: last, in CSV too)
+#: Models, keys and teams rows end with the latency percentiles (added after the cache tokens).
+LATENCY = ["latency_p50_ms", "latency_p95_ms", "ttft_p50_ms", "ttft_p95_ms"]
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +103,7 @@ def test_other_kinds_carry_id(entities_db: Path) -> None:
     assert (by_id["team-b"]["name"], by_id["team-b"]["label"]) == ("team-b", "Team B")
     assert (by_id[None]["name"], by_id[None]["label"]) == ("(none)", "(none)")
     keys = list(csv.DictReader(io.StringIO(report(entities_db, "keys", "csv"))))
-    assert list(keys[0]) == ["name", "label", "key_alias", "key_name", *FIELDS, "id", *CACHE]
+    assert list(keys[0]) == ["name", "label", "key_alias", "key_name", *FIELDS, "id", *CACHE, *LATENCY]
     assert {r["id"] for r in keys} == {"hash-a", "hash-b", "hash-c", "hash-gone"}
     days = json.loads(report(entities_db, "daily", "json"))["rows"]
     assert all(r["id"] == r["name"] for r in days)

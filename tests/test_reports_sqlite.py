@@ -151,9 +151,10 @@ def test_table_and_csv_formats(capsys, litellm_db) -> None:
     csv_lines = capsys.readouterr().out.splitlines()
     assert csv_lines[0] == (
         "name,label,spend,requests,prompt_tokens,completion_tokens,total_tokens,id,"
-        "cache_read_tokens,cache_creation_tokens"  # (added later: after id, so positions stay)
+        "cache_read_tokens,cache_creation_tokens,"  # (added later: after id, so positions stay)
+        "latency_p50_ms,latency_p95_ms,ttft_p50_ms,ttft_p95_ms"  # (then the latency)
     )
-    assert all(len(line.split(",")) == 10 for line in csv_lines)
+    assert all(len(line.split(",")) == 14 for line in csv_lines)
 
 
 def test_history_daily_on_sqlite_reads_the_logs_and_says_so(capsys, litellm_db) -> None:
@@ -199,6 +200,10 @@ def test_csv_and_json_name_every_hash_and_id(capsys, litellm_db) -> None:
         "id",
         "cache_read_tokens",
         "cache_creation_tokens",
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "ttft_p50_ms",
+        "ttft_p95_ms",
     ]
     assert all(r["id"] == r["name"] for r in rows if r["name"] != "(none)")
     named = [r for r in rows if r["name"] in keys]

@@ -18,7 +18,7 @@ days' cells: older days do not change), and the whole window again after ``FULL_
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
 from typing import Protocol, runtime_checkable
@@ -59,8 +59,10 @@ class LatencyGroups:
     duration: np.ndarray
     ttft: np.ndarray
     counts: np.ndarray
-    #: Successful requests whose duration could not be used (negative, or over a day).
+    #: Successful requests whose duration could not be used (negative, or over a day),
+    #: in all and per ``YYYY-MM-DD`` day.
     unusable: int = 0
+    unusable_days: dict[str, int] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -87,7 +89,7 @@ class LatencyCells:
     def __init__(self, dims: Dimensions) -> None:
         self.dims = dims
         self._cols = _empty()
-        #: Unusable durations per read (keyed by the read's last day).
+        #: Unusable durations per UTC day number.
         self._unusable: dict[int, int] = {}
         self.cube = self._build_cube()
 
@@ -105,8 +107,9 @@ class LatencyCells:
         order = np.argsort(merged["day"], kind="stable")  # by day: a window is a slice
         self._cols = {name: column[order] for name, column in merged.items()}
         unusable = {d: n for d, n in self._unusable.items() if not found.first_day <= d <= found.last_day}
-        if found.unusable:
-            unusable[found.last_day] = found.unusable
+        for text, n in found.unusable_days.items():
+            day = day_number(date.fromisoformat(text))
+            unusable[day] = unusable.get(day, 0) + n
         self._unusable = unusable
         self.cube = self._build_cube()
 

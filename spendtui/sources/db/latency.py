@@ -38,7 +38,8 @@ def _ms_between(sql: SpendSql, start: str, end: str) -> str:
         epoch = f"typeof({column}) IN ('integer', 'real')"
         return f"(CASE WHEN {epoch} THEN julianday({column}, 'unixepoch') ELSE julianday({column}) END)"
 
-    return f"(({jd(end)} - {jd(start)}) * 86400000.0)"
+    # julianday() differences are off by up to ~0.05 ms; SQLite keeps whole milliseconds
+    return f"round(({jd(end)} - {jd(start)}) * 86400000.0)"
 
 
 def _bucket(sql: SpendSql, ms: str) -> str:
@@ -100,10 +101,10 @@ def read_latency_groups(conn: Connection, sql: SpendSql, first_day: int, last_da
     else:
         rows = ((str(b), str(k), int(d), int(t), n) for b, k, d, t, n in result)
     days, keys, spans, firsts, counts = [], [], [], [], []
-    unusable = 0
+    unusable: dict[str, int] = {}
     for b, k, d, t, n in rows:
         if d == UNUSABLE:
-            unusable += int(n)
+            unusable[b] = unusable.get(b, 0) + int(n)
             d = NO_BUCKET
         if t == UNUSABLE:
             t = NO_BUCKET
@@ -122,5 +123,6 @@ def read_latency_groups(conn: Connection, sql: SpendSql, first_day: int, last_da
         np.array(spans, dtype=np.int16),
         np.array(firsts, dtype=np.int16),
         np.array(counts, dtype=np.int64),
+        sum(unusable.values()),
         unusable,
     )
