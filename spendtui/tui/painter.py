@@ -73,7 +73,7 @@ class Painter:
             )
             app.query_one("#chart-hourly", SpendChart).hourly("Spend by hour today", chart.hours)
             app.query_one("#chart-latency", SpendChart).latency(
-                "Latency by day (p50, p95, TTFT p50)", chart.latency, chart.latency_note
+                "Latency by day, top to bottom: p95, p50, TTFT p50", chart.latency, chart.latency_note
             )
         elif pane == "tail" and snap.tail is not None:
             app.query_one(TailTable).show(snap.tail)

@@ -82,16 +82,17 @@ class SpendChart(PlotextPlot):
             labels = [d.strftime("%m-%d") for d, _ in known]
             x = [float(i) for i in range(1, len(known) + 1)]
             series = (
-                ("p95", [s.p95_ms for _, s in known]),
-                ("p50", [s.p50_ms for _, s in known]),
-                ("TTFT p50", [s.ttft_p50_ms for _, s in known]),
+                ("red", [s.p95_ms for _, s in known]),
+                ("green", [s.p50_ms for _, s in known]),
+                ("cyan", [s.ttft_p50_ms for _, s in known]),
             )
-            for name, values in series:
+            for colour, values in series:
                 points = [(i, v / 1000) for i, v in zip(x, values, strict=True) if v is not None]
                 if points:
-                    plt.plot([p[0] for p in points], [p[1] for p in points], label=name, marker="braille")
+                    plt.plot([p[0] for p in points], [p[1] for p in points], marker="braille", color=colour)
             plt.title(title)
-            # (linear: plotext's log scale fails on some terminal sizes)
+            # (linear: plotext's log scale fails on some terminal sizes; no legend: plotext
+            # draws it over the top left, where it hid the first week of p95)
             plt.ylabel("seconds")
             plt.xticks(x, labels)
             self._thin_ticks(labels, 6)
