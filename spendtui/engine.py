@@ -220,15 +220,41 @@ class SpendEngine:
             self._tops = TopCache(source.top_groups, time.monotonic)
         return self._tops.cells(dimension, first_day, last_day, self.cube.dims)
 
-    def latency_cells(self, first_day: int) -> LatencyCells:
-        """Latency histograms from UTC day ``first_day`` to today as cells over this cube's
-        dimensions (``core.latency_cells``); the source must be a ``LatencySource``."""
+    def _latency_cache(self) -> LatencyCache:
         if self._latency is None:
             source = self.source
             if not isinstance(source, LatencySource):
                 raise NotExact(NO_LATENCY_SOURCE)
             self._latency = LatencyCache(source.latency_groups, time.monotonic)
-        return self._latency.cells(first_day, self.today(), self.cube.dims)
+        return self._latency
+
+    def latency_cells(self, first_day: int) -> LatencyCells:
+        """Latency histograms from UTC day ``first_day`` to today as cells over this cube's
+        dimensions (``core.latency_cells``), read now if due; the source must be a
+        ``LatencySource`` (else ``NotExact`` says why), a failed read raises ``SourceError``."""
+        return self._latency_cache().cells(first_day, self.today(), self.cube.dims)
+
+    def latency(self, first_day: int) -> LatencyCells | str | None:
+        """What is held for ``first_day`` on, without reading (a snapshot never waits for
+        the aggregate): the cells, why there are none (a source without durations, a read
+        that failed), or None while the read is due (``read_latency`` does it)."""
+        try:
+            cache = self._latency_cache()
+        except NotExact as exc:
+            return str(exc)
+        held = cache.held(first_day, self.today(), self.cube.dims)
+        if held is None and cache.error is not None:
+            return f"latency not read: {cache.error}"
+        return held
+
+    @property
+    def latency_due(self) -> bool:
+        return self._latency is not None and self._latency.due
+
+    def read_latency(self) -> None:
+        """Read the latency ``latency`` found due (a failure is kept and said there)."""
+        if self._latency is not None:
+            self._latency.read_due()
 
     def ensure_loaded(self, first_day: int) -> None:
         """Load, or reload from an earlier day, so ``first_day`` is covered."""

@@ -24,7 +24,8 @@ Cells = tuple[list[np.ndarray], np.ndarray]
 
 def merge(columns: list[np.ndarray], measures: list[np.ndarray]) -> Cells:
     """Cells with equal coordinates summed into one; the result is ordered by the
-    coordinates (day first). ``measures`` are the 9 measure rows (each a 1-D array)."""
+    coordinates (day first). ``measures`` are the measure rows (each a 1-D array: the
+    cube's 9; a latency cell's one count)."""
     n = len(columns[0])
     key = _packed(columns)
     if key is None:  # coordinates too wide to pack into one integer: sort the rows
@@ -39,9 +40,9 @@ def merge(columns: list[np.ndarray], measures: list[np.ndarray]) -> Cells:
         del key
     starts = np.flatnonzero(np.r_[True, changed])
     first = order[starts]  # one cell of each group, for its coordinates
-    merged = np.empty((len(starts), N_MEASURES), dtype=np.int64)
-    for j in range(N_MEASURES):
-        merged[:, j] = np.add.reduceat(measures[j][order], starts)
+    merged = np.empty((len(starts), len(measures)), dtype=np.int64)
+    for j, row in enumerate(measures):
+        merged[:, j] = np.add.reduceat(row[order], starts)
     return [col[first] for col in columns], merged
 
 

@@ -25,11 +25,13 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from spendtui.core.cell_merge import merge
 from spendtui.core.cube import Cube
 from spendtui.core.dims import Dimensions
 from spendtui.core.latency import N_BUCKETS, NO_LATENCY, Latency, bucket_value
 from spendtui.core.query import Query
 from spendtui.core.selection import NO_FILTERS, Filters, Window
+from spendtui.errors import SourceError
 from spendtui.timeutil import day_date, day_number
 
 #: Why a source without ``latency_groups`` (the proxy's REST API) cannot answer.
@@ -41,6 +43,8 @@ NO_LATENCY_SOURCE = (
 RECENT_TTL = 15.0
 FULL_TTL = 600.0
 RECENT_DAYS = 2
+#: Seconds before a failed read is tried again.
+RETRY_AFTER = 60.0
 PERCENTS = (50, 95)
 
 
@@ -104,8 +108,11 @@ class LatencyCells:
         keep = (cols["day"] < found.first_day) | (cols["day"] > found.last_day)
         fresh = self._intern(found)
         merged = {name: np.concatenate([cols[name][keep], fresh[name]]) for name in cols}
-        order = np.argsort(merged["day"], kind="stable")  # by day: a window is a slice
-        self._cols = {name: column[order] for name, column in merged.items()}
+        days = merged["day"]
+        if len(days) > 1 and (days[1:] < days[:-1]).any():  # (kept days after the fresh ones)
+            order = np.argsort(days, kind="stable")
+            merged = {name: column[order] for name, column in merged.items()}
+        self._cols = merged
         unusable = {d: n for d, n in self._unusable.items() if not found.first_day <= d <= found.last_day}
         for text, n in found.unusable_days.items():
             day = day_number(date.fromisoformat(text))
@@ -125,12 +132,17 @@ class LatencyCells:
         contexts = map(self.dims.composite, key_at)
         ids = np.fromiter(chain.from_iterable(contexts), np.int32, 5 * len(key_at)).reshape(-1, 5)
         self.dims.forget_load_caches()
+        # groups repeat (a source reads in chunks): merged, in day order (a window is a slice)
+        ids = ids[key_of]
+        columns = [day_numbers[day_of], *(ids[:, j] for j in range(5)), found.duration, found.ttft]
+        merged_columns, counts = merge(columns, [np.asarray(found.counts, dtype=np.int64)])
+        day, *id_columns, duration, ttft = merged_columns
         return {
-            "day": day_numbers[day_of],
-            "ids": ids[key_of],
-            "duration": np.asarray(found.duration, dtype=np.int16),
-            "ttft": np.asarray(found.ttft, dtype=np.int16),
-            "count": np.asarray(found.counts, dtype=np.int64),
+            "day": day.astype(np.int32),
+            "ids": np.stack(id_columns, axis=1).astype(np.int32),
+            "duration": duration.astype(np.int16),
+            "ttft": ttft.astype(np.int16),
+            "count": counts[:, 0],
         }
 
     def _build_cube(self) -> Cube:
@@ -220,7 +232,11 @@ def _latencies(groups: np.ndarray, duration: np.ndarray, ttft: np.ndarray, count
 
 
 class LatencyCache:
-    """The latency cells of the window's days (see the module for when they are read)."""
+    """The latency cells of the window's days (see the module for when they are read).
+
+    ``held`` answers without reading (a snapshot must not wait seconds for an aggregate):
+    it returns what is held and notes what is due, and ``read_due`` reads it (the
+    dashboard's next step, ``dashboard.session``). ``cells`` does both (reports, tests)."""
 
     def __init__(self, read: Callable[[int, int], LatencyGroups], clock: Callable[[], float]) -> None:
         self._read = read
@@ -230,20 +246,66 @@ class LatencyCache:
         self._last_day = 0
         self._full_at = 0.0
         self._recent_at = 0.0
+        #: What ``read_due`` reads: (first day, last day, whole window or not), and for
+        #: which dimensions.
+        self._due: tuple[int, int, bool, Dimensions] | None = None
+        #: Why the last read failed, and when (not tried again for ``RETRY_AFTER`` s).
+        self.error: str | None = None
+        self._error_at = 0.0
 
-    def cells(self, first_day: int, today: int, dims: Dimensions) -> LatencyCells:
-        """Cells covering ``first_day``..``today`` over ``dims`` (the cube's: a reload
-        replaces them, and these are read again)."""
+    def held(self, first_day: int, today: int, dims: Dimensions) -> LatencyCells | None:
+        """The cells held for ``first_day``..``today`` over ``dims``, without reading:
+        None when nothing usable is held (a read is then due, unless the last one failed
+        less than ``RETRY_AFTER`` s ago: ``error`` says why). Held cells past
+        ``RECENT_TTL`` are still given, and the last days' re-read is due."""
         now = self._clock()
         held = self._cells
-        if held is None or held.dims is not dims or first_day < self._first_day or now - self._full_at >= FULL_TTL:
-            cells = LatencyCells(dims)
-            cells.replace(self._read(first_day, today))
-            self._cells, self._first_day, self._last_day = cells, first_day, today
-            self._full_at = self._recent_at = now
-            return cells
+        covers = held is not None and held.dims is dims and first_day >= self._first_day
+        if self.error is not None and now - self._error_at < RETRY_AFTER:
+            return held if covers else None
+        if held is None or not covers or now - self._full_at >= FULL_TTL:
+            start = min(first_day, self._first_day) if held is not None and held.dims is dims else first_day
+            self._due = (start, today, True, dims)
+            return held if covers else None
         if now - self._recent_at >= RECENT_TTL or today != self._last_day:
             since = max(self._first_day, min(self._last_day, today) - (RECENT_DAYS - 1))
-            held.replace(self._read(since, today))
-            self._last_day, self._recent_at = today, now
+            self._due = (since, today, False, dims)
+        return held
+
+    @property
+    def due(self) -> bool:
+        return self._due is not None
+
+    def read_due(self) -> None:
+        """Read what ``held`` found due (a ``SourceError`` is kept in ``error``)."""
+        due, self._due = self._due, None
+        if due is None:
+            return
+        first_day, last_day, whole, dims = due
+        try:
+            found = self._read(first_day, last_day)
+        except SourceError as exc:
+            self.error, self._error_at = str(exc), self._clock()
+            return
+        self.error = None
+        now = self._clock()
+        held = self._cells
+        if whole or held is None or held.dims is not dims:
+            held = self._cells = LatencyCells(dims)
+            self._first_day, self._full_at = first_day, now
+        held.replace(found)
+        self._last_day, self._recent_at = last_day, now
+
+    def cells(self, first_day: int, today: int, dims: Dimensions) -> LatencyCells:
+        """Cells covering ``first_day``..``today`` over ``dims``, read now if due (the
+        cube's dimensions: a reload replaces them, and these are read again); raises
+        ``SourceError`` when the read fails."""
+        self.error = None
+        held = self.held(first_day, today, dims)
+        if self.due:
+            self.read_due()
+            if self.error is not None:
+                raise SourceError(self.error)
+            held = self.held(first_day, today, dims)
+        assert held is not None
         return held

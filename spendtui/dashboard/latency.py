@@ -6,34 +6,25 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from spendtui.core.facts import NotExact
 from spendtui.core.latency import NO_LATENCY, Latency
-from spendtui.core.latency_cells import LatencyCells
 from spendtui.core.query import Filters, Window
 from spendtui.dashboard.model import TableData
 from spendtui.engine import SpendEngine
-from spendtui.errors import SourceError
 
 #: The tables that show latency columns.
 LATENCY_DIMENSIONS = ("model", "key", "team")
 
 
-def _cells(engine: SpendEngine, window: Window) -> LatencyCells | str:
-    """The engine's latency cells for the window, or why there are none."""
-    try:
-        return engine.latency_cells(window.first_day)
-    except (NotExact, SourceError) as exc:
-        return str(exc)
-
-
 def with_latency(engine: SpendEngine, data: TableData, window: Window, filters: Filters) -> TableData:
-    """``data`` (a model, key or team table) with each row's latency; unchanged where the
-    source has none (the table then has no latency columns)."""
+    """``data`` (a model, key or team table) with each row's latency; while it is being
+    read, marked pending; unchanged where the source has none (no latency columns)."""
     if data.dimension not in LATENCY_DIMENSIONS or data.refusal is not None:
         return data
-    cells = _cells(engine, window)
+    cells = engine.latency(window.first_day)
     if isinstance(cells, str):
         return data
+    if cells is None:
+        return replace(data, latency=True, latency_pending=True)
     found = cells.by(data.dimension, window, filters)
     rows = [replace(r, latency=found.get(r.value, NO_LATENCY)) for r in data.rows]
     return replace(data, rows=rows, latency=True)
@@ -42,8 +33,11 @@ def with_latency(engine: SpendEngine, data: TableData, window: Window, filters: 
 def daily_latency(
     engine: SpendEngine, window: Window, filters: Filters
 ) -> tuple[list[tuple[date, Latency]] | None, str | None]:
-    """Each day's latency in the window under ``filters``, or None and why not."""
-    cells = _cells(engine, window)
+    """Each day's latency in the window under ``filters``; or None and why not (None and
+    None while it is being read)."""
+    cells = engine.latency(window.first_day)
     if isinstance(cells, str):
         return None, cells
+    if cells is None:
+        return None, None
     return cells.daily(window, filters), None

@@ -60,6 +60,8 @@ class TableData:
     refusal: str | None = None
     #: Whether the rows carry latency (``TableRow.latency``): the table shows its columns.
     latency: bool = False
+    #: The latency is being read (its columns show ``…``).
+    latency_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,13 @@ class Snapshot:
     budgets: BudgetBoard | None = None
     #: (dimension, value, label) of each filter value: what the filter bar calls it.
     filter_labels: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def latency_pending(self) -> bool:
+        """Whether a pane shown waits for latency being read (the next step reads it)."""
+        table_waits = self.table is not None and self.table.latency_pending
+        chart_waits = self.chart is not None and self.chart.latency is None and self.chart.latency_note is None
+        return table_waits or chart_waits
 
     @property
     def notices(self) -> tuple[str, ...]:

@@ -265,6 +265,11 @@ class DashboardSession:
                 self.engine.run_followups()
             if step in (Step.POLLED, Step.REBUILT):
                 step = Step.RELOADED
+        if self.engine.latency_due:  # asked for by the last snapshot (or due again)
+            with self.io_lock:
+                self.engine.read_latency()
+            if step in (Step.POLLED, Step.REBUILT):
+                step = Step.RELOADED
         rows = 0
         if fetched is not None and self.engine is engine:
             # (a reload above drops what was fetched before it: still draw it)

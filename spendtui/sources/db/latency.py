@@ -12,7 +12,7 @@ dashboard's filters to them as the cube does.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,9 @@ from sqlalchemy.engine import Connection
 from spendtui.core.latency import GAMMA, MAX_MS, N_BUCKETS, NO_BUCKET
 from spendtui.core.latency_cells import LatencyGroups
 from spendtui.errors import SourceDataError
-from spendtui.sources.db.sql import SpendSql
+from spendtui.sources.db.access import DatabaseAccess
+from spendtui.sources.db.load import sqlite_answers, sqlite_plan
+from spendtui.sources.db.sql import CELL_SEP, SpendSql
 from spendtui.sources.db.top import day_range_where
 
 #: A duration that is there but cannot be used (negative, or over a day).
@@ -79,27 +81,67 @@ def _split(sql: SpendSql, result: Any) -> Iterator[tuple[list[str], str, str, in
         yield values, day, key, n
 
 
-def read_latency_groups(conn: Connection, sql: SpendSql, first_day: int, last_day: int) -> LatencyGroups:
-    """How many successful requests of each UTC day and composite key fell in each
-    duration and time-to-first-token bucket."""
+def _where(sql: SpendSql, where: str) -> str:
+    if sql.schema.col("status"):  # NULL: written before LiteLLM had the column, a success
+        return where + " AND (status IS NULL OR status != 'failure')"
+    return where
+
+
+def _exprs(sql: SpendSql) -> tuple[dict[str, str], dict[str, str]]:
+    """The per-row expressions (duration and TTFT in ms) and the bucket expressions over them."""
     duration, ttft = latency_exprs(sql)
     if duration is None:
         raise SourceDataError(
             f"this database's {sql.schema.logs.name} has neither request_duration_ms nor "
             '"startTime" and "endTime": it records no latency'
         )
-    where, params = day_range_where(sql, first_day, last_day)
-    if sql.schema.col("status"):  # NULL: written before LiteLLM had the column, a success
-        where += " AND (status IS NULL OR status != 'failure')"
     real = (lambda e: e) if sql.d.sqlite else (lambda e: f"CAST({e} AS double precision)")
     computed = {"dms": real(duration), "tms": real(ttft or "NULL")}
-    extra = {"d": _bucket(sql, "dms"), "t": _bucket(sql, "tms")}
-    result = conn.execute(text(sql.day_key_counts(where, computed, extra)), params).all()
+    return computed, {"d": _bucket(sql, "dms"), "t": _bucket(sql, "tms")}
+
+
+def read_latency_groups(conn: Connection, sql: SpendSql, first_day: int, last_day: int) -> LatencyGroups:
+    """How many successful requests of each UTC day and composite key fell in each
+    duration and time-to-first-token bucket (one aggregate: PostgreSQL)."""
+    computed, extra = _exprs(sql)
+    where, params = day_range_where(sql, first_day, last_day)
+    result = conn.execute(text(sql.day_key_counts(_where(sql, where), computed, extra)), params).all()
     conn.rollback()
     if sql.d.sqlite:
-        rows = ((day, key, int(v[0]), int(v[1]), n) for v, day, key, n in _split(sql, result))
+        rows: Iterable[_Row] = ((day, key, int(v[0]), int(v[1]), n) for v, day, key, n in _split(sql, result))
     else:
         rows = ((str(b), str(k), int(d), int(t), n) for b, k, d, t, n in result)
+    return _groups(first_day, last_day, rows)
+
+
+def read_latency_sqlite(source: DatabaseAccess, first_day: int, last_day: int) -> LatencyGroups:
+    """The same for SQLite, in the rowid chunks of a cold load (``load.sqlite_plan``):
+    small ones under a rollback journal, so the proxy's writes get in between (one
+    aggregate over the window would hold the read lock for seconds), on helper processes
+    in parallel under WAL. Groups repeat across chunks; the cells merge them."""
+    sql = source.sql
+    computed, extra = _exprs(sql)
+    where, params = day_range_where(sql, first_day, last_day)
+    counts = sql.day_key_counts(_where(sql, f"rowid BETWEEN :lo AND :hi AND {where}"), computed, extra)
+    statement = f"SELECT group_concat(g, char(30)), group_concat(n) FROM ({counts}) AS chunk"  # noqa: S608
+    plan = sqlite_plan(source, first_day)
+
+    def rows() -> Iterator[_Row]:
+        for texts, numbers in sqlite_answers(source, statement, params, plan):
+            if texts is None:
+                continue
+            for g, n in zip(texts.split(CELL_SEP), numbers.split(","), strict=True):
+                values, day, key = sql.split_day_key(g)
+                yield day, key, int(values[0]), int(values[1]), int(n)
+
+    return _groups(first_day, last_day, rows())
+
+
+_Row = tuple[str, str, int, int, int]
+
+
+def _groups(first_day: int, last_day: int, rows: Iterable[_Row]) -> LatencyGroups:
+    """``LatencyGroups`` from (day, key, duration bucket, TTFT bucket, count) rows."""
     days, keys, spans, firsts, counts = [], [], [], [], []
     unusable: dict[str, int] = {}
     for b, k, d, t, n in rows:

@@ -68,16 +68,23 @@ def _params(first_day: int, hourly_from_day: int) -> dict[str, str]:
     }
 
 
-def load_sqlite(
-    source: DatabaseAccess, first_day: int, hourly_from_day: int, after: int = 0
-) -> tuple[LoadResult, Cursor]:
-    """Aggregate rows from ``first_day`` on (only those past rowid ``after``); the chunks
-    are read lazily, as the result is consumed."""
+@dataclass(frozen=True)
+class SqlitePlan:
+    """How to read the rows from a day on in chunks: rowid ``bounds``, helper processes,
+    the highest rowid (the poll cursor) and whether the database is in WAL mode."""
+
+    bounds: list[tuple[int, int]]
+    helpers: int
+    high: int
+    wal: bool
+
+
+def sqlite_plan(source: DatabaseAccess, first_day: int, after: int = 0) -> SqlitePlan:
+    """The chunks holding every row stamped from ``first_day`` on (past rowid ``after``):
+    large and in parallel under WAL, small and one at a time under a rollback journal
+    (every read holds a lock the proxy's writes wait for: they get in between)."""
     sql = source.sql
     ts = sql.ts
-    params = _params(first_day, hourly_from_day)
-    # rows stamped a day early may still be in the window once zones are applied
-    params["ws_loose"] = day_start(first_day - 1).strftime("%Y-%m-%d")
     with source.connection() as conn:
         wal = str(conn.execute(text("PRAGMA journal_mode")).scalar_one()).lower() == "wal"
         high = conn.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {sql.table}")).scalar_one()  # noqa: S608
@@ -91,21 +98,35 @@ def load_sqlite(
         )
     low = min(x for x in (low, numeric, high + 1) if x is not None)
     low = max(low, after + 1)  # catch_up(): only rows past the restored cursor
-    where = f"rowid BETWEEN :lo AND :hi AND ({ts} >= :ws_loose OR typeof({ts}) != 'text')"
-    statement = sql.cells(where)
     if wal:
         size, helpers = CHUNK_ROWS, (source.workers - 1 if high - low > PARALLEL_FROM_ROWS else 0)
     else:
-        # rollback journal: every read holds a lock the proxy's writes wait for, so
-        # read in small bites, one at a time, and let writers in between
         size, helpers = SMALL_CHUNK_ROWS, 0
     bounds = [(lo, min(high, lo + size - 1)) for lo in range(int(low), int(high) + 1, size)]
-    return LoadResult(_sqlite_chunks(source, statement, params, bounds, helpers)), Cursor(rowid=int(high))
+    return SqlitePlan(bounds, helpers, int(high), wal)
 
 
-def _sqlite_chunks(
-    source: DatabaseAccess, statement: str, params: dict[str, str], bounds: list[tuple[int, int]], helpers: int
-) -> Iterator[CellChunk]:
+def load_sqlite(
+    source: DatabaseAccess, first_day: int, hourly_from_day: int, after: int = 0
+) -> tuple[LoadResult, Cursor]:
+    """Aggregate rows from ``first_day`` on (only those past rowid ``after``); the chunks
+    are read lazily, as the result is consumed."""
+    sql = source.sql
+    ts = sql.ts
+    params = _params(first_day, hourly_from_day)
+    # rows stamped a day early may still be in the window once zones are applied
+    params["ws_loose"] = day_start(first_day - 1).strftime("%Y-%m-%d")
+    plan = sqlite_plan(source, first_day, after)
+    where = f"rowid BETWEEN :lo AND :hi AND ({ts} >= :ws_loose OR typeof({ts}) != 'text')"
+    answers = sqlite_answers(source, sql.cells(where), params, plan)
+    return LoadResult(chunk_from_row(answer) for answer in answers), Cursor(rowid=plan.high)
+
+
+def sqlite_answers(
+    source: DatabaseAccess, statement: str, params: dict[str, str], plan: SqlitePlan
+) -> Iterator[tuple[Any, ...]]:
+    """The one-row answer of ``statement`` (with ``:lo``/``:hi`` bound to each chunk's
+    rowids) for every chunk of ``plan``, in no particular order."""
     uri = sqlite_uri(source.target)
     raw = sqlite3.connect(uri, uri=True, timeout=source.busy_timeout)
     try:
@@ -116,17 +137,15 @@ def _sqlite_chunks(
             raw.rollback()
             return tuple(row)
 
-        answers = iter_chunks(
-            bounds,
+        yield from iter_chunks(
+            plan.bounds,
             run_local,
             uri=uri,
             timeout=source.busy_timeout,
             sql=statement,
             params=params,
-            helpers=helpers,
+            helpers=plan.helpers,
         )
-        for answer in answers:
-            yield chunk_from_row(answer)
     except sqlite3.Error as exc:
         raise source_error(exc, source.display) from None
     finally:

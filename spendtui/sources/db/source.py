@@ -32,7 +32,7 @@ from spendtui.errors import SourceError
 from spendtui.sources.db import continuity
 from spendtui.sources.db.connect import make_engine, source_error
 from spendtui.sources.db.cursor import COMMIT_OVERLAP, WRITTEN_OVERLAP, Cursor
-from spendtui.sources.db.latency import read_latency_groups
+from spendtui.sources.db.latency import read_latency_groups, read_latency_sqlite
 from spendtui.sources.db.load import LoadResult, load_postgres, load_sqlite
 from spendtui.sources.db.names import read_names
 from spendtui.sources.db.poll import DEEP_HORIZON, LATE_HORIZON, poll_late_postgres, poll_postgres, poll_sqlite, recent
@@ -205,6 +205,8 @@ class DatabaseSource:
 
     def latency_groups(self, first_day: int, last_day: int) -> LatencyGroups:
         """Latency buckets of UTC days ``first_day``..``last_day`` (``core.latency_cells``)."""
+        if self.target.dialect == "sqlite":
+            return read_latency_sqlite(self, first_day, last_day)
         sql = self.sql
         with self.connection() as conn:
             return read_latency_groups(conn, sql, first_day, last_day)

@@ -241,12 +241,15 @@ class SpendSql:
         fence = "LIMIT -1" if self.d.sqlite else "OFFSET 0"
         rows = f"(SELECT {kept} FROM {self.table} WHERE {where} {fence}) AS latency_rows"  # noqa: S608
         if self.d.sqlite:
-            # one text per row (extras, day, key): SQLite's sorter handles one short text
-            # column much faster than eleven raw ones (2.8 s against 5.5 s at 450k rows)
-            values = " || ',' || ".join(f"({e})" for e in extra.values())
+            # one text per row (extras, day, key) built in the subquery from the table's
+            # columns: only it and the computed values pass through, and SQLite's sorter
+            # handles one text column much faster than eleven raw ones
             key = self.composite_expr(self.dimension_exprs())
-            g = f"{values} || char(31) || substr({self.bucket_expr()}, 1, 10) || char(31) || {key}"
-            return f"SELECT {g} AS g, count(*) AS n FROM {rows} GROUP BY 1"  # noqa: S608
+            day_key = f"substr({self.bucket_expr()}, 1, 10) || char(31) || {key}"
+            per_row = ", ".join([f"{day_key} AS dk", *(f"{e} AS {n}" for n, e in computed.items())])
+            values = " || ',' || ".join(f"({e})" for e in extra.values())
+            rows = f"(SELECT {per_row} FROM {self.table} WHERE {where} LIMIT -1) AS latency_rows"  # noqa: S608
+            return f"SELECT {values} || char(31) || dk AS g, count(*) AS n FROM {rows} GROUP BY 1"  # noqa: S608
         inner = [
             f"substr({self.bucket_expr()}, 1, 10) AS b0",
             *(f"{raw[n]} AS {a}" for n, a in alias.items()),

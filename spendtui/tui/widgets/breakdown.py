@@ -62,9 +62,12 @@ NAME_WIDTH = 30
 NAME_WIDTH_MIN, NAME_WIDTH_MAX = 18, 44
 
 
-def row_cells(row: TableRow, columns: tuple[str, ...], name_width: int = NAME_WIDTH) -> list[cells.Cell]:
-    """The cells of ``columns`` for one row."""
+def row_cells(
+    row: TableRow, columns: tuple[str, ...], name_width: int = NAME_WIDTH, pending: bool = False
+) -> list[cells.Cell]:
+    """The cells of ``columns`` for one row (``pending``: its latency is being read)."""
     t = row.totals
+    lat = row.latency
     name = fmt.fit(row.label, name_width)
     makers = {
         "name": lambda: cells.label(name),
@@ -78,10 +81,10 @@ def row_cells(row: TableRow, columns: tuple[str, ...], name_width: int = NAME_WI
         "per1k": lambda: cells.money(t.cost_per_1k_tokens()),
         "change": lambda: cells.change(row.change),
         "budget": lambda: cells.budget(row.budget),
-        "p50": lambda: cells.millis(row.latency.p50_ms if row.latency else None),
-        "p95": lambda: cells.millis(row.latency.p95_ms if row.latency else None),
-        "ttft50": lambda: cells.millis(row.latency.ttft_p50_ms if row.latency else None),
-        "ttft95": lambda: cells.millis(row.latency.ttft_p95_ms if row.latency else None),
+        "p50": lambda: cells.millis(lat.p50_ms if lat else None, pending),
+        "p95": lambda: cells.millis(lat.p95_ms if lat else None, pending),
+        "ttft50": lambda: cells.millis(lat.ttft_p50_ms if lat else None, pending),
+        "ttft95": lambda: cells.millis(lat.ttft_p95_ms if lat else None, pending),
     }
     return [makers[key]() for key in columns]
 
@@ -123,6 +126,8 @@ class BreakdownTable(SpendTable):
         self.search = ""
         self._spend_rows: dict[str, TableRow] = {}
         self._table_data: TableData | None = None
+        #: The rows' latency was being read when they were drawn (their cells say ``…``).
+        self._pending = False
 
     def _columns(self, narrow: bool) -> tuple[tuple[str, str], ...]:
         every = (*COLUMNS, *(LATENCY_COLUMNS if self.latency else ()), *((BUDGET_COLUMN,) if self.budgets else ()))
@@ -190,10 +195,10 @@ class BreakdownTable(SpendTable):
                 changed = True
             for key, row in wanted.items():
                 keys = tuple(k for k, _ in self.columns_shown)
-                values = row_cells(row, keys, self.name_width)
+                values = row_cells(row, keys, self.name_width, data.latency_pending)
                 if key in self._spend_rows:
                     old = self._spend_rows[key]
-                    if old == row:
+                    if old == row and data.latency_pending == self._pending:
                         continue
                     for column, value in zip(keys, values, strict=True):
                         if self.get_cell(key, column) != value:
@@ -202,6 +207,7 @@ class BreakdownTable(SpendTable):
                     self.add_row(*values, key=key)
                 self._spend_rows[key] = row
                 changed = True
+            self._pending = data.latency_pending
             if changed:
                 self._sort()
 

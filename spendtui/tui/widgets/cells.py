@@ -64,11 +64,14 @@ def number(n: int) -> Cell:
     return Cell(n, fmt.count(n))
 
 
-def millis(ms: float | None) -> Cell:
-    """A latency: ``840 ms``, ``1.25 s``; ``–`` when unknown (sorts below every value)."""
+def millis(ms: float | None, pending: bool = False) -> Cell:
+    """A latency: ``840 ms``, ``1.25 s``; ``–`` when unknown, ``…`` while it is being read
+    (both sort below every value)."""
     from spendtui.core.latency import format_ms
 
-    return Cell(-1.0 if ms is None else ms, format_ms(ms), "dim" if ms is None else "")
+    if ms is None:
+        return Cell(-1.0, "…" if pending else "–", "dim")
+    return Cell(ms, format_ms(ms))
 
 
 def share(ratio: float) -> Cell:

@@ -60,10 +60,12 @@ class SpendChart(PlotextPlot):
         if hours is None:
             plt.title(f"{title}: hourly detail is only kept for the last two days")
         else:
-            plt.bar([f"{h:02d}" for h in range(24)], hours, marker="hd", width=0.6)
+            labels = [f"{h:02d}" for h in range(24)]
+            plt.bar(labels, hours, marker="hd", width=0.6)
             plt.title(title)
             plt.xlabel("UTC hour")
             plt.ylabel("USD")
+            self._thin_ticks(labels, 12)  # (every other hour: plotext's own choice varied)
         self.refresh()
 
     def latency(self, title: str, days: list[tuple[date, Latency]] | None, why: str | None) -> None:
@@ -75,7 +77,7 @@ class SpendChart(PlotextPlot):
         plt = self.plt
         known = [(d, s) for d, s in days or [] if s.p50_ms is not None]
         if days is None:
-            plt.title(f"No latency: {why}" if why else "No latency")
+            plt.title(f"No latency: {why}" if why else "Reading the latency from the request logs…")
         elif not known:
             plt.title(f"{title}: no successful request in this window")
         else:
