@@ -14,7 +14,7 @@ from spendtui.core.measures import ZERO
 from spendtui.core.names import Names
 from spendtui.dashboard import format as fmt
 from spendtui.dashboard.model import TableData, TableRow
-from spendtui.dashboard.state import BUDGET_DIMENSIONS
+from spendtui.dashboard.state import BUDGET_DIMENSIONS, SCOPE_DRILL, scope_value
 from spendtui.money import used_percent
 
 #: The Budgets pane's kind filter, in the order ``c`` cycles through.
@@ -37,13 +37,17 @@ KIND_TERSE = {"customer": "cust", "organization": "orgs", "project": "projs", "m
 
 
 def drill_target(state: BudgetState) -> tuple[str, str] | None:
-    """The dimension and value Enter drills into for a budget (None: a plan)."""
+    """The dimension and value Enter drills into for a budget (None: a plan). A team
+    member drills into their requests in that team, a per-model budget into its owner's
+    requests of that model (``SCOPE_DRILL``)."""
     if state.kind in ("key", "team", "user", "customer", "organization", "project", "tag"):
         return state.kind, state.id
+    if state.kind in ("member", "model") and len(state.log_scope) > 1:
+        return SCOPE_DRILL, scope_value(state.log_scope)
+    if state.log_scope:
+        return state.log_scope[0]
     if state.kind == "member" and state.user_id:
         return "user", state.user_id
-    if state.kind == "model" and state.log_scope:
-        return state.log_scope[0]
     return None
 
 

@@ -20,7 +20,7 @@ from spendtui.core.questions import Questions
 from spendtui.dashboard.compare import Periods, coverage_note, periods
 from spendtui.dashboard.latency import LATENCY_DIMENSIONS, daily_latency, with_latency
 from spendtui.dashboard.model import ChartData, DrillData, Kpis, Snapshot, TableData, TableRow, TailRow
-from spendtui.dashboard.state import TOP_ENTITIES, ViewState
+from spendtui.dashboard.state import SCOPE_DRILL, TOP_ENTITIES, ViewState, scope_pairs
 from spendtui.engine import SpendEngine
 from spendtui.money import PICO
 from spendtui.timeutil import day_number, parse_timestamp
@@ -242,6 +242,20 @@ def tail(engine: SpendEngine, filters: Filters, limit: int = 300) -> list[TailRo
     return out
 
 
+def _scope_label(engine: SpendEngine, value: str) -> str:
+    """``Ann @ Search``, ``gpt-4o @ web-key``: a several-dimension budget's requests."""
+    return " @ ".join(_label(engine, d, v, v) for d, v in sorted(scope_pairs(value), key=lambda p: p[0] == "team"))
+
+
+def _drill_label(engine: SpendEngine, dimension: str, value: str) -> str:
+    base = dimension.split(":", 1)[0]
+    if base in TOP_ENTITIES:
+        return value
+    if base == SCOPE_DRILL:
+        return _scope_label(engine, value)
+    return _label(engine, dimension, value, value)
+
+
 def drill(engine: SpendEngine, state: ViewState, window: Window) -> DrillData | None:
     """The drill-down's figures. A session or tool is no filter: its own requests are
     asked (``top_tables.top_query``) under the view's filters."""
@@ -254,6 +268,10 @@ def drill(engine: SpendEngine, state: ViewState, window: Window) -> DrillData | 
         from spendtui.dashboard.top_tables import top_query
 
         filters, query = state.filters, top_query(engine, base, value, window)
+    elif base == SCOPE_DRILL:  # a budget of several dimensions (team member, per model)
+        filters = state.filters
+        for d, v in scope_pairs(value):
+            filters = filters.with_value(d, v)
     elif dimension.startswith("tag:"):
         filters = state.filters.with_value("tag", tag_filter(dimension[4:], value))
     else:
@@ -267,7 +285,11 @@ def drill(engine: SpendEngine, state: ViewState, window: Window) -> DrillData | 
     return DrillData(
         dimension=dimension,
         value=value,
-        label=_label(engine, dimension, value, value) if base not in TOP_ENTITIES else value,
+        label=value
+        if base in TOP_ENTITIES
+        else _scope_label(engine, value)
+        if base == SCOPE_DRILL
+        else _label(engine, dimension, value, value),
         totals=query.totals(window, filters),
         daily=query.daily(window, filters),
         tables=tables,

@@ -49,6 +49,23 @@ ENTITY_FILES = {
 }
 #: Entities the source ranks for the window (``core.top``): no filter, no cube dimension.
 TOP_ENTITIES = ("session", "tool")
+
+#: The drill-down of a budget whose requests several dimensions select (a team member:
+#: team and user; a per-model budget: its owner and the model); its value is
+#: ``scope_value``'s encoding of the pairs.
+SCOPE_DRILL = "budget"
+
+
+def scope_value(pairs: tuple[tuple[str, str], ...]) -> str:
+    """``team=t1␟user=ann``: the (dimension, value) pairs as one drill value."""
+    return "\x1f".join(f"{d}={v}" for d, v in pairs)
+
+
+def scope_pairs(value: str) -> list[tuple[str, str]]:
+    """The pairs ``scope_value`` encoded."""
+    return [(d, v) for d, _, v in (part.partition("=") for part in value.split("\x1f"))]
+
+
 #: The pane that breaks down by ``ViewState.entity``.
 ENTITY_PANE = "customers"
 #: Breakdown dimensions whose rows LiteLLM keeps budgets for (a Budget column).

@@ -288,3 +288,46 @@ async def test_c_narrows_to_each_new_kind_and_shows_the_logs_flag(tui_db) -> Non
         assert len(flagged) == 1
         await press(app, pilot, "c")  # back to every kind
         assert app.state.budget_kind is None
+
+
+async def test_enter_on_a_member_or_model_budget_drills_into_all_its_dimensions(tui_db) -> None:
+    """A team member's budget drills into their requests in that team (not all of theirs),
+    a per-model budget into its owner's requests of that model: SQL over the window."""
+    from datetime import timedelta
+
+    from tests.tui.test_latency_pane import END, START
+
+    def sql_spend(where: str, args: tuple[str, ...]) -> tuple[int, int]:
+        with sqlite3.connect(tui_db) as conn:
+            rows = conn.execute(
+                f'SELECT spend FROM "LiteLLM_SpendLogs" WHERE "startTime" >= ? AND "startTime" < ? AND {where}',  # noqa: S608
+                (START.isoformat(), (END + timedelta(days=1)).isoformat(), *args),
+            ).fetchall()
+        usable = [round(s * 1e12) for (s,) in rows if s is not None and 0 <= s <= 1_000_000]
+        return sum(usable), len(usable)
+
+    app = make_app(tui_db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "0")
+        table = app.query_one(BudgetTable)
+        checked = set()
+        for _ in range(len(KIND_ORDER) - 1):
+            await press(app, pilot, "c")
+            kind = app.state.budget_kind
+            if kind not in ("member", "model"):
+                continue
+            shown = [table._budgets[uid] for uid in table._order]
+            budget = next(b for b in shown if len(b.state.log_scope) == 2)
+            table.move_cursor(row=table._order.index(budget.state.uid))
+            await press(app, pilot, "enter")
+            drill = app.applied.drill if app.applied is not None else None
+            assert drill is not None and drill.dimension == "budget"
+            scope = dict(budget.state.log_scope)
+            column = {"team": "team_id", "user": '"user"', "key": "api_key", "model": "model_group"}
+            where = " AND ".join(f"{column[d]} = ?" for d in scope)
+            assert (drill.totals.spend, drill.totals.requests) == sql_spend(where, tuple(scope.values()))
+            assert " @ " in drill.label
+            await press(app, pilot, "escape")
+            checked.add(kind)
+        assert checked == {"member", "model"}
