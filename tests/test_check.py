@@ -304,3 +304,24 @@ def test_budget_modules_stay_headless() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_kind_filter_leaves_out_notes_about_other_kinds(capsys, litellm_db, tmp_path) -> None:
+    """A database without LiteLLM's organization and tag tables (an older LiteLLM): `check
+    --kind key` says nothing about them; `--kind organization` and `--kind tag` say why
+    they are empty."""
+    import shutil
+
+    db = tmp_path / "older.db"
+    shutil.copy(litellm_db, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute('DROP TABLE "LiteLLM_OrganizationTable"')
+        conn.execute('DROP TABLE "LiteLLM_TagTable"')
+    _, out, _ = check(capsys, db, "--kind", "key", "--all")
+    notes = [line for line in out.splitlines() if line.startswith("note:")]
+    assert not [n for n in notes if "Organization" in n or "organization" in n or "Tag" in n], notes
+    _, out, _ = check(capsys, db, "--kind", "organization", "--all")
+    assert "note: no LiteLLM_OrganizationTable table (an older LiteLLM): no organization budgets" in out
+    assert "no tag budgets" not in out
+    _, out, _ = check(capsys, db, "--kind", "tag", "--kind", "organization", "--all")
+    assert "no tag budgets" in out and "no organization budgets" in out

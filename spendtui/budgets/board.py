@@ -30,6 +30,7 @@ from spendtui.core.budget_state import (
     KeySource,
     KeyStates,
     LogSpanSource,
+    note_kind,
 )
 from spendtui.core.durations import DurationError, zone
 from spendtui.core.facts import NotExact
@@ -255,6 +256,7 @@ def budget_board(
     now = engine.now()
     wanted = set(kinds or KINDS)
     states, notes = read_states(engine.source) if wanted - {"plan"} else ([], ())
+    notes = tuple(n for n in notes if note_kind(n) in (None, *wanted))  # (check --kind: only those)
     history_from = first_log_day(engine.source)
     first = plans_first_day(settings, now)
     logs_from = logs_first_day([s for s in states if s.kind in wanted], now, tz)

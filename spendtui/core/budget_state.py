@@ -100,6 +100,23 @@ class BudgetState:
         return f"{self.kind}:{self.id}"
 
 
+class KindNote(str):
+    """A note about one budget kind (``organization budgets not shown: ...``): a string
+    everywhere, and ``check --kind`` leaves out the notes of kinds it was not asked for."""
+
+    kind: str
+
+    def __new__(cls, kind: str, text: str) -> KindNote:
+        note = super().__new__(cls, text)
+        note.kind = kind
+        return note
+
+
+def note_kind(note: str) -> str | None:
+    """The budget kind a note is about (``KindNote``), None for a general one."""
+    return note.kind if isinstance(note, KindNote) else None
+
+
 class BudgetList(list[BudgetState]):
     """``budgets()``'s answer: the states, and what the source could not read (a table an
     older LiteLLM lacks, an unreadable ``model_max_budget``)."""

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from spendtui.core.budget_state import BudgetState, budget_usd, text_or_none
+from spendtui.core.budget_state import BudgetState, KindNote, budget_usd, text_or_none
 
 #: The owner kinds that carry ``model_max_budget``, and the log dimension each one is.
 OWNER_KINDS = ("key", "user", "team")
@@ -101,11 +101,12 @@ def model_states(
     ``time_period`` applied to now, and a budget without one never resets.
     """
     owner = f"{owner_kind} {owner_name}"
-    budgets, notes = parse_model_max_budget(model_max_budget, owner)
+    budgets, found = parse_model_max_budget(model_max_budget, owner)
+    notes: list[str] = [KindNote("model", n) for n in found]
     if not budgets:
         return [], notes
     spends, spend_notes = parse_model_spend(model_spend, owner)
-    notes += spend_notes
+    notes += [KindNote("model", n) for n in spend_notes]
     base = BudgetState(
         kind="model",
         id="",

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from spendtui.core.budget_state import BudgetState, state_from_row, text_or_none
+from spendtui.core.budget_state import BudgetState, KindNote, state_from_row, text_or_none
 from spendtui.core.model_budgets import model_states
 from spendtui.core.names import abbreviate_hash
 from spendtui.sources.db.schema import SpendSchema, Table
@@ -143,7 +143,7 @@ def read_owner_budgets(
             problem = f"no LiteLLM_BudgetTable table: no {kind} budgets"
         if problem is not None or table is None:
             if schema.layout == "litellm" and problem:
-                notes.append(problem)
+                notes.append(KindNote(kind, problem))
             continue
         if kind == "organization":
             out += _organizations(conn, d, table, linked)
@@ -175,7 +175,12 @@ def read_model_budgets(conn: Connection, schema: SpendSchema, d: Dialect) -> tup
             continue
         if "model_max_budget" not in table.columns:
             if schema.layout == "litellm":
-                notes.append(f"{table.name} has no model_max_budget column (an older LiteLLM): no {kind} model budgets")
+                notes.append(
+                    KindNote(
+                        "model",
+                        f"{table.name} has no model_max_budget column (an older LiteLLM): no {kind} model budgets",
+                    )
+                )
             continue
         columns = (id_column, *name_columns, "model_max_budget", "model_spend", "blocked")
         for row in _select(conn, d, table, columns, f"{d.q('model_max_budget')} IS NOT NULL"):

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from spendtui.core.budget_state import BudgetList, KeyStates
+from spendtui.core.budget_state import BudgetList, KeyStates, KindNote
 from spendtui.core.names import Names
 from spendtui.errors import SourceError
 from spendtui.sources.proxy import admin, budget_kinds
@@ -107,10 +107,12 @@ class AdminReads:
         try:
             answer = await self.proxy.http.aget(path)
         except EnterpriseOnly:
-            notes.append(f"{kind} budgets not shown: the proxy's {path} needs a LiteLLM Enterprise licence")
+            notes.append(
+                KindNote(kind, f"{kind} budgets not shown: the proxy's {path} needs a LiteLLM Enterprise licence")
+            )
             return []
         except FeatureMissing:
-            notes.append(f"{kind} budgets not shown: this proxy has no {path} (an older LiteLLM)")
+            notes.append(KindNote(kind, f"{kind} budgets not shown: this proxy has no {path} (an older LiteLLM)"))
             return []
         return admin.list_of(answer.body, None, f"{self.proxy.display}{path}")
 
@@ -161,8 +163,12 @@ class AdminReads:
             states += budget_kinds.owner_budgets_from(orgs, projects, teams, tags, rows)
             models, model_notes = budget_kinds.model_budgets_from(keys, teams, people)
             if any(t.get("litellm_budget_table") for t in tags) and not any("spend" in t for t in tags):
-                notes.append("tag budgets: the proxy's /tag/list has no spend counter; tag spend is counted from logs")
-            return BudgetList([*states, *models], [*sorted(notes), *model_notes])
+                notes.append(
+                    KindNote(
+                        "tag", "tag budgets: the proxy's /tag/list has no spend counter; tag spend is counted from logs"
+                    )
+                )
+            return BudgetList([*states, *models], [*sorted(notes, key=str), *model_notes])
 
         return self.proxy.http.run(work)
 
