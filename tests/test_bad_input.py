@@ -152,8 +152,13 @@ def test_missing_table_and_missing_columns(capsys, tmp_path) -> None:
     conn.execute("INSERT INTO \"LiteLLM_SpendLogs\" VALUES ('x', '2026-11-20 10:00:00', 0.5)")
     conn.commit()
     conn.close()
-    code, out, _ = report(capsys, "report", "models", "--db", f"sqlite:///{minimal}", *ARGS)
+    code, out, err = report(capsys, "report", "models", "--db", f"sqlite:///{minimal}", *ARGS)
     assert code == 0
+    # no duration columns: the latency is null, and stderr says why
+    assert (
+        'no latency: this database\'s LiteLLM_SpendLogs has neither request_duration_ms nor "startTime" and "endTime"'
+        in err
+    )
     assert json.loads(out)["rows"] == [
         {
             "id": None,
@@ -166,6 +171,10 @@ def test_missing_table_and_missing_columns(capsys, tmp_path) -> None:
             "total_tokens": 0,
             "cache_read_tokens": 0,
             "cache_creation_tokens": 0,
+            "latency_p50_ms": None,
+            "latency_p95_ms": None,
+            "ttft_p50_ms": None,
+            "ttft_p95_ms": None,
         }
     ]
 
