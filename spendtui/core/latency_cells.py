@@ -36,8 +36,8 @@ from spendtui.timeutil import day_date, day_number
 
 #: Why a source without ``latency_groups`` (the proxy's REST API) cannot answer.
 NO_LATENCY_SOURCE = (
-    "latency comes from each request's duration in LiteLLM's request logs; the REST API's "
-    "daily activity has none: point spendtui at the database (--db)"
+    "the REST API has no request durations (its daily activity has none; LiteLLM's request "
+    "logs in its database do: point spendtui at it with --db)"
 )
 #: Seconds before the last two days are read again, and before the whole window is.
 RECENT_TTL = 15.0

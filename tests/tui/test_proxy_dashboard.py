@@ -107,3 +107,24 @@ async def test_filters_no_table_crosses_hide_every_figure(proxy) -> None:
         await press(app, pilot, "x")
         assert app.query_one("#panes").display and notice(app) == ""
         assert app.applied.kpis is not None and app.applied.kpis.window.requests == len(rows)
+
+
+async def test_no_latency_over_the_rest_api_and_the_chart_says_why(proxy) -> None:
+    """LiteLLM's daily activity has no request durations: the Models table has no latency
+    columns (never zeros or dashes that look like data) and the latency chart says why."""
+    from spendtui.core.latency_cells import NO_LATENCY_SOURCE
+    from spendtui.tui.widgets.charts import SpendChart
+
+    server, _ = proxy
+    app = make_app(server.url, ViewState())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "2")
+        table = app.query_one("#table-models", BreakdownTable)
+        assert table.shown_rows() and not {"p50", "p95", "ttft50"} & {k for k, _ in table.columns_shown}
+        await press(app, pilot, "8")
+        snap = app.applied
+        assert snap is not None and snap.chart is not None
+        assert snap.chart.latency is None and snap.chart.latency_note == NO_LATENCY_SOURCE
+        assert not snap.latency_pending  # nothing waits for a read that cannot come
+        assert app.query_one("#chart-latency", SpendChart)._drawn is not None

@@ -71,13 +71,16 @@ class SpendChart(PlotextPlot):
     def latency(self, title: str, days: list[tuple[date, Latency]] | None, why: str | None) -> None:
         """Daily p50 and p95 of duration and p50 of time to first token, in seconds; a
         day without requests leaves a gap. Without latency: why not."""
-        key = ("latency", title, tuple(days) if days is not None else None, why)
+        key = ("latency", title, tuple(days) if days is not None else None, why, self.size.width if days is None else 0)
         if not self._begin(key):
             return
         plt = self.plt
         known = [(d, s) for d, s in days or [] if s.p50_ms is not None]
         if days is None:
-            plt.title(f"No latency: {why}" if why else "Reading the latency from the request logs…")
+            # (plotext drops a title wider than the chart: cut to fit, the gist first)
+            said = f"No latency: {why}" if why else "Reading the latency from the request logs…"
+            room = max(10, self.size.width - 2)
+            plt.title(said if len(said) <= room else said[: room - 1] + "…")
         elif not known:
             plt.title(f"{title}: no successful request in this window")
         else:
