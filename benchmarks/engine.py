@@ -28,6 +28,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from benchmarks.common import NOW, TABLE, WINDOW_DAYS, append_sqlite, median_ms, scratch_copy, window_start
+from spendtui.core.latency_cells import LatencyCells, LatencySource
 from spendtui.core.query import Filters, Window
 from spendtui.engine import SpendEngine
 from spendtui.sources.db.source import DatabaseSource
@@ -73,7 +74,7 @@ def window() -> Window:
     return Window(today - WINDOW_DAYS + 1, today)
 
 
-def cold_and_queries(url: str, runs: int) -> dict[str, float]:
+def cold_and_queries(url: str, runs: int, latency: bool = True) -> dict[str, float]:
     """Cold load of the window, then breakdown and filter changes on the loaded cube."""
     win = window()
     eng = engine(url)
@@ -87,8 +88,23 @@ def cold_and_queries(url: str, runs: int) -> dict[str, float]:
     top_tag = q.breakdown("tag:project", win)[0].value
     filt = Filters(model=frozenset({top_model}), tag=frozenset({f"project:{top_tag}"}))
     out["filter_change"] = median_ms(lambda: (q.totals(win, filt), q.breakdown("key", win, filt)), runs)
+    # latency: the window's durations read on first use (not part of the load), then the
+    # per-model percentiles of a pane
+    if latency:
+        out["latency_read"] = median_ms(lambda: latency_read(eng, win), max(1, runs // 2))
+        cells = latency_read(eng, win)
+        out["latency_models"] = median_ms(lambda: cells.by("model", win), runs)
     eng.close()
     return out
+
+
+def latency_read(eng: SpendEngine, win: Window) -> LatencyCells:
+    """A fresh read of the window's latency histograms into cells over the cube's dimensions."""
+    source = eng.source
+    assert isinstance(source, LatencySource)
+    cells = LatencyCells(eng.cube.dims)
+    cells.replace(source.latency_groups(win.first_day, win.last_day))
+    return cells
 
 
 def refresh_numbers(url: str, runs: int, append: Callable[[int], None]) -> dict[str, float]:
@@ -179,7 +195,7 @@ def sqlite_numbers(path: Path, runs: int) -> dict[str, float]:
         # every core
         with sqlite3.connect(scratch) as conn:
             conn.execute("PRAGMA journal_mode=WAL")
-        out["cold_load_wal"] = cold_and_queries(url, runs)["cold_load"]
+        out["cold_load_wal"] = cold_and_queries(url, runs, latency=False)["cold_load"]
     finally:
         scratch.unlink(missing_ok=True)
     return out

@@ -46,6 +46,8 @@ RECENT_DAYS = 2
 #: Seconds before a failed read is tried again.
 RETRY_AFTER = 60.0
 PERCENTS = (50, 95)
+#: Group ids below this get a histogram each without looking for the ones present.
+DIRECT_GROUPS = 2048
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,12 @@ def _percentiles(groups: np.ndarray, buckets: np.ndarray, counts: np.ndarray) ->
     has = buckets >= 0
     if not has.any():
         return {}
-    present, inverse = np.unique(groups[has], return_inverse=True)
+    ids = groups[has].astype(np.int64)
+    top = int(ids.max()) + 1
+    if top <= DIRECT_GROUPS:  # (models, teams, days: a histogram per possible id is small)
+        present, inverse = np.arange(top), ids
+    else:  # (keys, users: only the ids present, found by a sort)
+        present, inverse = np.unique(ids, return_inverse=True)
     flat = inverse.astype(np.int64) * N_BUCKETS + buckets[has].astype(np.int64)
     hist = np.bincount(flat, weights=counts[has], minlength=len(present) * N_BUCKETS)
     hist = np.rint(hist).astype(np.int64).reshape(len(present), N_BUCKETS)  # (exact below 2**53)
