@@ -124,14 +124,18 @@ def test_timestamps_with_and_without_zones(capsys, tmp_path) -> None:
         ("e", 1795161600, "m", "k", 16.0, 0, 0, 0, "[]"),  # epoch seconds: 2026-11-20 08:00 UTC
         ("f", "yesterday-ish", "m", "k", 32.0, 0, 0, 0, "[]"),
         ("g", None, "m", "k", 64.0, 0, 0, 0, "[]"),
+        # 23 characters, like LiteLLM's own form, but ending in Z (UTC) or a zone SQLite
+        # cannot read: the fast path of the day rule must not slice the second
+        ("h", "2026-11-20 23:59:59.99Z", "m", "k", 128.0, 0, 0, 0, "[]"),
+        ("i", "2026-11-21 00:30:00 +02", "m", "k", 256.0, 0, 0, 0, "[]"),
     ]
     # DATETIME has NUMERIC affinity, so the epoch number stays a number, as in the wild
     url = make_db(tmp_path / "ts.db", rows, time_type="DATETIME")
     code, out, err = report(capsys, "report", "daily", "--db", url, *ARGS)
     assert code == 0
     days = {r["name"]: r["spend"] for r in json.loads(out)["rows"] if r["requests"]}
-    assert days == {"2026-11-20": 1.0 + 2.0 + 8.0 + 16.0, "2026-11-21": 4.0}
-    assert "2 rows skipped: unreadable timestamp" in err
+    assert days == {"2026-11-20": 1.0 + 2.0 + 8.0 + 16.0 + 128.0, "2026-11-21": 4.0}
+    assert "3 rows skipped: unreadable timestamp" in err
 
 
 def test_missing_table_and_missing_columns(capsys, tmp_path) -> None:

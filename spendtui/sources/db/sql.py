@@ -204,9 +204,15 @@ class SpendSql:
             # ISO text without a zone is already UTC: slice it. Anything else (a zone
             # suffix, epoch numbers) goes through strftime, which converts to UTC.
             # (only digits and '.' after the seconds means no zone suffix)
+            # Fast path first: ``YYYY-MM-DD HH:MM:SS`` and ``...SS.fff`` (LiteLLM's and
+            # the demo's forms: 19 or 23 characters, seconds, nothing or a fraction after
+            # them) have no room for a zone but a trailing Z, which is UTC: slice them. This
+            # halves the expression's cost, a quarter of the cold load's key text.
             width = f"CASE WHEN {ts} >= :hourly_from THEN 13 ELSE 10 END"
+            plain = f"length({ts}) IN (19, 23) AND substr({ts}, 17, 1) = ':' AND substr({ts}, 20, 1) IN ('', '.')"
             return (
-                f"CASE WHEN typeof({ts}) = 'text' AND rtrim(substr({ts}, 20), '.0123456789') = '' "
+                f"CASE WHEN typeof({ts}) = 'text' AND {plain} THEN substr({ts}, 1, {width}) "
+                f"WHEN typeof({ts}) = 'text' AND rtrim(substr({ts}, 20), '.0123456789') = '' "
                 f"THEN substr({ts}, 1, {width}) "
                 f"ELSE coalesce(substr(strftime('%Y-%m-%d %H', {ts}, CASE WHEN typeof({ts}) IN "
                 f"('integer', 'real') THEN 'unixepoch' ELSE '+0 days' END), 1, {width}), '') END"
