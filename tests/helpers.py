@@ -132,6 +132,15 @@ DEMO_TABLES = (
 )
 
 
+def pg_copy_of(sqlite_path: Path, name: str) -> str:
+    """A fresh PostgreSQL database ``name`` with LiteLLM's real schema holding the rows of
+    a LiteLLM-layout SQLite file; its URL."""
+    url = create_pg_database(name)
+    load_real_schema(url)
+    copy_demo_db_to_pg(sqlite_path, url)
+    return url
+
+
 def copy_demo_db_to_pg(sqlite_path: Path, url: str) -> None:
     """COPY every table of a LiteLLM-layout SQLite demo database into a PostgreSQL database
     with LiteLLM's real schema (``load_real_schema``): the columns both have, but for PG

@@ -31,7 +31,7 @@ from spendtui.errors import SourceDataError
 from spendtui.sources.db.source import DatabaseSource
 from spendtui.sources.db.urls import parse_database_url
 from spendtui.timeutil import day_date, fixed_clock
-from tests.helpers import FIXED_NOW, copy_demo_db_to_pg, create_pg_database, load_real_schema
+from tests.helpers import FIXED_NOW, pg_copy_of
 
 FIRST, TODAY = date(2026, 11, 20), FIXED_NOW.date()  # 2026-11-20 .. 2026-11-27
 FULL = Window.from_dates(FIRST, TODAY)
@@ -168,10 +168,7 @@ def lat_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def pg_url(lat_db: Path) -> str:
-    url = create_pg_database("spendtui_test_latency")
-    load_real_schema(url)
-    copy_demo_db_to_pg(lat_db, url)
-    return url
+    return pg_copy_of(lat_db, "spendtui_test_latency")
 
 
 @pytest.fixture

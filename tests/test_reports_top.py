@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from spendtui.demo.generator import create_demo_db
-from tests.helpers import FIXED_NOW, copy_demo_db_to_pg, create_pg_database, load_real_schema, spendtui
+from tests.helpers import FIXED_NOW, pg_copy_of, spendtui
 from tests.test_cache_tokens import cache_exprs
 
 START, END = date(2026, 11, 1), date(2026, 11, 27)
@@ -32,10 +32,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def pg_url(demo_db: Path) -> str:
-    url = create_pg_database("spendtui_test_top")
-    load_real_schema(url)
-    copy_demo_db_to_pg(demo_db, url)
-    return url
+    return pg_copy_of(demo_db, "spendtui_test_top")
 
 
 @pytest.fixture
