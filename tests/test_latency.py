@@ -274,6 +274,20 @@ def test_breakdowns_and_overall_equal_sql(url: str, lat_db: Path, window: Window
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("window", [FULL, PART], ids=["all-days", "3-days"])
+def test_report_aggregate_equals_sql(url: str, window: Window) -> None:
+    """Reports read one aggregate per dimension (``latency_by``), not the cells: the same
+    truth, the unusable durations counted, and the total over every request."""
+    source = DatabaseSource(parse_database_url(url))
+    for dimension, column in GROUPS.items():
+        found = source.latency_by(dimension, window.first_day, window.last_day)
+        assert_matches(found.rows, truth(url, column, window, "duration"), truth(url, column, window, "ttft"))
+        spans, firsts = (truth(url, "'all'", window, what) for what in ("duration", "ttft"))
+        assert_matches({"all": found.total}, spans, firsts)
+        assert found.unusable == (3 if window == FULL else read_cells(url, window).unusable)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_zero_ms_failures_and_unusable_rows(url: str) -> None:
     cells = read_cells(url)
     zero = cells.by("key", FULL)["sk-zero"]

@@ -12,13 +12,13 @@ from spendtui.cli.common import config_from_args, engine_for
 from spendtui.cli.flags import Parser, add_source_flags, command
 from spendtui.core.dims import Dimensions
 from spendtui.core.facts import NotExact
-from spendtui.core.latency_cells import NO_LATENCY_SOURCE, LatencyCells, LatencySource
+from spendtui.core.latency_cells import NO_LATENCY_SOURCE, LatencySource
 from spendtui.core.query import Window
 from spendtui.core.questions import Questions
 from spendtui.core.top import NO_TOP, TopCells, TopSource
 from spendtui.engine import SpendEngine
 from spendtui.errors import SourceDataError, SourceError, UsageError
-from spendtui.reports.build import LATENCY_KINDS, REPORT_KINDS, Report, build_report, build_user_report
+from spendtui.reports.build import LATENCY_KINDS, LATENCY_TOTAL, REPORT_KINDS, Report, build_report, build_user_report
 from spendtui.reports.render import FORMATS, render
 from spendtui.reports.top import render_top_csv, render_top_json, render_top_table
 from spendtui.timeutil import day_date, parse_day
@@ -152,16 +152,14 @@ def _with_latency(engine: SpendEngine, report: Report, window: Window) -> tuple[
     try:
         if not isinstance(source, LatencySource):
             raise NotExact(NO_LATENCY_SOURCE)
-        cells = LatencyCells(engine.cube.dims)
-        cells.replace(source.latency_groups(window.first_day, window.last_day))
+        found = source.latency_by(report.group_by, window.first_day, window.last_day)
     except (NotExact, SourceError) as exc:
         note = f"no latency: {exc}"
         return replace(report, notes=(*report.notes, note)), (note,)
-    latency = cells.by(report.group_by, window)
-    latency[""] = cells.overall(window)
+    latency = {**found.rows, LATENCY_TOTAL: found.total}
     added: tuple[str, ...] = ()
-    if cells.unusable:
-        added = (f"{cells.unusable:,} successful requests with a negative or day-long duration: not in the latency",)
+    if found.unusable:
+        added = (f"{found.unusable:,} successful requests with a negative or day-long duration: not in the latency",)
     return replace(report, latency=latency, notes=report.notes + added), added
 
 

@@ -71,12 +71,38 @@ class LatencyGroups:
     unusable_days: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class LatencyReport:
+    """Latency per value of one dimension (``""``: requests without one), of every request,
+    and how many successful requests had a duration that could not be used."""
+
+    rows: dict[str, Latency]
+    total: Latency
+    unusable: int = 0
+
+
+def latency_report(
+    values: list[str], duration: np.ndarray, ttft: np.ndarray, counts: np.ndarray, unusable: int
+) -> LatencyReport:
+    """``LatencyReport`` from per-(value, buckets) counts (one entry per group)."""
+    at: dict[str, int] = {}
+    ids = np.fromiter((at.setdefault(v, len(at)) for v in values), np.intp, len(values))
+    names = list(at)
+    rows = {names[i]: found for i, found in latencies(ids, duration, ttft, counts).items()}
+    total = latencies(np.zeros(len(values), np.intp), duration, ttft, counts).get(0, NO_LATENCY)
+    return LatencyReport(rows, total, unusable)
+
+
 @runtime_checkable
 class LatencySource(Protocol):
-    """A source that can read latency buckets for UTC days ``first_day``..``last_day``;
-    raises ``SourceError`` when it cannot (naming why)."""
+    """A source that can read latency buckets for UTC days ``first_day``..``last_day``:
+    split like the cube's cells (``latency_groups``), or per value of one dimension for a
+    report without filters (``latency_by``: ``model``, ``key`` or ``team``); raises
+    ``SourceError`` when it cannot (naming why)."""
 
     def latency_groups(self, first_day: int, last_day: int) -> LatencyGroups: ...
+
+    def latency_by(self, dimension: str, first_day: int, last_day: int) -> LatencyReport: ...
 
 
 def _empty() -> dict[str, np.ndarray]:
@@ -189,7 +215,7 @@ class LatencyCells:
     def _stats(self, groups: np.ndarray, parts: list[slice | np.ndarray]) -> dict[int, Latency]:
         """Latency per group id (``groups``: one per cell of ``parts``)."""
         column = self._column
-        return _latencies(groups, column("duration", parts), column("ttft", parts), column("count", parts))
+        return latencies(groups, column("duration", parts), column("ttft", parts), column("count", parts))
 
     def daily(self, window: Window, filters: Filters = NO_FILTERS) -> list[tuple[date, Latency]]:
         """Every day of the window, in order (days without requests: no percentiles)."""
@@ -227,7 +253,8 @@ def _percentiles(groups: np.ndarray, buckets: np.ndarray, counts: np.ndarray) ->
     }
 
 
-def _latencies(groups: np.ndarray, duration: np.ndarray, ttft: np.ndarray, counts: np.ndarray) -> dict[int, Latency]:
+def latencies(groups: np.ndarray, duration: np.ndarray, ttft: np.ndarray, counts: np.ndarray) -> dict[int, Latency]:
+    """Latency per group id from bucket columns and their request counts (merged by addition)."""
     spans = _percentiles(groups, duration, counts)
     firsts = _percentiles(groups, ttft, counts)
     out: dict[int, Latency] = {}

@@ -30,6 +30,8 @@ REPORT_KINDS: dict[str, str | None] = {
 ENTITY_KINDS = ("organization", "project", "agent")
 #: Kinds whose rows carry latency percentiles (``latency_p50_ms``...).
 LATENCY_KINDS = ("model", "key", "team")
+#: ``Report.latency``'s key of the total (no value of a dimension can be it).
+LATENCY_TOTAL = "\x00total"
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ class Report:
     sections: dict[str, tuple[str, list[ReportRow]]] | None = None
     subject: str | None = None
     notes: tuple[str, ...] = ()
-    #: Latency per row ``id`` and of the total (``""``) for ``LATENCY_KINDS``; None where
+    #: Latency per row value (``""``: the row of requests without one) and of the total
+    #: (``LATENCY_TOTAL``) for ``LATENCY_KINDS``; None where
     #: the source has none (every latency field is then null).
     latency: dict[str, Latency] | None = None
 

@@ -38,7 +38,7 @@ from typing import Any
 from spendtui.core.latency import NO_LATENCY, Latency, format_ms
 from spendtui.core.measures import Totals
 from spendtui.money import format_usd_auto, to_micro_decimal
-from spendtui.reports.build import ENTITY_KINDS, LATENCY_KINDS, Report, ReportRow
+from spendtui.reports.build import ENTITY_KINDS, LATENCY_KINDS, LATENCY_TOTAL, Report, ReportRow
 
 FORMATS = ("table", "csv", "json")
 _NUMBER = re.compile(r'"\\u0000(-?[0-9]+\.[0-9]{6})\\u0000"')
@@ -87,9 +87,10 @@ def _with_latency(report: Report, group_by: str | None) -> bool:
 
 
 def _latency_of(report: Report, row_id: str | None) -> Latency:
-    if report.latency is None or row_id is None:
+    """A row's latency (``row_id`` None: the row of requests without a value)."""
+    if report.latency is None:
         return NO_LATENCY
-    return report.latency.get(row_id, NO_LATENCY)
+    return report.latency.get(row_id if row_id is not None else "", NO_LATENCY)
 
 
 def _is_key(group_by: str | None) -> bool:
@@ -135,7 +136,7 @@ def render_json(report: Report) -> str:
                 row.update(zip(_LATENCY_FIELDS, _latency_values(_latency_of(report, r.id)), strict=True))
     doc["total"] = _numbers(report.total)
     if _with_latency(report, report.group_by):
-        doc["total"].update(zip(_LATENCY_FIELDS, _latency_values(_latency_of(report, "")), strict=True))
+        doc["total"].update(zip(_LATENCY_FIELDS, _latency_values(_latency_of(report, LATENCY_TOTAL)), strict=True))
     return exact_json(doc)
 
 
@@ -189,14 +190,14 @@ def _csv_latency(latency: Latency) -> list[Any]:
 
 
 def _table(title: str, rows: list[ReportRow], total: Totals, latency: dict[str, Latency] | None = None) -> list[str]:
-    """The aligned table; with ``latency`` (per row id, ``""``: the total) p50 and p95
+    """The aligned table; with ``latency`` (per row id, ``LATENCY_TOTAL``: the total) p50 and p95
     columns of duration and time to first token."""
     lat = ["p50", "p95", "ttft p50", "ttft p95"] if latency is not None else []
 
     def lat_cells(row_id: str | None) -> list[str]:
         if latency is None:
             return []
-        found = latency.get(row_id, NO_LATENCY) if row_id is not None else NO_LATENCY
+        found = latency.get(row_id if row_id is not None else "", NO_LATENCY)
         return [format_ms(v) for v in (found.p50_ms, found.p95_ms, found.ttft_p50_ms, found.ttft_p95_ms)]
 
     header = [
@@ -240,7 +241,7 @@ def _table(title: str, rows: list[ReportRow], total: Totals, latency: dict[str, 
         f"{total.total_tokens:,}",
         f"{total.cache_read_tokens:,}",
         f"{total.cache_creation_tokens:,}",
-        *lat_cells(""),
+        *lat_cells(LATENCY_TOTAL),
     ]
     widths = [max(len(str(row[i])) for row in [header, *body, footer]) for i in range(len(header))]
 

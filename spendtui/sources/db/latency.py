@@ -11,6 +11,7 @@ dashboard's filters to them as the cube does.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from spendtui.core.latency import GAMMA, MAX_MS, N_BUCKETS, NO_BUCKET
-from spendtui.core.latency_cells import LatencyGroups
+from spendtui.core.latency_cells import LatencyGroups, LatencyReport, latency_report
 from spendtui.errors import SourceDataError
 from spendtui.sources.db.access import DatabaseAccess
 from spendtui.sources.db.load import sqlite_answers, sqlite_plan
@@ -138,6 +139,38 @@ def read_latency_sqlite(source: DatabaseAccess, first_day: int, last_day: int) -
 
 
 _Row = tuple[str, str, int, int, int]
+
+
+def read_latency_by(source: DatabaseAccess, dimension: str, first_day: int, last_day: int) -> LatencyReport:
+    """Latency per value of ``dimension`` (model, key, team) over every request of UTC days
+    ``first_day``..``last_day``: one aggregate grouped on the value and the buckets only,
+    for reports, which have no filters (the cells' split by composite key is not needed:
+    a fraction of the rows out, about a third of the time at 1M rows). SQLite reads in the
+    cold load's chunks; their groups repeat and add up."""
+    sql = source.sql
+    computed, extra = _exprs(sql)
+    where, params = day_range_where(sql, first_day, last_day)
+    value = sql.report_value(dimension)
+    found: list[tuple[str, int, int, int]] = []
+    if sql.d.sqlite:
+        statement = sql.value_counts(_where(sql, f"rowid BETWEEN :lo AND :hi AND {where}"), value, computed, extra)
+        chunked = f"SELECT json_group_array(json_array(v, d, t, n)) FROM ({statement}) AS chunk"  # noqa: S608
+        for (text_rows,) in sqlite_answers(source, chunked, params, sqlite_plan(source, first_day)):
+            found += [(str(v), int(d), int(t), int(n)) for v, d, t, n in json.loads(text_rows)]
+    else:
+        with source.connection() as conn:
+            statement = sql.value_counts(_where(sql, where), value, computed, extra)
+            found = [(str(v), int(d), int(t), int(n)) for v, d, t, n in conn.execute(text(statement), params)]
+            conn.rollback()
+    unusable = sum(n for _, d, _, n in found if d == UNUSABLE)
+    kept = [(v, NO_BUCKET if d == UNUSABLE else d, NO_BUCKET if t == UNUSABLE else t, n) for v, d, t, n in found]
+    return latency_report(
+        [v for v, *_ in kept],
+        np.array([d for _, d, _, _ in kept], dtype=np.int16),
+        np.array([t for _, _, t, _ in kept], dtype=np.int16),
+        np.array([n for *_, n in kept], dtype=np.int64),
+        unusable,
+    )
 
 
 def _groups(first_day: int, last_day: int, rows: Iterable[_Row]) -> LatencyGroups:

@@ -25,14 +25,14 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from spendtui.core.budget_state import BudgetState, KeyStates
 from spendtui.core.cube import RawRow
-from spendtui.core.latency_cells import LatencyGroups
+from spendtui.core.latency_cells import LatencyGroups, LatencyReport
 from spendtui.core.names import Names
 from spendtui.core.top import TopGroups
 from spendtui.errors import SourceError
 from spendtui.sources.db import continuity
 from spendtui.sources.db.connect import make_engine, source_error
 from spendtui.sources.db.cursor import COMMIT_OVERLAP, WRITTEN_OVERLAP, Cursor
-from spendtui.sources.db.latency import read_latency_groups, read_latency_sqlite
+from spendtui.sources.db.latency import read_latency_by, read_latency_groups, read_latency_sqlite
 from spendtui.sources.db.load import LoadResult, load_postgres, load_sqlite
 from spendtui.sources.db.names import read_names
 from spendtui.sources.db.poll import DEEP_HORIZON, LATE_HORIZON, poll_late_postgres, poll_postgres, poll_sqlite, recent
@@ -210,6 +210,10 @@ class DatabaseSource:
         sql = self.sql
         with self.connection() as conn:
             return read_latency_groups(conn, sql, first_day, last_day)
+
+    def latency_by(self, dimension: str, first_day: int, last_day: int) -> LatencyReport:
+        """Latency per model, key or team of UTC days ``first_day``..``last_day`` (reports)."""
+        return read_latency_by(self, dimension, first_day, last_day)
 
     # ------------------------------------------------------------------ polls
     def poll(self, deep: bool = False) -> list[RawRow]:

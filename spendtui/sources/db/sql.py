@@ -268,6 +268,25 @@ class SpendSql:
         key = self.composite_expr(self.dimension_exprs(alias.__getitem__))
         return f"SELECT b0 AS b, {key} AS k, {', '.join(extra)}, n FROM ({grouped}) AS grouped"  # noqa: S608
 
+    def value_counts(self, where: str, value: str, computed: dict[str, str], extra: dict[str, str]) -> str:
+        """Per value of the ``value`` expression and of each ``extra`` one, how many rows of
+        ``where`` there are: columns v, the extras, n (no day, no composite key: a report
+        of one dimension without filters). ``computed`` as in ``day_key_counts``."""
+        per_row = ", ".join([f"{value} AS v", *(f"{e} AS {n}" for n, e in computed.items())])
+        fence = "LIMIT -1" if self.d.sqlite else "OFFSET 0"
+        rows = f"(SELECT {per_row} FROM {self.table} WHERE {where} {fence}) AS latency_rows"  # noqa: S608
+        names = ["v", *extra]
+        columns = ", ".join(["v", *(f"{e} AS {n}" for n, e in extra.items())])
+        grouped = ", ".join(str(i) for i in range(1, len(names) + 1))
+        return f"SELECT {columns}, count(*) AS n FROM {rows} GROUP BY {grouped}"  # noqa: S608
+
+    def report_value(self, dimension: str) -> str:
+        """The expression of a report dimension's value, as the cube's composite key holds
+        it (``model``: the model group, else the model; ``key``, ``team``: the columns)."""
+        if dimension == "model":
+            return self.model_expr()
+        return self._coalesced({"key": "api_key", "team": "team_id"}[dimension])
+
     @staticmethod
     def split_day_key(g: str) -> tuple[list[str], str, str]:
         """The extras, day and key of one SQLite ``day_key_counts`` group."""
