@@ -76,6 +76,15 @@ def truth_for(kind: str, truth: Truth, start: date, end: date) -> dict:
 
 
 REPORTS = [k for k in REPORT_KINDS if k != "spend"]
+LATENCY_FIELDS = ("latency_p50_ms", "latency_p95_ms", "ttft_p50_ms", "ttft_p95_ms")
+
+
+def strip_latency(doc: dict) -> list[float | None]:
+    """Take the latency fields out of a report's rows and total; their values."""
+    taken = []
+    for part in [*doc["rows"], doc["total"]]:
+        taken += [part.pop(field) for field in LATENCY_FIELDS]
+    return taken
 
 
 def test_every_report_through_the_proxy_equals_the_database_and_sql(capsys, workload) -> None:
@@ -93,6 +102,12 @@ def test_every_report_through_the_proxy_equals_the_database_and_sql(capsys, work
             assert "/organization/daily/activity: needs a LiteLLM Enterprise licence (HTTP 403)" in err
             continue
         via_proxy = cli_json(capsys, "report", kind, *proxy)
+        if kind in ("models", "keys", "teams"):
+            # latency comes from the request logs' durations, which the REST API's daily
+            # activity does not have: null through the proxy (a note says why), measured
+            # from the database; every other figure is the same
+            db_latency, proxy_latency = strip_latency(via_db), strip_latency(via_proxy)
+            assert any(v is not None for v in db_latency) and all(v is None for v in proxy_latency), kind
         assert via_proxy == via_db, kind
         start, end = date.fromisoformat(via_db["start"]), date.fromisoformat(via_db["end"])
         assert_total(via_proxy, truth.total(start, end))
