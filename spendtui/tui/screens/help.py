@@ -16,13 +16,13 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         "Panes",
         [
             ("1", "Overview"),
-            ("2", "Models"),
+            ("2", "Models: spend, tokens, latency p50/p95 and time to first token"),
             ("3", "Tags"),
             ("4", "Keys"),
             ("5", "Users"),
             ("6", "Teams"),
             ("7", "Entities: customers, organizations, projects, agents, sessions or MCP tools (c / C)"),
-            ("8", "Charts"),
+            ("8", "Charts: daily spend, today by hour, daily latency"),
             ("9", "Live tail"),
             ("0", "Budgets: gauges, most urgent first"),
         ],
@@ -41,11 +41,14 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Tables",
         [
-            ("enter", "drill into the selected row (escape returns)"),
+            ("enter", "drill into the selected row or budget (escape returns)"),
             ("s / S", "sort by the next column / reverse (or click a header)"),
             ("c / C", "Tags: next category (all tags, project, team, env, …) / pick one"),
             ("c / C", "Entities: next entity (customers, orgs, projects, agents, sessions, tools) / pick one"),
-            ("c", "Budgets: next kind (all, keys, teams, users, customers, plans)"),
+            (
+                "c",
+                "Budgets: next kind (all, keys, teams, users, customers, orgs, projects, members, tags, models, plans)",
+            ),
             ("g", "Charts: split daily bars by models or tags"),
             ("space", "Live tail: pause or follow"),
             ("E", "export the table on screen to a new CSV file in the working directory"),
