@@ -425,3 +425,33 @@ def test_a_one_ms_span_on_sqlite_is_within_two_percent(tmp_path: Path) -> None:
     got = read_cells(url).overall(FULL)
     assert got.requests == 1
     assert got.p50_ms is not None and abs(got.p50_ms - 1) <= RELATIVE_ERROR * (1 + 1e-12)
+
+
+def test_a_locked_database_is_said_and_tried_again_after_a_minute(lat_db: Path, tmp_path: Path) -> None:
+    """A read that fails (the file locked by a writer) is kept as the reason, not retried
+    on every snapshot, and read again once ``RETRY_AFTER`` has passed."""
+    import sqlite3
+
+    from spendtui.core.latency_cells import RETRY_AFTER
+
+    db = tmp_path / "locked.db"
+    shutil.copy(lat_db, db)
+    now = [1000.0]
+    source = DatabaseSource(parse_database_url(f"sqlite:///{db}"), busy_timeout=0.05)
+    cache = LatencyCache(source.latency_groups, lambda: now[0])
+    dims = Dimensions()
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN EXCLUSIVE")
+    assert cache.held(FULL.first_day, FULL.last_day, dims) is None and cache.due
+    cache.read_due()
+    assert cache.error is not None and "locked" in cache.error
+    now[0] += RETRY_AFTER - 1
+    assert cache.held(FULL.first_day, FULL.last_day, dims) is None and not cache.due  # (said, not retried)
+    writer.execute("ROLLBACK")
+    writer.close()
+    now[0] += 1
+    assert cache.held(FULL.first_day, FULL.last_day, dims) is None and cache.due
+    cache.read_due()
+    held = cache.held(FULL.first_day, FULL.last_day, dims)
+    assert cache.error is None and held is not None
+    assert held.overall(FULL).requests == truth(f"sqlite:///{db}", "'all'", FULL)["all"][0]

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 from spendtui.core.latency import NO_LATENCY, Latency
+from spendtui.core.latency_cells import NO_LATENCY_SOURCE
 from spendtui.core.query import Filters, Window
 from spendtui.dashboard.model import TableData
 from spendtui.engine import SpendEngine
@@ -22,7 +23,9 @@ def with_latency(engine: SpendEngine, data: TableData, window: Window, filters: 
         return data
     cells = engine.latency(window.first_day)
     if isinstance(cells, str):
-        return data
+        # a source without durations has no latency columns (its reason is on the Charts
+        # pane); a read that failed says why here, until it is tried again
+        return data if cells == NO_LATENCY_SOURCE else replace(data, caveats=(*data.caveats, cells))
     if cells is None:
         return replace(data, latency=True, latency_pending=True)
     found = cells.by(data.dimension, window, filters)
