@@ -224,3 +224,17 @@ def test_csv_and_json_name_every_hash_and_id(capsys, litellm_db) -> None:
     }
     assert any(r["label"] != r["name"] for r in doc["rows"])  # the demo's teams have aliases
     assert all("key_alias" not in r for r in doc["rows"])
+
+
+def test_no_latency_skips_the_aggregate_and_keeps_the_fields(capsys, litellm_db) -> None:
+    """`--no-latency` (before or after the command): the same rows, the latency fields
+    null, nothing said about it; a kind without latency refuses the flag."""
+    with_latency = run_json(capsys, "report", "teams", *window_args(litellm_db))
+    without = run_json(capsys, "--no-latency", "report", "teams", *window_args(litellm_db))
+    fields = ("latency_p50_ms", "latency_p95_ms", "ttft_p50_ms", "ttft_p95_ms")
+    assert any(r["latency_p50_ms"] is not None for r in with_latency["rows"])
+    assert all(r[f] is None for r in without["rows"] for f in fields)
+    strip = lambda doc: [{k: v for k, v in r.items() if k not in fields} for r in doc["rows"]]  # noqa: E731
+    assert strip(with_latency) == strip(without)
+    assert main(["report", "tags", "--no-latency", *window_args(litellm_db)]) == 2
+    assert "--no-latency only applies to" in capsys.readouterr().err

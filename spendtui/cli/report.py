@@ -49,6 +49,9 @@ organization its log row names, else its key's, else its team's; under its key's
 under the agent its row names, else its key's. A source that cannot answer a report
 exactly (LiteLLM's daily tables do not record organizations, projects or agents) prints
 why and exits 3: nothing is estimated.
+`models`, `keys` and `teams` rows (and the total) carry latency_p50_ms, latency_p95_ms,
+ttft_p50_ms and ttft_p95_ms (milliseconds, within 2 %; null when unknown): one more
+aggregate over the request logs, which --no-latency skips.
 `sessions` and `tools` rank the sessions (session_id: x-litellm-session-id) or MCP tools
 (mcp_namespaced_tool_name) of the range by spend, --top N of them (default 50), from the
 request logs in LiteLLM's database (its REST API has no such totals: exit 3); rows add
@@ -73,6 +76,11 @@ def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     p.add_argument(
         "--top", metavar="N", type=_positive, help=f"sessions and tools reports: how many rows (default {TOP_DEFAULT})"
+    )
+    p.add_argument(
+        "--no-latency",
+        action="store_true",
+        help="models, keys, teams: skip the latency (one more aggregate over the logs); its fields stay null",
     )
     add_source_flags(p)
     command(p, run)
@@ -104,6 +112,8 @@ def _positive(value: str) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.top is not None and args.kind not in TOP_KINDS:
         raise UsageError("--top only applies to `report sessions` and `report tools`")
+    if args.no_latency and REPORT_KINDS.get(args.kind) not in LATENCY_KINDS:
+        raise UsageError("--no-latency only applies to `report models`, `report keys` and `report teams`")
     if args.kind in TOP_KINDS:
         return _run_top(args)
     if args.kind == "user" and not args.user_id:
@@ -127,8 +137,9 @@ def run(args: argparse.Namespace) -> int:
             report = build_report(
                 engine.query, args.kind, window, engine.names, tag_prefix=args.tag_prefix, notes=notes
             )
-            report, latency_notes = _with_latency(engine, report, window)
-            notes += latency_notes
+            if not args.no_latency:
+                report, latency_notes = _with_latency(engine, report, window)
+                notes += latency_notes
     finally:
         engine.close()
     sys.stdout.write(
