@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 import numpy as np
 from sqlalchemy import text
@@ -76,12 +75,6 @@ def latency_exprs(sql: SpendSql) -> tuple[str | None, str | None]:
     return duration, ttft
 
 
-def _split(sql: SpendSql, result: Any) -> Iterator[tuple[list[str], str, str, int]]:
-    for g, n in result:
-        values, day, key = sql.split_day_key(g)
-        yield values, day, key, n
-
-
 def _where(sql: SpendSql, where: str) -> str:
     if sql.schema.col("status"):  # NULL: written before LiteLLM had the column, a success
         return where + " AND (status IS NULL OR status != 'failure')"
@@ -103,16 +96,13 @@ def _exprs(sql: SpendSql) -> tuple[dict[str, str], dict[str, str]]:
 
 def read_latency_groups(conn: Connection, sql: SpendSql, first_day: int, last_day: int) -> LatencyGroups:
     """How many successful requests of each UTC day and composite key fell in each
-    duration and time-to-first-token bucket (one aggregate: PostgreSQL)."""
+    duration and time-to-first-token bucket: one aggregate, PostgreSQL (SQLite reads in
+    chunks, ``read_latency_sqlite``)."""
     computed, extra = _exprs(sql)
     where, params = day_range_where(sql, first_day, last_day)
     result = conn.execute(text(sql.day_key_counts(_where(sql, where), computed, extra)), params).all()
     conn.rollback()
-    if sql.d.sqlite:
-        rows: Iterable[_Row] = ((day, key, int(v[0]), int(v[1]), n) for v, day, key, n in _split(sql, result))
-    else:
-        rows = ((str(b), str(k), int(d), int(t), n) for b, k, d, t, n in result)
-    return _groups(first_day, last_day, rows)
+    return _groups(first_day, last_day, ((str(b), str(k), int(d), int(t), n) for b, k, d, t, n in result))
 
 
 def read_latency_sqlite(source: DatabaseAccess, first_day: int, last_day: int) -> LatencyGroups:
