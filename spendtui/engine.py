@@ -302,6 +302,8 @@ class SpendEngine:
         started = time.perf_counter()
         rows = fetched.rows if fetched.generation == self.generation else []
         added = self.cube.add_rows(rows) if rows else 0
+        if rows and self._latency is not None:  # (the percentiles follow every poll)
+            self._latency.fold(rows, self.cube.dims)
         self.tail.extend(rows)
         if self.cube.n - self.cube.sorted_n > max(20_000, self.cube.n // 10):
             self.cube.sort_by_day()

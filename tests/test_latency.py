@@ -23,14 +23,14 @@ from sqlalchemy import create_engine, text
 
 from spendtui.core.dims import Dimensions
 from spendtui.core.latency import MAX_MS, N_BUCKETS, RELATIVE_ERROR, Latency, bucket_of, bucket_value, percentile_bucket
-from spendtui.core.latency_cells import FULL_TTL, RECENT_TTL, LatencyCache, LatencyCells
+from spendtui.core.latency_cells import LatencyCache, LatencyCells
 from spendtui.core.selection import NO_FILTERS, Filters, Window
 from spendtui.demo.schema import LITELLM_DDL
 from spendtui.engine import SpendEngine
 from spendtui.errors import SourceDataError
 from spendtui.sources.db.source import DatabaseSource
 from spendtui.sources.db.urls import parse_database_url
-from spendtui.timeutil import day_date, fixed_clock
+from spendtui.timeutil import day_date, day_number, fixed_clock
 from tests.helpers import FIXED_NOW, pg_copy_of
 
 FIRST, TODAY = date(2026, 11, 20), FIXED_NOW.date()  # 2026-11-20 .. 2026-11-27
@@ -325,50 +325,95 @@ def test_engine_latency_cells_with_filters(lat_db: Path) -> None:
         engine.close()
 
 
-# ---------------------------------------------------------------- LatencyCache
-def test_cache_rereads_the_last_two_days_then_everything(lat_db: Path, tmp_path: Path) -> None:
-    db = tmp_path / "cache.db"
-    shutil.copy(lat_db, db)
-    url = f"sqlite:///{db}"
-    now = [1000.0]
-    cache = LatencyCache(DatabaseSource(parse_database_url(url)).latency_groups, lambda: now[0])
+# ---------------------------------------------------------------- LatencyCache: polls fold in
+def fresh_rows(prefix: str, n: int, seed: int, newest: datetime, spread: timedelta) -> list[tuple]:
+    """``n`` rows started within ``spread`` before ``newest``: streamed and not, logged
+    durations and spans, failures, and one unusable duration."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        start = newest - spread * rng.random()
+        dur = max(20, int(rng.lognormvariate(6.5, 1.0)))
+        kind = rng.random()
+        first = rng.randint(1, dur - 1) if kind < 0.5 else dur if kind < 0.8 else None
+        status = rng.choice(["failure", None, "success", "success", "success"])
+        logged = rng.random() < 0.7
+        out.append(
+            row(
+                f"{prefix}{i}",
+                start,
+                dur,
+                duration=(dur * 30 if status == "failure" else dur) if logged else None,
+                first_ms=first,
+                model=rng.choice(["gpt-4o", "claude-3-5"]),
+                key=rng.choice(["sk-a", "sk-b"]),
+                status=status,
+            )
+        )
+    out.append(row(f"{prefix}-neg", newest - spread / 2, 300, duration=-7, first_ms=None))
+    return out
+
+
+def add_rows(url: str, rows: list[tuple]) -> None:
+    """Insert log rows as the proxy would (PostgreSQL stamps ``created_at`` itself)."""
+    if url.startswith("sqlite"):
+        insert(Path(url.removeprefix("sqlite:///")), rows)
+        return
+    import psycopg
+
+    holes = ", ".join(["%s"] * 10 + ["CAST(%s AS jsonb)", "%s", "%s"])
+    with psycopg.connect(url) as conn:
+        conn.cursor().executemany(f'INSERT INTO "LiteLLM_SpendLogs" ({COLUMNS}) VALUES ({holes})', rows)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_polls_fold_into_the_percentiles_once(backend: str, tmp_path: Path) -> None:
+    """Rows written after the load but before the latency read are counted by the read;
+    the poll that then returns them must not add them again; rows written after the read
+    are added by the poll (a late one for an earlier day too). Every figure equals the
+    ground truth over the whole table afterwards."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    first = day_number(now.date()) - 2
+    window = Window(first, day_number(now.date()))
+    path = tmp_path / "fold.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(LITELLM_DDL)
+    conn.close()
+    insert(path, fresh_rows("base", 300, 5, now - timedelta(minutes=3), timedelta(hours=40)))
+    url = f"sqlite:///{path}" if backend == "sqlite" else pg_copy_of(path, "spendtui_test_latency_fold")
+    engine = SpendEngine(DatabaseSource(parse_database_url(url)))
+    try:
+        engine.load(first)
+        add_rows(url, fresh_rows("before-read", 40, 6, now - timedelta(seconds=5), timedelta(minutes=2)))
+        held = engine.latency_cells(first).overall(window)
+        add_rows(url, fresh_rows("after-read", 40, 7, now, timedelta(minutes=2)))
+        add_rows(url, [row("late", now - timedelta(hours=30), 800, duration=800, first_ms=80, status=None)])
+        engine.refresh()
+        engine.refresh(deep=True)  # (the late row: PostgreSQL finds it on a deep poll)
+        engine.refresh()
+        cells = engine.latency_cells(first)
+        assert cells.overall(window).requests > held.requests
+        spans, firsts = (truth(url, MODEL_SQL, window, what) for what in ("duration", "ttft"))
+        assert_matches(cells.by("model", window), spans, firsts)
+        day_sql = 'substr("startTime", 1, 10)' if backend == "sqlite" else "to_char(\"startTime\", 'YYYY-MM-DD')"
+        by_day = {d.isoformat(): lat for d, lat in cells.daily(window) if lat.requests or lat.ttft_requests}
+        assert_matches(by_day, truth(url, day_sql, window), truth(url, day_sql, window, "ttft"))
+        assert cells.unusable == 3  # one negative duration in each of the three batches
+    finally:
+        engine.close()
+
+
+def test_a_poll_before_any_read_is_left_to_the_read(lat_db: Path) -> None:
+    """Nothing is held before a pane asks: a poll adds nothing, the read counts it all."""
+    now = [0.0]
+    cache = LatencyCache(DatabaseSource(parse_database_url(f"sqlite:///{lat_db}")).latency_groups, lambda: now[0])
     dims = Dimensions()
-    first, today = FULL.first_day, FULL.last_day
-
-    def answer() -> tuple[Latency, dict[str, Latency]]:
-        cells = cache.cells(first, today, dims)
-        return cells.overall(FULL), {d.isoformat(): lat for d, lat in cells.daily(FULL)}
-
-    def exact(what: str = "duration") -> int:
-        return truth(url, "'all'", FULL, what)["all"][0]
-
-    before, before_days = answer()
-    assert (before.requests, before.ttft_requests) == (exact(), exact("ttft"))
-    old_day = truth(url, 'substr("startTime", 1, 10)', FULL)["2026-11-22"]
-    late = [row("late-old", nov(22, 8), 900, duration=900, first_ms=100)]
-    recent = [row(f"new{i}", nov(27, 11, i), 700 + i, duration=None, first_ms=50) for i in range(3)]
-    recent += [row(f"new-y{i}", nov(26, 23, 50), 400, duration=400, first_ms=400) for i in range(2)]
-    recent += [row("new-fail", nov(27, 11, 30), 9000, duration=9000, first_ms=5, status="failure")]
-    insert(db, late + recent)
-
-    now[0] += RECENT_TTL - 1  # not yet: the same answer
-    assert answer() == (before, before_days)
-    now[0] += 1
-    after, days = answer()
-    assert (after.requests, after.ttft_requests) == (before.requests + 5, before.ttft_requests + 3)
-    assert days["2026-11-22"].requests == old_day[0]  # (an older day is not read again yet)
-    assert {d: v for d, v in days.items() if d < "2026-11-26"} == {
-        d: v for d, v in before_days.items() if d < "2026-11-26"
-    }
-    for step in (0, RECENT_TTL, RECENT_TTL):  # read again and again: replaced, not added
-        now[0] += step
-        assert answer() == (after, days)
-    now[0] = 1000.0 + FULL_TTL
-    full, days = answer()
-    assert (
-        (full.requests, full.ttft_requests) == (exact(), exact("ttft")) == (after.requests + 1, after.ttft_requests + 1)
-    )
-    assert days["2026-11-22"].requests == old_day[0] + 1
+    assert cache.held(FULL.first_day, FULL.last_day, dims) is None and cache.due
+    assert cache.fold([], dims) == 0
+    cells = cache.cells(FULL.first_day, FULL.last_day, dims)
+    now[0] += 3600  # held from then on: no read is due however long it has been
+    assert cache.held(FULL.first_day, FULL.last_day, dims) is cells and not cache.due
+    assert cache.held(FULL.first_day - 1, FULL.last_day, dims) is None and cache.due  # further back: read
 
 
 # ---------------------------------------------------------------- databases without the columns
@@ -403,18 +448,6 @@ def test_without_request_duration_ms_the_span_is_the_duration(tmp_path: Path) ->
 
 
 # ---------------------------------------------------------------- bugs found by these tests
-def test_unusable_count_survives_a_recent_reread(lat_db: Path) -> None:
-    # BUG (core/latency_cells.py, LatencyCells.replace): the full read's unusable count is
-    # kept under its last day (today), so the re-read of the last two days drops it and
-    # holds only theirs: 3 unusable rows of 2026-11-21 are still held, but unusable says 0.
-    now = [0.0]
-    cache = LatencyCache(DatabaseSource(parse_database_url(f"sqlite:///{lat_db}")).latency_groups, lambda: now[0])
-    dims = Dimensions()
-    assert cache.cells(FULL.first_day, FULL.last_day, dims).unusable == 3
-    now[0] += RECENT_TTL
-    assert cache.cells(FULL.first_day, FULL.last_day, dims).unusable == 3
-
-
 def test_a_one_ms_span_on_sqlite_is_within_two_percent(tmp_path: Path) -> None:
     # BUG (sources/db/latency.py, _ms_between on SQLite): julianday() differences are off
     # by up to ~0.04 ms, so this 1 ms span is read as 0.966 ms: bucket 0, reported 0 ms.

@@ -78,6 +78,12 @@ class RawRow:
     #: Prompt tokens read from / written to the provider's prompt cache.
     cache_read_tokens: int = 0
     cache_creation_tokens: int = 0
+    #: Where the source's table holds the row (SQLite's rowid), if it says.
+    rowid: int | None = None
+    #: Milliseconds the request took, and to its first token (``core.latency``'s rule,
+    #: computed by the source; None: not recorded).
+    duration_ms: float | None = None
+    ttft_ms: float | None = None
 
 
 @dataclass

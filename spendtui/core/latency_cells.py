@@ -10,9 +10,11 @@ read from the merged counts.
 
 Reading every request's duration is an aggregate over the window's logs (about a second
 at 1M rows), so it is not part of a load: ``LatencyCache`` reads the window when a pane
-first asks, then only the last two days every ``RECENT_TTL`` seconds (replacing those
-days' cells: older days do not change), and the whole window again after ``FULL_TTL``
-(rows written late for older days).
+first asks, and from then on folds in each poll's rows as the cube does (``fold``), so
+the percentiles follow every poll. A read says which later rows it did not count
+(``LatencyGroups.upto_rowid``, ``counted_ids``): a poll row it counted already is not
+added twice. The window is read again only when the cube is rebuilt (new dimensions) or
+reaches further back.
 """
 
 from __future__ import annotations
@@ -26,23 +28,21 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from spendtui.core.cell_merge import merge
-from spendtui.core.cube import Cube
+from spendtui.core.cube import Cube, RawRow
 from spendtui.core.dims import Dimensions
-from spendtui.core.latency import N_BUCKETS, NO_LATENCY, Latency, bucket_value
+from spendtui.core.latency import MAX_MS, N_BUCKETS, NO_BUCKET, NO_LATENCY, Latency, bucket_of, bucket_value
 from spendtui.core.query import Query
 from spendtui.core.selection import NO_FILTERS, Filters, Window
 from spendtui.errors import SourceError
-from spendtui.timeutil import day_date, day_number
+from spendtui.timeutil import day_date, day_number, parse_timestamp
 
 #: Why a source without ``latency_groups`` (the proxy's REST API) cannot answer.
 NO_LATENCY_SOURCE = (
     "the REST API has no request durations (its daily activity has none; LiteLLM's request "
     "logs in its database do: point spendtui at it with --db)"
 )
-#: Seconds before the last two days are read again, and before the whole window is.
-RECENT_TTL = 15.0
-FULL_TTL = 600.0
-RECENT_DAYS = 2
+#: Cells added by polls since the last merge, beyond which they are merged.
+MERGE_AFTER = 20_000
 #: Seconds before a failed read is tried again.
 RETRY_AFTER = 60.0
 PERCENTS = (50, 95)
@@ -69,6 +69,18 @@ class LatencyGroups:
     #: in all and per ``YYYY-MM-DD`` day.
     unusable: int = 0
     unusable_days: dict[str, int] = field(default_factory=dict)
+    #: Which later rows (polls) these counts leave out: SQLite, rows past this rowid...
+    upto_rowid: int | None = None
+    #: ...PostgreSQL: rows not among these request ids (the poll cursor's re-read overlap,
+    #: which the read gives as ``rows`` instead of counting them).
+    counted_ids: frozenset[str] = frozenset()
+    rows: tuple[RawRow, ...] = ()
+
+    def counted(self, row: RawRow) -> bool:
+        """Whether ``row`` (from a poll after this read) is in these counts already."""
+        if self.upto_rowid is not None and row.rowid is not None and row.rowid <= self.upto_rowid:
+            return True
+        return row.request_id in self.counted_ids
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,8 @@ class LatencyCells:
         self._cols = _empty()
         #: Unusable durations per UTC day number.
         self._unusable: dict[int, int] = {}
+        #: Cells added by polls since the last merge.
+        self._added = 0
         self.cube = self._build_cube()
 
     @property
@@ -172,6 +186,74 @@ class LatencyCells:
             "ttft": ttft.astype(np.int16),
             "count": counts[:, 0],
         }
+
+    def add_rows(self, rows: list[RawRow]) -> int:
+        """Fold in request rows read one by one (polls): the successful ones with a
+        duration or a first token, bucketed by ``core.latency``'s rule in Python (the
+        source computed their milliseconds as its aggregate does). Returns how many."""
+        groups: dict[tuple[int, int, int, int, int, int, int, int], int] = {}
+        dims = self.dims
+        for row in rows:
+            moment = parse_timestamp(row.start)
+            if row.failed or moment is None:
+                continue
+            day = day_number(moment.date())
+            duration, ttft = _bucket(row.duration_ms), _bucket(row.ttft_ms)
+            if duration is None:
+                self._unusable[day] = self._unusable.get(day, 0) + 1
+                duration = NO_BUCKET
+            if ttft is None:
+                ttft = NO_BUCKET
+            if duration == NO_BUCKET and ttft == NO_BUCKET:
+                continue
+            tagset, ok = dims.tagset(row.tags)
+            key = (
+                day,
+                dims.model_context(row.model, row.provider),
+                dims.key_context(row.api_key, row.user, row.team, row.organization, row.agent),
+                dims.customers.intern(row.customer),
+                tagset,
+                int(ok),
+                duration,
+                ttft,
+            )
+            groups[key] = groups.get(key, 0) + 1
+        if not groups:
+            return 0
+        table = np.array([(*k, n) for k, n in groups.items()], dtype=np.int64)
+        fresh: dict[str, np.ndarray] = {
+            "day": table[:, 0].astype(np.int32),
+            "ids": table[:, 1:6].astype(np.int32),
+            "duration": table[:, 6].astype(np.int16),
+            "ttft": table[:, 7].astype(np.int16),
+            "count": table[:, 8],
+        }
+        self._cols = {name: np.concatenate([self._cols[name], fresh[name]]) for name in self._cols}
+        self._added += len(table)
+        if self._added > max(MERGE_AFTER, len(self._cols["day"]) // 10):
+            self._merge()
+        else:  # (the cube's cells stay in step with the columns: appended in the same order)
+            n = len(table)
+            when = np.stack([fresh["day"], np.full(n, -1, np.int32)], axis=1)
+            self.cube.add_interned(when, fresh["ids"], np.stack([np.zeros(n, np.int64), fresh["count"]], axis=1))
+        return int(table[:, 8].sum())
+
+    def _merge(self) -> None:
+        """Cells with equal coordinates summed into one, in day order (polls add many)."""
+        cols = self._cols
+        ids = cols["ids"]
+        columns = [cols["day"], *(ids[:, j] for j in range(5)), cols["duration"], cols["ttft"]]
+        merged_columns, counts = merge(columns, [cols["count"]])
+        day, *id_columns, duration, ttft = merged_columns
+        self._cols = {
+            "day": day.astype(np.int32),
+            "ids": np.stack(id_columns, axis=1).astype(np.int32).reshape(-1, 5),
+            "duration": duration.astype(np.int16),
+            "ttft": ttft.astype(np.int16),
+            "count": counts[:, 0],
+        }
+        self._added = 0
+        self.cube = self._build_cube()
 
     def _build_cube(self) -> Cube:
         """The cells' coordinates as a cube (whole days; measures: 0 and the count), in the
@@ -225,6 +307,16 @@ class LatencyCells:
         return [(day_date(window.first_day + i), stats.get(i, NO_LATENCY)) for i in range(window.days)]
 
 
+def _bucket(ms: float | None) -> int | None:
+    """A poll row's bucket: NO_BUCKET without a value, None when it cannot be used
+    (negative, or over a day: the SQL aggregate's rule)."""
+    if ms is None:
+        return NO_BUCKET
+    if ms < 0 or ms > MAX_MS or ms != ms:
+        return None
+    return bucket_of(ms)
+
+
 def _percentiles(groups: np.ndarray, buckets: np.ndarray, counts: np.ndarray) -> dict[int, tuple[int, list[float]]]:
     """Per group id: requests with a bucket, and the value of each of ``PERCENTS``."""
     has = buckets >= 0
@@ -270,19 +362,18 @@ class LatencyCache:
 
     ``held`` answers without reading (a snapshot must not wait seconds for an aggregate):
     it returns what is held and notes what is due, and ``read_due`` reads it (the
-    dashboard's next step, ``dashboard.session``). ``cells`` does both (reports, tests)."""
+    dashboard's next step, ``dashboard.session``). ``cells`` does both (reports, tests).
+    ``fold`` adds a poll's rows to what is held."""
 
     def __init__(self, read: Callable[[int, int], LatencyGroups], clock: Callable[[], float]) -> None:
         self._read = read
         self._clock = clock
         self._cells: LatencyCells | None = None
         self._first_day = 0
-        self._last_day = 0
-        self._full_at = 0.0
-        self._recent_at = 0.0
-        #: What ``read_due`` reads: (first day, last day, whole window or not), and for
-        #: which dimensions.
-        self._due: tuple[int, int, bool, Dimensions] | None = None
+        #: What the last read counted (later rows it names are not folded in again).
+        self._read_found: LatencyGroups | None = None
+        #: What ``read_due`` reads: (first day, last day, dimensions).
+        self._due: tuple[int, int, Dimensions] | None = None
         #: Why the last read failed, and when (not tried again for ``RETRY_AFTER`` s).
         self.error: str | None = None
         self._error_at = 0.0
@@ -290,21 +381,15 @@ class LatencyCache:
     def held(self, first_day: int, today: int, dims: Dimensions) -> LatencyCells | None:
         """The cells held for ``first_day``..``today`` over ``dims``, without reading:
         None when nothing usable is held (a read is then due, unless the last one failed
-        less than ``RETRY_AFTER`` s ago: ``error`` says why). Held cells past
-        ``RECENT_TTL`` are still given, and the last days' re-read is due."""
-        now = self._clock()
+        less than ``RETRY_AFTER`` s ago: ``error`` says why)."""
         held = self._cells
         covers = held is not None and held.dims is dims and first_day >= self._first_day
-        if self.error is not None and now - self._error_at < RETRY_AFTER:
-            return held if covers else None
-        if held is None or not covers or now - self._full_at >= FULL_TTL:
-            start = min(first_day, self._first_day) if held is not None and held.dims is dims else first_day
-            self._due = (start, today, True, dims)
-            return held if covers else None
-        if now - self._recent_at >= RECENT_TTL or today != self._last_day:
-            since = max(self._first_day, min(self._last_day, today) - (RECENT_DAYS - 1))
-            self._due = (since, today, False, dims)
-        return held
+        if covers:
+            return held
+        if self.error is not None and self._clock() - self._error_at < RETRY_AFTER:
+            return None
+        self._due = (first_day, today, dims)
+        return None
 
     @property
     def due(self) -> bool:
@@ -315,20 +400,26 @@ class LatencyCache:
         due, self._due = self._due, None
         if due is None:
             return
-        first_day, last_day, whole, dims = due
+        first_day, last_day, dims = due
         try:
             found = self._read(first_day, last_day)
         except SourceError as exc:
             self.error, self._error_at = str(exc), self._clock()
             return
         self.error = None
-        now = self._clock()
-        held = self._cells
-        if whole or held is None or held.dims is not dims:
-            held = self._cells = LatencyCells(dims)
-            self._first_day, self._full_at = first_day, now
-        held.replace(found)
-        self._last_day, self._recent_at = last_day, now
+        cells = LatencyCells(dims)
+        cells.replace(found)
+        cells.add_rows(list(found.rows))
+        self._cells, self._first_day, self._read_found = cells, first_day, found
+
+    def fold(self, rows: list[RawRow], dims: Dimensions) -> int:
+        """Add a poll's rows (those the last read did not count) to the cells held over
+        ``dims``; nothing when none are held (the next read counts them). Returns how
+        many requests were added."""
+        held, found = self._cells, self._read_found
+        if held is None or found is None or held.dims is not dims:
+            return 0
+        return held.add_rows([row for row in rows if not found.counted(row)])
 
     def cells(self, first_day: int, today: int, dims: Dimensions) -> LatencyCells:
         """Cells covering ``first_day``..``today`` over ``dims``, read now if due (the

@@ -42,6 +42,8 @@ def raw_row(r: Sequence[Any]) -> RawRow:
         organization,
         agent,
         usage,
+        duration_ms,
+        ttft_ms,
     ) = r
     cache_read, cache_creation = _cache_tokens(usage)
     return RawRow(
@@ -64,7 +66,20 @@ def raw_row(r: Sequence[Any]) -> RawRow:
         agent=agent or None,
         cache_read_tokens=cache_read,
         cache_creation_tokens=cache_creation,
+        rowid=rid if isinstance(rid, int) else None,
+        duration_ms=_ms(duration_ms),
+        ttft_ms=_ms(ttft_ms),
     )
+
+
+def _ms(value: Any) -> float | None:
+    """Milliseconds as the database computed them (a float, Decimal or None)."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _cache_tokens(usage: Any) -> tuple[int, int]:

@@ -12,67 +12,23 @@ dashboard's filters to them as the cube does.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
 
-from spendtui.core.latency import GAMMA, MAX_MS, N_BUCKETS, NO_BUCKET
+from spendtui.core.cube import RawRow
+from spendtui.core.latency import NO_BUCKET
 from spendtui.core.latency_cells import LatencyGroups, LatencyReport, latency_report
 from spendtui.errors import SourceDataError
 from spendtui.sources.db.access import DatabaseAccess
+from spendtui.sources.db.decode import raw_row
+from spendtui.sources.db.latency_sql import UNUSABLE, bucket_sql, latency_exprs
 from spendtui.sources.db.load import sqlite_answers, sqlite_plan
 from spendtui.sources.db.sql import CELL_SEP, SpendSql
 from spendtui.sources.db.top import day_range_where
-
-#: A duration that is there but cannot be used (negative, or over a day).
-UNUSABLE = -2
-
-
-def _ms_between(sql: SpendSql, start: str, end: str) -> str:
-    """Milliseconds from timestamp column ``start`` to ``end`` (NULL if either is)."""
-    if not sql.d.sqlite:
-        return f"(extract(epoch from ({end} - {start})) * 1000)"
-
-    def jd(column: str) -> str:  # ISO text (any zone suffix) or epoch seconds
-        epoch = f"typeof({column}) IN ('integer', 'real')"
-        return f"(CASE WHEN {epoch} THEN julianday({column}, 'unixepoch') ELSE julianday({column}) END)"
-
-    # julianday() differences are off by up to ~0.05 ms; SQLite keeps whole milliseconds
-    return f"round(({jd(end)} - {jd(start)}) * 86400000.0)"
-
-
-def _bucket(sql: SpendSql, ms: str) -> str:
-    """The bucket of ``ms`` (a column of the rows' subquery: ``day_key_counts``);
-    NO_BUCKET for NULL, UNUSABLE out of range."""
-    ln_gamma = repr(math.log(GAMMA))
-    top = N_BUCKETS - 1
-    least = "min" if sql.d.sqlite else "least"
-    ceil = f"CAST(ceil(ln({ms}) / {ln_gamma}) AS INTEGER)"
-    return (
-        f"CASE WHEN {ms} IS NULL THEN {NO_BUCKET} WHEN {ms} < 0 OR {ms} > {MAX_MS} THEN {UNUSABLE} "
-        f"WHEN {ms} < 1 THEN 0 ELSE {least}({top}, {ceil} + 1) END"
-    )
-
-
-def latency_exprs(sql: SpendSql) -> tuple[str | None, str | None]:
-    """The duration and time-to-first-token expressions in milliseconds over the log
-    columns, None where this database lacks what they need."""
-    col, q = sql.schema.col, sql.d.q
-    start, end = q("startTime"), q("endTime")
-    span = _ms_between(sql, start, end) if col("startTime") and col("endTime") else None
-    duration: str | None
-    if col("request_duration_ms"):
-        duration = f"coalesce(request_duration_ms, {span})" if span else "request_duration_ms"
-    else:
-        duration = span
-    ttft = None
-    if col("completionStartTime") and col("startTime") and col("endTime"):
-        first = q("completionStartTime")
-        ttft = f"CASE WHEN {first} < {end} THEN {_ms_between(sql, start, first)} END"
-    return duration, ttft
 
 
 def _where(sql: SpendSql, where: str) -> str:
@@ -89,20 +45,41 @@ def _exprs(sql: SpendSql) -> tuple[dict[str, str], dict[str, str]]:
             f"this database's {sql.schema.logs.name} has neither request_duration_ms nor "
             '"startTime" and "endTime": it records no latency'
         )
-    real = (lambda e: e) if sql.d.sqlite else (lambda e: f"CAST({e} AS double precision)")
-    computed = {"dms": real(duration), "tms": real(ttft or "NULL")}
-    return computed, {"d": _bucket(sql, "dms"), "t": _bucket(sql, "tms")}
+    computed = {"dms": duration, "tms": ttft or ("NULL" if sql.d.sqlite else "CAST(NULL AS double precision)")}
+    return computed, {"d": bucket_sql(sql, "dms"), "t": bucket_sql(sql, "tms")}
 
 
-def read_latency_groups(conn: Connection, sql: SpendSql, first_day: int, last_day: int) -> LatencyGroups:
+def read_latency_groups(
+    source: DatabaseAccess, first_day: int, last_day: int, since: tuple[str, datetime] | None
+) -> LatencyGroups:
     """How many successful requests of each UTC day and composite key fell in each
     duration and time-to-first-token bucket: one aggregate, PostgreSQL (SQLite reads in
-    chunks, ``read_latency_sqlite``)."""
+    chunks, ``read_latency_sqlite``).
+
+    ``since``: the column (``written`` or ``ts``) and the mark from which the poll cursor
+    may still return rows. Rows from there on are read one by one instead (a few minutes'
+    worth) and named in ``counted_ids``, so a poll that returns one of them later does not
+    add it twice; rows before it no poll reads again."""
+    sql = source.sql
     computed, extra = _exprs(sql)
     where, params = day_range_where(sql, first_day, last_day)
-    result = conn.execute(text(sql.day_key_counts(_where(sql, where), computed, extra)), params).all()
-    conn.rollback()
-    return _groups(first_day, last_day, ((str(b), str(k), int(d), int(t), n) for b, k, d, t, n in result))
+    where = _where(sql, where)
+    overlap: list[RawRow] = []
+    with source.connection() as conn:
+        if since is not None:
+            column = {"written": sql.schema.written_column, "ts": None}[since[0]]
+            mark = sql.d.q(column) if column else sql.ts
+            bound = {**params, "since": since[1]}
+            result = conn.execute(text(sql.day_key_counts(f"{where} AND {mark} < :since", computed, extra)), bound)
+            counted = result.all()
+            raw = conn.execute(text(sql.raw_rows(f"{where} AND {mark} >= :since", since[0], limit=False)), bound)
+            overlap = [raw_row(r) for r in raw]
+        else:
+            counted = conn.execute(text(sql.day_key_counts(where, computed, extra)), params).all()
+        conn.rollback()
+    rows = ((str(b), str(k), int(d), int(t), n) for b, k, d, t, n in counted)
+    found = _groups(first_day, last_day, rows)
+    return replace(found, counted_ids=frozenset(r.request_id for r in overlap), rows=tuple(overlap))
 
 
 def read_latency_sqlite(source: DatabaseAccess, first_day: int, last_day: int) -> LatencyGroups:
@@ -125,7 +102,7 @@ def read_latency_sqlite(source: DatabaseAccess, first_day: int, last_day: int) -
                 values, day, key = sql.split_day_key(g)
                 yield day, key, int(values[0]), int(values[1]), int(n)
 
-    return _groups(first_day, last_day, rows())
+    return replace(_groups(first_day, last_day, rows()), upto_rowid=plan.high)
 
 
 _Row = tuple[str, str, int, int, int]

@@ -31,7 +31,7 @@ from spendtui.core.top import TopGroups
 from spendtui.errors import SourceError
 from spendtui.sources.db import continuity
 from spendtui.sources.db.connect import make_engine, source_error
-from spendtui.sources.db.cursor import COMMIT_OVERLAP, WRITTEN_OVERLAP, Cursor
+from spendtui.sources.db.cursor import COMMIT_OVERLAP, START_OVERLAP, WRITTEN_OVERLAP, Cursor
 from spendtui.sources.db.latency import read_latency_by, read_latency_groups, read_latency_sqlite
 from spendtui.sources.db.load import LoadResult, load_postgres, load_sqlite
 from spendtui.sources.db.names import read_names
@@ -207,9 +207,14 @@ class DatabaseSource:
         """Latency buckets of UTC days ``first_day``..``last_day`` (``core.latency_cells``)."""
         if self.target.dialect == "sqlite":
             return read_latency_sqlite(self, first_day, last_day)
-        sql = self.sql
-        with self.connection() as conn:
-            return read_latency_groups(conn, sql, first_day, last_day)
+        cursor = self._cursor  # (where polls may still return rows: see read_latency_groups)
+        if cursor.mark is None:
+            since = None
+        elif self.schema().written_column:
+            since = ("written", cursor.since(WRITTEN_OVERLAP))
+        else:
+            since = ("ts", cursor.since(START_OVERLAP))
+        return read_latency_groups(self, first_day, last_day, since)
 
     def latency_by(self, dimension: str, first_day: int, last_day: int) -> LatencyReport:
         """Latency per model, key or team of UTC days ``first_day``..``last_day`` (reports)."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from spendtui.core.cache_tokens import PATHS as CACHE_PATHS
+from spendtui.sources.db.latency_sql import latency_exprs
 from spendtui.sources.db.schema import SpendSchema
 
 CELL_SEP = "\x1e"  # between cells
@@ -422,6 +423,7 @@ class SpendSql:
             self._col("organization_id", "NULL") + " AS organization",
             self._col("agent_id", "NULL") + " AS agent",
             self.cache_usage() + " AS cache_usage",  # (decode.raw_row applies the rule)
+            *(f"{e or 'NULL'} AS {n}" for e, n in zip(latency_exprs(self), ("dms", "tms"), strict=True)),
         ]
         sql = f"SELECT {', '.join(cols)} FROM {self.table} WHERE {where} ORDER BY {order}"  # noqa: S608
         return sql + (" LIMIT :limit" if limit else "")
