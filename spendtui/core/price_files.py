@@ -158,3 +158,31 @@ def bundled_prices() -> PriceMap:
     assert isinstance(meta, Mapping), f"{where} has no {META_KEY} header"
     source = f"bundled LiteLLM {meta.get('litellm_version')} snapshot"
     return PriceMap(parse_entries(data, where), source=source, date=str(meta.get("date")))
+
+
+def deployment_price(
+    model_name: str, litellm_params: object, model_info: object, where: str, encrypted: bool = False
+) -> tuple[ModelPrice, str | None, list[str]]:
+    """One proxy deployment's price, the model it routes to, and notes.
+
+    The price is ``model_info``'s fields with the custom prices of ``litellm_params`` laid
+    over them (LiteLLM bills a deployment at the prices its ``litellm_params`` set). The
+    underlying model is ``model_info.base_model`` (what LiteLLM prices an Azure deployment
+    by), else ``litellm_params.model``. ``encrypted``: the database keeps every text value
+    of ``litellm_params`` encrypted with the proxy's salt key, so only its numbers are read
+    there, and a price written as text is reported in a note instead."""
+    params = litellm_params if isinstance(litellm_params, Mapping) else {}
+    info = model_info if isinstance(model_info, Mapping) else {}
+    raw: dict[str, object] = {k: v for k, v in info.items() if v is not None}
+    notes: list[str] = []
+    for name, value in params.items():
+        if value is None or not (name in RATE_FIELDS or THRESHOLD_KEY.match(str(name))):
+            continue
+        if encrypted and isinstance(value, str):
+            notes.append(f"{where}: {model_name!r} sets {name} as text, stored encrypted: not read")
+            continue
+        raw[str(name)] = value
+    base = info.get("base_model")
+    routed = params.get("model") if not encrypted else None
+    underlying = next((m for m in (base, routed) if isinstance(m, str) and m), None)
+    return parse_entry(model_name, raw, where), underlying, notes
