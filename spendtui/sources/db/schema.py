@@ -33,6 +33,7 @@ DELETED_TOKENS = "LiteLLM_DeletedVerificationToken"
 DELETED_TEAMS = "LiteLLM_DeletedTeamTable"
 TAGS = "LiteLLM_TagTable"
 MEMBERSHIPS = "LiteLLM_TeamMembership"
+PROXY_MODELS = "LiteLLM_ProxyModelTable"
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class SpendSchema:
     deleted_teams: Table | None = None
     tags: Table | None = None
     memberships: Table | None = None
+    #: Models added through the proxy's API (``STORE_MODEL_IN_DB``), with their prices.
+    proxy_models: Table | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def col(self, name: str) -> bool:
@@ -167,5 +170,6 @@ def reflect(conn: Connection, schema: str | None = None) -> SpendSchema:
         deleted_teams=_table(tables, DELETED_TEAMS, schema),
         tags=_table(tables, TAGS, schema),
         memberships=_table(tables, MEMBERSHIPS, schema),
+        proxy_models=_table(tables, PROXY_MODELS, schema),
         notes=tuple(notes),
     )
