@@ -6,14 +6,17 @@ this file never restarts it nor sends completions."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from spendtui.core.price_files import bundled_prices
 from spendtui.core.prices import RATE_FIELDS, layered
-from spendtui.core.repricing import expected_pico, usage_from_log
+from spendtui.core.repricing import Usage, expected_pico, usage_from_log
 from spendtui.errors import SourceAuthError
 from spendtui.money import to_pico
 from spendtui.sources.proxy.http import HttpSettings, ProxyHttp
@@ -114,3 +117,61 @@ def test_custom_model_info_price_wins(peer: None) -> None:
         assert hit.price.output_cost_per_token == Decimal("0.000005678")
     finally:
         call("POST", "/model/delete", {"id": model_id})
+
+
+LITELLM_PYTHON = Path("/tmp/litellm-peer/venv/bin/python")
+LITELLM_SITE = "lib/python3.11/site-packages/litellm/model_prices_and_context_window_backup.json"
+LITELLM_COST = """
+import json, sys
+from litellm.cost_calculator import cost_per_token
+from litellm.types.utils import CompletionTokensDetailsWrapper, PromptTokensDetailsWrapper, Usage
+out = []
+for model, provider, p, c, read, write, reasoning in json.load(open(sys.argv[1])):
+    usage = Usage(prompt_tokens=p, completion_tokens=c, total_tokens=p + c,
+                  prompt_tokens_details=PromptTokensDetailsWrapper(cached_tokens=read, cache_creation_tokens=write),
+                  completion_tokens_details=CompletionTokensDetailsWrapper(reasoning_tokens=reasoning))
+    try:
+        out.append(repr(sum(cost_per_token(model=model, custom_llm_provider=provider, usage_object=usage))))
+    except Exception:
+        out.append(None)
+json.dump(out, sys.stdout)
+"""
+CROSS_PROVIDERS = ("openai", "anthropic", "gemini", "deepseek", "xai", "dashscope", "mistral", "groq", "together_ai")
+
+
+@pytest.mark.skipif(not LITELLM_PYTHON.is_file(), reason="the peer's LiteLLM venv is not installed here")
+def test_cost_rule_equals_litellms_own_calculator(tmp_path: Path) -> None:
+    """LiteLLM 1.108.7's ``cost_per_token`` (run in the peer's venv, from its bundled map)
+    and spendtui agree on every chat model of these providers, for a request with cache
+    reads, cache writes and reasoning, one above the 200k/272k tiers and one at 129k.
+    Entries with ``off_peak_pricing`` (not implemented: time-dependent) are left out."""
+    source = json.loads((LITELLM_PYTHON.parent.parent / LITELLM_SITE).read_text())
+    snapshot = bundled_prices()
+    cases = []
+    for key, entry in snapshot.entries.items():
+        raw = source.get(key, {})
+        if entry.mode != "chat" or entry.litellm_provider not in CROSS_PROVIDERS or "off_peak_pricing" in raw:
+            continue
+        provider = entry.litellm_provider
+        model = key.split("/", 1)[1] if key.startswith(f"{provider}/") else key
+        for usage in ((1000, 200, 300, 100, 50), (300_000, 500, 100_000, 0, 200), (129_000, 10, 0, 0, 0)):
+            cases.append((model, provider, *usage))
+    (tmp_path / "cases.json").write_text(json.dumps(cases))
+    (tmp_path / "cost.py").write_text(LITELLM_COST)
+    env = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [str(LITELLM_PYTHON), str(tmp_path / "cost.py"), str(tmp_path / "cases.json")],
+        capture_output=True, text=True, env=env, timeout=300, check=True,
+    )  # fmt: skip
+    theirs = json.loads(done.stdout)
+    compared = 0
+    for (model, provider, *tokens), cost in zip(cases, theirs, strict=True):
+        hit = snapshot.lookup(model, provider)
+        assert (hit is None) == (cost is None), (model, provider)
+        if hit is None or cost is None:
+            continue
+        mine = expected_pico(hit.price, Usage(*tokens), provider)
+        theirs_pico = to_pico(float(cost))
+        assert theirs_pico is not None and abs(mine - theirs_pico) <= 2, (model, provider, tokens, mine, theirs_pico)
+        compared += 1
+    assert compared > 1000
