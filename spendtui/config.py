@@ -59,6 +59,7 @@ _PROFILE_KEYS: dict[str, tuple[type, ...]] = {
     "timeout": (int, float),
     "description": (str,),
     "history": (str,),
+    "prices": (str,),
 }
 _TOP_KEYS: dict[str, tuple[type, ...]] = {
     "default_profile": (str,),
@@ -90,6 +91,8 @@ class Profile:
     description: str | None = None
     #: Where closed days come from (database profiles): "logs" or "daily".
     history: str = "logs"
+    #: A price file in LiteLLM's format for ``spendtui audit`` (relative: to the config file).
+    prices: str | None = None
 
     @property
     def configured(self) -> bool:
@@ -220,6 +223,8 @@ def _profile(name: str, raw: Any, path: Path, env: Mapping[str, str]) -> Profile
             f"{_where(path, key + '.history')}: must be one of {', '.join(HISTORY_MODES)} "
             f"(got {values['history']!r:.40})"
         )
+    if "prices" in values and path is not None:
+        values["prices"] = str((path.parent / Path(values["prices"]).expanduser()).resolve())
     return Profile(name=name, **values)
 
 

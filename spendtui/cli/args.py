@@ -21,7 +21,7 @@ import argparse
 from collections.abc import Sequence
 
 from spendtui import __version__
-from spendtui.cli import check, demo, keys, report, tui
+from spendtui.cli import audit, check, demo, keys, report, tui
 from spendtui.cli.flags import DEFAULTS, Parser
 
 PLACEMENT = """\
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser(sub)
     demo.add_parser(sub)
     check.add_parser(sub)
+    audit.add_parser(sub)
     return parser
 
 
@@ -61,7 +62,7 @@ def _applies_to(dest: str) -> str:
         return "the dashboard and keys create|update|block|unblock|delete"
     if dest in ("demo", "demo_db", "demo_rate", "refresh", "window", "no_mouse"):
         return "the dashboard (spendtui without a command)"
-    return "the dashboard, report, check and keys"
+    return "the dashboard, report, check, audit and keys"
 
 
 def check_placement(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

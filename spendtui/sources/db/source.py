@@ -23,19 +23,23 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from spendtui.core.audit import AuditRequest
 from spendtui.core.budget_state import BudgetState, KeyStates
 from spendtui.core.cube import RawRow
 from spendtui.core.latency_cells import LatencyGroups, LatencyReport
 from spendtui.core.names import Names
+from spendtui.core.prices import PriceMap
 from spendtui.core.top import TopGroups
 from spendtui.errors import SourceError
 from spendtui.sources.db import continuity
+from spendtui.sources.db.audit import read_audit_requests
 from spendtui.sources.db.connect import make_engine, source_error
 from spendtui.sources.db.cursor import COMMIT_OVERLAP, START_OVERLAP, WRITTEN_OVERLAP, Cursor
 from spendtui.sources.db.latency import read_latency_by, read_latency_groups, read_latency_sqlite
 from spendtui.sources.db.load import LoadResult, load_postgres, load_sqlite
 from spendtui.sources.db.names import read_names
 from spendtui.sources.db.poll import DEEP_HORIZON, LATE_HORIZON, poll_late_postgres, poll_postgres, poll_sqlite, recent
+from spendtui.sources.db.prices import read_db_prices
 from spendtui.sources.db.schema import SpendSchema, reflect
 from spendtui.sources.db.sql import Dialect, SpendSql
 from spendtui.sources.db.top import read_top_groups
@@ -215,6 +219,15 @@ class DatabaseSource:
         else:
             since = ("ts", cursor.since(START_OVERLAP))
         return read_latency_groups(self, first_day, last_day, since)
+
+    def audit_requests(self, by: str, first_day: int, last_day: int) -> Iterator[AuditRequest]:
+        """Every request of UTC days ``first_day``..``last_day`` for ``spendtui audit``."""
+        return read_audit_requests(self, by, first_day, last_day)
+
+    def prices(self) -> PriceMap:
+        """The deployment prices the proxy keeps in this database (``LiteLLM_ProxyModelTable``)."""
+        with self.connection() as conn:
+            return read_db_prices(conn, self.schema(), self.sql.d)
 
     def latency_by(self, dimension: str, first_day: int, last_day: int) -> LatencyReport:
         """Latency per model, key or team of UTC days ``first_day``..``last_day`` (reports)."""

@@ -1,0 +1,273 @@
+"""``spendtui audit`` against costs worked out in this file from the price file it writes
+(Decimal arithmetic, written out), and logged sums read back with SQL: on a real SQLite
+file in LiteLLM's layout and on LiteLLM's real PostgreSQL schema."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from spendtui.cli import main
+from spendtui.demo.schema import LITELLM_DDL
+from tests.helpers import pg_copy_of
+
+IN_A, OUT_A, CACHE_A = Decimal("0.000001"), Decimal("0.000002"), Decimal("0.0000005")
+IN_R, OUT_R, REASON_R = Decimal("0.000003"), Decimal("0.000012"), Decimal("0.000004")
+PRICES = {
+    "m-a": {
+        "litellm_provider": "openai",
+        "mode": "chat",
+        "input_cost_per_token": float(IN_A),
+        "output_cost_per_token": float(OUT_A),
+        "cache_read_input_token_cost": float(CACHE_A),
+    },
+    "m-r": {
+        "litellm_provider": "openai",
+        "mode": "chat",
+        "input_cost_per_token": float(IN_R),
+        "output_cost_per_token": float(OUT_R),
+        "output_cost_per_reasoning_token": float(REASON_R),
+    },
+}
+DAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+COLUMNS = (
+    'request_id, call_type, api_key, spend, "startTime", "endTime", model, model_group, '
+    "custom_llm_provider, prompt_tokens, completion_tokens, total_tokens, cache_hit, status, metadata, team_id"
+)
+
+
+def cost(model: str, prompt: int, completion: int, cached: int = 0, reasoning: int = 0) -> Decimal:
+    """The expected USD of one request, by hand: uncached prompt tokens at the input rate,
+    cached ones at the cache-read rate; reasoning tokens (part of the completion) at the
+    reasoning rate."""
+    if model == "m-a":
+        return (prompt - cached) * IN_A + cached * CACHE_A + completion * OUT_A
+    return prompt * IN_R + (completion - reasoning) * OUT_R + reasoning * REASON_R
+
+
+def log(
+    rid: str,
+    model: str,
+    prompt: int,
+    completion: int,
+    spend: Decimal | None,
+    *,
+    cached: int = 0,
+    reasoning: int = 0,
+    hit: str = "False",
+    status: str = "success",
+    team: str = "t1",
+    minute: int = 0,
+) -> tuple:
+    usage = {"prompt_tokens": prompt, "completion_tokens": completion}
+    if cached:
+        usage["prompt_tokens_details"] = {"cached_tokens": cached}
+    if reasoning:
+        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning}
+    start = DAY + timedelta(hours=10, minutes=minute)
+    stamp = f"{start:%Y-%m-%d %H:%M:%S}.000"
+    return (
+        rid,
+        "acompletion",
+        "hash-k",
+        None if spend is None else float(spend),
+        stamp,
+        stamp,
+        model,
+        model,
+        "openai",
+        prompt,
+        completion,
+        prompt + completion,
+        hit,
+        status,
+        json.dumps({"usage_object": usage}),
+        team,
+    )
+
+
+# the hand-worked requests, and what each is
+FIXED = [
+    (log("ok", "m-a", 1000, 500, cost("m-a", 1000, 500)), None),
+    (log("drift", "m-a", 1000, 500, cost("m-a", 1000, 500) * Decimal("1.5")), "drifted"),
+    (log("zero", "m-a", 800, 100, Decimal(0)), "zero-cost"),
+    (log("hit", "m-a", 800, 100, Decimal(0), hit="True"), None),
+    (log("failed", "m-a", 800, 0, Decimal(0), status="failure"), None),
+    (log("unpriced", "mystery-model", 50, 50, Decimal("0.01")), "unpriced"),
+    (log("cached", "m-a", 1000, 200, cost("m-a", 1000, 200, cached=400), cached=400), None),
+    (log("reasoning", "m-r", 300, 900, cost("m-r", 300, 900, reasoning=600), reasoning=600), None),
+    (log("close", "m-a", 1000, 500, cost("m-a", 1000, 500) * Decimal("1.005")), None),  # within 1 %
+    (log("negative-spend", "m-a", 10, 10, Decimal(-1)), None),  # (not money: not audited)
+]
+
+
+def random_logs(seed: int, n: int) -> list[tuple[tuple, str | None]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        model = rng.choice(["m-a", "m-r"])
+        prompt, completion = rng.randint(1, 20_000), rng.randint(0, 4_000)
+        cached = rng.randint(0, prompt) if model == "m-a" and rng.random() < 0.3 else 0
+        reasoning = rng.randint(0, completion) if model == "m-r" and rng.random() < 0.5 else 0
+        exact = cost(model, prompt, completion, cached, reasoning)
+        factor = rng.choice([Decimal(1), Decimal(1), Decimal(1), Decimal("0.5"), Decimal("1.2")])
+        kind = None if factor == 1 else "drifted"
+        rid = f"r{i}"
+        team = rng.choice(["t1", "t2"])
+        out.append(
+            (
+                log(rid, model, prompt, completion, exact * factor, cached=cached, reasoning=reasoning, team=team),
+                kind,
+            )
+        )
+    return out
+
+
+@pytest.fixture(scope="module")
+def audit_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[tuple, str | None]]]:
+    path = tmp_path_factory.mktemp("audit") / "audit.db"
+    rows = FIXED + random_logs(11, 300)
+    with sqlite3.connect(path) as conn:
+        conn.executescript(LITELLM_DDL)
+        holes = ", ".join("?" * 16)
+        conn.executemany(f'INSERT INTO "LiteLLM_SpendLogs" ({COLUMNS}) VALUES ({holes})', [r for r, _ in rows])
+    conn.close()
+    return path, rows
+
+
+@pytest.fixture(scope="module")
+def price_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("prices") / "prices.json"
+    path.write_text(json.dumps(PRICES))
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, audit_db: tuple[Path, list]) -> str:
+    if request.param == "pg":
+        return pg_copy_of(audit_db[0], "spendtui_test_audit")
+    return f"sqlite:///{audit_db[0]}"
+
+
+def micro(usd: Decimal) -> Decimal:
+    return usd.quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN)
+
+
+def pico(usd: Decimal) -> int:
+    return int((usd * 10**12).to_integral_value(ROUND_HALF_EVEN))
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["audit", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def logged_by_model(url: str) -> dict[str, tuple[int, int]]:
+    """Requests and logged pico-dollars per model, by SQL (negative spend: not summed)."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text('SELECT model, count(*), spend FROM "LiteLLM_SpendLogs" GROUP BY model, spend, request_id')
+        ).all()
+    engine.dispose()
+    out: dict[str, tuple[int, int]] = {}
+    for model, n, spend in rows:
+        requests, total = out.get(model, (0, 0))
+        out[model] = (requests + n, total + (0 if spend < 0 else round(Decimal(repr(spend)) * 10**12)))
+    return out
+
+
+def test_audit_json_equals_the_hand_worked_costs(capsys, url: str, audit_db, price_file: Path) -> None:
+    _, rows = audit_db
+    code, out, err = run(capsys, "--db", url, "--prices", str(price_file), "--format", "json", "--start", "2020-01-01")
+    assert code == 2, err  # findings
+    doc = json.loads(out)
+    assert doc["prices"]["source"].startswith(f"file {price_file}")
+    got = {r["model"]: r for r in doc["rows"]}
+    logged = logged_by_model(url)
+    for model in ("m-a", "m-r", "mystery-model"):
+        mine = [(r, kind) for r, kind in rows if r[6] == model]
+        expected = sum(
+            (
+                pico(cost(model, r[9], r[10], *_details(r)))
+                for r, _ in mine
+                if r[3] >= 0 and r[12] != "True" and r[13] != "failure"
+            ),
+            0,
+        )
+        row = got[model]
+        assert row["requests"] == logged[model][0] == len(mine)
+        assert Decimal(str(row["logged_spend"])) == micro(Decimal(logged[model][1]) / 10**12)
+        assert row["zero_cost_requests"] == sum(kind == "zero-cost" for _, kind in mine)
+        assert row["drifted_requests"] == sum(kind == "drifted" for _, kind in mine)
+        assert row["unpriced_requests"] == sum(kind == "unpriced" for _, kind in mine)
+        if model != "mystery-model":
+            assert Decimal(str(row["expected_spend"])) == micro(Decimal(expected) / 10**12)
+            assert row["unpriced_models"] == []
+        else:
+            assert row["unpriced_models"] == ["mystery-model"] and row["expected_spend"] == 0
+    total = doc["total"]
+    assert total["requests"] == len(rows) and total["unreadable_spend"] == 1
+    assert total["drifted_requests"] == sum(kind == "drifted" for _, kind in rows)
+    kinds = {e["request_id"]: e["kind"] for e in got["m-a"]["examples"]}
+    assert kinds.get("zero") == "zero-cost"
+
+
+def _details(r: tuple) -> tuple[int, int]:
+    usage = json.loads(r[14])["usage_object"]
+    return (
+        usage.get("prompt_tokens_details", {}).get("cached_tokens", 0),
+        usage.get("completion_tokens_details", {}).get("reasoning_tokens", 0),
+    )
+
+
+def test_tolerance_and_by_team(capsys, audit_db, price_file: Path) -> None:
+    path, rows = audit_db
+    url = f"sqlite:///{path}"
+    base = ["--db", url, "--prices", str(price_file), "--format", "json", "--start", "2020-01-01"]
+    _, out, _ = run(capsys, *base)
+    loose = json.loads(out)["total"]["drifted_requests"]
+    _, out, _ = run(capsys, *base, "--tolerance", "0.1")
+    strict = json.loads(out)["total"]["drifted_requests"]
+    assert strict == loose + 1  # the request 0.5 % over
+    _, out, _ = run(capsys, *base, "--tolerance", "60")
+    assert json.loads(out)["total"]["drifted_requests"] == 0  # (50 % over and 20 % over: within 60 %)
+    _, out, _ = run(capsys, *base, "--by", "team")
+    teams = {r["team"]: r["requests"] for r in json.loads(out)["rows"]}
+    assert teams == {t: sum(r[15] == t for r, _ in rows) for t in ("t1", "t2")}
+
+
+def test_no_findings_exit_zero_and_says_so(capsys, tmp_path: Path, price_file: Path) -> None:
+    db = tmp_path / "clean.db"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(LITELLM_DDL)
+        holes = ", ".join("?" * 16)
+        conn.execute(
+            f'INSERT INTO "LiteLLM_SpendLogs" ({COLUMNS}) VALUES ({holes})',
+            log("ok", "m-a", 1000, 500, cost("m-a", 1000, 500)),
+        )
+    conn.close()
+    code, out, _ = run(capsys, "--db", f"sqlite:///{db}", "--prices", str(price_file), "--start", "2020-01-01")
+    assert code == 0 and "All costs check out" in out
+
+
+def test_bad_price_file_and_proxy_source(capsys, tmp_path: Path, audit_db) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"m-a": {"input_cost_per_token": "lots"}}))
+    code, _, err = run(capsys, "--db", f"sqlite:///{audit_db[0]}", "--prices", str(bad))
+    assert code == 2 and str(bad) in err and "m-a" in err and "Traceback" not in err
+    code, _, err = run(capsys, "--db", f"sqlite:///{audit_db[0]}", "--prices", str(tmp_path / "missing.json"))
+    assert code == 2 and "missing.json" in err
+    code, _, err = run(capsys, "--proxy", "http://127.0.0.1:9", "--key", "sk-x")
+    assert code == 3 and "--db" in err
+    with pytest.raises(SystemExit) as raised:
+        run(capsys, "--db", f"sqlite:///{audit_db[0]}", "--tolerance", "-3")
+    assert raised.value.code == 2 and "--tolerance: -3 is not between 0 and 1000" in capsys.readouterr().err
