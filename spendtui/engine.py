@@ -20,13 +20,19 @@ from functools import partial
 from typing import Protocol
 
 from spendtui.cache import CacheableSource, CubeCache, History
+from spendtui.core.audit import DEFAULT_TOLERANCE, Example
+from spendtui.core.audit_cells import NO_AUDIT_SOURCE, AuditCache, AuditCells, AuditSource, findings_of
 from spendtui.core.cube import Cube, Loaded, RawRow
+from spendtui.core.dims import Dimensions
 from spendtui.core.facts import ALL_DIMENSIONS, FactCube, FactSet, NotExact
 from spendtui.core.latency_cells import NO_LATENCY_SOURCE, LatencyCache, LatencyCells, LatencySource
+from spendtui.core.lazy_cells import C, F, LazyCells
 from spendtui.core.names import Names
+from spendtui.core.prices import PriceMap
 from spendtui.core.query import Query
 from spendtui.core.questions import Questions
 from spendtui.core.recent import RecentRequests
+from spendtui.core.selection import Filters, Window
 from spendtui.core.top import NO_TOP, TopCache, TopCells, TopSource
 from spendtui.errors import SourceError
 from spendtui.gcpause import collection_paused
@@ -127,6 +133,9 @@ class SpendEngine:
         self.defer_followups = False
         self._tops: TopCache | None = None
         self._latency: LatencyCache | None = None
+        self._audit: AuditCache | None = None
+        #: The profile's price file (``prices:``), for the cost audit.
+        self.price_file: str | None = None
         self._followups: list[Callable[[], list[str]]] = []
 
     @property
@@ -237,24 +246,59 @@ class SpendEngine:
     def latency(self, first_day: int) -> LatencyCells | str | None:
         """What is held for ``first_day`` on, without reading (a snapshot never waits for
         the aggregate): the cells, why there are none (a source without durations, a read
-        that failed), or None while the read is due (``read_latency`` does it)."""
+        that failed), or None while the read is due (``read_due`` does it)."""
         try:
             cache = self._latency_cache()
         except NotExact as exc:
             return str(exc)
+        return self._held(cache, first_day, "latency")
+
+    def audit(self, first_day: int) -> AuditCells | str | None:
+        """The cost audit's cells for ``first_day`` on, as ``latency`` gives latency."""
+        if self._audit is None:
+            source = self.source
+            if not isinstance(source, AuditSource):
+                return NO_AUDIT_SOURCE
+            self._audit = AuditCache(source, self.price_file, time.monotonic, DEFAULT_TOLERANCE)
+        return self._held(self._audit, first_day, "cost audit")
+
+    def _held(self, cache: LazyCells[F, C], first_day: int, what: str) -> C | str | None:
         held = cache.held(first_day, self.today(), self.cube.dims)
         if held is None and cache.error is not None:
-            return f"latency not read: {cache.error}"
+            return f"{what} not read: {cache.error}"
         return held
 
     @property
-    def latency_due(self) -> bool:
-        return self._latency is not None and self._latency.due
+    def prices(self) -> PriceMap | None:
+        """The prices the cost audit uses, once read."""
+        return self._audit.prices if self._audit is not None else None
 
-    def read_latency(self) -> None:
-        """Read the latency ``latency`` found due (a failure is kept and said there)."""
-        if self._latency is not None:
-            self._latency.read_due()
+    def cost_findings(self, model: str, window: Window, filters: Filters, limit: int = 20) -> list[Example]:
+        """The findings of ``model``'s requests in the slice (the Costs pane's examples):
+        read again from the source, priced as the held audit prices them."""
+        cache, source = self._audit, self.source
+        if cache is None or cache.price is None or not isinstance(source, AuditSource):
+            return []
+        requests = source.audit_model_requests(model, window.first_day, window.last_day)
+        dims = Dimensions()  # (the cube's own are not touched from this thread)
+        dims.attribute(self.names.attribution)
+        return findings_of(requests, dims, window, filters, cache.price, cache.tolerance, limit)
+
+    @property
+    def audit_pending(self) -> bool:
+        """Whether the cost audit's read is due (a pane asked for it)."""
+        return self._audit is not None and self._audit.due
+
+    @property
+    def reads_due(self) -> bool:
+        """Whether ``latency`` or ``audit`` found a read due (``read_due`` does them)."""
+        return any(c is not None and c.due for c in (self._latency, self._audit))
+
+    def read_due(self) -> None:
+        """Read what ``latency`` and ``audit`` found due (a failure is kept and said there)."""
+        for cache in (self._latency, self._audit):
+            if cache is not None:
+                cache.read_due()
 
     def ensure_loaded(self, first_day: int) -> None:
         """Load, or reload from an earlier day, so ``first_day`` is covered."""
@@ -302,8 +346,9 @@ class SpendEngine:
         started = time.perf_counter()
         rows = fetched.rows if fetched.generation == self.generation else []
         added = self.cube.add_rows(rows) if rows else 0
-        if rows and self._latency is not None:  # (the percentiles follow every poll)
-            self._latency.fold(rows, self.cube.dims)
+        for cache in (self._latency, self._audit):  # (percentiles and audit follow every poll)
+            if rows and cache is not None:
+                cache.fold(rows, self.cube.dims)
         self.tail.extend(rows)
         if self.cube.n - self.cube.sorted_n > max(20_000, self.cube.n // 10):
             self.cube.sort_by_day()

@@ -271,3 +271,134 @@ def test_bad_price_file_and_proxy_source(capsys, tmp_path: Path, audit_db) -> No
     with pytest.raises(SystemExit) as raised:
         run(capsys, "--db", f"sqlite:///{audit_db[0]}", "--tolerance", "-3")
     assert raised.value.code == 2 and "--tolerance: -3 is not between 0 and 1000" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the dashboard's audit cells
+def engine_for(url: str, price_file: Path):  # noqa: ANN201
+    from spendtui.engine import SpendEngine
+    from spendtui.sources.db.source import DatabaseSource
+    from spendtui.sources.db.urls import parse_database_url
+
+    engine = SpendEngine(DatabaseSource(parse_database_url(url)))
+    engine.price_file = str(price_file)
+    return engine
+
+
+def read_cells(engine, first: int):  # noqa: ANN001, ANN201
+    assert engine.audit(first) is None  # nothing held: the read is due, not done in a snapshot
+    assert engine.reads_due
+    engine.read_due()
+    cells = engine.audit(first)
+    assert cells is not None and not isinstance(cells, str), cells
+    return cells
+
+
+def same(cells_row, cli_row: dict) -> None:  # noqa: ANN001
+    assert cells_row.requests == cli_row["requests"]
+    assert Decimal(cells_row.logged) / 10**12 == Decimal(str(cli_row["logged_spend"])) or abs(
+        Decimal(cells_row.logged) / 10**12 - Decimal(str(cli_row["logged_spend"]))
+    ) <= Decimal("0.0000005")
+    assert micro(Decimal(cells_row.expected) / 10**12) == Decimal(str(cli_row["expected_spend"]))
+    assert (cells_row.zero_cost, cells_row.drifted, cells_row.unpriced) == (
+        cli_row["zero_cost_requests"],
+        cli_row["drifted_requests"],
+        cli_row["unpriced_requests"],
+    )
+
+
+@pytest.mark.parametrize("by", ["model", "team"])
+def test_dashboard_cells_equal_the_audit(capsys, url: str, price_file: Path, by: str) -> None:
+    """The Costs pane's cells answer per model and per team what `spendtui audit` does."""
+    from spendtui.core.selection import Window
+
+    engine = engine_for(url, price_file)
+    try:
+        first = engine.today() - 29
+        engine.load(first)
+        cells = read_cells(engine, first)
+        window = Window(first, engine.today())
+        _, out, _ = run(capsys, "--db", url, "--prices", str(price_file), "--format", "json", "--by", by)
+        doc = json.loads(out)
+        got = cells.by(by, window)
+        assert set(got) == {r[by] for r in doc["rows"]}
+        for row in doc["rows"]:
+            same(got[row[by]], row)
+        same(cells.overall(window), doc["total"])
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def test_polls_fold_into_the_audit_once(capsys, backend: str, audit_db, price_file: Path, tmp_path: Path) -> None:
+    """Rows written after the load but before the audit is read are counted by the read,
+    and not again by the poll that returns them; rows written after the read are priced
+    and added by the polls. The cells then equal `spendtui audit` over the whole table."""
+    import shutil
+
+    from spendtui.core.selection import Window
+
+    path = tmp_path / "fold.db"
+    shutil.copy(audit_db[0], path)
+    url = f"sqlite:///{path}" if backend == "sqlite" else pg_copy_of(path, "spendtui_test_audit_fold")
+    engine = engine_for(url, price_file)
+    try:
+        first = engine.today() - 29
+        engine.load(first)
+        insert_rows(url, random_logs(21, 40), "before")
+        held = read_cells(engine, first).overall(Window(first, engine.today()))
+        insert_rows(url, random_logs(22, 40) + [(log("late-zero", "m-a", 500, 20, Decimal(0)), "zero-cost")], "after")
+        engine.refresh()
+        engine.refresh(deep=True)  # (PostgreSQL: yesterday's rows come with a deep poll)
+        engine.refresh()
+        window = Window(first, engine.today())
+        cells = engine.audit(first)
+        assert cells.overall(window).requests == held.requests + 41
+        _, out, _ = run(capsys, "--db", url, "--prices", str(price_file), "--format", "json")
+        doc = json.loads(out)
+        same(cells.overall(window), doc["total"])
+        got = cells.by("model", window)
+        for row in doc["rows"]:
+            same(got[row["model"]], row)
+    finally:
+        engine.close()
+
+
+def insert_rows(url: str, rows: list[tuple[tuple, str | None]], prefix: str) -> None:
+    fresh = [(f"{prefix}-{r[0]}", *r[1:]) for r, _ in rows]
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            conn.executemany(f'INSERT INTO "LiteLLM_SpendLogs" ({COLUMNS}) VALUES ({", ".join("?" * 16)})', fresh)
+        conn.close()
+        return
+    import psycopg
+
+    holes = ", ".join(["%s"] * 14 + ["CAST(%s AS jsonb)", "%s"])
+    with psycopg.connect(url) as conn:
+        conn.cursor().executemany(f'INSERT INTO "LiteLLM_SpendLogs" ({COLUMNS}) VALUES ({holes})', fresh)
+
+
+def test_integer_pricing_equals_the_decimal_rule() -> None:
+    """The audit's integer path for linear prices gives what ``expected_pico`` gives, for
+    every linear chat model of the bundled snapshot and random usage."""
+    from spendtui.core.audit import AuditRequest, pricer
+    from spendtui.core.price_files import bundled_prices
+    from spendtui.core.repricing import Usage, expected_pico, is_linear
+
+    prices = bundled_prices()
+    pricing = pricer(prices)
+    rng = random.Random(5)
+    checked = 0
+    for key, price in list(prices.entries.items())[::7]:
+        if price.mode != "chat" or not price.has_prices or not is_linear(price):
+            continue
+        for _ in range(20):
+            p, c = rng.randint(0, 300_000), rng.randint(0, 50_000)
+            read, write = rng.randint(0, p), rng.randint(0, p // 3)
+            reasoning = rng.randint(0, c * 2)
+            request = AuditRequest(
+                "r", "", "", key, "", price.litellm_provider or "", p, c, read, write, reasoning, 0, False, False
+            )
+            want = expected_pico(prices.lookup(key, price.litellm_provider).price, Usage(p, c, read, write, reasoning))
+            assert pricing(request) == want, (key, p, c, read, write, reasoning)
+            checked += 1
+    assert checked > 500

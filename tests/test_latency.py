@@ -465,7 +465,7 @@ def test_a_locked_database_is_said_and_tried_again_after_a_minute(lat_db: Path, 
     on every snapshot, and read again once ``RETRY_AFTER`` has passed."""
     import sqlite3
 
-    from spendtui.core.latency_cells import RETRY_AFTER
+    from spendtui.core.lazy_cells import RETRY_AFTER
 
     db = tmp_path / "locked.db"
     shutil.copy(lat_db, db)

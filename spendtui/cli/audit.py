@@ -9,11 +9,11 @@ from decimal import Decimal, InvalidOperation
 from spendtui.cli.common import config_from_args, engine_for
 from spendtui.cli.flags import Parser, add_source_flags, command
 from spendtui.cli.report import _window
-from spendtui.core.audit import DEFAULT_TOLERANCE, EXAMPLES, Audit
-from spendtui.core.price_files import bundled_prices, read_price_file
-from spendtui.core.prices import PriceMap, layered
+from spendtui.core.audit import DEFAULT_TOLERANCE, EXAMPLES, Audit, pricer
+from spendtui.core.price_files import price_sources, read_price_file
+from spendtui.core.prices import PriceMap
 from spendtui.errors import SourceDataError
-from spendtui.reports.audit import pricer, render_audit_csv, render_audit_json, render_audit_table
+from spendtui.reports.audit import render_audit_csv, render_audit_json, render_audit_table
 from spendtui.reports.render import FORMATS
 from spendtui.sources.db.audit import AUDIT_BY
 from spendtui.sources.db.source import DatabaseSource
@@ -93,7 +93,8 @@ def _examples(value: str) -> int:
 def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     path = args.prices or config.active.prices
-    given = read_price_file(path) if path else None  # (a bad file: exit 2 before any reading)
+    if path:
+        read_price_file(path)  # (a bad file: exit 2 before anything is read)
     engine = engine_for(config)
     try:
         source = engine.source
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
                 "database: point spendtui at it with --db postgresql://…"
             )
         window = _window(args, engine.today())
-        prices = layered(m for m in (given, source.prices(), bundled_prices()) if m is not None)
+        prices = price_sources(path, source.prices)
         audit = Audit(tolerance=args.tolerance, examples=args.examples)
         audit.add_all(source.audit_requests(args.by, window.first_day, window.last_day), pricer(prices))
     finally:

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from spendtui.core.prices import ModelPrice, PriceMap, PriceMatch
+from spendtui.core.repricing import Usage, expected_pico, is_linear, rates_for
 from spendtui.money import PICO
 
 #: The least difference that counts as drift, whatever the tolerance: $0.000001.
@@ -55,6 +57,9 @@ class AuditRequest:
     cache_hit: bool
     failed: bool
     duration_ms: int | None = None
+    #: Its UTC day (``YYYY-MM-DD``) and the cube's composite key, for ``core.audit_cells``.
+    day: str = ""
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +132,99 @@ def is_drift(logged: int, expected: int, tolerance: Decimal) -> bool:
     return abs(logged - expected) > allowed
 
 
+def classify(request: AuditRequest, logged: int, price: Pricer, tolerance: Decimal) -> tuple[int | None, str | None]:
+    """A request's expected cost (None: no price; 0 for a cache hit or a failure) and its
+    finding (one of ``KINDS``, or None), by the module's rules."""
+    free = request.cache_hit or request.failed
+    expected = 0 if free else price(request)
+    if logged == 0 and request.prompt_tokens + request.completion_tokens > 0 and not free:
+        return expected, "zero-cost"
+    if expected is None:
+        return None, "unpriced"
+    if is_drift(logged, expected, tolerance):
+        return expected, "drifted"
+    return expected, None
+
+
+class Pricing:
+    """Each request's expected cost at its model's price in ``prices`` (looked up once per
+    model, model group and provider); None when there is no price, or an entry without
+    any rate (LiteLLM would log such a request at $0 too: it is not a price).
+
+    A linear price (``repricing.is_linear``: no tiers, whole pico-dollars per token and per
+    request, not billed by time) is applied in integers, which is what ``expected_pico``
+    computes for it; any other goes through ``expected_pico``."""
+
+    def __init__(self, prices: PriceMap) -> None:
+        self.prices = prices
+        self._found: dict[tuple[str, str, str], tuple[PriceMatch, tuple[int, ...] | None] | None] = {}
+
+    def _match(self, r: AuditRequest) -> tuple[PriceMatch, tuple[int, ...] | None] | None:
+        key = (r.model, r.provider, r.model_group)
+        if key in self._found:
+            return self._found[key]
+        match = self.prices.lookup(r.model or None, r.provider or None, r.model_group or None)
+        found = None
+        if match is not None and match.price.has_prices:
+            found = (match, _integer_rates(match.price, r.provider or None))
+        self._found[key] = found
+        return found
+
+    def __call__(self, r: AuditRequest) -> int | None:
+        found = self._match(r)
+        if found is None:
+            return None
+        match, rates = found
+        if rates is None:
+            return expected_pico(match.price, _usage(r), r.provider or None)
+        rin, rout, rcr, rcw, rr, per_request = rates
+        completion = max(r.completion_tokens, 0)
+        reasoning = min(max(r.reasoning_tokens, 0), completion)
+        uncached = max(r.prompt_tokens - r.cache_read_tokens - r.cache_creation_tokens, 0)
+        return (
+            per_request
+            + uncached * rin
+            + r.cache_read_tokens * rcr
+            + r.cache_creation_tokens * rcw
+            + (completion - reasoning) * rout
+            + reasoning * rr
+        )
+
+    def without_cache_reads(self, r: AuditRequest) -> int | None:
+        """What ``r`` would cost with its cache-read tokens billed as uncached input."""
+        return self(replace(r, cache_read_tokens=0)) if r.cache_read_tokens else self(r)
+
+
+def _integer_rates(price: ModelPrice, provider: str | None) -> tuple[int, ...] | None:
+    """Pico-dollars per input, output, cache-read, cache-creation and reasoning token and
+    per request, for a linear price not billed by time; None for any other."""
+    if not is_linear(price):
+        return None
+    r = rates_for(price, 0, provider)
+    if r.per_second is not None:
+        return None
+    values = (r.input, r.output, r.cache_read, r.cache_creation, r.reasoning, r.per_request)
+    return tuple(int(v * PICO) for v in values)
+
+
+def _usage(r: AuditRequest) -> Usage:
+    seconds = Decimal(r.duration_ms) / 1000 if r.duration_ms and r.duration_ms > 0 else Decimal(0)
+    return Usage(
+        r.prompt_tokens,
+        r.completion_tokens,
+        r.cache_read_tokens,
+        r.cache_creation_tokens,
+        r.reasoning_tokens,
+        1,
+        seconds,
+    )
+
+
+def pricer(prices: PriceMap) -> Pricing:
+    """The ``Pricing`` of ``prices``."""
+    return Pricing(prices)
+
+
 @dataclass
 class Audit:
     """Requests audited so far, per group and in total."""
@@ -150,16 +248,7 @@ class Audit:
                 r.requests += 1
                 r.unreadable_spend += 1
             return
-        free = request.cache_hit or request.failed
-        expected = 0 if free else price(request)
-        tokens = request.prompt_tokens + request.completion_tokens
-        kind = None
-        if logged == 0 and tokens > 0 and not free:
-            kind = "zero-cost"
-        elif expected is None:
-            kind = "unpriced"
-        elif is_drift(logged, expected, self.tolerance):
-            kind = "drifted"
+        expected, kind = classify(request, logged, price, self.tolerance)
         for r in (row, self.total):
             r.requests += 1
             r.logged_spend += logged

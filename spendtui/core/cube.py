@@ -84,6 +84,12 @@ class RawRow:
     #: computed by the source; None: not recorded).
     duration_ms: float | None = None
     ttft_ms: float | None = None
+    #: What LiteLLM logged as ``model`` and ``model_group`` (``model`` above is the group,
+    #: else the model: what the cube shows), for the price lookup (``core.audit``), and the
+    #: reasoning tokens of its usage object.
+    logged_model: str | None = None
+    model_group: str | None = None
+    reasoning_tokens: int = 0
 
 
 @dataclass

@@ -12,7 +12,7 @@ Reading every request's duration is an aggregate over the window's logs (about a
 at 1M rows), so it is not part of a load: ``LatencyCache`` reads the window when a pane
 first asks, and from then on folds in each poll's rows as the cube does (``fold``), so
 the percentiles follow every poll. A read says which later rows it did not count
-(``LatencyGroups.upto_rowid``, ``counted_ids``): a poll row it counted already is not
+(``LatencyGroups.bound``): a poll row it counted already is not
 added twice. The window is read again only when the cube is rebuilt (new dimensions) or
 reaches further back.
 """
@@ -31,9 +31,10 @@ from spendtui.core.cell_merge import merge
 from spendtui.core.cube import Cube, RawRow
 from spendtui.core.dims import Dimensions
 from spendtui.core.latency import MAX_MS, N_BUCKETS, NO_BUCKET, NO_LATENCY, Latency, bucket_of, bucket_value
+from spendtui.core.lazy_cells import LazyCells
 from spendtui.core.query import Query
+from spendtui.core.read_bound import ReadBound
 from spendtui.core.selection import NO_FILTERS, Filters, Window
-from spendtui.errors import SourceError
 from spendtui.timeutil import day_date, day_number, parse_timestamp
 
 #: Why a source without ``latency_groups`` (the proxy's REST API) cannot answer.
@@ -43,8 +44,6 @@ NO_LATENCY_SOURCE = (
 )
 #: Cells added by polls since the last merge, beyond which they are merged.
 MERGE_AFTER = 20_000
-#: Seconds before a failed read is tried again.
-RETRY_AFTER = 60.0
 PERCENTS = (50, 95)
 #: Group ids below this get a histogram each without looking for the ones present.
 DIRECT_GROUPS = 2048
@@ -69,18 +68,10 @@ class LatencyGroups:
     #: in all and per ``YYYY-MM-DD`` day.
     unusable: int = 0
     unusable_days: dict[str, int] = field(default_factory=dict)
-    #: Which later rows (polls) these counts leave out: SQLite, rows past this rowid...
-    upto_rowid: int | None = None
-    #: ...PostgreSQL: rows not among these request ids (the poll cursor's re-read overlap,
-    #: which the read gives as ``rows`` instead of counting them).
-    counted_ids: frozenset[str] = frozenset()
+    #: Which later rows (polls) these counts leave out, and the rows of the read to fold
+    #: in one by one instead (PostgreSQL: the poll cursor's re-read overlap).
+    bound: ReadBound = ReadBound()
     rows: tuple[RawRow, ...] = ()
-
-    def counted(self, row: RawRow) -> bool:
-        """Whether ``row`` (from a poll after this read) is in these counts already."""
-        if self.upto_rowid is not None and row.rowid is not None and row.rowid <= self.upto_rowid:
-            return True
-        return row.request_id in self.counted_ids
 
 
 @dataclass(frozen=True)
@@ -357,80 +348,15 @@ def latencies(groups: np.ndarray, duration: np.ndarray, ttft: np.ndarray, counts
     return out
 
 
-class LatencyCache:
-    """The latency cells of the window's days (see the module for when they are read).
+def _latency_cells(found: LatencyGroups, dims: Dimensions) -> LatencyCells:
+    cells = LatencyCells(dims)
+    cells.replace(found)
+    cells.add_rows(list(found.rows))
+    return cells
 
-    ``held`` answers without reading (a snapshot must not wait seconds for an aggregate):
-    it returns what is held and notes what is due, and ``read_due`` reads it (the
-    dashboard's next step, ``dashboard.session``). ``cells`` does both (reports, tests).
-    ``fold`` adds a poll's rows to what is held."""
+
+class LatencyCache(LazyCells[LatencyGroups, LatencyCells]):
+    """The latency cells of the window's days (``core.lazy_cells``)."""
 
     def __init__(self, read: Callable[[int, int], LatencyGroups], clock: Callable[[], float]) -> None:
-        self._read = read
-        self._clock = clock
-        self._cells: LatencyCells | None = None
-        self._first_day = 0
-        #: What the last read counted (later rows it names are not folded in again).
-        self._read_found: LatencyGroups | None = None
-        #: What ``read_due`` reads: (first day, last day, dimensions).
-        self._due: tuple[int, int, Dimensions] | None = None
-        #: Why the last read failed, and when (not tried again for ``RETRY_AFTER`` s).
-        self.error: str | None = None
-        self._error_at = 0.0
-
-    def held(self, first_day: int, today: int, dims: Dimensions) -> LatencyCells | None:
-        """The cells held for ``first_day``..``today`` over ``dims``, without reading:
-        None when nothing usable is held (a read is then due, unless the last one failed
-        less than ``RETRY_AFTER`` s ago: ``error`` says why)."""
-        held = self._cells
-        covers = held is not None and held.dims is dims and first_day >= self._first_day
-        if covers:
-            return held
-        if self.error is not None and self._clock() - self._error_at < RETRY_AFTER:
-            return None
-        self._due = (first_day, today, dims)
-        return None
-
-    @property
-    def due(self) -> bool:
-        return self._due is not None
-
-    def read_due(self) -> None:
-        """Read what ``held`` found due (a ``SourceError`` is kept in ``error``)."""
-        due, self._due = self._due, None
-        if due is None:
-            return
-        first_day, last_day, dims = due
-        try:
-            found = self._read(first_day, last_day)
-        except SourceError as exc:
-            self.error, self._error_at = str(exc), self._clock()
-            return
-        self.error = None
-        cells = LatencyCells(dims)
-        cells.replace(found)
-        cells.add_rows(list(found.rows))
-        self._cells, self._first_day, self._read_found = cells, first_day, found
-
-    def fold(self, rows: list[RawRow], dims: Dimensions) -> int:
-        """Add a poll's rows (those the last read did not count) to the cells held over
-        ``dims``; nothing when none are held (the next read counts them). Returns how
-        many requests were added."""
-        held, found = self._cells, self._read_found
-        if held is None or found is None or held.dims is not dims:
-            return 0
-        return held.add_rows([row for row in rows if not found.counted(row)])
-
-    def cells(self, first_day: int, today: int, dims: Dimensions) -> LatencyCells:
-        """Cells covering ``first_day``..``today`` over ``dims``, read now if due (the
-        cube's dimensions: a reload replaces them, and these are read again); raises
-        ``SourceError`` when the read fails."""
-        self.error = None
-        held = self.held(first_day, today, dims)
-        if self.due:
-            self.read_due()
-            if self.error is not None:
-                raise SourceError(self.error)
-            held = self.held(first_day, today, dims)
-        assert held is not None
-        return held
+        super().__init__(read, _latency_cells, clock)

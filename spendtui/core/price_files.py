@@ -13,12 +13,12 @@ use are ignored, and so are LiteLLM's ``sample_spec`` (documentation) and
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 
-from spendtui.core.prices import RATE_FIELDS, THRESHOLD_KEY, ModelPrice, PriceMap, RangeTier, ThresholdRate
+from spendtui.core.prices import RATE_FIELDS, THRESHOLD_KEY, ModelPrice, PriceMap, RangeTier, ThresholdRate, layered
 from spendtui.errors import ConfigError
 
 #: The bundled snapshot: package data beside this module.
@@ -186,3 +186,12 @@ def deployment_price(
     routed = params.get("model") if not encrypted else None
     underlying = next((m for m in (base, routed) if isinstance(m, str) and m), None)
     return parse_entry(model_name, raw, where), underlying, notes
+
+
+def price_sources(path: str | None, stored: Callable[[], PriceMap] | None) -> PriceMap:
+    """The prices an audit uses, first found wins per field: the price file ``path``
+    (``--prices``, the profile's ``prices:``), the source's own (``stored``: the proxy's
+    deployment prices), the bundled snapshot."""
+    given = read_price_file(path) if path else None
+    own = stored() if stored is not None else None
+    return layered(m for m in (given, own, bundled_prices()) if m is not None)

@@ -17,9 +17,8 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from spendtui.core.audit import Audit, AuditRequest, AuditRow, Example, Pricer
-from spendtui.core.prices import PriceMap, PriceMatch
-from spendtui.core.repricing import Usage, expected_pico
+from spendtui.core.audit import Audit, AuditRow, Example
+from spendtui.core.prices import PriceMap
 from spendtui.money import format_usd_auto
 from spendtui.reports.render import exact_json, spend_value
 
@@ -35,35 +34,6 @@ _FIELDS = (
     "unpriced_spend",
     "unreadable_spend",
 )
-
-
-def pricer(prices: PriceMap) -> Pricer:
-    """Each request's expected cost at its model's price in ``prices`` (looked up once per
-    model, model group and provider); None when there is no price, or an entry without
-    any rate (LiteLLM would log such a request at $0 too: it is not a price)."""
-    found: dict[tuple[str, str, str], PriceMatch | None] = {}
-
-    def price(r: AuditRequest) -> int | None:
-        key = (r.model, r.provider, r.model_group)
-        if key not in found:
-            match = prices.lookup(r.model or None, r.provider or None, r.model_group or None)
-            found[key] = match if match is not None and match.price.has_prices else None
-        match = found[key]
-        if match is None:
-            return None
-        seconds = Decimal(r.duration_ms) / 1000 if r.duration_ms and r.duration_ms > 0 else Decimal(0)
-        usage = Usage(
-            r.prompt_tokens,
-            r.completion_tokens,
-            r.cache_read_tokens,
-            r.cache_creation_tokens,
-            r.reasoning_tokens,
-            1,
-            seconds,
-        )
-        return expected_pico(match.price, usage, r.provider or None)
-
-    return price
 
 
 def _percent(row: AuditRow) -> str | None:

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
 
 from spendtui.core.audit import AuditRequest
-from spendtui.core.repricing import usage_from_log
+from spendtui.core.cache_tokens import PATHS as CACHE_PATHS
+from spendtui.core.cache_tokens import cache_tokens
+from spendtui.core.read_bound import ReadMark
+from spendtui.core.repricing import REASONING_PATH, reasoning_tokens, usage_from_log
 from spendtui.errors import SourceDataError
 from spendtui.money import to_pico
 from spendtui.sources.db.access import DatabaseAccess
@@ -45,8 +49,10 @@ def _columns(source: DatabaseAccess, by: str) -> str:
     p, c, _ = sql.tokens()
     if not col("metadata"):
         usage = "NULL"
-    elif d.sqlite:
-        usage = "CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.usage_object') END"
+    elif d.sqlite:  # (the few values the rule reads, as a small JSON array: see _tokens)
+        names = " OR ".join(f"instr(metadata, '{p[-1]}')" for p in (*CACHE_PATHS, REASONING_PATH))
+        paths = ", ".join("'$.usage_object." + ".".join(p) + "'" for p in (*CACHE_PATHS, REASONING_PATH))
+        usage = f"CASE WHEN ({names}) AND json_valid(metadata) THEN json_extract(metadata, {paths}) END"
     else:
         usage = "metadata::jsonb -> 'usage_object'"
     return ", ".join(
@@ -68,38 +74,94 @@ def _columns(source: DatabaseAccess, by: str) -> str:
     )
 
 
-def read_audit_requests(source: DatabaseAccess, by: str, first_day: int, last_day: int) -> Iterator[AuditRequest]:
-    """Every request of UTC days ``first_day``..``last_day``, as the audit reads it."""
+def read_audit_requests(
+    source: DatabaseAccess,
+    by: str,
+    first_day: int,
+    last_day: int,
+    keyed: tuple[ReadMark, tuple[str, datetime] | None] | None = None,
+    model: str | None = None,
+) -> Iterator[AuditRequest]:
+    """Every request of UTC days ``first_day``..``last_day``, as the audit reads it.
+
+    ``keyed`` (the dashboard's audit cells): each request also carries its UTC day and the
+    cube's composite key, and the mark collects where the read stopped (``core.read_bound``:
+    SQLite's highest planned rowid; on PostgreSQL the ids of the rows from ``since`` on,
+    the column and mark of the poll cursor's re-read overlap). ``model``: only the
+    requests of that model (as the cube names it: the model group, else the model)."""
     sql = source.sql
     where, params = day_range_where(sql, first_day, last_day)
-    select = f"SELECT {_columns(source, by)} FROM {sql.table}"  # noqa: S608
+    if model is not None:
+        where, params = f"{where} AND {sql.model_expr()} = :model", {**params, "model": model}
+    columns = _columns(source, by)
+    since = None
+    if keyed is not None:
+        mark, since = keyed
+        key = sql.composite_expr(sql.dimension_exprs())
+        columns += f", substr({sql.bucket_expr()}, 1, 10), {key}"
+        if since is not None:
+            column = (
+                sql.d.q(sql.schema.written_column) if since[0] == "written" and sql.schema.written_column else sql.ts
+            )
+            columns += f", CASE WHEN {column} >= :since THEN 1 ELSE 0 END"
+            params = {**params, "since": since[1]}
+    select = f"SELECT {columns} FROM {sql.table}"  # noqa: S608
     if sql.d.sqlite:
         plan = sqlite_plan(source, first_day)
+        if keyed is not None:
+            keyed[0].upto_rowid = plan.high
         statement = text(f"{select} WHERE rowid BETWEEN :lo AND :hi AND {where}")
         for lo, hi in plan.bounds:
             with source.connection() as conn:
                 rows = conn.execute(statement, {**params, "lo": lo, "hi": hi}).fetchall()
                 conn.rollback()
-            yield from map(_request, rows)
+            yield from (_keyed(r, keyed) for r in rows)
         return
     with source.connection() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=5000).execute(
-            text(f"{select} WHERE {where}"), params
-        )
-        for row in result:
-            yield _request(row)
+        options = conn.execution_options(stream_results=True, yield_per=5000)
+        for row in options.execute(text(f"{select} WHERE {where}"), params):
+            yield _keyed(row, keyed)
         conn.rollback()
 
 
-def _request(r: Sequence[Any]) -> AuditRequest:
-    request_id, ts, group, model, model_group, provider, p, c, spend, cache_hit, status, duration, usage = r
+def _keyed(r: Sequence[Any], keyed: tuple[ReadMark, object] | None) -> AuditRequest:
+    if keyed is None:
+        return _request(r)
+    found = _request(r[:13], str(r[13]), str(r[14]))
+    if len(r) > 15 and r[15]:
+        keyed[0].ids.add(found.request_id)
+    return found
+
+
+def _tokens(p: Any, c: Any, usage: Any) -> tuple[int, int, int, int, int]:
+    """Prompt, completion, cache-read, cache-creation and reasoning tokens: SQLite gives
+    the usage values as a JSON array (``CACHE_PATHS`` then ``REASONING_PATH``), PostgreSQL
+    the usage object."""
+    if usage is None:
+        return _int(p), _int(c), 0, 0, 0
     if isinstance(usage, str):
         try:
-            usage = json.loads(usage)
+            values = json.loads(usage)
         except ValueError:
-            usage = None
-    duration_ms = _int(duration) if duration is not None else None
-    use = usage_from_log(_int(p), _int(c), usage, duration_ms)
+            values = None
+        if isinstance(values, list) and len(values) == len(CACHE_PATHS) + 1:
+            read, write = cache_tokens(values[:-1])
+            reasoning = reasoning_tokens({REASONING_PATH[0]: {REASONING_PATH[1]: values[-1]}})
+            return _int(p), _int(c), read, write, reasoning
+        usage = None
+    use = usage_from_log(_int(p), _int(c), usage)
+    return (
+        use.prompt_tokens,
+        use.completion_tokens,
+        use.cache_read_tokens,
+        use.cache_creation_tokens,
+        use.reasoning_tokens,
+    )
+
+
+def _request(r: Sequence[Any], day: str = "", key: str = "") -> AuditRequest:
+    request_id, ts, group, model, model_group, provider, p, c, spend, cache_hit, status, duration, usage = r
+    prompt, completion, read, write, reasoning = _tokens(p, c, usage)
     return AuditRequest(
         request_id=str(request_id),
         start=str(ts),
@@ -107,13 +169,15 @@ def _request(r: Sequence[Any]) -> AuditRequest:
         model=str(model),
         model_group=str(model_group),
         provider=str(provider),
-        prompt_tokens=use.prompt_tokens,
-        completion_tokens=use.completion_tokens,
-        cache_read_tokens=use.cache_read_tokens,
-        cache_creation_tokens=use.cache_creation_tokens,
-        reasoning_tokens=use.reasoning_tokens,
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        cache_read_tokens=read,
+        cache_creation_tokens=write,
+        reasoning_tokens=reasoning,
         logged=to_pico(spend),
         cache_hit=isinstance(cache_hit, str) and cache_hit.lower() == "true",
         failed=status == "failure",
-        duration_ms=duration_ms,
+        duration_ms=_int(duration) if duration is not None else None,
+        day=day,
+        key=key,
     )

@@ -13,6 +13,7 @@ import numpy as np
 from spendtui.core.cache_tokens import cache_tokens, usage_values
 from spendtui.core.cube import CellChunk, RawRow
 from spendtui.core.measures import MAX_TOKENS, N_MEASURES
+from spendtui.core.repricing import reasoning_tokens
 from spendtui.errors import SourceDataError
 from spendtui.money import to_pico
 from spendtui.sources.db.sql import CELL_SEP
@@ -44,6 +45,9 @@ def raw_row(r: Sequence[Any]) -> RawRow:
         usage,
         duration_ms,
         ttft_ms,
+        logged_model,
+        model_group,
+        reasoning,
     ) = r
     cache_read, cache_creation = _cache_tokens(usage)
     return RawRow(
@@ -69,6 +73,9 @@ def raw_row(r: Sequence[Any]) -> RawRow:
         rowid=rid if isinstance(rid, int) else None,
         duration_ms=_ms(duration_ms),
         ttft_ms=_ms(ttft_ms),
+        logged_model=logged_model,
+        model_group=model_group,
+        reasoning_tokens=reasoning_tokens({"completion_tokens_details": {"reasoning_tokens": reasoning}}),
     )
 
 

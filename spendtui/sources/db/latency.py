@@ -22,6 +22,7 @@ from sqlalchemy import text
 from spendtui.core.cube import RawRow
 from spendtui.core.latency import NO_BUCKET
 from spendtui.core.latency_cells import LatencyGroups, LatencyReport, latency_report
+from spendtui.core.read_bound import ReadBound
 from spendtui.errors import SourceDataError
 from spendtui.sources.db.access import DatabaseAccess
 from spendtui.sources.db.decode import raw_row
@@ -79,7 +80,7 @@ def read_latency_groups(
         conn.rollback()
     rows = ((str(b), str(k), int(d), int(t), n) for b, k, d, t, n in counted)
     found = _groups(first_day, last_day, rows)
-    return replace(found, counted_ids=frozenset(r.request_id for r in overlap), rows=tuple(overlap))
+    return replace(found, bound=ReadBound(counted_ids=frozenset(r.request_id for r in overlap)), rows=tuple(overlap))
 
 
 def read_latency_sqlite(source: DatabaseAccess, first_day: int, last_day: int) -> LatencyGroups:
@@ -102,7 +103,7 @@ def read_latency_sqlite(source: DatabaseAccess, first_day: int, last_day: int) -
                 values, day, key = sql.split_day_key(g)
                 yield day, key, int(values[0]), int(values[1]), int(n)
 
-    return replace(_groups(first_day, last_day, rows()), upto_rowid=plan.high)
+    return replace(_groups(first_day, last_day, rows()), bound=ReadBound(upto_rowid=plan.high))
 
 
 _Row = tuple[str, str, int, int, int]

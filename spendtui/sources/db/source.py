@@ -17,18 +17,22 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
 from functools import partial
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from spendtui.core.audit import AuditRequest
+from spendtui.core.audit import AuditRequest, Pricing
+from spendtui.core.audit_cells import AuditGroups, aggregate
 from spendtui.core.budget_state import BudgetState, KeyStates
 from spendtui.core.cube import RawRow
 from spendtui.core.latency_cells import LatencyGroups, LatencyReport
 from spendtui.core.names import Names
 from spendtui.core.prices import PriceMap
+from spendtui.core.read_bound import ReadBound, ReadMark
 from spendtui.core.top import TopGroups
 from spendtui.errors import SourceError
 from spendtui.sources.db import continuity
@@ -211,18 +215,35 @@ class DatabaseSource:
         """Latency buckets of UTC days ``first_day``..``last_day`` (``core.latency_cells``)."""
         if self.target.dialect == "sqlite":
             return read_latency_sqlite(self, first_day, last_day)
-        cursor = self._cursor  # (where polls may still return rows: see read_latency_groups)
+        return read_latency_groups(self, first_day, last_day, self._poll_overlap())
+
+    def _poll_overlap(self) -> tuple[str, datetime] | None:
+        """PostgreSQL: the column and mark from which polls may still return rows (a read
+        names the rows it counted from there: ``core.read_bound``); None before a load."""
+        cursor = self._cursor
         if cursor.mark is None:
-            since = None
-        elif self.schema().written_column:
-            since = ("written", cursor.since(WRITTEN_OVERLAP))
-        else:
-            since = ("ts", cursor.since(START_OVERLAP))
-        return read_latency_groups(self, first_day, last_day, since)
+            return None
+        if self.schema().written_column:
+            return ("written", cursor.since(WRITTEN_OVERLAP))
+        return ("ts", cursor.since(START_OVERLAP))
 
     def audit_requests(self, by: str, first_day: int, last_day: int) -> Iterator[AuditRequest]:
         """Every request of UTC days ``first_day``..``last_day`` for ``spendtui audit``."""
         return read_audit_requests(self, by, first_day, last_day)
+
+    def audit_groups(self, first_day: int, last_day: int, price: Pricing, tolerance: Decimal) -> AuditGroups:
+        """The audit of UTC days ``first_day``..``last_day`` per day and composite key
+        (``core.audit_cells``), and where the read stopped (as ``latency_groups``)."""
+        mark = ReadMark()
+        requests = read_audit_requests(self, "model", first_day, last_day, keyed=(mark, self._poll_overlap()))
+        found = aggregate(requests, price, tolerance, ReadBound())
+        return replace(found, bound=mark.bound())
+
+    def audit_model_requests(self, model: str, first_day: int, last_day: int) -> list[AuditRequest]:
+        """Every request of ``model`` in UTC days ``first_day``..``last_day``, with its day
+        and composite key (the Costs pane's examples of a finding)."""
+        keyed = (ReadMark(), None)
+        return list(read_audit_requests(self, "model", first_day, last_day, keyed=keyed, model=model))
 
     def prices(self) -> PriceMap:
         """The deployment prices the proxy keeps in this database (``LiteLLM_ProxyModelTable``)."""

@@ -151,6 +151,17 @@ class SpendSql:
         paths = ", ".join("'$.usage_object." + ".".join(path) + "'" for path in CACHE_PATHS)
         return f"CASE WHEN ({guard}) AND json_valid(metadata) THEN json_extract(metadata, {paths}) END"
 
+    def reasoning_expr(self) -> str:
+        """A row's reasoning tokens as its usage object holds them (``core.repricing``
+        reads the value), NULL without any: for polls, so read whatever the metadata size."""
+        if not self.schema.col("metadata"):
+            return "NULL"
+        if not self.d.sqlite:
+            return "metadata::jsonb #> '{usage_object,completion_tokens_details,reasoning_tokens}'"
+        path = "'$.usage_object.completion_tokens_details.reasoning_tokens'"
+        guard = "instr(metadata, 'reasoning_tokens') AND json_valid(metadata)"
+        return f"CASE WHEN {guard} THEN json_extract(metadata, {path}) END"
+
     def cache_tokens(self, usage: str = "u") -> tuple[str, str]:
         """Cache-read and cache-creation tokens of a row, by LiteLLM's rule (see
         ``core/cache_tokens.py``): an explicit field wins when it is a non-zero number (true
@@ -424,6 +435,9 @@ class SpendSql:
             self._col("agent_id", "NULL") + " AS agent",
             self.cache_usage() + " AS cache_usage",  # (decode.raw_row applies the rule)
             *(f"{e or 'NULL'} AS {n}" for e, n in zip(latency_exprs(self), ("dms", "tms"), strict=True)),
+            self._col("model", "NULL") + " AS logged_model",
+            self._col("model_group", "NULL") + " AS model_group",
+            self.reasoning_expr() + " AS reasoning",
         ]
         sql = f"SELECT {', '.join(cols)} FROM {self.table} WHERE {where} ORDER BY {order}"  # noqa: S608
         return sql + (" LIMIT :limit" if limit else "")

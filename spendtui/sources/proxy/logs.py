@@ -19,6 +19,7 @@ from typing import Any
 from spendtui.core.cache_tokens import cache_tokens, usage_values
 from spendtui.core.cube import RawRow
 from spendtui.core.measures import MAX_TOKENS
+from spendtui.core.repricing import reasoning_tokens
 from spendtui.errors import SourceDataError
 from spendtui.money import to_pico
 from spendtui.timeutil import parse_timestamp
@@ -83,7 +84,8 @@ def raw_row(row: dict[str, Any]) -> RawRow:
         raise SourceDataError("a spend log entry has no request_id")
     model = _text(row.get("model_group")) or _text(row.get("model"))
     cache = row.get("cache_hit")
-    read, write = cache_tokens(usage_values(_usage_object(row.get("metadata"))))
+    usage = _usage_object(row.get("metadata"))
+    read, write = cache_tokens(usage_values(usage))
     return RawRow(
         request_id=request_id,
         start=row.get("startTime"),
@@ -104,6 +106,9 @@ def raw_row(row: dict[str, Any]) -> RawRow:
         agent=_text(row.get("agent_id")) or None,
         cache_read_tokens=read,
         cache_creation_tokens=write,
+        logged_model=_text(row.get("model")) or None,
+        model_group=_text(row.get("model_group")) or None,
+        reasoning_tokens=reasoning_tokens(usage),
     )
 
 
