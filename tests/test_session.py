@@ -55,9 +55,14 @@ def test_the_cycle_gives_typed_steps_and_exact_figures(tmp_path) -> None:
     extended = session.step(Mode.EXTEND, state, 1)
     assert isinstance(extended, Update) and extended.step is Step.EXTENDED
     assert extended.snapshot.kpis is not None and extended.snapshot.kpis.previous is not None
+    # the Overview asks for the cost audit: the dashboard runs a step at once, which reads it
+    assert extended.snapshot.reads_pending and extended.snapshot.cost_warning is None
+    audited = session.step(Mode.VIEW, state, 1)
+    assert isinstance(audited, Update) and audited.step is Step.RELOADED and not audited.snapshot.reads_pending
+    assert audited.snapshot.cost_warning  # (the demo's costs have findings)
     quiet = session.step(Mode.POLL, state, 1)
     assert isinstance(quiet, Update) and quiet.step is Step.POLLED and quiet.rows == 0
-    assert quiet.snapshot is extended.snapshot  # nothing new: the same snapshot, not rebuilt
+    assert quiet.snapshot is audited.snapshot  # nothing new: the same snapshot, not rebuilt
     sim = Simulator(db, world=world, rate=40, clock=lambda: FIXED_NOW)
     sim.rng = np.random.default_rng(2)
     written = sim.step(FIXED_NOW - timedelta(seconds=5)) + sim.step(FIXED_NOW)

@@ -18,6 +18,7 @@ from spendtui.money import to_micro_decimal
 
 if TYPE_CHECKING:
     from spendtui.core.budget_eval import EvaluatedBudget
+    from spendtui.dashboard.costs import CostsData
     from spendtui.dashboard.model import TableRow, TailRow
 
 _TOTALS = ("spend", "requests", "prompt_tokens", "completion_tokens", "total_tokens", "failures", "cache_hits")
@@ -137,3 +138,42 @@ def write_new(directory: Path, stem: str, text: str, now: datetime) -> Path:
             continue
         return path
     raise FileExistsError(f"{directory / base}*.csv: 99 files of that name already exist")
+
+
+def costs_csv(data: CostsData) -> str:
+    """The Costs pane: the audit of the slice per model (``spendtui audit``'s figures),
+    and what the cache saved."""
+    header = (
+        "model",
+        "requests",
+        "logged_spend",
+        "expected_spend",
+        "difference",
+        "zero_cost_requests",
+        "drifted_requests",
+        "unpriced_requests",
+        "unpriced_spend",
+        "cache_hits",
+        "cache_hit_savings",
+        "cache_read_savings",
+    )
+    return _csv(
+        header,
+        (
+            [
+                r.model,
+                r.totals.requests,
+                _usd(r.totals.logged),
+                _usd(r.totals.expected),
+                _usd(r.totals.difference),
+                r.totals.zero_cost,
+                r.totals.drifted,
+                r.totals.unpriced,
+                _usd(r.totals.unpriced_spend),
+                r.totals.hits,
+                _usd(r.totals.hit_cost),
+                _usd(r.totals.cache_saving),
+            ]
+            for r in data.rows
+        ),
+    )

@@ -13,6 +13,7 @@ from spendtui.core.totals import Totals
 if TYPE_CHECKING:  # numpy-backed modules: the first frame does not wait for them
     from spendtui.budgets.board import BudgetBoard
     from spendtui.core.budget_eval import EvaluatedBudget
+    from spendtui.dashboard.costs import CostsData
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,11 @@ class Snapshot:
     budgets: BudgetBoard | None = None
     #: (dimension, value, label) of each filter value: what the filter bar calls it.
     filter_labels: tuple[tuple[str, str, str], ...] = ()
+    #: The Costs pane's audit (``dashboard.costs``), and the Overview's warning line.
+    costs: CostsData | None = None
+    cost_warning: str | None = None
+    #: The cost audit is being read for a pane shown (the next step reads it).
+    costs_pending: bool = False
 
     @property
     def latency_pending(self) -> bool:
@@ -156,6 +162,11 @@ class Snapshot:
         table_waits = self.table is not None and self.table.latency_pending
         chart_waits = self.chart is not None and self.chart.latency is None and self.chart.latency_note is None
         return table_waits or chart_waits
+
+    @property
+    def reads_pending(self) -> bool:
+        """Whether a pane shown waits for something the next step reads."""
+        return self.latency_pending or self.costs_pending
 
     @property
     def notices(self) -> tuple[str, ...]:

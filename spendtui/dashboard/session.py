@@ -32,6 +32,7 @@ from spendtui.timeutil import Clock
 
 if TYPE_CHECKING:
     from spendtui.budgets.monitor import BudgetMonitor
+    from spendtui.core.audit import Example
     from spendtui.engine import Fetched, SpendEngine
 
 
@@ -43,7 +44,9 @@ def default_engine_factory(profile: Profile, clock: Clock) -> SpendEngine:
     from spendtui.engine import SpendEngine
     from spendtui.sources.factory import build_source
 
-    return SpendEngine(build_source(profile), clock=clock, cache=CubeCache())
+    engine = SpendEngine(build_source(profile), clock=clock, cache=CubeCache())
+    engine.price_file = profile.prices
+    return engine
 
 
 def uncached_engine_factory(profile: Profile, clock: Clock) -> SpendEngine:
@@ -51,7 +54,9 @@ def uncached_engine_factory(profile: Profile, clock: Clock) -> SpendEngine:
     from spendtui.engine import SpendEngine
     from spendtui.sources.factory import build_source
 
-    return SpendEngine(build_source(profile), clock=clock)
+    engine = SpendEngine(build_source(profile), clock=clock)
+    engine.price_file = profile.prices
+    return engine
 
 
 #: Rebuild the snapshot at least this often even when no rows arrive (burn rates decay,
@@ -185,6 +190,16 @@ class DashboardSession:
         """The demo database is still being generated."""
         return self.setup.prepare is not None
 
+    def cost_findings(self, model: str, state: ViewState) -> list[Example]:
+        """The examples of ``model``'s cost findings in the view (read from the source,
+        in a worker thread: the Costs pane's drill-down)."""
+        engine = self.engine
+        if engine is None:
+            return []
+        window = state.window_for(engine.now().date())
+        with self.io_lock:
+            return engine.cost_findings(model, window, state.filters)
+
     # ------------------------------------------------------------------ steps (worker thread)
     def step(self, mode: Mode, state: ViewState, version: int) -> Update | Failure | None:
         """One step for the view ``state`` (``version`` counts the view's changes: a
@@ -265,9 +280,9 @@ class DashboardSession:
                 self.engine.run_followups()
             if step in (Step.POLLED, Step.REBUILT):
                 step = Step.RELOADED
-        if self.engine.latency_due:  # asked for by the last snapshot (or due again)
+        if self.engine.reads_due:  # latency or the cost audit, asked for by the last snapshot
             with self.io_lock:
-                self.engine.read_latency()
+                self.engine.read_due()
             if step in (Step.POLLED, Step.REBUILT):
                 step = Step.RELOADED
         rows = 0

@@ -18,6 +18,7 @@ from spendtui.core.names import Names
 from spendtui.core.query import Filters, Window
 from spendtui.core.questions import Questions
 from spendtui.dashboard.compare import Periods, coverage_note, periods
+from spendtui.dashboard.costs import cost_warning, costs
 from spendtui.dashboard.latency import LATENCY_DIMENSIONS, daily_latency, with_latency
 from spendtui.dashboard.model import ChartData, DrillData, Kpis, Snapshot, TableData, TableRow, TailRow
 from spendtui.dashboard.state import SCOPE_DRILL, TOP_ENTITIES, ViewState, scope_pairs
@@ -346,6 +347,11 @@ def build(
             chart_data = replace(chart_data, latency=series, latency_note=why)
         if state.pane == "tail":
             tail_rows = tail(engine, state.filters)
+        costs_data, warning = None, None
+        if state.pane == "costs":
+            costs_data = costs(engine, window, state.filters)
+        elif state.pane == "overview":
+            warning = cost_warning(engine, window, state.filters)
         drilled = drill(engine, state, window)
     except NotExact as exc:
         return Snapshot(kpis=None, refusal=str(exc), **common)  # type: ignore[arg-type]
@@ -357,6 +363,9 @@ def build(
         chart=chart_data,
         tail=tail_rows,
         drill=drilled,
+        costs=costs_data,
+        cost_warning=warning,
+        costs_pending=engine.audit_pending if state.pane in ("costs", "overview") else False,
         **common,  # type: ignore[arg-type]
     )
 

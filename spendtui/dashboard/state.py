@@ -18,7 +18,10 @@ PANES = (
     "charts",
     "tail",
     "budgets",
+    "costs",
 )
+#: The key that shows each pane: 1..9 and 0, then $ for the Costs pane.
+PANE_KEYS = {pane: ("$" if pane == "costs" else str((i + 1) % 10)) for i, pane in enumerate(PANES)}
 TABLE_PANES = {
     "models": "model",
     "tags": "tag",

@@ -29,7 +29,7 @@ from spendtui.config import Config, Profile
 from spendtui.dashboard.model import Snapshot
 from spendtui.dashboard.popups import PopupPacer
 from spendtui.dashboard.session import DashboardSession, Mode, Progress, SessionSetup
-from spendtui.dashboard.state import ENTITY_PANE, PANES, ViewState
+from spendtui.dashboard.state import ENTITY_PANE, PANE_KEYS, PANES, ViewState
 from spendtui.errors import SpendtuiError
 from spendtui.sources.db.urls import mask_url
 from spendtui.tui.commands import SpendCommands
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from spendtui.keys.spec import KeySpec
     from spendtui.tui.screens.keys import NewKeyScreen
 
-PANE_KEYS = Binding.Group("Panes", compact=True)
+PANE_GROUP = Binding.Group("Panes", compact=True)
 
 
 class SpendApp(App[int]):
@@ -63,8 +63,15 @@ class SpendApp(App[int]):
     COMMANDS = App.COMMANDS | {SpendCommands}
     BINDINGS = [
         *[
-            Binding(str((i + 1) % 10), f"pane('{pane}')", PANE_TITLES[pane][2:], id=f"pane-{pane}", group=PANE_KEYS)
-            for i, pane in enumerate(PANES)
+            Binding(
+                "dollar_sign" if key == "$" else key,
+                f"pane('{pane}')",
+                PANE_TITLES[pane][2:],
+                id=f"pane-{pane}",
+                group=PANE_GROUP,
+                key_display=key,
+            )
+            for pane, key in PANE_KEYS.items()
         ],
         Binding("w", "next_window", "Window"),
         Binding("W", "custom_window", "Dates", show=False),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from spendtui.dashboard.state import PANES, WINDOW_LABELS, WINDOWS
+from spendtui.dashboard.state import PANE_KEYS, PANES, WINDOW_LABELS, WINDOWS
 
 if TYPE_CHECKING:
     from spendtui.tui.app import SpendApp
@@ -20,8 +20,8 @@ class SpendCommands(Provider):
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app: SpendApp = self.app  # type: ignore[assignment]
         out: list[tuple[str, Callable[[], object], str]] = []
-        for i, pane in enumerate(PANES):
-            out.append((f"Go to {pane}", partial(app.action_pane, pane), f"key {(i + 1) % 10}"))
+        for pane in PANES:
+            out.append((f"Go to {pane}", partial(app.action_pane, pane), f"key {PANE_KEYS[pane]}"))
         for window in WINDOWS:
             out.append((f"Window: {WINDOW_LABELS[window]}", partial(app.set_window, window), "w cycles"))
         out += [

@@ -13,6 +13,7 @@ from spendtui.dashboard.state import ENTITY_PANE, TABLE_PANES, TOP_ENTITIES
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetsPane
 from spendtui.tui.widgets.charts import SpendChart
+from spendtui.tui.widgets.costs import CostsPane
 from spendtui.tui.widgets.overview import Overview
 from spendtui.tui.widgets.startup import StartupPanel
 from spendtui.tui.widgets.status import NoticeBar, WindowBar
@@ -79,6 +80,8 @@ class Painter:
             app.query_one(TailTable).show(snap.tail)
         elif pane == "budgets":
             app.query_one(BudgetsPane).show(snap.budgets, app.state.budget_kind)
+        elif pane == "costs":
+            app.query_one(CostsPane).show(snap.costs)
 
     def window_bar(self, snap: Snapshot | None = None) -> None:
         """The window, its total and the filters, by name (never a key's hash)."""

@@ -11,6 +11,7 @@ from spendtui.dashboard.state import ENTITY_PANE, TABLE_PANES
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetsPane
 from spendtui.tui.widgets.charts import SpendChart
+from spendtui.tui.widgets.costs import CostsPane
 from spendtui.tui.widgets.inputs import EditInput
 from spendtui.tui.widgets.overview import Overview
 from spendtui.tui.widgets.tail import TailTable
@@ -36,6 +37,8 @@ def pane_widgets(pane: str) -> list[Widget]:
         return [SpendChart(id="chart-daily"), lower]
     if pane == "tail":
         return [TailTable(id="tail-table")]
+    if pane == "costs":
+        return [CostsPane()]
     return [BudgetsPane()]
 
 

@@ -75,8 +75,8 @@ class PollLoop:
                 self.run(Mode.EXTEND)
             elif result.mode is Mode.POLL or result.step is Step.EXTENDED:
                 self.arm()
-            if result.step is not Step.LOADED and result.snapshot.latency_pending:
-                self.run(Mode.VIEW)  # a pane waits for latency: the next step reads it
+            if result.step is not Step.LOADED and result.snapshot.reads_pending:
+                self.run(Mode.VIEW)  # a pane waits for latency or the audit: the next step reads it
             return
         self.failures += 1
         # keep the poll loop alive: a failed poll or first load re-arms it, and so does

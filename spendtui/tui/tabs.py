@@ -1,11 +1,11 @@
-"""Pane tab titles that fit the terminal: ``1 Overview`` on wide screens, the words
-only at 80 columns, and under that the active pane's word among the others' keys."""
+"""Pane tab titles that fit the terminal: ``1 Overview`` on wide screens, the words only
+from 86 columns, and under that (80 columns) the active pane's word among the others' keys."""
 
 from __future__ import annotations
 
 from textual.widgets import TabbedContent
 
-from spendtui.dashboard.state import ENTITY_PANE, ENTITY_TITLES, PANES
+from spendtui.dashboard.state import ENTITY_PANE, ENTITY_TITLES, PANE_KEYS, PANES
 
 PANE_TITLES = {
     "overview": "1 Overview",
@@ -18,17 +18,18 @@ PANE_TITLES = {
     "charts": "8 Charts",
     "tail": "9 Live tail",
     "budgets": "0 Budgets",
+    "costs": "$ Costs",
 }
 PANE_WORDS = {pane: title[2:].replace("Live tail", "Tail") for pane, title in PANE_TITLES.items()}
 #: From this width the titles carry their key (``1 Overview``).
-TAB_NUMBERS_FROM = 104
+TAB_NUMBERS_FROM = 110
 #: Under this width only the active tab has its word; the others show their key.
-TAB_WORDS_FROM = 80
+TAB_WORDS_FROM = 86
 
 
 def tab_title(pane: str, width: int, active: bool, entity: str = "customer") -> str:
     """The tab's title; the Entities pane's names its entity (``7 Orgs``)."""
-    key = str((PANES.index(pane) + 1) % 10)
+    key = PANE_KEYS[pane]
     word = ENTITY_TITLES.get(entity, "Customers") if pane == ENTITY_PANE else PANE_WORDS[pane]
     if width >= TAB_NUMBERS_FROM:
         return f"{key} {word}" if pane == ENTITY_PANE else PANE_TITLES[pane]

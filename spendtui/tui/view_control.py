@@ -28,6 +28,7 @@ from spendtui.tui.screens.drill import DrillScreen
 from spendtui.tui.tabs import PaneTabs
 from spendtui.tui.widgets.breakdown import BreakdownTable
 from spendtui.tui.widgets.budgets import BudgetTable
+from spendtui.tui.widgets.costs import CostTable
 from spendtui.tui.widgets.tail import TailTable
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ class ViewControl:
             widget = app.query_one(TailTable)
         elif pane == "budgets":
             widget = app.query_one(BudgetTable)
+        elif pane == "costs":
+            widget = app.query_one(CostTable)
         panes.screen.set_focus(widget if widget.focusable else tabs)
 
     # ------------------------------------------------------------------ window and filters
@@ -314,6 +317,8 @@ class ViewControl:
             text = export.tail_csv(app.query_one(TailTable).shown_rows())
         elif pane == "budgets":
             text = export.budgets_csv(app.query_one(BudgetTable).shown_budgets())
+        elif pane == "costs" and snap.costs is not None and snap.costs.rows:
+            text = export.costs_csv(snap.costs)
         elif pane == "charts" and snap.chart is not None:
             text = export.daily_csv(snap.chart.totals)
         elif pane == "overview" and snap.overview_daily is not None:

@@ -25,6 +25,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("8", "Charts: daily spend, today by hour, daily latency"),
             ("9", "Live tail"),
             ("0", "Budgets: gauges, most urgent first"),
+            ("$", "Costs: every logged cost checked against the price map (zero-cost, drifted, unpriced)"),
         ],
     ),
     (

@@ -148,6 +148,8 @@ class Overview(Vertical):
     Overview #tiles { grid-size: 7; grid-gutter: 0 1; height: 3; margin-bottom: 1; }
     Overview.-narrow #tiles { grid-size: 4; grid-gutter: 0 1; height: 6; margin-bottom: 0; }
     Overview #overview-chart { height: 1fr; min-height: 8; }
+    Overview #cost-warning { height: 1; color: $warning; display: none; }
+    Overview #tile-costs { display: none; color: $warning; }
     Overview.-short #overview-chart { min-height: 5; }
     Overview #tops { grid-size: 4; grid-gutter: 0 2; height: 6; }
     Overview.-short #tops { height: 4; }
@@ -165,6 +167,8 @@ class Overview(Vertical):
         with Grid(id="tiles"):
             for i in range(7):
                 yield Tile(id=f"tile-{i}")
+            yield Tile(id="tile-costs")  # (the eighth place of a narrow grid: see _show_costs)
+        yield Static(id="cost-warning")
         yield SpendChart(id="overview-chart")
         with Grid(id="tops"):
             yield Static(id="top-models")
@@ -178,6 +182,22 @@ class Overview(Vertical):
         self._snap = snap
         self._show_figures()
         self._show_tops()
+        self._show_costs()
+
+    def _show_costs(self) -> None:
+        """The cost warning: a line above the chart on wide screens; on narrow ones the
+        eighth tile (the grid has the place, and 80x24 has no row to spare)."""
+        snap = self._snap
+        warning = snap.cost_warning if snap is not None else None
+        narrow = self.has_class("-narrow")
+        line = self.query_one("#cost-warning", Static)
+        line.display = warning is not None and not narrow
+        tile = self.query_one("#tile-costs", Tile)
+        tile.display = warning is not None and narrow
+        if warning is None:
+            return
+        line.update(Text(f"▲ Costs: {warning} requests in this window ($ shows them)", no_wrap=True))
+        tile.set("Costs", "▲ " + warning, "$ shows them", self.has_class("-compact"))
 
     def _show_figures(self) -> None:
         snap = self._snap
@@ -216,3 +236,4 @@ class Overview(Vertical):
                 self.set_class(on, name)
             self._show_figures()
             self._show_tops()
+            self._show_costs()
