@@ -127,8 +127,9 @@ def resolve_models(prices: PriceMap, names: Iterable[str]) -> list[Candidate]:
 class CandidateCost:
     """What the requests of ``mode`` would have cost on one candidate (pico-dollars).
 
-    ``logged_spend`` and ``expected_spend`` are those of the requests it priced;
-    ``expected_spend`` is None when some of them have no price of their own."""
+    ``logged_spend``: what the requests it priced logged. ``expected_spend``: what those of
+    them that have a price of their own (``expected_requests``) were expected to cost at it,
+    and ``expected_compared``: what this candidate charges for the same requests."""
 
     model: str
     provider: str | None
@@ -136,7 +137,9 @@ class CandidateCost:
     logged_model: bool
     spend: int
     logged_spend: int
-    expected_spend: int | None
+    expected_spend: int
+    expected_compared: int
+    expected_requests: int
     priced_requests: int
     unpriced_requests: int
 
@@ -147,8 +150,9 @@ class CandidateCost:
 
     @property
     def saving_vs_expected(self) -> int | None:
-        """The requests' expected cost at their own prices minus this candidate's."""
-        return None if self.expected_spend is None else self.expected_spend - self.spend
+        """The expected cost at their own prices of the requests that have one, minus this
+        candidate's cost of them; None when none of them has a price of its own."""
+        return self.expected_spend - self.expected_compared if self.expected_requests else None
 
     @property
     def saving_percent(self) -> Decimal | None:
@@ -240,6 +244,8 @@ class _Tally:
     expected: int = 0
     own_unpriced: int = 0
     priced: int = 0
+    #: The candidate's cost of the requests that have an expected cost.
+    compared: int = 0
 
 
 def _whole(rate: Decimal, per: int = 1) -> int | None:
@@ -323,7 +329,8 @@ class WhatIf:
         self.excluded_logged = 0
         self._cuts = _cuts(prices)
         self._own: dict[tuple[str, str, str], PriceMatch | None] = {}
-        self._buckets: dict[tuple[str, int], _Sums] = {}
+        #: (mode, prompt-size bucket, has an expected cost) -> sums
+        self._buckets: dict[tuple[str, int, bool], _Sums] = {}
         self._named = [_Tally() for _ in self.models or ()]
         #: Named candidates priced from sums that could not be (``add_usage``).
         self._named_gaps: list[int] = [0 for _ in self.models or ()]
@@ -393,7 +400,7 @@ class WhatIf:
             if request.cache_read_tokens or request.cache_creation_tokens:
                 self._cache_tokens(match.price, request.prompt_tokens, provider, usage)
         prompt = request.prompt_tokens
-        key = (mode, bisect_right(self._cuts, prompt))
+        key = (mode, bisect_right(self._cuts, prompt), expected is not None)
         s = self._buckets.get(key)
         if s is None:
             s = self._buckets[key] = _Sums(prompt)
@@ -414,17 +421,19 @@ class WhatIf:
             s.expected += expected
         for candidate, tally in zip(self.models or (), self._named, strict=True):
             if candidate.mode == mode:
-                tally.spend += expected_pico(candidate.price, usage, candidate.provider)
-                self._count(tally, 1, logged, expected)
+                cost = expected_pico(candidate.price, usage, candidate.provider)
+                self._count(tally, 1, cost, logged, expected)
 
     @staticmethod
-    def _count(tally: _Tally, requests: int, logged: int, expected: int | None) -> None:
+    def _count(tally: _Tally, requests: int, cost: int, logged: int, expected: int | None) -> None:
         tally.priced += requests
+        tally.spend += cost
         tally.logged += logged
         if expected is None:
             tally.own_unpriced += requests
         else:
             tally.expected += expected
+            tally.compared += cost
 
     def _cache_tokens(self, price: ModelPrice, prompt: int, provider: str | None, usage: Usage) -> None:
         r = rates_for(price, prompt, provider)
@@ -479,7 +488,7 @@ class WhatIf:
             expected=expected or 0,
             own_unpriced=u.requests if expected is None else 0,
         )
-        key = (mode, -1 - len(self._buckets))  # (each model's sums apart: never merged with a bucket)
+        key = (mode, -1 - len(self._buckets), expected is not None)  # (each model apart: never merged)
         self._buckets[key] = s
         for i, candidate in enumerate(self.models or ()):
             if candidate.mode != mode:
@@ -488,8 +497,7 @@ class WhatIf:
             if cost is None:
                 self._named_gaps[i] += u.requests
                 continue
-            self._named[i].spend += cost
-            self._count(self._named[i], u.requests, summed.logged, expected)
+            self._count(self._named[i], u.requests, cost, summed.logged, expected)
 
     # -- the answer -----------------------------------------------------------------------
 
@@ -500,11 +508,7 @@ class WhatIf:
             cost = _sums_pico(candidate.price, candidate.provider, s)
             if cost is None:
                 return None
-            tally.spend += cost
-            tally.priced += s.requests
-            tally.logged += s.logged
-            tally.expected += s.expected
-            tally.own_unpriced += s.own_unpriced
+            self._count(tally, s.requests, cost, s.logged, None if s.own_unpriced else s.expected)
         return tally
 
     def _row(self, candidate: Candidate, tally: _Tally, requests: int) -> CandidateCost:
@@ -515,14 +519,16 @@ class WhatIf:
             logged_model=candidate.logged,
             spend=tally.spend,
             logged_spend=tally.logged,
-            expected_spend=None if tally.own_unpriced else tally.expected,
+            expected_spend=tally.expected,
+            expected_compared=tally.compared,
+            expected_requests=tally.priced - tally.own_unpriced,
             priced_requests=tally.priced,
             unpriced_requests=requests - tally.priced,
         )
 
     def result(self) -> WhatIfResult:
         buckets_of: dict[str, list[_Sums]] = {}
-        for (mode, _), s in self._buckets.items():
+        for (mode, _, _), s in self._buckets.items():
             buckets_of.setdefault(mode, []).append(s)
         counts = {m: sum(s.requests for s in b) for m, b in buckets_of.items()}
         modes = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
