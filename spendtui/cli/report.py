@@ -13,14 +13,18 @@ from spendtui.cli.flags import Parser, add_source_flags, command
 from spendtui.core.dims import Dimensions
 from spendtui.core.facts import NotExact
 from spendtui.core.latency_cells import NO_LATENCY_SOURCE, LatencySource
+from spendtui.core.price_files import read_price_file
 from spendtui.core.query import Window
 from spendtui.core.questions import Questions
 from spendtui.core.top import NO_TOP, TopCells, TopSource
+from spendtui.core.whatif import DEFAULT_TOP as WHATIF_TOP
 from spendtui.engine import SpendEngine
 from spendtui.errors import SourceDataError, SourceError, UsageError
 from spendtui.reports.build import LATENCY_KINDS, LATENCY_TOTAL, REPORT_KINDS, Report, build_report, build_user_report
 from spendtui.reports.render import FORMATS, render
 from spendtui.reports.top import render_top_csv, render_top_json, render_top_table
+from spendtui.reports.whatif import build_whatif, render_whatif_csv, render_whatif_json, render_whatif_table
+from spendtui.sources.db.source import DatabaseSource
 from spendtui.timeutil import day_date, parse_day
 
 #: ``report sessions`` and ``report tools``: the dimension each ranks (``core.top``).
@@ -57,6 +61,15 @@ aggregate over the request logs, which --no-latency skips.
 request logs in LiteLLM's database (its REST API has no such totals: exit 3); rows add
 failures, first_seen, last_seen, models and keys, and the output says what requests
 without a session or tool spent.
+`whatif` re-prices every request of the range (LiteLLM's request logs, in its database:
+exit 3 otherwise) on candidate models, same tokens: --models a,b,c (names looked up as
+LiteLLM looks them up; one without a price exits 2 naming close matches), else the --top N
+(default 15) cheapest price-map models of each mode of the requests (chat, embedding...);
+plus the logged models at their own price. Ranked cheapest first, with the saving against
+what was logged and against the expected cost at the logged models' own prices; then what
+the cache saved (cache hits at full price, cache-read tokens, the cache-write premium).
+Cache hits and failed requests cost $0 on any model: left out. --prices FILE as for
+`spendtui audit` (then the database's deployment prices, then the bundled snapshot).
 """
 
 
@@ -68,15 +81,21 @@ def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("kind", choices=[*REPORT_KINDS, *TOP_KINDS, "user"], help="what to report")
+    p.add_argument("kind", choices=[*REPORT_KINDS, *TOP_KINDS, "whatif", "user"], help="what to report")
     p.add_argument("user_id", nargs="?", help="the user, for `report user USER_ID`")
     p.add_argument("--start", metavar="YYYY-MM-DD", help="first UTC day (default: 29 days before --end)")
     p.add_argument("--end", metavar="YYYY-MM-DD", help="last UTC day, inclusive (default: today)")
     p.add_argument("--tag-prefix", metavar="CATEGORY", help="tags report: one row per value of this category")
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     p.add_argument(
-        "--top", metavar="N", type=_positive, help=f"sessions and tools reports: how many rows (default {TOP_DEFAULT})"
+        "--top",
+        metavar="N",
+        type=_positive,
+        help=f"sessions and tools reports: how many rows (default {TOP_DEFAULT}); "
+        f"whatif: candidates per mode (default {WHATIF_TOP})",
     )
+    p.add_argument("--models", metavar="A,B,C", help="whatif: the candidate models (default: the cheapest, --top)")
+    p.add_argument("--prices", metavar="FILE", help="whatif: prices in LiteLLM's price-map format (see `audit`)")
     p.add_argument(
         "--no-latency",
         action="store_true",
@@ -110,10 +129,15 @@ def _positive(value: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.top is not None and args.kind not in TOP_KINDS:
-        raise UsageError("--top only applies to `report sessions` and `report tools`")
     if args.no_latency and REPORT_KINDS.get(args.kind) not in LATENCY_KINDS:
         raise UsageError("--no-latency only applies to `report models`, `report keys` and `report teams`")
+    if args.kind == "whatif":
+        return _run_whatif(args)
+    if args.top is not None and args.kind not in TOP_KINDS:
+        raise UsageError("--top only applies to `report sessions`, `report tools` and `report whatif`")
+    for given, name in ((args.models, "--models"), (args.prices, "--prices")):
+        if given is not None:
+            raise UsageError(f"{name} only applies to `report whatif`")
     if args.kind in TOP_KINDS:
         return _run_top(args)
     if args.kind == "user" and not args.user_id:
@@ -203,6 +227,46 @@ def _run_top(args: argparse.Namespace) -> int:
         print(
             f"spendtui: note: {answer.skipped:,} rows skipped: spend missing, negative, NaN or absurd", file=sys.stderr
         )
+    return 0
+
+
+def _run_whatif(args: argparse.Namespace) -> int:
+    """The requests of the range re-priced on candidate models (``core.whatif``)."""
+    if args.user_id:
+        raise UsageError(f"unexpected argument {args.user_id!r}")
+    if args.tag_prefix is not None:
+        raise UsageError("--tag-prefix only applies to `report tags`")
+    models = None if args.models is None else [m.strip() for m in args.models.split(",") if m.strip()]
+    if models is not None and not models:
+        raise UsageError("--models takes model names separated by commas, such as gpt-4o-mini,claude-haiku-4-5")
+    if models is not None and args.top is not None:
+        raise UsageError("--top picks the cheapest candidates: not with --models")
+    config = config_from_args(args)
+    path = args.prices or config.active.prices
+    given = read_price_file(path) if path else None  # (a bad file: exit 2 before any reading)
+    engine = engine_for(config)
+    try:
+        window = _window(args, engine.today())
+        source = engine.source
+        if not isinstance(source, DatabaseSource):
+            raise SourceDataError(
+                "the what-if re-prices every request of LiteLLM's request logs, which are in its "
+                "database: point spendtui at it with --db postgresql://…"
+            )
+        result, prices = build_whatif(source, window.first_day, window.last_day, given, models, args.top or WHATIF_TOP)
+    finally:
+        engine.close()
+    first, last = day_date(window.first_day), day_date(window.last_day)
+    if args.format == "json":
+        sys.stdout.write(render_whatif_json(result, prices, first, last))
+    elif args.format == "csv":
+        sys.stdout.write(render_whatif_csv(result))
+    else:
+        sys.stdout.write(render_whatif_table(result, prices, first, last))
+    if args.format != "table":
+        dated = f" (dated {prices.date})" if prices.date else ""
+        for note in [f"prices: {prices.source}{dated}", *prices.notes, *result.notes]:
+            print(f"spendtui: note: {note}", file=sys.stderr)
     return 0
 
 
