@@ -53,7 +53,8 @@ MODELS: tuple[DemoModel, ...] = (
     DemoModel("deepseek-v4.1", "deepseek", 1600, 700),
 )
 
-#: Relative popularity of each model across keys (same order as MODELS).
+#: Relative popularity of each model across keys (same order as MODELS), for the models
+#: every key draws from; the models after them are new ones that some keys take up later.
 MODEL_POPULARITY: tuple[float, ...] = (
     9,
     4,
@@ -71,8 +72,11 @@ MODEL_POPULARITY: tuple[float, ...] = (
     1,
     8,
     3,
-    3,
 )
+#: Share of keys that send part of their traffic to each new model (``MODELS`` after the
+#: ones ``MODEL_POPULARITY`` lists), and the range of the part.
+NEW_MODEL_KEYS = 0.12
+NEW_MODEL_SHARE = (0.2, 0.6)
 
 TEAMS: tuple[tuple[str, str, str], ...] = (
     # (tag value, alias, cost centre)

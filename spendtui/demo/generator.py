@@ -91,8 +91,9 @@ class _KeyTables:
     def __init__(self, world: DemoWorld) -> None:
         keys = world.keys
         n = len(keys)
-        self.model_ids = np.zeros((n, 3), dtype=np.int64)
-        self.model_cum = np.ones((n, 3))
+        width = max(len(k.model_ids) for k in keys)
+        self.model_ids = np.zeros((n, width), dtype=np.int64)
+        self.model_cum = np.ones((n, width))
         for i, key in enumerate(keys):
             k = len(key.model_ids)
             self.model_ids[i, :k] = key.model_ids
@@ -271,7 +272,7 @@ def generate_rows(
 
     key = rng.choice(len(world.keys), size=n, p=world.key_p)
     u = rng.random(n)
-    slot = np.minimum((u[:, None] > tables.model_cum[key]).sum(axis=1), 2)
+    slot = np.minimum((u[:, None] > tables.model_cum[key]).sum(axis=1), tables.model_ids.shape[1] - 1)
     model = tables.model_ids[key, slot]
 
     med_p = np.array([m.prompt_median for m in catalog.MODELS], dtype=float)
