@@ -59,12 +59,11 @@ def ms(text: str) -> int:
     return int(datetime.fromisoformat(text + "+00:00").timestamp() * 1000)
 
 
-def billable(conn: sqlite3.Connection, group: str, where: str = "1", *params: object) -> list[tuple]:
+def billable(conn: sqlite3.Connection, group: str) -> list[tuple]:
     """The requests of ``group`` LiteLLM bills (not failed, not cache hits)."""
     return conn.execute(
-        'SELECT "startTime", metadata FROM "LiteLLM_SpendLogs" WHERE model_group = ? AND status = ? '
-        f"AND cache_hit = ? AND {where}",
-        (group, "success", "False", *params),
+        'SELECT "startTime", metadata FROM "LiteLLM_SpendLogs" WHERE model_group = ? AND status = ? AND cache_hit = ?',
+        (group, "success", "False"),
     ).fetchall()
 
 
