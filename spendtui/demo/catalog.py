@@ -1,4 +1,4 @@
-"""What the demo world is made of: models with their list prices, and the names it uses."""
+"""What the demo world is made of: its models (as the proxy routes and logs them), teams and names."""
 
 from __future__ import annotations
 
@@ -7,55 +7,54 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class DemoModel:
-    """One public model name (``model_group``) as a LiteLLM proxy would route it."""
+    """One public model name (``model_group``) as a LiteLLM proxy would route it.
+
+    Its price is not here: the demo logs what LiteLLM would, from LiteLLM's own price map
+    (the snapshot spendtui bundles) under LiteLLM's lookup of the logged ``model`` and
+    ``custom_llm_provider`` (``spendtui.demo.costs``)."""
 
     name: str
     provider: str
-    #: USD per 1M input / output tokens.
-    input_per_m: float
-    output_per_m: float
     #: Typical prompt and completion sizes (log-normal medians).
     prompt_median: int
     completion_median: int
     call_type: str = "acompletion"
+    #: The provider's own name for the model when it is not ``name`` (what LiteLLM routes to).
+    provider_model: str | None = None
 
     @property
     def litellm_model(self) -> str:
         """The ``model`` column: provider-qualified, as LiteLLM logs it."""
-        return f"{self.provider}/{self.name}"
-
-    @property
-    def input_per_token(self) -> float:
-        """USD per input token, as LiteLLM's price map stores it (a float)."""
-        return self.input_per_m / 1e6
-
-    @property
-    def output_per_token(self) -> float:
-        """USD per output token."""
-        return self.output_per_m / 1e6
+        return f"{self.provider}/{self.provider_model or self.name}"
 
 
-#: The seed's models (flat per-1M price where the seed gives one) plus common list prices.
+#: The seed's models plus common OpenAI, Anthropic and Google ones, each routed where
+#: LiteLLM's price map knows it: the grok-4-1 fast models through Azure AI Foundry (the map
+#: has no ``xai/grok-4-1-fast-*``), Perplexity's under their API names, Claude Opus 4.1 on
+#: Bedrock (the map prices ``claude-opus-4-1`` only there). The last one is a new model the
+#: map does not know yet: LiteLLM logs its requests at $0 (``costs.MISSING_FROM_MAP``).
 MODELS: tuple[DemoModel, ...] = (
-    DemoModel("grok-code-fast-1", "xai", 0.50, 0.50, 2400, 900),
-    DemoModel("grok-4-1-fast-reasoning", "xai", 2.00, 2.00, 1800, 1400),
-    DemoModel("grok-4-1-fast-non-reasoning", "xai", 0.30, 0.30, 1200, 400),
-    DemoModel("perplexity-sonar-deep-research", "perplexity", 1.00, 1.00, 600, 3500),
-    DemoModel("perplexity-sonar-pro", "perplexity", 3.00, 15.00, 500, 700),
-    DemoModel("gpt-4o", "openai", 2.50, 10.00, 1500, 450),
-    DemoModel("gpt-4o-mini", "openai", 0.15, 0.60, 900, 300),
-    DemoModel("gpt-4.1", "openai", 2.00, 8.00, 2200, 600),
-    DemoModel("gpt-4.1-mini", "openai", 0.40, 1.60, 1100, 350),
-    DemoModel("o4-mini", "openai", 1.10, 4.40, 1300, 1800),
-    DemoModel("text-embedding-3-small", "openai", 0.02, 0.0, 400, 0, "aembedding"),
-    DemoModel("claude-sonnet-4-5", "anthropic", 3.00, 15.00, 2600, 700),
-    DemoModel("claude-haiku-4-5", "anthropic", 1.00, 5.00, 1000, 300),
-    DemoModel("claude-opus-4-1", "anthropic", 15.00, 75.00, 3000, 900),
-    DemoModel("gemini-2.5-flash", "gemini", 0.30, 2.50, 1400, 500),
-    DemoModel("gemini-2.5-pro", "gemini", 1.25, 10.00, 2400, 800),
+    DemoModel("grok-code-fast-1", "xai", 2400, 900),
+    DemoModel("grok-4-1-fast-reasoning", "azure_ai", 1800, 1400),
+    DemoModel("grok-4-1-fast-non-reasoning", "azure_ai", 1200, 400),
+    DemoModel("perplexity-sonar-deep-research", "perplexity", 600, 3500, provider_model="sonar-deep-research"),
+    DemoModel("perplexity-sonar-pro", "perplexity", 500, 700, provider_model="sonar-pro"),
+    DemoModel("gpt-4o", "openai", 1500, 450),
+    DemoModel("gpt-4o-mini", "openai", 900, 300),
+    DemoModel("gpt-4.1", "openai", 2200, 600),
+    DemoModel("gpt-4.1-mini", "openai", 1100, 350),
+    DemoModel("o4-mini", "openai", 1300, 1800),
+    DemoModel("text-embedding-3-small", "openai", 400, 0, "aembedding"),
+    DemoModel("claude-sonnet-4-5", "anthropic", 2600, 700),
+    DemoModel("claude-haiku-4-5", "anthropic", 1000, 300),
+    DemoModel("claude-opus-4-1", "bedrock", 3000, 900, provider_model="us.anthropic.claude-opus-4-1-20250805-v1:0"),
+    DemoModel("gemini-2.5-flash", "gemini", 1400, 500),
+    DemoModel("gemini-2.5-pro", "gemini", 2400, 800),
+    DemoModel("deepseek-v4.1", "deepseek", 1600, 700),
 )
 
-#: Relative popularity of each model across keys (same order as MODELS).
+#: Relative popularity of each model across keys (same order as MODELS), for the models
+#: every key draws from; the models after them are new ones that some keys take up later.
 MODEL_POPULARITY: tuple[float, ...] = (
     9,
     4,
@@ -74,6 +73,10 @@ MODEL_POPULARITY: tuple[float, ...] = (
     8,
     3,
 )
+#: Share of keys that send part of their traffic to each new model (``MODELS`` after the
+#: ones ``MODEL_POPULARITY`` lists), and the range of the part.
+NEW_MODEL_KEYS = 0.12
+NEW_MODEL_SHARE = (0.2, 0.6)
 
 TEAMS: tuple[tuple[str, str, str], ...] = (
     # (tag value, alias, cost centre)

@@ -2,8 +2,9 @@
 
 Rows follow weekday and hour-of-day seasonality with growth over the period; each key
 has its own models, customers and tag habits, so the data compresses the way real
-proxy traffic does. Costs are computed the way LiteLLM computes them: tokens times the
-per-token float price.
+proxy traffic does. Each request's ``spend`` is what LiteLLM would log, from LiteLLM's own
+price map, except for the deliberate cost problems ``costs`` describes (a model missing
+from the map, a custom price lost for a few days, cache reads billed as input).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from spendtui.demo import catalog, schema
+from spendtui.demo import catalog, costs, schema
 from spendtui.demo.accounts import SpendIndex, assign_budgets, write_world
 from spendtui.demo.owners import choose_deleted, owner_columns
 from spendtui.demo.world import DemoKey, DemoWorld, build_world
@@ -90,8 +91,9 @@ class _KeyTables:
     def __init__(self, world: DemoWorld) -> None:
         keys = world.keys
         n = len(keys)
-        self.model_ids = np.zeros((n, 3), dtype=np.int64)
-        self.model_cum = np.ones((n, 3))
+        width = max(len(k.model_ids) for k in keys)
+        self.model_ids = np.zeros((n, width), dtype=np.int64)
+        self.model_cum = np.ones((n, width))
         for i, key in enumerate(keys):
             k = len(key.model_ids)
             self.model_ids[i, :k] = key.model_ids
@@ -120,13 +122,27 @@ CACHING: dict[str, tuple[str, float, tuple[float, float], float]] = {
 }
 
 
-def _cache_usage(rng: np.random.Generator, model: np.ndarray, prompt: np.ndarray, failed: np.ndarray) -> list[str]:
-    """Per request, the ``"usage_object": {...}`` member its metadata gets ('' for none):
-    prompt-cache reads and writes for the models in ``CACHING``, from a random stream of
-    their own (the other columns do not change). Costs stay tokens times list price."""
+#: Reasoning by model: (share of requests that reason, share of the completion that is
+#: reasoning), logged as OpenAI's ``completion_tokens_details.reasoning_tokens`` (part of
+#: the completion tokens, as LiteLLM counts them).
+REASONING: dict[str, tuple[float, tuple[float, float]]] = {
+    "o4-mini": (1.0, (0.4, 0.85)),
+    "grok-4-1-fast-reasoning": (1.0, (0.3, 0.8)),
+    "perplexity-sonar-deep-research": (1.0, (0.5, 0.9)),
+    "gemini-2.5-flash": (0.5, (0.2, 0.7)),
+}
+
+
+def _cache_tokens(
+    rng: np.random.Generator, model: np.ndarray, prompt: np.ndarray, failed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per request, its prompt-cache reads and writes (part of its prompt tokens, as LiteLLM
+    logs them) for the models in ``CACHING``, from a random stream of their own (the other
+    columns do not change)."""
     n = len(model)
     draw, share, write_draw, write_share = rng.random(n), rng.random(n), rng.random(n), rng.random(n)
-    out = [""] * n
+    reads = np.zeros(n, dtype=np.int64)
+    writes = np.zeros(n, dtype=np.int64)
     by_name = {m.name: i for i, m in enumerate(catalog.MODELS)}
     for name, (style, p_read, (lo, hi), p_write) in CACHING.items():
         mine = (model == by_name[name]) & ~failed
@@ -135,13 +151,45 @@ def _cache_usage(rng: np.random.Generator, model: np.ndarray, prompt: np.ndarray
             read = np.where(prompt >= 1024, read // 128 * 128, 0)
         write = np.where(mine & (write_draw < p_write), (prompt * (0.2 + 0.5 * write_share)).astype(np.int64), 0)
         write = np.minimum(write, prompt - read)
-        for i in np.flatnonzero((read > 0) | (write > 0)).tolist():
-            p, r, w = int(prompt[i]), int(read[i]), int(write[i])
-            if style == "anthropic":
-                fields = f'"cache_read_input_tokens": {r}, "cache_creation_input_tokens": {w}'
+        reads = np.where(mine, read, reads)
+        writes = np.where(mine, write, writes)
+    return reads, writes
+
+
+def _reasoning_tokens(
+    rng: np.random.Generator, model: np.ndarray, completion: np.ndarray, failed: np.ndarray
+) -> np.ndarray:
+    """Per request, its reasoning tokens (part of its completion tokens) for the models in
+    ``REASONING``, from a random stream of their own."""
+    n = len(model)
+    draw, share = rng.random(n), rng.random(n)
+    out = np.zeros(n, dtype=np.int64)
+    by_name = {m.name: i for i, m in enumerate(catalog.MODELS)}
+    for name, (p_reason, (lo, hi)) in REASONING.items():
+        mine = (model == by_name[name]) & ~failed & (draw < p_reason)
+        out = np.where(mine, (completion * (lo + (hi - lo) * share)).astype(np.int64), out)
+    return out
+
+
+def _usage_objects(
+    model: np.ndarray, prompt: np.ndarray, reads: np.ndarray, writes: np.ndarray, reasoning: np.ndarray
+) -> list[str]:
+    """Per request, the ``"usage_object": {...}`` member its metadata gets ('' for none):
+    Anthropic's own cache fields for Claude, OpenAI's ``prompt_tokens_details.cached_tokens``
+    for the other caching models, and ``completion_tokens_details.reasoning_tokens``."""
+    out = [""] * len(model)
+    anthropic = np.array([CACHING.get(m.name, ("",))[0] == "anthropic" for m in catalog.MODELS])[model]
+    for i in np.flatnonzero((reads > 0) | (writes > 0) | (reasoning > 0)).tolist():
+        p, r, w, z = int(prompt[i]), int(reads[i]), int(writes[i]), int(reasoning[i])
+        fields = [f'"prompt_tokens": {p}']
+        if r or w:
+            if anthropic[i]:
+                fields.append(f'"cache_read_input_tokens": {r}, "cache_creation_input_tokens": {w}')
             else:
-                fields = f'"prompt_tokens_details": {{"cached_tokens": {r}}}'
-            out[i] = f'"usage_object": {{"prompt_tokens": {p}, {fields}}}'
+                fields.append(f'"prompt_tokens_details": {{"cached_tokens": {r}}}')
+        if z:
+            fields.append(f'"completion_tokens_details": {{"reasoning_tokens": {z}}}')
+        out[i] = f'"usage_object": {{{", ".join(fields)}}}'
     return out
 
 
@@ -201,6 +249,7 @@ def generate_rows(
     write_delay: tuple[float, float] = (2.0, 15.0),
     owners_rng: np.random.Generator | None = None,
     organization_from: datetime | None = None,
+    incidents: tuple[costs.Incident, ...] = (),
 ) -> RowBatch:
     """``n`` requests with start times in [start, end), sorted by write time.
 
@@ -210,6 +259,9 @@ def generate_rows(
     organization at request time, NULL on requests before ``organization_from`` (logged by a
     LiteLLM without the column); ``agent_id`` is the agent of an agent's key on some of its
     requests, rarely an agent calling with another key, else NULL.
+
+    ``spend`` is what LiteLLM logs (``costs.request_spend``), wrong as ``incidents`` say
+    for the requests that started inside their windows.
     """
     tables = _KeyTables(world)
     hour_starts, hour_p = _hour_weights(start, end, growth)
@@ -220,11 +272,9 @@ def generate_rows(
 
     key = rng.choice(len(world.keys), size=n, p=world.key_p)
     u = rng.random(n)
-    slot = np.minimum((u[:, None] > tables.model_cum[key]).sum(axis=1), 2)
+    slot = np.minimum((u[:, None] > tables.model_cum[key]).sum(axis=1), tables.model_ids.shape[1] - 1)
     model = tables.model_ids[key, slot]
 
-    prices_in = np.array([m.input_per_token for m in catalog.MODELS])
-    prices_out = np.array([m.output_per_token for m in catalog.MODELS])
     med_p = np.array([m.prompt_median for m in catalog.MODELS], dtype=float)
     med_c = np.array([m.completion_median for m in catalog.MODELS], dtype=float)
     prompt = np.maximum(5, rng.lognormal(np.log(med_p[model]), 0.8)).astype(np.int64)
@@ -236,8 +286,6 @@ def generate_rows(
     cached = (~failed) & (rng.random(n) < 0.04)
     prompt[failed] = 0
     completion[failed] = 0
-    spend = prompt * prices_in[model] + completion * prices_out[model]
-    spend[failed | cached] = 0.0
 
     duration = (150 + completion * rng.uniform(8, 25, n)).astype(np.int64)
     duration[cached] = rng.integers(5, 40, int(cached.sum()))
@@ -254,10 +302,13 @@ def generate_rows(
     order = np.argsort(created, kind="stable")
     ts, created, duration = ts[order], created[order], duration[order]
     key, model, prompt, completion = key[order], model[order], prompt[order], completion[order]
-    spend, failed, cached = spend[order], failed[order], cached[order]
+    failed, cached = failed[order], cached[order]
     has_cust, cust_idx, n_tags, master = has_cust[order], cust_idx[order], n_tags[order], master[order]
 
-    usage = _cache_usage(np.random.default_rng([world.seed, 10, lo_ms, n]), model, prompt, failed)
+    reads, writes = _cache_tokens(np.random.default_rng([world.seed, 10, lo_ms, n]), model, prompt, failed)
+    reasoning = _reasoning_tokens(np.random.default_rng([world.seed, 12, lo_ms, n]), model, completion, failed)
+    usage = _usage_objects(model, prompt, reads, writes, reasoning)
+    spend = costs.request_spend(model, prompt, completion, reads, writes, reasoning, ts, failed | cached, incidents)
     ttft_rng = np.random.default_rng([world.seed, 11, lo_ms, n])
     first_token = _first_token(ttft_rng, model, prompt, duration, failed | cached)
     sprint = ((ts // (86_400 * _MS)) - 20_000) // 14
@@ -390,6 +441,7 @@ def create_demo_db(
     owners_rng = np.random.default_rng([seed, 8])
     organization_from = now - timedelta(days=organization_days)
     start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0)
+    windows = costs.incidents(now)
     conn = sqlite3.connect(path)
     try:
         conn.execute(f"PRAGMA application_id={DEMO_APPLICATION_ID}")
@@ -411,7 +463,14 @@ def create_demo_db(
         for (lo, hi), count in zip(zip(chunk_bounds, chunk_bounds[1:], strict=False), counts, strict=True):
             batch = (
                 generate_rows(
-                    world, rng, lo, hi, int(count), owners_rng=owners_rng, organization_from=organization_from
+                    world,
+                    rng,
+                    lo,
+                    hi,
+                    int(count),
+                    owners_rng=owners_rng,
+                    organization_from=organization_from,
+                    incidents=windows,
                 )
                 if count
                 else None
@@ -425,6 +484,8 @@ def create_demo_db(
         assign_budgets(world, index, now, rng)
         choose_deleted(world, index, now)
         write_world(conn, world, index, now, layout)
+        if layout == "litellm":
+            costs.write_deployments(conn, seed, now)
         conn.commit()
         conn.execute("PRAGMA journal_mode=DELETE")
     finally:

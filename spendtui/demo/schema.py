@@ -247,6 +247,17 @@ CREATE TABLE "LiteLLM_TagTable" (
     created_by TEXT,
     updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
+CREATE TABLE "LiteLLM_ProxyModelTable" (
+    model_id TEXT PRIMARY KEY NOT NULL,
+    model_name TEXT NOT NULL,
+    litellm_params TEXT NOT NULL,
+    model_info TEXT,
+    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    created_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    updated_by TEXT NOT NULL,
+    blocked INTEGER NOT NULL DEFAULT 0
+);
 CREATE INDEX "LiteLLM_SpendLogs_startTime_idx" ON "LiteLLM_SpendLogs" ("startTime");
 CREATE INDEX "LiteLLM_SpendLogs_end_user_idx" ON "LiteLLM_SpendLogs" (end_user);
 CREATE INDEX "LiteLLM_SpendLogs_api_key_startTime_idx" ON "LiteLLM_SpendLogs" (api_key, "startTime");

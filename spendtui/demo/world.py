@@ -3,7 +3,8 @@ LiteLLM organizations, projects and agents they belong to.
 
 Everything derives from one seed, so the same seed always builds the same world. The
 organizations, projects and agents (LiteLLM 1.108) are drawn from a random stream of their
-own, after everything else, so adding them changed no key, team or request of a seed.
+own, after everything else, so adding them changed no key, team or request of a seed; so
+are the keys that take up a new model (only their requests above its share move to it).
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def build_world(seed: int, n_keys: int = 300) -> DemoWorld:
         env = env_names[int(rng.choice(len(env_names), p=[p for _, p in catalog.ENVS]))]
         feature = catalog.FEATURES[int(rng.integers(len(catalog.FEATURES)))]
         n_models = int(rng.choice([1, 2, 3], p=[0.35, 0.4, 0.25]))
-        model_ids = rng.choice(len(catalog.MODELS), size=n_models, replace=False, p=popularity)
+        model_ids = rng.choice(len(popularity), size=n_models, replace=False, p=popularity)
         shares = rng.dirichlet(np.ones(n_models) * 1.5)
         customer_facing = rng.random() < 0.4
         n_customers = int(rng.integers(3, 25)) if customer_facing else 0
@@ -177,7 +178,28 @@ def build_world(seed: int, n_keys: int = 300) -> DemoWorld:
             team.budget_duration = str(rng.choice(["30d", "1mo", "30d", "7d"]))
     world = DemoWorld(seed, teams, users, customers, keys, weights / weights.sum())
     _add_owners(world, np.random.default_rng([seed, 7]))
+    _take_up_new_models(world, np.random.default_rng([seed, 13]))
     return world
+
+
+def _take_up_new_models(world: DemoWorld, rng: np.random.Generator) -> None:
+    """Some keys (``catalog.NEW_MODEL_KEYS``) send part of their traffic to each model
+    after the ones every key draws from: the new model takes that part from the top of the
+    key's cumulative shares, so the key's requests below it keep their model. A stream of
+    its own, two draws per key and model, so adding a new model changed no other key,
+    team or request."""
+    first_new = len(catalog.MODEL_POPULARITY)
+    lo, hi = catalog.NEW_MODEL_SHARE
+    for index in range(first_new, len(catalog.MODELS)):
+        for key in world.keys:
+            u = rng.random(2)
+            if u[0] >= catalog.NEW_MODEL_KEYS:
+                continue
+            share = lo + (hi - lo) * float(u[1])
+            key.model_ids = np.append(key.model_ids, index).astype(np.int64)
+            key.model_cum = np.append(np.minimum(key.model_cum, 1.0 - share), 1.0)
+            if key.models_allowed:
+                key.models_allowed = (*key.models_allowed, catalog.MODELS[index].name)
 
 
 def _ident(prefix: str, rng: np.random.Generator) -> str:
