@@ -20,7 +20,7 @@ from functools import partial
 from typing import Protocol
 
 from spendtui.cache import CacheableSource, CubeCache, History
-from spendtui.core.audit import DEFAULT_TOLERANCE, Example
+from spendtui.core.audit import DEFAULT_TOLERANCE, Example, Pricing
 from spendtui.core.audit_cells import NO_AUDIT_SOURCE, AuditCache, AuditCells, AuditSource, findings_of
 from spendtui.core.cube import Cube, Loaded, RawRow
 from spendtui.core.dims import Dimensions
@@ -267,6 +267,11 @@ class SpendEngine:
         if held is None and cache.error is not None:
             return f"{what} not read: {cache.error}"
         return held
+
+    @property
+    def audit_pricing(self) -> Pricing | None:
+        """How the cost audit prices requests, once its prices are read."""
+        return self._audit.price if self._audit is not None else None
 
     @property
     def prices(self) -> PriceMap | None:

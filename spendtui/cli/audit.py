@@ -9,14 +9,13 @@ from decimal import Decimal, InvalidOperation
 from spendtui.cli.common import config_from_args, engine_for
 from spendtui.cli.flags import Parser, add_source_flags, command
 from spendtui.cli.report import _window
-from spendtui.core.audit import DEFAULT_TOLERANCE, EXAMPLES, Audit, pricer
+from spendtui.core.audit import AUDIT_BY, DEFAULT_TOLERANCE, EXAMPLES, Audit, pricer
+from spendtui.core.audit_cells import AuditSource
 from spendtui.core.price_files import price_sources, read_price_file
 from spendtui.core.prices import PriceMap
 from spendtui.errors import SourceDataError
 from spendtui.reports.audit import render_audit_csv, render_audit_json, render_audit_table
 from spendtui.reports.render import FORMATS
-from spendtui.sources.db.audit import AUDIT_BY
-from spendtui.sources.db.source import DatabaseSource
 from spendtui.timeutil import day_date
 
 EPILOG = """\
@@ -98,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     engine = engine_for(config)
     try:
         source = engine.source
-        if not isinstance(source, DatabaseSource):
+        if not isinstance(source, AuditSource):
             raise SourceDataError(
                 "the audit re-prices every request of LiteLLM's request logs, which are in its "
                 "database: point spendtui at it with --db postgresql://…"

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from spendtui.cli.common import config_from_args, engine_for
 from spendtui.cli.flags import Parser, add_source_flags, command
+from spendtui.core.audit_cells import AuditSource
 from spendtui.core.dims import Dimensions
 from spendtui.core.facts import NotExact
 from spendtui.core.latency_cells import NO_LATENCY_SOURCE, LatencySource
@@ -24,7 +25,6 @@ from spendtui.reports.build import LATENCY_KINDS, LATENCY_TOTAL, REPORT_KINDS, R
 from spendtui.reports.render import FORMATS, render
 from spendtui.reports.top import render_top_csv, render_top_json, render_top_table
 from spendtui.reports.whatif import build_whatif, render_whatif_csv, render_whatif_json, render_whatif_table
-from spendtui.sources.db.source import DatabaseSource
 from spendtui.timeutil import day_date, parse_day
 
 #: ``report sessions`` and ``report tools``: the dimension each ranks (``core.top``).
@@ -248,7 +248,7 @@ def _run_whatif(args: argparse.Namespace) -> int:
     try:
         window = _window(args, engine.today())
         source = engine.source
-        if not isinstance(source, DatabaseSource):
+        if not isinstance(source, AuditSource):
             raise SourceDataError(
                 "the what-if re-prices every request of LiteLLM's request logs, which are in its "
                 "database: point spendtui at it with --db postgresql://…"

@@ -31,6 +31,15 @@ from spendtui.money import PICO
 DRIFT_FLOOR = PICO // 1_000_000
 DEFAULT_TOLERANCE = Decimal("1")
 EXAMPLES = 5
+#: ``spendtui audit --by``: the column each groups by (``model``: the model group, else the model).
+AUDIT_BY = {
+    "model": None,
+    "provider": "custom_llm_provider",
+    "key": "api_key",
+    "team": "team_id",
+    "user": "user",
+    "customer": "end_user",
+}
 #: The kinds of finding, in the order they are shown.
 KINDS = ("zero-cost", "drifted", "unpriced")
 
@@ -105,8 +114,9 @@ class AuditRow:
         return self.priced_logged_spend - self.expected_spend
 
     def examples(self, kind: str | None = None) -> list[Example]:
-        """The findings (of ``kind``, else of every kind) with the largest differences,
-        largest first (ties: found first); up to the audit's ``examples`` per kind."""
+        """The findings (of ``kind``, else of every kind) with the largest differences
+        (zero-cost requests without a price: the most tokens; unpriced ones: the most
+        spend), largest first (ties: found first); up to the audit's ``examples`` per kind."""
         kinds = [kind] if kind else list(KINDS)
         items = [item for k in kinds for item in self._examples.get(k, [])]
         ordered = sorted(items, key=lambda item: (KINDS.index(item[2].kind), -item[0], -item[1]))
@@ -114,7 +124,12 @@ class AuditRow:
 
     def _keep(self, example: Example, limit: int) -> None:
         heap = self._examples.setdefault(example.kind, [])
-        item = (abs(example.difference), -self.findings, example)  # (a later finding loses a tie)
+        # the largest differences; a $0 request of a model without a price: the most tokens
+        r = example.request
+        size = abs(example.difference) if example.expected is not None else r.logged or 0
+        if example.kind == "zero-cost" and example.expected is None:
+            size = r.prompt_tokens + r.completion_tokens
+        item = (size, -self.findings, example)  # (a later finding loses a tie)
         if len(heap) < limit:
             heapq.heappush(heap, item)
         elif item[:2] > heap[0][:2]:
@@ -158,6 +173,9 @@ class Pricing:
     def __init__(self, prices: PriceMap) -> None:
         self.prices = prices
         self._found: dict[tuple[str, str, str], tuple[PriceMatch, tuple[int, ...] | None] | None] = {}
+        #: The price found for each model as the dashboard names it (the model group, else
+        #: the model): the candidates of the Costs pane's what-if.
+        self.named: dict[str, PriceMatch] = {}
 
     def _match(self, r: AuditRequest) -> tuple[PriceMatch, tuple[int, ...] | None] | None:
         key = (r.model, r.provider, r.model_group)
@@ -167,6 +185,7 @@ class Pricing:
         found = None
         if match is not None and match.price.has_prices:
             found = (match, _integer_rates(match.price, r.provider or None))
+            self.named.setdefault(r.model_group or r.model, match)
         self._found[key] = found
         return found
 
@@ -189,6 +208,10 @@ class Pricing:
             + (completion - reasoning) * rout
             + reasoning * rr
         )
+
+    def has_price(self, r: AuditRequest) -> bool:
+        """Whether ``r``'s model has a price."""
+        return self._match(r) is not None
 
     def without_cache_reads(self, r: AuditRequest) -> int | None:
         """What ``r`` would cost with its cache-read tokens billed as uncached input."""

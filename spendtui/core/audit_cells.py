@@ -11,7 +11,7 @@ again from the source when asked for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -38,7 +38,8 @@ from spendtui.timeutil import day_number, parse_timestamp
 #: money; billable requests (neither cache hits nor failures, spend readable) and their
 #: tokens; cache hits, their tokens and what they would have cost without the cache; and
 #: what cache reads saved (the request's cost with its cache-read tokens billed as
-#: uncached input, less its cost). Money in pico-dollars.
+#: uncached input, less its cost); what the billable requests logged; requests whose model
+#: has no price (cache hits and failures too). Money in pico-dollars.
 MEASURES = (
     "requests",
     "logged",
@@ -60,10 +61,15 @@ MEASURES = (
     "hit_completion",
     "hit_cost",
     "cache_saving",
+    "billable_logged",
+    "no_price",
 )
 K = len(MEASURES)
 _AT = {name: i for i, name in enumerate(MEASURES)}
-_MONEY = tuple(_AT[n] for n in ("logged", "expected", "priced_logged", "unpriced_spend", "hit_cost", "cache_saving"))
+_MONEY = tuple(
+    _AT[n]
+    for n in ("logged", "expected", "priced_logged", "unpriced_spend", "hit_cost", "cache_saving", "billable_logged")
+)
 #: Cells added by polls since the last merge, beyond which they are merged.
 MERGE_AFTER = 20_000
 
@@ -92,6 +98,8 @@ class AuditTotals:
     hit_completion: int = 0
     hit_cost: int = 0
     cache_saving: int = 0
+    billable_logged: int = 0
+    no_price: int = 0
 
     @property
     def findings(self) -> int:
@@ -124,6 +132,8 @@ def request_measures(request: AuditRequest, price: Pricing, tolerance: Decimal) 
         return out
     expected, kind = classify(request, logged, price, tolerance)
     out[1] = logged
+    if not price.has_price(request):
+        out[_AT["no_price"]] = 1
     if expected is None:
         out[_AT["unpriced_spend"]] = logged
     else:
@@ -135,6 +145,7 @@ def request_measures(request: AuditRequest, price: Pricing, tolerance: Decimal) 
         out[_AT["hits"]], out[_AT["hit_prompt"]], out[_AT["hit_completion"]] = 1, *tokens
         out[_AT["hit_cost"]] = price(request) or 0
     elif not request.failed:
+        out[_AT["billable_logged"]] = logged
         if request.cache_read_tokens and expected is not None:
             out[_AT["cache_saving"]] = (price.without_cache_reads(request) or 0) - expected
         at = _AT["billable"]
@@ -358,6 +369,8 @@ class AuditSource(Protocol):
     def prices(self) -> PriceMap: ...
 
     def audit_model_requests(self, model: str, first_day: int, last_day: int) -> list[AuditRequest]: ...
+
+    def audit_requests(self, by: str, first_day: int, last_day: int) -> Iterator[AuditRequest]: ...
 
 
 class AuditCache(LazyCells[AuditGroups, AuditCells]):

@@ -23,13 +23,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from spendtui.core.audit_cells import AuditSource
 from spendtui.core.price_files import bundled_prices
 from spendtui.core.prices import PriceMap, layered
 from spendtui.core.whatif import CandidateCost, UnknownModel, WhatIf, WhatIfResult, resolve_models
 from spendtui.errors import UsageError
 from spendtui.money import format_usd_auto
 from spendtui.reports.render import exact_json, spend_value
-from spendtui.sources.db.source import DatabaseSource
 
 _CSV_FIELDS = (
     "mode",
@@ -46,7 +46,7 @@ _CSV_FIELDS = (
 
 
 def build_whatif(
-    source: DatabaseSource,
+    source: AuditSource,
     first_day: int,
     last_day: int,
     given: PriceMap | None,

@@ -55,6 +55,10 @@ def run_keys(*keys: str):  # type: ignore[no-untyped-def]
         ("budgets_organizations", ("0", "c", "c", "c", "c", "c", "r"), (120, 40)),
         # wide enough for the prompt-cache columns (they give way first, as at 120)
         ("models_wide", ("2",), (160, 40)),
+        # the cost audit of the demo's deliberate problems, a model's findings, and 80x24
+        ("costs", ("dollar_sign",), (120, 40)),
+        ("costs_findings", ("dollar_sign", "enter"), (120, 40)),
+        ("costs_80x24", ("dollar_sign",), (80, 24)),
     ],
 )
 def test_screens(snap_compare, snap_db, name, keys, size, monkeypatch) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from spendtui.core.audit import AuditRequest
+from spendtui.core.audit import AUDIT_BY, AuditRequest
 from spendtui.core.cache_tokens import PATHS as CACHE_PATHS
 from spendtui.core.cache_tokens import cache_tokens
 from spendtui.core.read_bound import ReadMark
@@ -27,16 +27,6 @@ from spendtui.sources.db.access import DatabaseAccess
 from spendtui.sources.db.decode import _int
 from spendtui.sources.db.load import sqlite_plan
 from spendtui.sources.db.top import day_range_where
-
-#: ``spendtui audit --by``: the column each groups by (``model``: the model group, else the model).
-AUDIT_BY = {
-    "model": None,
-    "provider": "custom_llm_provider",
-    "key": "api_key",
-    "team": "team_id",
-    "user": "user",
-    "customer": "end_user",
-}
 
 
 def _columns(source: DatabaseAccess, by: str) -> str:

@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from spendtui.core.audit_cells import AuditTotals
+from spendtui.core.whatif import CandidateCost
 from spendtui.dashboard import format as fmt
 from spendtui.dashboard.costs import CostsData
 from spendtui.tui.widgets.table import SpendTable
@@ -39,6 +40,11 @@ def percent(t: AuditTotals) -> str:
     return f"{t.difference * 100 / t.expected:+.1f}%"
 
 
+def money_or_blank(pico: int, t: AuditTotals) -> str:
+    """An expected figure, blank when no request of the row has a price."""
+    return "" if t.no_price >= t.requests - t.unreadable else fmt.money(pico)
+
+
 def _count(n: int, style: str) -> Text:
     return Text(fmt.count(n) if n else "·", style=style if n else "dim", justify="right")
 
@@ -49,7 +55,7 @@ def cells(model: str, t: AuditTotals) -> dict[str, Text]:
         "model": Text(model or "(none)", no_wrap=True, overflow="ellipsis"),
         "requests": Text(fmt.count(t.requests), **right),  # type: ignore[arg-type]
         "logged": Text(fmt.money(t.logged), **right),  # type: ignore[arg-type]
-        "expected": Text("" if t.unpriced and not t.expected else fmt.money(t.expected), **right),  # type: ignore[arg-type]
+        "expected": Text(money_or_blank(t.expected, t), **right),  # type: ignore[arg-type]
         "diff": Text(fmt.money(t.difference) if t.expected else "", **right),  # type: ignore[arg-type]
         "percent": Text(percent(t), **right),  # type: ignore[arg-type]
         "zero": _count(t.zero_cost, "bold red"),
@@ -154,18 +160,62 @@ class CostTable(SpendTable):
         self.app.push_screen(CostFindings(model))
 
 
+class WhatIfTable(SpendTable):
+    """What the slice's billable requests would have cost on each model it used, cheapest
+    first (per mode: chat, then embedding...)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._shown: tuple[CandidateCost, ...] | None = None
+
+    def on_mount(self) -> None:
+        self.add_column("If it had all gone to", key="model")
+        self.add_column("It would cost", key="spend")
+        self.add_column("Saving", key="saving")
+        self.add_column("Saving %", key="percent")
+
+    def show(self, candidates: tuple[CandidateCost, ...]) -> None:
+        if candidates == self._shown:
+            return
+        self._shown = candidates
+        right = {"justify": "right", "no_wrap": True}
+        with self.app.batch_update():
+            self.clear()
+            for c in candidates:
+                percent = c.saving_percent
+                self.add_row(
+                    Text(c.model, no_wrap=True, overflow="ellipsis"),
+                    Text(fmt.money(c.spend), **right),  # type: ignore[arg-type]
+                    Text(fmt.money(c.saving), style="green" if c.saving > 0 else "", **right),  # type: ignore[arg-type]
+                    Text("" if percent is None else f"{percent:.0f}%", **right),  # type: ignore[arg-type]
+                )
+
+
 class CostsPane(Vertical):
     DEFAULT_CSS = """
     CostsPane #costs-head { height: auto; max-height: 5; padding: 0 1; }
     CostsPane CostTable { height: 1fr; }
+    CostsPane #whatif-head { height: 1; padding: 0 1; color: $text-muted; }
+    CostsPane WhatIfTable { height: 1fr; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static(id="costs-head")
         yield CostTable(id="costs-table")
+        yield Static(id="whatif-head")
+        yield WhatIfTable(id="whatif-table")
 
     def show(self, data: CostsData | None) -> None:
         if data is None:
             return
         self.query_one("#costs-head", Static).update(summary(data))
         self.query_one(CostTable).show([(r.model, r.totals) for r in data.rows])
+        billable = data.total.billable
+        head = ""
+        if data.whatif:
+            head = f"What-if: the slice's {fmt.count(billable)} billable requests, same tokens, on each model used"
+            tiered = next((n for n in data.whatif_notes if n.startswith("not priced from summed")), None)
+            if tiered:
+                head += f"; tiered, see `report whatif`: {tiered.split(': ', 1)[1]}"
+        self.query_one("#whatif-head", Static).update(Text(head, no_wrap=True, overflow="ellipsis"))
+        self.query_one(WhatIfTable).show(data.whatif)
