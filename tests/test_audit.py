@@ -402,3 +402,88 @@ def test_integer_pricing_equals_the_decimal_rule() -> None:
             assert pricing(request) == want, (key, p, c, read, write, reasoning)
             checked += 1
     assert checked > 500
+
+
+def test_column_measures_equal_request_measures() -> None:
+    """The dashboard's vectorised audit (``core.audit_vector``) gives, request by request,
+    what ``audit_cells.request_measures`` gives: linear, tiered, per-second and unknown
+    models, cache hits, failures, unusable spend, huge token counts, two tolerances."""
+    import numpy as np
+
+    from spendtui.core.audit import AuditRequest, pricer
+    from spendtui.core.audit_cells import request_measures
+    from spendtui.core.audit_vector import AuditColumns, row_measures
+    from spendtui.core.price_files import bundled_prices
+
+    prices = bundled_prices()
+    pricing = pricer(prices)
+    models = [
+        ("gpt-4o", "openai"),
+        ("gemini-2.5-pro", "gemini"),  # (tiered above 200k prompt tokens)
+        ("xai/grok-code-fast-1", "xai"),
+        ("anthropic/claude-sonnet-4-5", "anthropic"),
+        ("o4-mini", "openai"),
+        ("no-such-model", "openai"),
+        ("text-embedding-3-small", "openai"),
+    ]
+    rng = random.Random(9)
+    rows = []
+    for i in range(3000):
+        model, provider = rng.choice(models)
+        p = rng.choice([0, rng.randint(1, 5000), rng.randint(150_000, 400_000), 3 * 10**9])
+        c = rng.randint(0, 9000)
+        read = rng.randint(0, p) if rng.random() < 0.4 else 0
+        write = rng.randint(0, max(p - read, 0)) if rng.random() < 0.2 else 0
+        logged = rng.choice([None, 0, rng.randint(0, 10**11), rng.randint(0, 10**9)])
+        rows.append(
+            AuditRequest(
+                f"r{i}",
+                "",
+                "",
+                model,
+                "",
+                provider,
+                p,
+                c,
+                read,
+                write,
+                rng.randint(0, c),
+                logged,
+                rng.random() < 0.1,
+                rng.random() < 0.05,
+                rng.choice([None, rng.randint(1, 90_000)]),
+            )
+        )
+    cols = AuditColumns(
+        request_id=[r.request_id for r in rows],
+        start=["" for _ in rows],
+        model=[r.model for r in rows],
+        model_group=[r.model_group for r in rows],
+        provider=[r.provider for r in rows],
+        prompt=np.array([r.prompt_tokens for r in rows], np.int64),
+        completion=np.array([r.completion_tokens for r in rows], np.int64),
+        cache_read=np.array([r.cache_read_tokens for r in rows], np.int64),
+        cache_creation=np.array([r.cache_creation_tokens for r in rows], np.int64),
+        reasoning=np.array([r.reasoning_tokens for r in rows], np.int64),
+        logged=np.array([-1 if r.logged is None else r.logged for r in rows], np.int64),
+        hit=np.array([r.cache_hit for r in rows], bool),
+        failed=np.array([r.failed for r in rows], bool),
+        duration_ms=np.array([-1 if r.duration_ms is None else r.duration_ms for r in rows], np.int64),
+    )
+    for tolerance in (Decimal(1), Decimal("0.37")):
+        got = row_measures(cols, pricing, tolerance)
+        for i, r in enumerate(rows):
+            assert got[i].tolist() == request_measures(r, pricing, tolerance), (i, r)
+
+
+def test_spend_columns_round_as_to_pico() -> None:
+    from spendtui.money import to_pico
+    from spendtui.sources.db.audit import _picos
+
+    rng = random.Random(3)
+    values = [rng.uniform(-1e-12, 2e-12) for _ in range(200)] + [
+        rng.random() * 10 ** rng.randint(-9, 6) for _ in range(2000)
+    ]
+    values += [0.0, -0.0, float("nan"), float("inf"), 1e6, 1e6 + 1, -5.0, 0.5e-12, 1.5e-12, 2.5e-12]
+    assert _picos(values) == [to_pico(v) for v in values]
+    assert _picos([1, "0.5", None, 0.25]) == [to_pico(v) for v in (1, "0.5", None, 0.25)]

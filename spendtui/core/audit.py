@@ -209,6 +209,16 @@ class Pricing:
             + reasoning * rr
         )
 
+    def rates_for(self, model: str, provider: str, model_group: str) -> tuple[bool, tuple[int, ...] | None] | None:
+        """None without a price; else (True, the integer rates of a linear price, or None
+        when requests of this model must be priced one by one)."""
+        key = (model, provider, model_group)
+        if key not in self._found:
+            probe = AuditRequest("", "", "", model, model_group, provider, 0, 0, 0, 0, 0, None, False, False)
+            self._match(probe)
+        found = self._found[key]
+        return None if found is None else (True, found[1])
+
     def has_price(self, r: AuditRequest) -> bool:
         """Whether ``r``'s model has a price."""
         return self._match(r) is not None

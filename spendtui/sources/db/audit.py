@@ -14,15 +14,17 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import text
 
 from spendtui.core.audit import AUDIT_BY, AuditRequest
+from spendtui.core.audit_vector import AuditColumns
 from spendtui.core.cache_tokens import PATHS as CACHE_PATHS
 from spendtui.core.cache_tokens import cache_tokens
 from spendtui.core.read_bound import ReadMark
 from spendtui.core.repricing import REASONING_PATH, reasoning_tokens, usage_from_log
 from spendtui.errors import SourceDataError
-from spendtui.money import to_pico
+from spendtui.money import MAX_REQUEST_USD, PICO, to_pico
 from spendtui.sources.db.access import DatabaseAccess
 from spendtui.sources.db.decode import _int
 from spendtui.sources.db.load import sqlite_plan
@@ -96,22 +98,85 @@ def read_audit_requests(
             columns += f", CASE WHEN {column} >= :since THEN 1 ELSE 0 END"
             params = {**params, "since": since[1]}
     select = f"SELECT {columns} FROM {sql.table}"  # noqa: S608
+    for batch in _batches(source, select, where, params, first_day, keyed[0] if keyed else None):
+        yield from (_keyed(r, keyed) for r in batch)
+
+
+def _batches(
+    source: DatabaseAccess, select: str, where: str, params: dict[str, Any], first_day: int, mark: ReadMark | None
+) -> Iterator[Sequence[Sequence[Any]]]:
+    """The rows of ``select`` ... ``where``: SQLite in the cold load's rowid chunks (noting
+    the highest planned rowid in ``mark``), PostgreSQL streamed in batches."""
+    sql = source.sql
     if sql.d.sqlite:
         plan = sqlite_plan(source, first_day)
-        if keyed is not None:
-            keyed[0].upto_rowid = plan.high
+        if mark is not None:
+            mark.upto_rowid = plan.high
         statement = text(f"{select} WHERE rowid BETWEEN :lo AND :hi AND {where}")
         for lo, hi in plan.bounds:
             with source.connection() as conn:
                 rows = conn.execute(statement, {**params, "lo": lo, "hi": hi}).fetchall()
                 conn.rollback()
-            yield from (_keyed(r, keyed) for r in rows)
+            yield rows
         return
     with source.connection() as conn:
-        options = conn.execution_options(stream_results=True, yield_per=5000)
-        for row in options.execute(text(f"{select} WHERE {where}"), params):
-            yield _keyed(row, keyed)
+        result = conn.execution_options(stream_results=True).execute(text(f"{select} WHERE {where}"), params)
+        while batch := result.fetchmany(BATCH):
+            yield batch
         conn.rollback()
+
+
+#: Rows PostgreSQL streams at a time.
+BATCH = 20_000
+
+
+def read_audit_columns(
+    source: DatabaseAccess, first_day: int, last_day: int, mark: ReadMark, since: tuple[str, datetime] | None
+) -> Iterator[tuple[AuditColumns, list[str], list[str]]]:
+    """The requests of UTC days ``first_day``..``last_day`` as columns, batch by batch,
+    each with its requests' UTC days and composite keys (the dashboard's audit cells;
+    ``mark`` as in ``read_audit_requests``)."""
+    sql = source.sql
+    where, params = day_range_where(sql, first_day, last_day)
+    columns = _columns(source, "model") + f", substr({sql.bucket_expr()}, 1, 10), "
+    columns += sql.composite_expr(sql.dimension_exprs())
+    if since is not None:
+        written = sql.schema.written_column
+        column = sql.d.q(written) if since[0] == "written" and written else sql.ts
+        columns += f", CASE WHEN {column} >= :since THEN 1 ELSE 0 END"
+        params = {**params, "since": since[1]}
+    select = f"SELECT {columns} FROM {sql.table}"  # noqa: S608
+    for batch in _batches(source, select, where, params, first_day, mark):
+        if not batch:
+            continue
+        rows = list(zip(*batch, strict=True))
+        request_id, ts, _, model, group, provider, p, c, spend, cache_hit, status, duration, usage = rows[:13]
+        tokens = [_tokens(a, b, u) for a, b, u in zip(p, c, usage, strict=True)]
+        prompt, completion, read, write, reasoning = (np.array(t, np.int64) for t in zip(*tokens, strict=True))
+        logged = _picos(spend)
+        ids = [str(r) for r in request_id]
+        if since is not None:
+            mark.ids.update(i for i, fresh in zip(ids, rows[15], strict=True) if fresh)
+        yield (
+            AuditColumns(
+                request_id=ids,
+                start=[str(t) for t in ts],
+                model=[str(m) for m in model],
+                model_group=[str(g) for g in group],
+                provider=[str(v) for v in provider],
+                prompt=prompt,
+                completion=completion,
+                cache_read=read,
+                cache_creation=write,
+                reasoning=reasoning,
+                logged=np.array([-1 if v is None else v for v in logged], np.int64),
+                hit=np.array([isinstance(h, str) and h.lower() == "true" for h in cache_hit], bool),
+                failed=np.array([s == "failure" for s in status], bool),
+                duration_ms=np.array([-1 if d is None else _int(d) for d in duration], np.int64),
+            ),
+            [str(d) for d in rows[13]],
+            [str(k) for k in rows[14]],
+        )
 
 
 def _keyed(r: Sequence[Any], keyed: tuple[ReadMark, object] | None) -> AuditRequest:
@@ -121,6 +186,18 @@ def _keyed(r: Sequence[Any], keyed: tuple[ReadMark, object] | None) -> AuditRequ
     if len(r) > 15 and r[15]:
         keyed[0].ids.add(found.request_id)
     return found
+
+
+def _picos(spend: Sequence[Any]) -> list[int | None]:
+    """``money.to_pico`` of each stored spend: floats (what both databases store) at once,
+    rounded as ``to_pico`` rounds them; anything else value by value."""
+    if not all(type(s) is float for s in spend):
+        return [to_pico(s) for s in spend]
+    values = np.array(spend, dtype=np.float64)
+    ok = np.isfinite(values) & (np.abs(values) <= MAX_REQUEST_USD)
+    pico = np.rint(np.where(ok, values, 0) * PICO).astype(np.int64)
+    ok &= (pico >= 0) & (pico <= MAX_REQUEST_USD * PICO)
+    return [int(v) if good else None for v, good in zip(pico.tolist(), ok.tolist(), strict=True)]
 
 
 def _tokens(p: Any, c: Any, usage: Any) -> tuple[int, int, int, int, int]:

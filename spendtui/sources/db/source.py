@@ -26,17 +26,18 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from spendtui.core.audit import AuditRequest, Pricing
-from spendtui.core.audit_cells import AuditGroups, aggregate
+from spendtui.core.audit_cells import AuditGroups
+from spendtui.core.audit_vector import grouped
 from spendtui.core.budget_state import BudgetState, KeyStates
 from spendtui.core.cube import RawRow
 from spendtui.core.latency_cells import LatencyGroups, LatencyReport
 from spendtui.core.names import Names
 from spendtui.core.prices import PriceMap
-from spendtui.core.read_bound import ReadBound, ReadMark
+from spendtui.core.read_bound import ReadMark
 from spendtui.core.top import TopGroups
 from spendtui.errors import SourceError
 from spendtui.sources.db import continuity
-from spendtui.sources.db.audit import read_audit_requests
+from spendtui.sources.db.audit import read_audit_columns, read_audit_requests
 from spendtui.sources.db.connect import make_engine, source_error
 from spendtui.sources.db.cursor import COMMIT_OVERLAP, START_OVERLAP, WRITTEN_OVERLAP, Cursor
 from spendtui.sources.db.latency import read_latency_by, read_latency_groups, read_latency_sqlite
@@ -235,9 +236,8 @@ class DatabaseSource:
         """The audit of UTC days ``first_day``..``last_day`` per day and composite key
         (``core.audit_cells``), and where the read stopped (as ``latency_groups``)."""
         mark = ReadMark()
-        requests = read_audit_requests(self, "model", first_day, last_day, keyed=(mark, self._poll_overlap()))
-        found = aggregate(requests, price, tolerance, ReadBound())
-        return replace(found, bound=mark.bound())
+        batches = read_audit_columns(self, first_day, last_day, mark, self._poll_overlap())
+        return grouped(batches, price, tolerance, mark)
 
     def audit_model_requests(self, model: str, first_day: int, last_day: int) -> list[AuditRequest]:
         """Every request of ``model`` in UTC days ``first_day``..``last_day``, with its day
