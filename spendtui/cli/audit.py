@@ -7,7 +7,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 
 from spendtui.cli.common import config_from_args, engine_for
-from spendtui.cli.flags import Parser, add_source_flags, command
+from spendtui.cli.flags import Parser, add_source_flags, command, whole_number
 from spendtui.cli.report import _window
 from spendtui.core.audit import AUDIT_BY, DEFAULT_TOLERANCE, EXAMPLES, Audit, pricer
 from spendtui.core.audit_cells import AuditSource
@@ -63,7 +63,11 @@ def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     )
     p.add_argument("--prices", metavar="FILE", help="prices in LiteLLM's model_prices_and_context_window.json format")
     p.add_argument(
-        "--examples", metavar="N", type=_examples, default=EXAMPLES, help=f"examples kept per row (default {EXAMPLES})"
+        "--examples",
+        metavar="N",
+        type=whole_number(0, 1000),
+        default=EXAMPLES,
+        help=f"examples kept per row (default {EXAMPLES})",
     )
     add_source_flags(p)
     command(p, run)
@@ -76,16 +80,6 @@ def _tolerance(value: str) -> Decimal:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of percent") from None
     if not number.is_finite() or not 0 <= number <= 1000:
         raise argparse.ArgumentTypeError(f"{value} is not between 0 and 1000 (percent)")
-    return number
-
-
-def _examples(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if not 0 <= number <= 1000:
-        raise argparse.ArgumentTypeError(f"{number} is not between 0 and 1000")
     return number
 
 

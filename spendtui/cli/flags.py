@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 #: dest -> default, for every flag declared with ``default=SUPPRESS`` (filled in after parsing).
@@ -78,3 +79,18 @@ def add_allow_db_writes(parser: argparse.ArgumentParser | argparse._ArgumentGrou
 def command(parser: argparse.ArgumentParser, handler: Any) -> None:
     """Mark ``parser`` as a command: its handler, and the parser that checks flags given before it."""
     parser.set_defaults(handler=handler, command_parser=parser)
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, else a message saying so."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{number} is not between {low} and {high}")
+        return number
+
+    return parse

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from spendtui.cli.common import config_from_args, engine_for
-from spendtui.cli.flags import Parser, add_source_flags, command
+from spendtui.cli.flags import Parser, add_source_flags, command, whole_number
 from spendtui.core.audit_cells import AuditSource
 from spendtui.core.dims import Dimensions
 from spendtui.core.facts import NotExact
@@ -118,14 +118,7 @@ def _window(args: argparse.Namespace, today: int) -> Window:
     return Window.from_dates(start, end)
 
 
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if not 1 <= number <= 100_000:
-        raise argparse.ArgumentTypeError(f"{number} is not between 1 and 100000")
-    return number
+_positive = whole_number(1, 100_000)
 
 
 def run(args: argparse.Namespace) -> int:

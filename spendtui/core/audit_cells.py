@@ -24,7 +24,7 @@ from spendtui.core.audit import Audit, AuditRequest, Example, Pricer, Pricing, c
 from spendtui.core.cell_merge import merge
 from spendtui.core.cube import Cube, RawRow
 from spendtui.core.dims import Dimensions
-from spendtui.core.lazy_cells import LazyCells
+from spendtui.core.lazy_cells import LazyCells, day_cells_cube, select_days
 from spendtui.core.price_files import price_sources
 from spendtui.core.prices import PriceMap
 from spendtui.core.query import Query
@@ -274,19 +274,10 @@ class AuditCells:
         self.cube = self._build_cube()
 
     def _build_cube(self) -> Cube:
-        n = len(self._day)
-        cube = Cube(capacity=max(1, n), measures=2)
-        cube.dims = self.dims
-        if n:
-            when = np.stack([self._day, np.full(n, -1, np.int32)], axis=1)
-            cube.add_interned(when, self._ids, np.zeros((n, 2), np.int64))
-        return cube
+        return day_cells_cube(self.dims, self._day, self._ids)
 
     def _select(self, window: Window | None, filters: Filters) -> tuple[Query, list[slice | np.ndarray]]:
-        if window is not None and window.until_hour is not None:
-            window = Window(window.first_day, window.last_day)  # (held as whole days)
-        query = Query(self.cube)
-        return query, query.select(window, filters)
+        return select_days(self.cube, window, filters)
 
     def _rows(self, parts: list[slice | np.ndarray]) -> np.ndarray:
         pieces = [self._m[p] for p in parts]

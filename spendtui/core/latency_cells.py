@@ -31,7 +31,7 @@ from spendtui.core.cell_merge import merge
 from spendtui.core.cube import Cube, RawRow
 from spendtui.core.dims import Dimensions
 from spendtui.core.latency import MAX_MS, N_BUCKETS, NO_BUCKET, NO_LATENCY, Latency, bucket_of, bucket_value
-from spendtui.core.lazy_cells import LazyCells
+from spendtui.core.lazy_cells import LazyCells, day_cells_cube, select_days
 from spendtui.core.query import Query
 from spendtui.core.read_bound import ReadBound
 from spendtui.core.selection import NO_FILTERS, Filters, Window
@@ -247,23 +247,11 @@ class LatencyCells:
         self.cube = self._build_cube()
 
     def _build_cube(self) -> Cube:
-        """The cells' coordinates as a cube (whole days; measures: 0 and the count), in the
-        same order as the bucket columns, so the cube's selection indexes them."""
-        cols = self._cols
-        n = len(cols["day"])
-        cube = Cube(capacity=max(1, n), measures=2)
-        cube.dims = self.dims
-        if n:
-            when = np.stack([cols["day"], np.full(n, -1, np.int32)], axis=1)
-            measures = np.stack([np.zeros(n, np.int64), cols["count"]], axis=1)
-            cube.add_interned(when, cols["ids"], measures)
-        return cube
+        """The cells' coordinates as a cube, in the same order as the bucket columns."""
+        return day_cells_cube(self.dims, self._cols["day"], self._cols["ids"])
 
     def _positions(self, window: Window | None, filters: Filters) -> tuple[Query, list[slice | np.ndarray]]:
-        if window is not None and window.until_hour is not None:
-            window = Window(window.first_day, window.last_day)  # (held as whole days)
-        query = Query(self.cube)
-        return query, query.select(window, filters)
+        return select_days(self.cube, window, filters)
 
     def _column(self, name: str, parts: list[slice | np.ndarray]) -> np.ndarray:
         column = self._cols[name]

@@ -14,9 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
-from spendtui.core.cube import RawRow
+import numpy as np
+
+from spendtui.core.cube import Cube, RawRow
 from spendtui.core.dims import Dimensions
+from spendtui.core.query import Query
 from spendtui.core.read_bound import ReadBound
+from spendtui.core.selection import Filters, Window
 from spendtui.errors import SourceError
 
 #: Seconds before a failed read is tried again.
@@ -109,3 +113,25 @@ class LazyCells(Generic[F, C]):
             held = self.held(first_day, today, dims)
         assert held is not None
         return held
+
+
+def day_cells_cube(dims: Dimensions, day: np.ndarray, ids: np.ndarray) -> Cube:
+    """Cells of whole days (``day``) and composite ids (``ids``: (n, 5)) as a cube over
+    ``dims``, with no measures of its own: it selects the positions of the cells' own
+    columns for a window and filters, as the spend cube selects spend."""
+    n = len(day)
+    cube = Cube(capacity=max(1, n), measures=2)
+    cube.dims = dims
+    if n:
+        when = np.stack([day, np.full(n, -1, np.int32)], axis=1)
+        cube.add_interned(when, ids, np.zeros((n, 2), np.int64))
+    return cube
+
+
+def select_days(cube: Cube, window: Window | None, filters: Filters) -> tuple[Query, list[slice | np.ndarray]]:
+    """The positions of ``day_cells_cube``'s cells in ``window`` (whole days: an hour cut
+    is ignored) that pass ``filters``."""
+    if window is not None and window.until_hour is not None:
+        window = Window(window.first_day, window.last_day)
+    query = Query(cube)
+    return query, query.select(window, filters)

@@ -195,3 +195,32 @@ def price_sources(path: str | None, stored: Callable[[], PriceMap] | None) -> Pr
     given = read_price_file(path) if path else None
     own = stored() if stored is not None else None
     return layered(m for m in (given, own, bundled_prices()) if m is not None)
+
+
+class Deployments:
+    """A proxy's deployment prices collected one deployment at a time (``/model/info``
+    entries, ``LiteLLM_ProxyModelTable`` rows): the first deployment of a public name
+    gives its price, and a later one at another price is said in a note."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.prices: dict[str, ModelPrice] = {}
+        self.groups: dict[str, str] = {}
+        self.notes: list[str] = []
+
+    def add(self, name: str, params: object, info: object, encrypted: bool = False) -> None:
+        """One deployment; ``PriceError`` names it when its prices are unusable."""
+        price, underlying, more = deployment_price(name, params, info, self.where, encrypted=encrypted)
+        self.notes += more
+        if name in self.prices:
+            if self.prices[name] != price:
+                self.notes.append(
+                    f"{self.where}: {name!r} has deployments at different prices; the first one's is used"
+                )
+            return
+        self.prices[name] = price
+        if underlying:
+            self.groups[name] = underlying
+
+    def price_map(self, source: str) -> PriceMap:
+        return PriceMap({}, source=source, deployments=self.prices, groups=self.groups, notes=tuple(self.notes))

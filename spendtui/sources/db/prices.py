@@ -19,8 +19,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from spendtui.core.price_files import PriceError, deployment_price, loads_exact
-from spendtui.core.prices import ModelPrice, PriceMap
+from spendtui.core.price_files import Deployments, PriceError, loads_exact
+from spendtui.core.prices import PriceMap
 from spendtui.errors import SourceDataError
 from spendtui.sources.db.schema import PROXY_MODELS, SpendSchema
 from spendtui.sources.db.sql import Dialect
@@ -55,26 +55,15 @@ def read_db_prices(conn: Connection, schema: SpendSchema, d: Dialect) -> PriceMa
     selected = ", ".join(d.text(d.q(c)) if c != "model_name" else d.q(c) for c in cols)
     rows = conn.execute(text(f"SELECT {selected} FROM {name}{order}")).fetchall()  # noqa: S608
     conn.rollback()
-    where = SOURCE
-    deployments: dict[str, ModelPrice] = {}
-    groups: dict[str, str] = {}
-    notes: list[str] = []
+    found = Deployments(SOURCE)
     for row in rows:
         model_name = row[0]
         if not isinstance(model_name, str) or not model_name:
             continue
-        info = _json(row[1], f"{where}: {model_name!r} model_info", notes)
-        params = _json(row[2], f"{where}: {model_name!r} litellm_params", notes) if len(row) > 2 else None
+        info = _json(row[1], f"{SOURCE}: {model_name!r} model_info", found.notes)
+        params = _json(row[2], f"{SOURCE}: {model_name!r} litellm_params", found.notes) if len(row) > 2 else None
         try:
-            price, underlying, more = deployment_price(model_name, params, info, where, encrypted=True)
+            found.add(model_name, params, info, encrypted=True)
         except PriceError as exc:
             raise SourceDataError(str(exc)) from None
-        notes += more
-        if model_name in deployments:
-            if deployments[model_name] != price:
-                notes.append(f"{where}: {model_name!r} has deployments at different prices; the first one's is used")
-            continue
-        deployments[model_name] = price
-        if underlying:
-            groups[model_name] = underlying
-    return PriceMap({}, source=SOURCE, deployments=deployments, groups=groups, notes=tuple(notes))
+    return found.price_map(SOURCE)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from spendtui.core.price_files import PriceError, deployment_price
-from spendtui.core.prices import ModelPrice, PriceMap
+from spendtui.core.price_files import Deployments, PriceError
+from spendtui.core.prices import PriceMap
 from spendtui.errors import SourceDataError
 from spendtui.sources.proxy.http import ProxyHttp
 
@@ -27,26 +27,15 @@ def prices_from_model_info(body: object, where: str = SOURCE) -> PriceMap:
     data = body.get("data") if isinstance(body, Mapping) else None
     if not isinstance(data, list):
         raise SourceDataError(f"{where}: expected {{'data': [...]}}, got {type(body).__name__}")
-    deployments: dict[str, ModelPrice] = {}
-    groups: dict[str, str] = {}
-    notes: list[str] = []
+    found = Deployments(where)
     for item in data:
         if not isinstance(item, Mapping) or not isinstance(item.get("model_name"), str):
             continue
-        name = item["model_name"]
         try:
-            price, underlying, more = deployment_price(name, item.get("litellm_params"), item.get("model_info"), where)
+            found.add(item["model_name"], item.get("litellm_params"), item.get("model_info"))
         except PriceError as exc:
             raise SourceDataError(str(exc)) from None
-        notes += more
-        if name in deployments:
-            if deployments[name] != price:
-                notes.append(f"{where}: {name!r} has deployments at different prices; the first one's is used")
-            continue
-        deployments[name] = price
-        if underlying:
-            groups[name] = underlying
-    return PriceMap({}, source=SOURCE, deployments=deployments, groups=groups, notes=tuple(notes))
+    return found.price_map(SOURCE)
 
 
 def read_proxy_prices(http: ProxyHttp) -> PriceMap:
