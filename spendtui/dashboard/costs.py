@@ -84,15 +84,17 @@ def _usages(found: dict[str, AuditTotals]) -> list[ModelUsage]:
     return out
 
 
-def cost_warning(engine: SpendEngine, window: Window, filters: Filters) -> str | None:
-    """What the Overview warns of when the slice has zero-cost or drifted requests
-    (``1,204 zero-cost and 87 drifted``); None: none, or not known yet (the audit is read
-    after the first screen)."""
+def cost_warning(engine: SpendEngine, window: Window, filters: Filters) -> tuple[int, int] | None:
+    """The zero-cost and drifted requests of the slice, which the Overview warns of; None:
+    none, or not known yet (the audit is read after the first screen)."""
     cells = engine.audit(window.first_day)
     if cells is None or isinstance(cells, str):
         return None
     total = cells.overall(window, filters)
-    if not (total.zero_cost or total.drifted):
-        return None
-    parts = [f"{fmt.count(n)} {what}" for n, what in ((total.zero_cost, "zero-cost"), (total.drifted, "drifted")) if n]
+    return (total.zero_cost, total.drifted) if total.zero_cost or total.drifted else None
+
+
+def warning_text(counts: tuple[int, int]) -> str:
+    """``1,204 zero-cost and 87 drifted`` (the kinds there are)."""
+    parts = [f"{fmt.count(n)} {what}" for n, what in zip(counts, ("zero-cost", "drifted"), strict=True) if n]
     return " and ".join(parts)

@@ -152,7 +152,7 @@ class Snapshot:
     filter_labels: tuple[tuple[str, str, str], ...] = ()
     #: The Costs pane's audit (``dashboard.costs``), and the Overview's warning line.
     costs: CostsData | None = None
-    cost_warning: str | None = None
+    cost_warning: tuple[int, int] | None = None
     #: The cost audit is being read for a pane shown (the next step reads it).
     costs_pending: bool = False
 

@@ -121,6 +121,11 @@ class ViewControl:
         self._change(filters=self.app.state.filters.with_value(dimension, value))
 
     def filter_selected(self) -> None:
+        if self.app.state.pane == "costs":  # (its rows are models)
+            model = self.app.query_one(CostTable).cursor_key()
+            if model is not None:
+                self.add_filter("model", model, model)
+                return
         table = self.active_table()
         row = table.selected() if table else None
         if table is None or row is None:

@@ -29,14 +29,26 @@ else:
     _Base = object
 
 #: Keys a burst is made of (not q: it would quit).
-BURST_KEYS = [*"1234567890", *"wWfFxsScCgpr", "n", "space", "down", "up", "enter", "escape", "question_mark", "slash"]
+BURST_KEYS = [
+    *"1234567890",
+    *"wWfFxsScCgpr",
+    "dollar_sign",
+    "n",
+    "space",
+    "down",
+    "up",
+    "enter",
+    "escape",
+    "question_mark",
+    "slash",
+]
 #: Terminal sizes the run resizes to (80x24 over SSH to a big screen).
 SIZES = ((80, 24), (200, 60), (100, 30), (132, 43), (120, 40))
 
 
 class ViewActions(_Base):
     async def pane(self) -> None:
-        await self.press(self.pane_order.pop() if self.pane_order else self.rng.choice("1234567890"))
+        await self.press(self.pane_order.pop() if self.pane_order else self.rng.choice([*"1234567890", "dollar_sign"]))
 
     async def burst(self) -> None:
         """Keys typed fast (or delivered together over SSH): all queued before the first runs."""

@@ -86,7 +86,29 @@ def check_view(app: WatchedApp) -> list[str]:
             shown = board.budgets if state.budget_kind is None else board.of_kind(state.budget_kind)
             expect(table.row_count == len(shown), f"Budgets pane shows {table.row_count} of {len(shown)} budgets")
             checked.append(f"budgets {table.row_count}")
+    elif state.pane == "costs":
+        checked.append(_check_costs(app, window))
     return checked
+
+
+def _check_costs(app: WatchedApp, window: Window) -> str:
+    """The Costs table holds the engine's audit of the slice, one row per model, and its
+    requests add up to the window's (every request is audited, none twice)."""
+    from spendtui.tui.widgets.costs import CostTable
+
+    engine = app.engine
+    assert engine is not None
+    cells = engine.audit(window.first_day)
+    if cells is None or isinstance(cells, str):
+        return f"costs: {cells or 'being read'}"
+    found = cells.by("model", window, app.state.filters)
+    table = app.query_one(CostTable)
+    shown = {str(k.value) for k in table.rows}
+    expect(shown == set(found), f"Costs rows {sorted(shown)[:4]} != audited models {sorted(found)[:4]}")
+    audited = cells.overall(window, app.state.filters).requests
+    requests = engine.query.totals(window, app.state.filters).requests
+    expect(audited == requests, f"the audit counts {audited} requests, the window has {requests}")
+    return f"costs {table.row_count} models, {audited} req"
 
 
 def _check_table(app: WatchedApp, window: Window, requests: int) -> str:

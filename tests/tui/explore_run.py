@@ -58,7 +58,7 @@ class Explorer(ViewActions, KeyActions):
         self.keep_going = keep_going
         self.failures: list[str] = []
         #: The panes the first round visits, each once.
-        self.pane_order = list("1234567890")
+        self.pane_order = [*"1234567890", "dollar_sign"]
         #: How often each action ran (printed at the end: the coverage of the run).
         self.done: dict[str, int] = {}
         self.actions: list[tuple[str, float, Callable[[], Awaitable[None]]]] = [

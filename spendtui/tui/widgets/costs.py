@@ -213,7 +213,7 @@ class CostsPane(Vertical):
         billable = data.total.billable
         head = ""
         if data.whatif:
-            head = f"What-if: the slice's {fmt.count(billable)} billable requests, same tokens, on each model used"
+            head = f"What-if: the slice's {fmt.count(billable)} billable requests, same tokens, on each model served"
             tiered = next((n for n in data.whatif_notes if n.startswith("not priced from summed")), None)
             if tiered:
                 head += f"; tiered, see `report whatif`: {tiered.split(': ', 1)[1]}"

@@ -196,8 +196,10 @@ class Overview(Vertical):
         tile.display = warning is not None and narrow
         if warning is None:
             return
-        line.update(Text(f"▲ Costs: {warning} requests in this window ($ shows them)", no_wrap=True))
-        tile.set("Costs", "▲ " + warning, "$ shows them", self.has_class("-compact"))
+        from spendtui.dashboard.costs import warning_text
+
+        line.update(Text(f"▲ Costs: {warning_text(warning)} requests in this window ($ shows them)", no_wrap=True))
+        tile.set("Costs", f"▲ {fmt.count(sum(warning))}", "findings: $ shows them", self.has_class("-compact"))
 
     def _show_figures(self) -> None:
         snap = self._snap
