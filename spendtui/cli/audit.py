@@ -6,12 +6,12 @@ import argparse
 import sys
 from decimal import Decimal, InvalidOperation
 
-from spendtui.cli.common import config_from_args, engine_for
+from spendtui.cli.common import config_from_args, engine_for, price_file
 from spendtui.cli.flags import Parser, add_source_flags, command, whole_number
 from spendtui.cli.report import _window
 from spendtui.core.audit import AUDIT_BY, DEFAULT_TOLERANCE, EXAMPLES, Audit, pricer
 from spendtui.core.audit_cells import AuditSource
-from spendtui.core.price_files import price_sources, read_price_file
+from spendtui.core.price_files import price_sources
 from spendtui.core.prices import PriceMap
 from spendtui.errors import SourceDataError
 from spendtui.reports.audit import render_audit_csv, render_audit_json, render_audit_table
@@ -85,9 +85,7 @@ def _tolerance(value: str) -> Decimal:
 
 def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
-    path = args.prices or config.active.prices
-    if path:
-        read_price_file(path)  # (a bad file: exit 2 before anything is read)
+    path = price_file(args, config)
     engine = engine_for(config)
     try:
         source = engine.source

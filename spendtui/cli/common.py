@@ -57,3 +57,21 @@ def engine_for(config: Config) -> SpendEngine:
     if not profile.configured:
         raise ConfigError(NOTHING_CONFIGURED)
     return SpendEngine(build_source(profile), cache=CubeCache())
+
+
+def price_file(args: argparse.Namespace, config: Config) -> str | None:
+    """The price file of ``--prices``, else of the profile's ``prices:``; checked now, so
+    a bad one stops the command (exit 2) before anything is read, naming where it was set."""
+    from spendtui.core.price_files import read_price_file
+
+    if args.prices:
+        read_price_file(args.prices)
+        return str(args.prices)
+    path = config.active.prices
+    if path:
+        try:
+            read_price_file(path)
+        except ConfigError as exc:
+            where = f"{config.path}: profiles.{config.active.name}.prices" if config.path else "prices"
+            raise ConfigError(f"{where}: {exc}") from None
+    return path

@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from datetime import timedelta
 
-from spendtui.cli.common import config_from_args, engine_for
+from spendtui.cli.common import config_from_args, engine_for, price_file
 from spendtui.cli.flags import Parser, add_source_flags, command, whole_number
 from spendtui.core.audit_cells import AuditSource
 from spendtui.core.dims import Dimensions
@@ -235,8 +235,8 @@ def _run_whatif(args: argparse.Namespace) -> int:
     if models is not None and args.top is not None:
         raise UsageError("--top picks the cheapest candidates: not with --models")
     config = config_from_args(args)
-    path = args.prices or config.active.prices
-    given = read_price_file(path) if path else None  # (a bad file: exit 2 before any reading)
+    path = price_file(args, config)
+    given = read_price_file(path) if path else None
     engine = engine_for(config)
     try:
         window = _window(args, engine.today())
