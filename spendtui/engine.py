@@ -20,20 +20,14 @@ from functools import partial
 from typing import Protocol
 
 from spendtui.cache import CacheableSource, CubeCache, History
-from spendtui.core.audit import DEFAULT_TOLERANCE, Example, Pricing
-from spendtui.core.audit_cells import NO_AUDIT_SOURCE, AuditCache, AuditCells, AuditSource, findings_of
 from spendtui.core.cube import Cube, Loaded, RawRow
-from spendtui.core.dims import Dimensions
-from spendtui.core.facts import ALL_DIMENSIONS, FactCube, FactSet, NotExact
-from spendtui.core.latency_cells import NO_LATENCY_SOURCE, LatencyCache, LatencyCells, LatencySource
-from spendtui.core.lazy_cells import C, F, LazyCells
+from spendtui.core.dims import Attribution, Dimensions
+from spendtui.core.facts import ALL_DIMENSIONS, FactCube, FactSet
+from spendtui.core.log_reads import LogReads
 from spendtui.core.names import Names
-from spendtui.core.prices import PriceMap
 from spendtui.core.query import Query
 from spendtui.core.questions import Questions
 from spendtui.core.recent import RecentRequests
-from spendtui.core.selection import Filters, Window
-from spendtui.core.top import NO_TOP, TopCache, TopCells, TopSource
 from spendtui.errors import SourceError
 from spendtui.gcpause import collection_paused
 from spendtui.timeutil import Clock, day_of, system_clock
@@ -99,8 +93,9 @@ class RefreshStats:
     at: float = field(default_factory=time.time)
 
 
-class SpendEngine:
-    """Owns the cube for one source and a loaded range of days."""
+class SpendEngine(LogReads):
+    """Owns the cube for one source and a loaded range of days (and, through ``LogReads``,
+    what else is read from the request logs: sessions and tools, latency, the cost audit)."""
 
     def __init__(self, source: Source, clock: Clock = system_clock, cache: CubeCache | None = None) -> None:
         self.source = source
@@ -131,11 +126,7 @@ class SpendEngine:
         #: before) for ``run_followups`` instead of running it inside ``load``: the
         #: dashboard draws the data first.
         self.defer_followups = False
-        self._tops: TopCache | None = None
-        self._latency: LatencyCache | None = None
-        self._audit: AuditCache | None = None
-        #: The profile's price file (``prices:``), for the cost audit.
-        self.price_file: str | None = None
+        LogReads.__init__(self)
         self._followups: list[Callable[[], list[str]]] = []
 
     @property
@@ -219,91 +210,14 @@ class SpendEngine:
                 break
         return bool(pending)
 
-    def top_cells(self, dimension: str, first_day: int, last_day: int) -> TopCells:
-        """Sessions or MCP tools of UTC days ``first_day``..``last_day`` as cells over this
-        cube's dimensions (``core.top``); the source must be a ``TopSource``."""
-        if self._tops is None:
-            source = self.source
-            if not isinstance(source, TopSource):
-                raise NotExact(f"{dimension}s come from LiteLLM's request logs in its database: {NO_TOP}")
-            self._tops = TopCache(source.top_groups, time.monotonic)
-        return self._tops.cells(dimension, first_day, last_day, self.cube.dims)
+    def _log_source(self) -> object:
+        return self.source
 
-    def _latency_cache(self) -> LatencyCache:
-        if self._latency is None:
-            source = self.source
-            if not isinstance(source, LatencySource):
-                raise NotExact(NO_LATENCY_SOURCE)
-            self._latency = LatencyCache(source.latency_groups, time.monotonic)
-        return self._latency
+    def _dims(self) -> Dimensions:
+        return self.cube.dims
 
-    def latency_cells(self, first_day: int) -> LatencyCells:
-        """Latency histograms from UTC day ``first_day`` to today as cells over this cube's
-        dimensions (``core.latency_cells``), read now if due; the source must be a
-        ``LatencySource`` (else ``NotExact`` says why), a failed read raises ``SourceError``."""
-        return self._latency_cache().cells(first_day, self.today(), self.cube.dims)
-
-    def latency(self, first_day: int) -> LatencyCells | str | None:
-        """What is held for ``first_day`` on, without reading (a snapshot never waits for
-        the aggregate): the cells, why there are none (a source without durations, a read
-        that failed), or None while the read is due (``read_due`` does it)."""
-        try:
-            cache = self._latency_cache()
-        except NotExact as exc:
-            return str(exc)
-        return self._held(cache, first_day, "latency")
-
-    def audit(self, first_day: int) -> AuditCells | str | None:
-        """The cost audit's cells for ``first_day`` on, as ``latency`` gives latency."""
-        if self._audit is None:
-            source = self.source
-            if not isinstance(source, AuditSource):
-                return NO_AUDIT_SOURCE
-            self._audit = AuditCache(source, self.price_file, time.monotonic, DEFAULT_TOLERANCE)
-        return self._held(self._audit, first_day, "cost audit")
-
-    def _held(self, cache: LazyCells[F, C], first_day: int, what: str) -> C | str | None:
-        held = cache.held(first_day, self.today(), self.cube.dims)
-        if held is None and cache.error is not None:
-            return f"{what} not read: {cache.error}"
-        return held
-
-    @property
-    def audit_pricing(self) -> Pricing | None:
-        """How the cost audit prices requests, once its prices are read."""
-        return self._audit.price if self._audit is not None else None
-
-    @property
-    def prices(self) -> PriceMap | None:
-        """The prices the cost audit uses, once read."""
-        return self._audit.prices if self._audit is not None else None
-
-    def cost_findings(self, model: str, window: Window, filters: Filters, limit: int = 20) -> list[Example]:
-        """The findings of ``model``'s requests in the slice (the Costs pane's examples):
-        read again from the source, priced as the held audit prices them."""
-        cache, source = self._audit, self.source
-        if cache is None or cache.price is None or not isinstance(source, AuditSource):
-            return []
-        requests = source.audit_model_requests(model, window.first_day, window.last_day)
-        dims = Dimensions()  # (the cube's own are not touched from this thread)
-        dims.attribute(self.names.attribution)
-        return findings_of(requests, dims, window, filters, cache.price, cache.tolerance, limit)
-
-    @property
-    def audit_pending(self) -> bool:
-        """Whether the cost audit's read is due (a pane asked for it)."""
-        return self._audit is not None and self._audit.due
-
-    @property
-    def reads_due(self) -> bool:
-        """Whether ``latency`` or ``audit`` found a read due (``read_due`` does them)."""
-        return any(c is not None and c.due for c in (self._latency, self._audit))
-
-    def read_due(self) -> None:
-        """Read what ``latency`` and ``audit`` found due (a failure is kept and said there)."""
-        for cache in (self._latency, self._audit):
-            if cache is not None:
-                cache.read_due()
+    def _attribution(self) -> Attribution:
+        return self.names.attribution
 
     def ensure_loaded(self, first_day: int) -> None:
         """Load, or reload from an earlier day, so ``first_day`` is covered."""
@@ -351,9 +265,8 @@ class SpendEngine:
         started = time.perf_counter()
         rows = fetched.rows if fetched.generation == self.generation else []
         added = self.cube.add_rows(rows) if rows else 0
-        for cache in (self._latency, self._audit):  # (percentiles and audit follow every poll)
-            if rows and cache is not None:
-                cache.fold(rows, self.cube.dims)
+        if rows:
+            self.fold_reads(rows)  # (percentiles and the audit follow every poll)
         self.tail.extend(rows)
         if self.cube.n - self.cube.sorted_n > max(20_000, self.cube.n // 10):
             self.cube.sort_by_day()
