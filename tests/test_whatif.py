@@ -21,7 +21,8 @@ from spendtui.cli import main
 from spendtui.core.audit import AuditRequest
 from spendtui.core.price_files import read_price_file
 from spendtui.core.repricing import Usage
-from spendtui.core.whatif import ModelUsage, UnknownModel, WhatIf, resolve_models, whatif_from_sums
+from spendtui.core.whatif import WhatIf, whatif_from_sums
+from spendtui.core.whatif_types import ModelUsage, UnknownModel, resolve_models
 from spendtui.demo.schema import LITELLM_DDL
 from tests.helpers import pg_copy_of
 

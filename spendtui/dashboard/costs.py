@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from spendtui.core.audit_cells import AuditTotals
 from spendtui.core.query import Filters, Window
 from spendtui.core.repricing import Usage
-from spendtui.core.whatif import Candidate, CandidateCost, ModelUsage, whatif_from_sums
+from spendtui.core.whatif import whatif_from_sums
+from spendtui.core.whatif_types import Candidate, CandidateCost, ModelUsage
 from spendtui.dashboard import format as fmt
 from spendtui.engine import SpendEngine
 

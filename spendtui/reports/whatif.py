@@ -26,7 +26,8 @@ from typing import Any
 from spendtui.core.audit_cells import AuditSource
 from spendtui.core.price_files import bundled_prices
 from spendtui.core.prices import PriceMap, layered
-from spendtui.core.whatif import CandidateCost, UnknownModel, WhatIf, WhatIfResult, resolve_models
+from spendtui.core.whatif import WhatIf
+from spendtui.core.whatif_types import CandidateCost, UnknownModel, WhatIfResult, resolve_models
 from spendtui.errors import UsageError
 from spendtui.money import format_usd_auto
 from spendtui.reports.render import exact_json, spend_value

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from spendtui.core.audit_cells import AuditTotals
-from spendtui.core.whatif import CandidateCost
+from spendtui.core.whatif_types import CandidateCost
 from spendtui.dashboard import format as fmt
 from spendtui.dashboard.costs import CostsData
 from spendtui.tui.widgets.table import SpendTable
