@@ -80,6 +80,9 @@ SHOTS: list[tuple[str, list[str], tuple[int, int]]] = [
     ("tools", ["7", "c", "c", "c", "c", "c"], SIZE),
     ("models-wide", ["2"], (160, 40)),
     ("budgets-orgs", ["0", "c", "c", "c", "c", "c", "r"], (160, 40)),
+    ("costs", ["dollar_sign"], SIZE),
+    ("cost-findings", ["dollar_sign", "enter"], SIZE),
+    ("costs-80x24", ["dollar_sign"], (80, 24)),
 ]
 
 
