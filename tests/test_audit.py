@@ -378,8 +378,10 @@ def insert_rows(url: str, rows: list[tuple[tuple, str | None]], prefix: str) -> 
 
 
 def test_integer_pricing_equals_the_decimal_rule() -> None:
-    """The audit's integer path for linear prices gives what ``expected_pico`` gives, for
-    every linear chat model of the bundled snapshot and random usage."""
+    """The audit's integer path gives what ``expected_pico`` gives, for the chat models of
+    the bundled snapshot (linear ones, and threshold-tiered ones whose base rates it uses
+    below their lowest threshold) and random usage, prompts on both sides of and exactly
+    at a tier's threshold."""
     from spendtui.core.audit import AuditRequest, pricer
     from spendtui.core.price_files import bundled_prices
     from spendtui.core.repricing import Usage, expected_pico, is_linear
@@ -387,12 +389,14 @@ def test_integer_pricing_equals_the_decimal_rule() -> None:
     prices = bundled_prices()
     pricing = pricer(prices)
     rng = random.Random(5)
-    checked = 0
-    for key, price in list(prices.entries.items())[::7]:
-        if price.mode != "chat" or not price.has_prices or not is_linear(price):
+    checked = tiered = 0
+    for key, price in list(prices.entries.items())[::3]:
+        if price.mode != "chat" or not price.has_prices or price.tiers:
             continue
-        for _ in range(20):
-            p, c = rng.randint(0, 300_000), rng.randint(0, 50_000)
+        edges = [t.above + d for t in price.thresholds for d in (-1, 0, 1)]
+        tiered += bool(price.thresholds)
+        for i in range(20):
+            p, c = (edges[i % len(edges)] if edges and i % 2 else rng.randint(0, 300_000)), rng.randint(0, 50_000)
             read, write = rng.randint(0, p), rng.randint(0, p // 3)
             reasoning = rng.randint(0, c * 2)
             request = AuditRequest(
@@ -401,22 +405,15 @@ def test_integer_pricing_equals_the_decimal_rule() -> None:
             want = expected_pico(prices.lookup(key, price.litellm_provider).price, Usage(p, c, read, write, reasoning))
             assert pricing(request) == want, (key, p, c, read, write, reasoning)
             checked += 1
-    assert checked > 500
+    assert checked > 1500 and tiered > 20
+    assert sum(is_linear(p) for p in prices.entries.values()) > 100
 
 
-def test_column_measures_equal_request_measures() -> None:
-    """The dashboard's vectorised audit (``core.audit_vector``) gives, request by request,
-    what ``audit_cells.request_measures`` gives: linear, tiered, per-second and unknown
-    models, cache hits, failures, unusable spend, huge token counts, two tolerances."""
-    import numpy as np
+def _random_requests(seed: int, n: int) -> list:
+    """Requests of linear, tiered, per-second and unknown models, cache hits, failures,
+    unusable spend and huge token counts, in four groups."""
+    from spendtui.core.audit import AuditRequest
 
-    from spendtui.core.audit import AuditRequest, pricer
-    from spendtui.core.audit_cells import request_measures
-    from spendtui.core.audit_vector import AuditColumns, row_measures
-    from spendtui.core.price_files import bundled_prices
-
-    prices = bundled_prices()
-    pricing = pricer(prices)
     models = [
         ("gpt-4o", "openai"),
         ("gemini-2.5-pro", "gemini"),  # (tiered above 200k prompt tokens)
@@ -426,9 +423,9 @@ def test_column_measures_equal_request_measures() -> None:
         ("no-such-model", "openai"),
         ("text-embedding-3-small", "openai"),
     ]
-    rng = random.Random(9)
+    rng = random.Random(seed)
     rows = []
-    for i in range(3000):
+    for i in range(n):
         model, provider = rng.choice(models)
         p = rng.choice([0, rng.randint(1, 5000), rng.randint(150_000, 400_000), 3 * 10**9])
         c = rng.randint(0, 9000)
@@ -439,7 +436,7 @@ def test_column_measures_equal_request_measures() -> None:
             AuditRequest(
                 f"r{i}",
                 "",
-                "",
+                rng.choice(["team-a", "team-b", "", "team-c"]),
                 model,
                 "",
                 provider,
@@ -454,9 +451,17 @@ def test_column_measures_equal_request_measures() -> None:
                 rng.choice([None, rng.randint(1, 90_000)]),
             )
         )
-    cols = AuditColumns(
+    return rows
+
+
+def _columns_of(rows: list):
+    import numpy as np
+
+    from spendtui.core.audit_vector import AuditColumns
+
+    return AuditColumns(
         request_id=[r.request_id for r in rows],
-        start=["" for _ in rows],
+        start=[r.start for r in rows],
         model=[r.model for r in rows],
         model_group=[r.model_group for r in rows],
         provider=[r.provider for r in rows],
@@ -470,10 +475,52 @@ def test_column_measures_equal_request_measures() -> None:
         failed=np.array([r.failed for r in rows], bool),
         duration_ms=np.array([-1 if r.duration_ms is None else r.duration_ms for r in rows], np.int64),
     )
+
+
+def test_column_measures_equal_request_measures() -> None:
+    """The dashboard's vectorised audit (``core.audit_vector``) gives, request by request,
+    what ``audit_cells.request_measures`` gives: linear, tiered, per-second and unknown
+    models, cache hits, failures, unusable spend, huge token counts, two tolerances."""
+    from spendtui.core.audit import pricer
+    from spendtui.core.audit_cells import request_measures
+    from spendtui.core.audit_vector import row_measures
+    from spendtui.core.price_files import bundled_prices
+
+    pricing = pricer(bundled_prices())
+    rows = _random_requests(9, 3000)
+    cols = _columns_of(rows)
     for tolerance in (Decimal(1), Decimal("0.37")):
         got = row_measures(cols, pricing, tolerance)
         for i, r in enumerate(rows):
             assert got[i].tolist() == request_measures(r, pricing, tolerance), (i, r)
+
+
+def test_column_audit_equals_the_request_audit() -> None:
+    """``spendtui audit``'s columns path (``audit_vector.audit_of``, batch by batch) builds
+    the ``Audit`` that ``Audit.add`` builds request by request: every figure of every
+    group and of the total, the unpriced models, and the examples in their order."""
+    from dataclasses import asdict, replace
+
+    from spendtui.core.audit import Audit, AuditRequest, pricer
+    from spendtui.core.audit_vector import audit_of
+    from spendtui.core.price_files import bundled_prices
+
+    pricing = pricer(bundled_prices())
+    rows = _random_requests(11, 4000)
+    # findings that tie (same size): the first found are kept, as request by request
+    tie = AuditRequest("", "", "team-b", "no-such-model", "", "openai", 10, 5, 0, 0, 0, 10**12, False, False)
+    rows[100:3000:97] = [replace(tie, request_id=f"tie{i}") for i in range(len(rows[100:3000:97]))]
+    for tolerance, examples in ((Decimal(1), 5), (Decimal("0.37"), 2)):
+        want = Audit(tolerance=tolerance, examples=examples)
+        want.add_all(rows, pricing)
+        batches = [(_columns_of(rows[i : i + 700]), [r.group for r in rows[i : i + 700]]) for i in range(0, 4000, 700)]
+        got = audit_of(batches, pricing, Audit(tolerance=tolerance, examples=examples))
+        assert got.findings > 100 and len(got.rows) == 4
+        for name in ["total", *want.rows]:
+            a, b = (x.total if name == "total" else x.rows[name] for x in (want, got))
+            fields = {k: v for k, v in asdict(a).items() if k != "_examples"}
+            assert fields == {k: v for k, v in asdict(b).items() if k != "_examples"}, name
+            assert a.examples() == b.examples(), name
 
 
 def test_spend_columns_round_as_to_pico() -> None:

@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         window = _window(args, engine.today())
         prices = price_sources(path, source.prices)
         audit = Audit(tolerance=args.tolerance, examples=args.examples)
-        audit.add_all(source.audit_requests(args.by, window.first_day, window.last_day), pricer(prices))
+        source.audit(args.by, window.first_day, window.last_day, pricer(prices), audit)
     finally:
         engine.close()
     first, last = day_date(window.first_day), day_date(window.last_day)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from spendtui.core.prices import ModelPrice, PriceMap, PriceMatch
-from spendtui.core.repricing import Usage, expected_pico, is_linear, rates_for
+from spendtui.core.repricing import Usage, expected_pico, rates_for
 from spendtui.money import PICO
 
 #: The least difference that counts as drift, whatever the tolerance: $0.000001.
@@ -122,18 +122,24 @@ class AuditRow:
         ordered = sorted(items, key=lambda item: (KINDS.index(item[2].kind), -item[0], -item[1]))
         return [e for _, _, e in ordered]
 
-    def _keep(self, example: Example, limit: int) -> None:
+    def _keep(self, example: Example, limit: int, order: int | None = None) -> None:
+        """Keep ``example`` if it is among the ``limit`` largest of its kind; ``order``:
+        which finding of this row it is (1 for the first; default: the latest so far)."""
         heap = self._examples.setdefault(example.kind, [])
-        # the largest differences; a $0 request of a model without a price: the most tokens
-        r = example.request
-        size = abs(example.difference) if example.expected is not None else r.logged or 0
-        if example.kind == "zero-cost" and example.expected is None:
-            size = r.prompt_tokens + r.completion_tokens
-        item = (size, -self.findings, example)  # (a later finding loses a tie)
+        item = (example_size(example), -(self.findings if order is None else order), example)  # (later loses ties)
         if len(heap) < limit:
             heapq.heappush(heap, item)
         elif item[:2] > heap[0][:2]:
             heapq.heapreplace(heap, item)
+
+
+def example_size(example: Example) -> int:
+    """What ranks a finding among the examples: the difference, or (unpriced) the logged
+    spend, or (a $0 request of a model without a price) the most tokens."""
+    r = example.request
+    if example.kind == "zero-cost" and example.expected is None:
+        return r.prompt_tokens + r.completion_tokens
+    return abs(example.difference) if example.expected is not None else r.logged or 0
 
 
 #: What prices one request: its expected cost in pico-dollars, or None without a price.
@@ -166,25 +172,26 @@ class Pricing:
     model, model group and provider); None when there is no price, or an entry without
     any rate (LiteLLM would log such a request at $0 too: it is not a price).
 
-    A linear price (``repricing.is_linear``: no tiers, whole pico-dollars per token and per
-    request, not billed by time) is applied in integers, which is what ``expected_pico``
-    computes for it; any other goes through ``expected_pico``."""
+    Whole pico-dollars per token and per request, not billed by time, are applied in
+    integers, which is what ``expected_pico`` computes for them: to every request of a
+    linear price, and to the requests below a threshold-tiered price's lowest threshold
+    (``_integer_rates``); any other request goes through ``expected_pico``."""
 
     def __init__(self, prices: PriceMap) -> None:
         self.prices = prices
-        self._found: dict[tuple[str, str, str], tuple[PriceMatch, tuple[int, ...] | None] | None] = {}
+        self._found: dict[tuple[str, str, str], tuple[PriceMatch, tuple[int, ...] | None, int | None] | None] = {}
         #: The price found for each model as the dashboard names it (the model group, else
         #: the model): the candidates of the Costs pane's what-if.
         self.named: dict[str, PriceMatch] = {}
 
-    def _match(self, r: AuditRequest) -> tuple[PriceMatch, tuple[int, ...] | None] | None:
+    def _match(self, r: AuditRequest) -> tuple[PriceMatch, tuple[int, ...] | None, int | None] | None:
         key = (r.model, r.provider, r.model_group)
         if key in self._found:
             return self._found[key]
         match = self.prices.lookup(r.model or None, r.provider or None, r.model_group or None)
         found = None
         if match is not None and match.price.has_prices:
-            found = (match, _integer_rates(match.price, r.provider or None))
+            found = (match, *_integer_rates(match.price, r.provider or None))
             self.named.setdefault(r.model_group or r.model, match)
         self._found[key] = found
         return found
@@ -193,8 +200,8 @@ class Pricing:
         found = self._match(r)
         if found is None:
             return None
-        match, rates = found
-        if rates is None:
+        match, rates, below = found
+        if rates is None or (below is not None and r.prompt_tokens >= below):
             return expected_pico(match.price, _usage(r), r.provider or None)
         rin, rout, rcr, rcw, rr, per_request = rates
         completion = max(r.completion_tokens, 0)
@@ -209,15 +216,18 @@ class Pricing:
             + reasoning * rr
         )
 
-    def rates_for(self, model: str, provider: str, model_group: str) -> tuple[bool, tuple[int, ...] | None] | None:
-        """None without a price; else (True, the integer rates of a linear price, or None
-        when requests of this model must be priced one by one)."""
+    def rates_for(
+        self, model: str, provider: str, model_group: str
+    ) -> tuple[tuple[int, ...] | None, int | None] | None:
+        """None without a price; else the integer rates (None when requests of this model
+        must be priced one by one) and the prompt tokens from which they no longer apply
+        (a threshold tier's; None: no limit)."""
         key = (model, provider, model_group)
         if key not in self._found:
             probe = AuditRequest("", "", "", model, model_group, provider, 0, 0, 0, 0, 0, None, False, False)
             self._match(probe)
         found = self._found[key]
-        return None if found is None else (True, found[1])
+        return None if found is None else (found[1], found[2])
 
     def has_price(self, r: AuditRequest) -> bool:
         """Whether ``r``'s model has a price."""
@@ -228,16 +238,24 @@ class Pricing:
         return self(replace(r, cache_read_tokens=0)) if r.cache_read_tokens else self(r)
 
 
-def _integer_rates(price: ModelPrice, provider: str | None) -> tuple[int, ...] | None:
+def _integer_rates(price: ModelPrice, provider: str | None) -> tuple[tuple[int, ...] | None, int | None]:
     """Pico-dollars per input, output, cache-read, cache-creation and reasoning token and
-    per request, for a linear price not billed by time; None for any other."""
-    if not is_linear(price):
-        return None
+    per request, and the prompt tokens from which they stop applying (None: never).
+
+    A linear price applies to every request. A price with threshold tiers (``…_above_200k
+    _tokens``) applies its base rates to requests below its lowest threshold when those are
+    whole pico-dollars; the requests at or above it are priced one by one. Range tiers,
+    time billing and fractional pico-dollar rates: (None, None), every request on its own."""
+    if price.tiers:
+        return None, None
     r = rates_for(price, 0, provider)
     if r.per_second is not None:
-        return None
+        return None, None
     values = (r.input, r.output, r.cache_read, r.cache_creation, r.reasoning, r.per_request)
-    return tuple(int(v * PICO) for v in values)
+    if any(v * PICO != (v * PICO).to_integral_value() for v in values):
+        return None, None
+    below = min((t.above for t in price.thresholds), default=None)
+    return tuple(int(v * PICO) for v in values), below
 
 
 def _usage(r: AuditRequest) -> Usage:
@@ -296,6 +314,22 @@ class Audit:
             r.drifted_requests += kind == "drifted"
             if kind is not None:
                 r._keep(Example(kind, request, expected), self.examples)
+
+    def row(self, group: str) -> AuditRow:
+        """The row of ``group`` (made empty when new)."""
+        row = self.rows.get(group)
+        if row is None:
+            row = self.rows[group] = AuditRow(group)
+        return row
+
+    def add_sums(self, group: str, sums: dict[str, int], unpriced_models: Iterable[str] = ()) -> None:
+        """Requests of ``group`` summed (``sums``: ``AuditRow`` counters by name) into its
+        row and the total; their examples are kept apart (``AuditRow._keep``)."""
+        models = set(unpriced_models)
+        for r in (self.row(group), self.total):
+            for name, value in sums.items():
+                setattr(r, name, getattr(r, name) + value)
+            r.unpriced_models |= models
 
     @property
     def findings(self) -> int:

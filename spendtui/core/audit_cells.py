@@ -363,6 +363,8 @@ class AuditSource(Protocol):
 
     def audit_requests(self, by: str, first_day: int, last_day: int) -> Iterator[AuditRequest]: ...
 
+    def audit(self, by: str, first_day: int, last_day: int, price: Pricing, audit: Audit) -> Audit: ...
+
 
 class AuditCache(LazyCells[AuditGroups, AuditCells]):
     """The audit cells of the window's days (``core.lazy_cells``): the prices are read

@@ -1,6 +1,7 @@
 """``core.audit``'s rules applied to columns of many requests at once (numpy), for the
-dashboard's audit cells: the same figures ``audit_cells.request_measures`` gives request
-by request (a test holds them equal), at a fraction of the time.
+dashboard's audit cells and ``spendtui audit``: the same figures
+``audit_cells.request_measures`` and ``Audit.add`` give request by request (tests hold
+them equal), at a fraction of the time.
 
 Linear prices (``audit.Pricing``'s integer rates) are applied to whole columns; a request
 whose price is tiered or billed by time, or whose token counts are large enough that
@@ -10,12 +11,12 @@ int64 products could overflow, is priced on its own by ``Pricing``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
 
-from spendtui.core.audit import DRIFT_FLOOR, AuditRequest, Pricing
+from spendtui.core.audit import DRIFT_FLOOR, KINDS, Audit, AuditRequest, Example, Pricing
 from spendtui.core.audit_cells import MEASURES, AuditGroups, K
 from spendtui.core.read_bound import ReadMark
 
@@ -83,20 +84,31 @@ def _rates(cols: AuditColumns, pricing: Pricing) -> tuple[np.ndarray, np.ndarray
     table = np.zeros((len(index) + 1, 6), np.int64)
     has = np.zeros(len(index) + 1, bool)
     slow = np.zeros(len(index) + 1, bool)
+    below = np.full(len(index) + 1, np.iinfo(np.int64).max, np.int64)
     for (model, provider, group), j in index.items():
         found = pricing.rates_for(model, provider, group)
         if found is None:
             continue
         has[j] = True
-        if found[1] is None:
+        rates, limit = found
+        if rates is None:
             slow[j] = True
         else:
-            table[j] = found[1]
-    return has[which], table[which], slow[which]
+            table[j] = rates
+            if limit is not None:
+                below[j] = limit
+    prompt = np.asarray(cols.prompt, np.int64)
+    return has[which], table[which], slow[which] | (prompt >= below[which])
 
 
 def row_measures(cols: AuditColumns, pricing: Pricing, tolerance: Decimal) -> np.ndarray:
     """The ``MEASURES`` contribution of each request, an (n, K) int64 matrix."""
+    return _measures(cols, pricing, tolerance)[0]
+
+
+def _measures(cols: AuditColumns, pricing: Pricing, tolerance: Decimal) -> tuple[np.ndarray, np.ndarray]:
+    """``row_measures``, and whether each request's expected cost is known (a price, or
+    a cache hit or failure, which cost $0)."""
     n = len(cols)
     has, rates, slow = _rates(cols, pricing)
     p, c, cr, cw, rs = (
@@ -165,7 +177,7 @@ def row_measures(cols: AuditColumns, pricing: Pricing, tolerance: Decimal) -> np
     }
     for name, values in columns.items():
         out[:, _AT[name]] = values
-    return out
+    return out, known
 
 
 def grouped(
@@ -190,3 +202,101 @@ def grouped(
         parts.append(sums)
     matrix = np.concatenate(parts) if parts else np.zeros((0, K), np.int64)
     return AuditGroups(days, keys, matrix, mark.bound())
+
+
+#: ``AuditRow`` counters and the ``MEASURES`` they sum.
+_ROW_SUMS = {
+    "requests": "requests",
+    "logged_spend": "logged",
+    "expected_spend": "expected",
+    "priced_logged_spend": "priced_logged",
+    "unpriced_spend": "unpriced_spend",
+    "zero_cost_requests": "zero_cost",
+    "drifted_requests": "drifted",
+    "unpriced_requests": "unpriced",
+    "unreadable_spend": "unreadable",
+}
+_KIND_MEASURE = {"zero-cost": "zero_cost", "drifted": "drifted", "unpriced": "unpriced"}
+
+
+def audit_of(batches: Iterable[tuple[AuditColumns, list[str]]], pricing: Pricing, audit: Audit) -> Audit:
+    """``audit`` with every request of ``batches`` (columns, and the value each request is
+    grouped by) added: what ``Audit.add`` adds one request at a time (a test holds them
+    equal), summed per group in numpy; only the examples each group and the total keep
+    become ``Example`` objects."""
+    for cols, groups in batches:
+        m, known = _measures(cols, pricing, audit.tolerance)
+        index: dict[str, int] = {}
+        ids = np.fromiter((index.setdefault(g, len(index)) for g in groups), np.intp, len(cols))
+        names = list(index)
+        sums = np.zeros((len(index), len(_ROW_SUMS)), np.int64)
+        np.add.at(sums, ids, m[:, [_AT[v] for v in _ROW_SUMS.values()]])
+        unpriced = np.flatnonzero(~known & (cols.logged >= 0)).tolist()
+        models: dict[int, set[str]] = {}
+        for i in unpriced:
+            models.setdefault(int(ids[i]), set()).add(cols.model[i])
+        before = {g: audit.row(g).findings for g in names}
+        before_total = audit.total.findings
+        for j, group in enumerate(names):
+            audit.add_sums(group, dict(zip(_ROW_SUMS, (int(v) for v in sums[j]), strict=True)), models.get(j, ()))
+        _keep_examples(audit, cols, groups, ids, names, m, known, before, before_total)
+    return audit
+
+
+def _keep_examples(
+    audit: Audit,
+    cols: AuditColumns,
+    groups: list[str],
+    ids: np.ndarray,
+    names: list[str],
+    m: np.ndarray,
+    known: np.ndarray,
+    before: dict[str, int],
+    before_total: int,
+) -> None:
+    """Offer each group's and the total's largest findings of a batch to their examples, in
+    the order ``Audit.add`` would have found them (ties go to the first found)."""
+    kind = np.full(len(cols), -1, np.int8)
+    for k, name in enumerate(KINDS):
+        kind[m[:, _AT[_KIND_MEASURE[name]]] > 0] = k
+    found = np.flatnonzero(kind >= 0)
+    if not len(found):
+        return
+    expected = m[found, _AT["expected"]]
+    logged = cols.logged[found]
+    has = known[found]
+    tokens = cols.prompt[found] + cols.completion[found]
+    size = np.where(has, np.abs(logged - expected), logged)
+    size = np.where((kind[found] == 0) & ~has, tokens, size)
+    gid = ids[found]
+    # which finding of its group (and of the batch) each is, in request order
+    order_total = np.arange(1, len(found) + 1)
+    order_group = np.zeros(len(found), np.int64)
+    seen: dict[int, int] = {}
+    for n, g in enumerate(gid.tolist()):
+        seen[g] = seen.get(g, 0) + 1
+        order_group[n] = seen[g]
+    limit = audit.examples
+
+    def offer(picks: np.ndarray, rows_of: np.ndarray, orders: np.ndarray, total: bool) -> None:
+        # per (row, kind): the ``limit`` largest sizes, first found first
+        kinds = kind[found]
+        ranked = picks[np.lexsort((orders[picks], -size[picks], kinds[picks], rows_of[picks]))]
+        slots = rows_of[ranked].astype(np.int64) * len(KINDS) + kinds[ranked]
+        starts = np.r_[True, slots[1:] != slots[:-1]] if len(slots) else np.zeros(0, bool)
+        at = np.arange(len(slots))
+        rank = at - np.maximum.accumulate(np.where(starts, at, 0))
+        for n in ranked[rank < limit].tolist():
+            i = int(found[n])
+            example = Example(
+                KINDS[kind[i]], replace(cols.request(i), group=groups[i]), int(expected[n]) if has[n] else None
+            )
+            if total:
+                audit.total._keep(example, limit, before_total + int(orders[n]))
+            else:
+                group = names[int(gid[n])]
+                audit.rows[group]._keep(example, limit, before[group] + int(orders[n]))
+
+    everything = np.arange(len(found))
+    offer(everything, gid, order_group, total=False)
+    offer(everything, np.zeros(len(found), np.intp), order_total, total=True)

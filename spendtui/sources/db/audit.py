@@ -21,6 +21,7 @@ from spendtui.core.audit import AUDIT_BY, AuditRequest
 from spendtui.core.audit_vector import AuditColumns
 from spendtui.core.cache_tokens import PATHS as CACHE_PATHS
 from spendtui.core.cache_tokens import cache_tokens
+from spendtui.core.measures import MAX_TOKENS
 from spendtui.core.read_bound import ReadMark
 from spendtui.core.repricing import REASONING_PATH, reasoning_tokens, usage_from_log
 from spendtui.errors import SourceDataError
@@ -131,16 +132,23 @@ BATCH = 20_000
 
 
 def read_audit_columns(
-    source: DatabaseAccess, first_day: int, last_day: int, mark: ReadMark, since: tuple[str, datetime] | None
-) -> Iterator[tuple[AuditColumns, list[str], list[str]]]:
+    source: DatabaseAccess,
+    first_day: int,
+    last_day: int,
+    mark: ReadMark | None,
+    since: tuple[str, datetime] | None = None,
+    by: str = "model",
+) -> Iterator[tuple[AuditColumns, list[str], list[str], list[str]]]:
     """The requests of UTC days ``first_day``..``last_day`` as columns, batch by batch,
-    each with its requests' UTC days and composite keys (the dashboard's audit cells;
-    ``mark`` as in ``read_audit_requests``)."""
+    each with the value its requests are grouped by (``by``, as ``read_audit_requests``)
+    and, with a ``mark`` (the dashboard's audit cells; as in ``read_audit_requests``),
+    their UTC days and composite keys (else two empty lists)."""
     sql = source.sql
     where, params = day_range_where(sql, first_day, last_day)
-    columns = _columns(source, "model") + f", substr({sql.bucket_expr()}, 1, 10), "
-    columns += sql.composite_expr(sql.dimension_exprs())
-    if since is not None:
+    columns = _columns(source, by)
+    if mark is not None:
+        columns += f", substr({sql.bucket_expr()}, 1, 10), " + sql.composite_expr(sql.dimension_exprs())
+    if mark is not None and since is not None:
         written = sql.schema.written_column
         column = sql.d.q(written) if since[0] == "written" and written else sql.ts
         columns += f", CASE WHEN {column} >= :since THEN 1 ELSE 0 END"
@@ -150,33 +158,32 @@ def read_audit_columns(
         if not batch:
             continue
         rows = list(zip(*batch, strict=True))
-        request_id, ts, _, model, group, provider, p, c, spend, cache_hit, status, duration, usage = rows[:13]
-        tokens = [_tokens(a, b, u) for a, b, u in zip(p, c, usage, strict=True)]
-        prompt, completion, read, write, reasoning = (np.array(t, np.int64) for t in zip(*tokens, strict=True))
+        request_id, ts, grp, model, group, provider, p, c, spend, cache_hit, status, duration, usage = rows[:13]
+        prompt, completion, read, write, reasoning = _token_columns(p, c, usage)
         logged = _picos(spend)
         ids = [str(r) for r in request_id]
-        if since is not None:
+        if mark is not None and since is not None:
             mark.ids.update(i for i, fresh in zip(ids, rows[15], strict=True) if fresh)
-        yield (
-            AuditColumns(
-                request_id=ids,
-                start=[str(t) for t in ts],
-                model=[str(m) for m in model],
-                model_group=[str(g) for g in group],
-                provider=[str(v) for v in provider],
-                prompt=prompt,
-                completion=completion,
-                cache_read=read,
-                cache_creation=write,
-                reasoning=reasoning,
-                logged=np.array([-1 if v is None else v for v in logged], np.int64),
-                hit=np.array([isinstance(h, str) and h.lower() == "true" for h in cache_hit], bool),
-                failed=np.array([s == "failure" for s in status], bool),
-                duration_ms=np.array([-1 if d is None else _int(d) for d in duration], np.int64),
-            ),
-            [str(d) for d in rows[13]],
-            [str(k) for k in rows[14]],
+        cols = AuditColumns(
+            request_id=ids,
+            start=[str(t) for t in ts],
+            model=[str(m) for m in model],
+            model_group=[str(g) for g in group],
+            provider=[str(v) for v in provider],
+            prompt=prompt,
+            completion=completion,
+            cache_read=read,
+            cache_creation=write,
+            reasoning=reasoning,
+            logged=np.array([-1 if v is None else v for v in logged], np.int64),
+            hit=np.array([isinstance(h, str) and h.lower() == "true" for h in cache_hit], bool),
+            failed=np.array([s == "failure" for s in status], bool),
+            duration_ms=np.array([-1 if d is None else _int(d) for d in duration], np.int64),
         )
+        if mark is None:
+            yield cols, [str(g) for g in grp], [], []
+        else:
+            yield cols, [str(g) for g in grp], [str(d) for d in rows[13]], [str(k) for k in rows[14]]
 
 
 def _keyed(r: Sequence[Any], keyed: tuple[ReadMark, object] | None) -> AuditRequest:
@@ -198,6 +205,21 @@ def _picos(spend: Sequence[Any]) -> list[int | None]:
     pico = np.rint(np.where(ok, values, 0) * PICO).astype(np.int64)
     ok &= (pico >= 0) & (pico <= MAX_REQUEST_USD * PICO)
     return [int(v) if good else None for v, good in zip(pico.tolist(), ok.tolist(), strict=True)]
+
+
+def _token_columns(p: Sequence[Any], c: Sequence[Any], usage: Sequence[Any]) -> list[np.ndarray]:
+    """``_tokens`` of a batch as five int64 columns: integer token counts at once, the few
+    requests with a usage object (or other values) one by one."""
+    n = len(p)
+    columns = [np.zeros(n, np.int64) for _ in range(5)]
+    slow: Sequence[int] = range(n)
+    if all(type(v) is int and -MAX_TOKENS <= v <= MAX_TOKENS for v in (*p, *c)):  # (what _int keeps)
+        columns[0][:], columns[1][:] = p, c
+        slow = [i for i, u in enumerate(usage) if u is not None]
+    for i in slow:
+        for column, value in zip(columns, _tokens(p[i], c[i], usage[i]), strict=True):
+            column[i] = value
+    return columns
 
 
 def _tokens(p: Any, c: Any, usage: Any) -> tuple[int, int, int, int, int]:

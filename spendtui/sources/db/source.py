@@ -25,9 +25,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from spendtui.core.audit import AuditRequest, Pricing
+from spendtui.core.audit import Audit, AuditRequest, Pricing
 from spendtui.core.audit_cells import AuditGroups
-from spendtui.core.audit_vector import grouped
+from spendtui.core.audit_vector import audit_of, grouped
 from spendtui.core.budget_state import BudgetState, KeyStates
 from spendtui.core.cube import RawRow
 from spendtui.core.latency_cells import LatencyGroups, LatencyReport
@@ -237,7 +237,13 @@ class DatabaseSource:
         (``core.audit_cells``), and where the read stopped (as ``latency_groups``)."""
         mark = ReadMark()
         batches = read_audit_columns(self, first_day, last_day, mark, self._poll_overlap())
-        return grouped(batches, price, tolerance, mark)
+        return grouped(((cols, days, keys) for cols, _, days, keys in batches), price, tolerance, mark)
+
+    def audit(self, by: str, first_day: int, last_day: int, price: Pricing, audit: Audit) -> Audit:
+        """``audit`` with every request of UTC days ``first_day``..``last_day`` added,
+        grouped ``by`` (``spendtui audit``), priced in columns (``core.audit_vector``)."""
+        batches = read_audit_columns(self, first_day, last_day, None, by=by)
+        return audit_of(((cols, groups) for cols, groups, _, _ in batches), price, audit)
 
     def audit_model_requests(self, model: str, first_day: int, last_day: int) -> list[AuditRequest]:
         """Every request of ``model`` in UTC days ``first_day``..``last_day``, with its day
