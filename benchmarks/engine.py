@@ -178,6 +178,8 @@ def import_seconds(runs: int, driver: str = "sqlalchemy.dialects.sqlite") -> flo
 
 def sqlite_numbers(path: Path, runs: int) -> dict[str, float]:
     """Every SQLite measure for one kept demo database."""
+    from benchmarks.audit import audit_numbers
+
     out = floor_and_naive(path, runs)
     out.update(cold_and_queries(f"sqlite:///{path}", runs))
     scratch = scratch_copy(path)
@@ -188,6 +190,7 @@ def sqlite_numbers(path: Path, runs: int) -> dict[str, float]:
             append_sqlite(scratch, seed=10_000 + i, at=NOW + timedelta(minutes=i % 59))
 
         out.update(refresh_numbers(url, runs, append))
+        out.update(audit_numbers(url, runs, lambda i: append(100 + i)))
         out.update(restart_numbers(url, runs, WINDOW_DAYS, append))
         out.update(restart_numbers(url, runs, 90, append))
         # the demo databases use a rollback journal, which a cold load reads in small

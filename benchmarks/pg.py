@@ -179,12 +179,15 @@ def pg_numbers(admin_url: str, sqlite_path: Path, rows: int, runs: int) -> dict[
     """Every PostgreSQL measure for one size."""
     import psycopg
 
+    from benchmarks.audit import audit_numbers
+
     url = pg_database(admin_url, sqlite_path, rows)
     out = floor_and_naive(url, runs)
     out.update(cold_and_queries(url, runs))
     out.update(cold_loads(url, runs, ("daily",)))  # (cold_and_queries measured the logs)
     with appender(url) as append:
         out.update(refresh_numbers(url, runs, append))
+        out.update(audit_numbers(url, runs, lambda i: append(100 + i)))
         out.update(restart_numbers(url, runs, WINDOW_DAYS, append))
         # LiteLLM's schema has no index on created_at, so the catch-up poll of a warm
         # restart reads two days of "startTime" to find rows written late; with one:
