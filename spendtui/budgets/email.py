@@ -17,6 +17,7 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Sequence
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from types import TracebackType
@@ -24,7 +25,6 @@ from types import TracebackType
 from spendtui.budgets.smtp_config import SmtpSettings
 from spendtui.core.alerts import Crossing
 from spendtui.money import format_usd_auto, used_percent
-from spendtui.timeutil import format_age
 
 _WHEN = "%Y-%m-%d %H:%M UTC"
 _MAX_REPLY = 160
@@ -39,6 +39,16 @@ def mask_address(address: str) -> str:
 def _one_line(text: str) -> str:
     """Budget names come from the database: no line breaks or control characters in headers."""
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def _until(delta: timedelta) -> str:
+    """``3d 12h``, ``5h 10m``, ``12m``: how long until a window resets."""
+    minutes = int(delta.total_seconds()) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    return f"{hours}h {minutes}m" if hours else f"{minutes}m"
 
 
 def _budget_name(crossing: Crossing) -> str:
@@ -86,8 +96,8 @@ def facts(crossing: Crossing) -> list[tuple[str, str]]:
     if b.window.end is not None:
         resets = f"{b.window.end:{_WHEN}}"
         if b.resets_in is not None:
-            resets += f" (in {format_age(b.resets_in.total_seconds())})"
-        rows.append(("Window resets", resets))
+            resets += f" (in {_until(b.resets_in)})"
+        rows.append(("Resets", resets))
         if b.forecast.projected_at_end is not None:
             rows.append(("Projected at reset", format_usd_auto(b.forecast.projected_at_end)))
     else:
