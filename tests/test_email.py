@@ -393,6 +393,7 @@ SMTP_OK = "smtp: {host: smtp.example.com, from: spendtui@example.com}\n"
         ("smtp: {host: h, from: 'Ann <a@c.example>'}", "smtp.from: an email address has no spaces"),
         ("smtp: {host: h, from: 'a@c..example'}", "smtp.from: 'c..example' is not a domain name"),
         ("smtp: {host: 'smtp://h', from: a@b.example}", "smtp.host: expected a host name"),
+        ("smtp: {host: 'h.example:587', from: a@b.example}", "smtp.host: give the port as smtp.port"),
         ("smtp: {host: h, from: a@b.example, prot: 25}", "smtp.prot: unknown setting, did you mean `port`?"),
         ("smtp: {host: h, from: a@b.example, username: u}", "smtp.password: a username needs a password too"),
         ("smtp: {host: h, from: a@b.example, password: p}", "smtp.username: a password needs a username too"),

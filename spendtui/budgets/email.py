@@ -188,7 +188,7 @@ class SmtpSession:
             except BaseException:
                 client.close()
                 raise
-        except (OSError, smtplib.SMTPException) as exc:
+        except (OSError, smtplib.SMTPException, ValueError) as exc:  # ValueError: a host IDNA cannot encode
             self._broken = self.describe(exc, stage)
             raise
         return client
@@ -203,7 +203,7 @@ class SmtpSession:
             refused = self._client.send_message(message, self.settings.sender, list(recipients))
         except smtplib.SMTPRecipientsRefused as exc:
             return {a: self.describe(exc, "rcpt", a) for a in recipients}
-        except (OSError, smtplib.SMTPException) as exc:
+        except (OSError, smtplib.SMTPException, ValueError) as exc:
             problem = self._broken or self.describe(exc, "send")
             if not isinstance(exc, smtplib.SMTPResponseException):
                 self.close()  # the connection is gone or in an unknown state: a new one next time

@@ -21,6 +21,7 @@ never printed.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 from collections.abc import Mapping
@@ -77,6 +78,14 @@ def address_problem(value: str) -> str | None:
     return None
 
 
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
 class _Check:
     def __init__(self, path: Path | None, env: Mapping[str, str]) -> None:
         self.path = path
@@ -115,6 +124,8 @@ class _Check:
             raise self.fail("host", "the SMTP server's host name is required (e.g. smtp.example.com)")
         if "://" in host or "/" in host or any(ch.isspace() for ch in host):
             raise self.fail("host", f"expected a host name such as smtp.example.com, got {host!r:.60}")
+        if ":" in host and not _is_ipv6(host):
+            raise self.fail("host", f"give the port as smtp.port, not in the host ({host!r:.60})")
         return host
 
     def sender(self, raw: Mapping[str, Any]) -> str:

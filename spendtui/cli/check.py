@@ -139,10 +139,9 @@ def _notify(board: BudgetBoard, settings: BudgetSettings, source_label: str, sco
     except OSError as exc:
         report(f"cannot write {ledger.path} ({exc.strerror or exc}): alerts may be sent again")
     hooks, mails = result.of("webhook", ok=True), result.of("email", ok=True)
-    report(
-        f"--notify: {sum(d.alerts for d in hooks)} alert(s) sent to {len(hooks)} webhook(s), "
-        f"{len(mails)} email(s) sent to {sum(d.recipients for d in mails)} address(es), "
-        f"{result.already_sent} already sent in their window, "
-        f"{len(result.of('webhook', ok=False))} webhook(s) failed, "
-        f"{len(result.of('email', ok=False))} email(s) failed"
-    )
+    sent = [f"{sum(d.alerts for d in hooks)} alert(s) sent to {len(hooks)} webhook(s)"]
+    failed = [f"{len(result.of('webhook', ok=False))} webhook(s) failed"]
+    if settings.emails:
+        sent.append(f"{len(mails)} email(s) sent to {sum(d.recipients for d in mails)} address(es)")
+        failed.append(f"{len(result.of('email', ok=False))} email(s) failed")
+    report(f"--notify: {', '.join(sent)}, {result.already_sent} already sent in their window, {', '.join(failed)}")
