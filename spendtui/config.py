@@ -70,6 +70,7 @@ _TOP_KEYS: dict[str, tuple[type, ...]] = {
     "budgets": (list,),
     "budget_alerts": (list,),
     "alert_thresholds": (list,),
+    "smtp": (dict,),
 }
 
 
@@ -114,6 +115,8 @@ class Config:
     budgets: list[Any] = field(default_factory=list)
     budget_alerts: list[Any] = field(default_factory=list)
     alert_thresholds: list[Any] = field(default_factory=list)
+    #: The raw ``smtp:`` block for email alerts (spendtui.budgets.smtp_config validates it).
+    smtp: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
 
     def with_profile(self, name: str, env: Mapping[str, str] | None = None) -> Config:
@@ -290,6 +293,9 @@ def _permission_warning(path: Path, data: dict[str, Any]) -> str | None:
         if isinstance(url, str) and "@" in url and ":" in url.split("@")[0].split("//")[-1]:
             secrets.append(f"profiles.{name}.database_url")
     secrets += _literal_webhooks(data, "")
+    password = data["smtp"].get("password") if isinstance(data.get("smtp"), dict) else None
+    if isinstance(password, str) and password and not password.startswith(ENV_PREFIX):
+        secrets.append("smtp.password")
     if not secrets:
         return None
     try:
@@ -384,5 +390,6 @@ def load_config(overrides: Overrides = Overrides(), env: Mapping[str, str] | Non
         budgets=list(data.get("budgets") or []),
         budget_alerts=list(data.get("budget_alerts") or []),
         alert_thresholds=list(data.get("alert_thresholds") or []),
+        smtp=data.get("smtp"),
         warnings=(warning,) if warning else (),
     )

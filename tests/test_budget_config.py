@@ -16,6 +16,9 @@ from spendtui.errors import ConfigError
 from spendtui.money import PICO
 
 README_EXAMPLE = """
+smtp:
+  host: smtp.example.com
+  from: spendtui@example.com
 alert_thresholds: [0.8, 1.0]
 budget_alerts:
   - threshold: 0.8
@@ -59,14 +62,16 @@ def test_readme_example(tmp_path: Path) -> None:
     path = write(tmp_path, README_EXAMPLE)
     env = {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T1/B1/secret"}
     config = load_config(Overrides(config_path=str(path)), env=env)
-    assert any("email alerts are not supported" in w and "budget_alerts[0].email" in w for w in config.warnings)
+    assert not config.warnings
     settings = budget_settings(config, env)
     assert [t.key for t in settings.thresholds] == ["0.8", "1"]
-    assert [(a.threshold.key, a.webhook) for a in settings.alerts] == [
-        ("0.8", "https://hooks.slack.com/services/T1/B1/secret"),
-        ("1", "https://hooks.slack.com/services/T000/B000/XXXX"),
-        ("soft", "https://chat.example.com/hooks/abc"),
+    assert [(a.threshold.key, a.webhook, a.email, a.where) for a in settings.alerts] == [
+        ("0.8", "https://hooks.slack.com/services/T1/B1/secret", None, "budget_alerts[0]"),
+        ("0.8", None, "finance@example.com", "budget_alerts[0]"),
+        ("1", "https://hooks.slack.com/services/T000/B000/XXXX", None, "budget_alerts[1]"),
+        ("soft", "https://chat.example.com/hooks/abc", None, "budget_alerts[2]"),
     ]
+    assert settings.smtp is not None and (settings.smtp.host, settings.smtp.port) == ("smtp.example.com", 587)
     quarterly, web, launch = settings.plans
     assert quarterly.period == "quarterly" and quarterly.amount is None
     assert quarterly.amounts == {"Q1": 500 * PICO, "Q2": 750 * PICO, "Q3": 600 * PICO, "Q4": 1000 * PICO}
@@ -79,7 +84,7 @@ def test_readme_example(tmp_path: Path) -> None:
     assert (alpha.kind, alpha.ref) == ("team", "Alpha")
     assert [t.fraction for t in alpha.thresholds or ()] == [Decimal("0.5"), Decimal("0.9"), Decimal(1)]
     assert settings.override_for("team", "team-alpha", "Alpha") is alpha
-    assert len(settings.webhooks) == 4
+    assert len(settings.webhooks) == 4 and settings.emails == ["finance@example.com"]
 
 
 def test_defaults_and_alert_thresholds_join_the_global_ones() -> None:
@@ -142,7 +147,7 @@ def test_raw_keys_in_a_scope_are_hashed_at_once() -> None:
         ("alert_thresholds: [0.8, '1O%']", "alert_thresholds[1]: expected a fraction"),
         ("alert_thresholds: [soft]", "alert_thresholds[0]: 'soft' is only allowed in budget_alerts"),
         ("budget_alerts: [{webhook: 'https://x.example/h'}]", "budget_alerts[0]: needs a threshold"),
-        ("budget_alerts: [{threshold: 0.8}]", "budget_alerts[0]: needs a webhook URL"),
+        ("budget_alerts: [{threshold: 0.8}]", "budget_alerts[0]: needs a webhook URL or an email address"),
         ("budget_alerts: [{threshold: 0.8, webhook: os.environ/NOPE_NOT_SET}]", "NOPE_NOT_SET is not set"),
         (
             "budget_alerts: [{threshold: 0.8, webhook: 'ftp://x/y'}]",

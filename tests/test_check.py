@@ -224,9 +224,9 @@ def test_notify_litellm_budget_override(capsys, tmp_path, litellm_db, hooks) -> 
     assert f"team {team['name']} crossed 10%" in post["text"]
 
 
-def test_notify_without_webhooks_says_so(capsys, litellm_db) -> None:
+def test_notify_without_alert_channels_says_so(capsys, litellm_db) -> None:
     _, _, err = check(capsys, litellm_db, "--kind", "team", "--notify")
-    assert "no webhook configured" in err
+    assert "no alert channel configured" in err
 
 
 def test_post_webhook_backs_off_and_honours_retry_after(hooks) -> None:

@@ -1,2 +1,2 @@
 """Budgets around the pure core: config validation, the budget board the dashboard and
-``spendtui check`` draw from, webhook alerts and their state file, and check output."""
+``spendtui check`` draw from, webhook and email alerts and their state file, and check output."""

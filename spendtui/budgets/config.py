@@ -6,6 +6,8 @@ Three top-level keys (all optional)::
     budget_alerts:                         # where to post when a threshold is crossed
       - threshold: 0.8
         webhook: os.environ/SLACK_WEBHOOK_URL
+      - threshold: 1.0                     # a webhook, email addresses, or both
+        email: [admin@example.com, finance@example.com]
       - threshold: soft                    # a LiteLLM soft budget crossed
         webhook: https://hooks.slack.com/services/...
     budgets:
@@ -27,8 +29,10 @@ Three top-level keys (all optional)::
         thresholds: [0.5, 0.9, 1.0]        #   its own thresholds and alerts
 
 Every problem is one ConfigError naming the file and the key (``budgets[1].amount``).
-Thresholds named in ``budget_alerts`` are added to the global thresholds. Email alerts
-are not supported: an ``email`` key is accepted and reported as a warning.
+Thresholds named in ``budget_alerts`` are added to the global thresholds. ``email``
+takes one address or a list and needs the top-level ``smtp:`` block
+(``spendtui.budgets.smtp_config``); an entry becomes one ``AlertTarget`` per channel
+(its webhook, each address).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from spendtui.budgets.smtp_config import SmtpSettings, address_problem, parse_smtp
 from spendtui.config import Config, unknown_setting
 from spendtui.core.budget_state import KINDS
 from spendtui.core.plans import MONTHS, PERIODS, QUARTERS, SCOPE_DIMENSIONS, BudgetPlan
@@ -87,6 +92,8 @@ class BudgetSettings:
     plans: tuple[BudgetPlan, ...] = ()
     overrides: tuple[BudgetOverride, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: The ``smtp:`` block; set whenever an ``email`` target is configured.
+    smtp: SmtpSettings | None = None
 
     def override_for(self, kind: str, ident: str, name: str) -> BudgetOverride | None:
         """The override naming this budget by id, else by name."""
@@ -97,18 +104,29 @@ class BudgetSettings:
         return None
 
     @property
+    def targets(self) -> list[AlertTarget]:
+        """Every alert target: the global ones, then each plan's and override's."""
+        out = list(self.alerts)
+        out += [a for p in self.plans for a in p.alerts]
+        out += [a for o in self.overrides for a in o.alerts]
+        return out
+
+    @property
     def webhooks(self) -> list[str]:
         """Every distinct webhook URL configured (secret: never print these)."""
-        urls = [a.webhook for a in self.alerts]
-        urls += [a.webhook for p in self.plans for a in p.alerts]
-        urls += [a.webhook for o in self.overrides for a in o.alerts]
-        return list(dict.fromkeys(urls))
+        return list(dict.fromkeys(a.webhook for a in self.targets if a.webhook is not None))
+
+    @property
+    def emails(self) -> list[str]:
+        """Every distinct email address configured."""
+        return list(dict.fromkeys(a.email for a in self.targets if a.email is not None))
 
 
 class _Checker:
-    def __init__(self, path: Path | None, env: Mapping[str, str]) -> None:
+    def __init__(self, path: Path | None, env: Mapping[str, str], smtp: SmtpSettings | None = None) -> None:
         self.path = path
         self.env = env
+        self.smtp = smtp
         self.warnings: list[str] = []
 
     def fail(self, key: str, problem: str) -> ConfigError:
@@ -185,9 +203,29 @@ class _Checker:
             raise self.fail(key, "must be an http:// or https:// URL (or os.environ/NAME)")
         return value.strip()
 
+    def emails(self, value: Any, key: str) -> list[str]:
+        """One address or a list of them; needs the ``smtp:`` block."""
+        if self.smtp is None:
+            raise self.fail(key, "email alerts need an SMTP server: add an smtp: block (host, from) to the config")
+        many = isinstance(value, list)
+        if many and not value:
+            raise self.fail(key, "expected an email address or a list of them, got an empty list")
+        out: list[str] = []
+        for i, item in enumerate(value if many else [value]):
+            where = f"{key}[{i}]" if many else key
+            if not isinstance(item, str):
+                raise self.fail(where, f"expected an email address, got {type(item).__name__}")
+            problem = address_problem(item.strip())
+            if problem:
+                raise self.fail(where, f"{problem}, got {item!r:.60}")
+            out.append(item.strip())
+        return list(dict.fromkeys(out))
+
     def alerts(self, value: Any, key: str) -> tuple[AlertTarget, ...]:
         if not isinstance(value, list):
-            raise self.fail(key, f"expected a list of {{threshold, webhook}} entries, got {type(value).__name__}")
+            raise self.fail(
+                key, f"expected a list of {{threshold, webhook, email}} entries, got {type(value).__name__}"
+            )
         out: list[AlertTarget] = []
         for i, raw in enumerate(value):
             where = f"{key}[{i}]"
@@ -195,16 +233,13 @@ class _Checker:
             if "threshold" not in item:
                 raise self.fail(where, "needs a threshold (e.g. 0.8, 1.0 or soft)")
             threshold = self.threshold(item["threshold"], f"{where}.threshold", allow_soft=True)
+            if item.get("webhook") is None and item.get("email") is None:
+                raise self.fail(where, "needs a webhook URL or an email address")
+            if item.get("webhook") is not None:
+                out.append(AlertTarget(threshold, self.webhook(item["webhook"], f"{where}.webhook"), where))
             if item.get("email") is not None:
-                self.warnings.append(
-                    f"{self.path or 'config'}: {where}.email: email alerts are not supported "
-                    "(out of scope); use a webhook"
-                )
-            if item.get("webhook") is None:
-                if item.get("email") is None:
-                    raise self.fail(where, "needs a webhook URL")
-                continue
-            out.append(AlertTarget(threshold, self.webhook(item["webhook"], f"{where}.webhook"), where))
+                addresses = self.emails(item["email"], f"{where}.email")
+                out += [AlertTarget(threshold, where=where, email=address) for address in addresses]
         return tuple(out)
 
     def scope(self, item: dict[str, Any], key: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -308,8 +343,10 @@ def _period_label(label: object, period: str | None) -> str | None:
 def parse_budget_settings(
     data: Mapping[str, Any], path: Path | None = None, env: Mapping[str, str] | None = None
 ) -> BudgetSettings:
-    """Validate ``alert_thresholds``, ``budget_alerts`` and ``budgets`` of a loaded config file."""
-    check = _Checker(path, os.environ if env is None else env)
+    """Validate ``smtp``, ``alert_thresholds``, ``budget_alerts`` and ``budgets`` of a loaded config file."""
+    env = os.environ if env is None else env
+    smtp = parse_smtp(data.get("smtp"), path, env)
+    check = _Checker(path, env, smtp)
     thresholds = DEFAULT_THRESHOLDS
     if data.get("alert_thresholds") is not None:
         thresholds = check.thresholds(data["alert_thresholds"], "alert_thresholds")
@@ -330,7 +367,7 @@ def parse_budget_settings(
         if any(p.name == plan.name for p in plans):
             raise check.fail(f"{key}.name", f"another budget is already named {plan.name!r}")
         plans.append(plan)
-    return BudgetSettings(thresholds, alerts, tuple(plans), tuple(overrides), tuple(check.warnings))
+    return BudgetSettings(thresholds, alerts, tuple(plans), tuple(overrides), tuple(check.warnings), smtp)
 
 
 def budget_settings(config: Config, env: Mapping[str, str] | None = None) -> BudgetSettings:
@@ -339,5 +376,6 @@ def budget_settings(config: Config, env: Mapping[str, str] | None = None) -> Bud
         "alert_thresholds": config.alert_thresholds if config.alert_thresholds else None,
         "budget_alerts": config.budget_alerts or None,
         "budgets": config.budgets or [],
+        "smtp": config.smtp,
     }
     return parse_budget_settings(data, config.path, env)

@@ -1,11 +1,12 @@
 """Which alerts ``spendtui check --notify`` already sent: a small JSON state file.
 
 Like LiteLLM's ``budget_alert_ttl``, but keyed by window: an alert (budget, threshold,
-window, webhook) is sent once; the next window sends again. For budgets without a window
+window, channel) is sent once; the next window sends again. For budgets without a window
 an entry is dropped once the budget is seen below that threshold, so a later crossing is
 reported again. The file lives in the platform state directory
 (``~/.local/state/spendtui/alerts.json`` on Linux), is written atomically, and holds no
-secrets: webhooks are stored as hashes of their URLs.
+secrets: a channel is stored as a hash (the field is still called ``webhook``): of a
+webhook's URL, as before email existed, or of ``email:ADDRESS``.
 """
 
 from __future__ import annotations
@@ -31,13 +32,13 @@ def state_path() -> Path:
     return user_state_path("spendtui") / "alerts.json"
 
 
-def webhook_id(url: str) -> str:
-    """A stable, non-reversible name for a webhook URL."""
-    return hashlib.sha256(url.encode()).hexdigest()[:16]
+def webhook_id(channel: str) -> str:
+    """A stable, non-reversible name for a channel: a webhook URL or ``email:ADDRESS``."""
+    return hashlib.sha256(channel.encode()).hexdigest()[:16]
 
 
 class AlertLedger:
-    """Sent alerts: one entry per (scope, budget, threshold, window, webhook)."""
+    """Sent alerts: one entry per (scope, budget, threshold, window, channel)."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or state_path()
@@ -63,14 +64,15 @@ class AlertLedger:
         return self
 
     @staticmethod
-    def entry(scope: str, budget: str, threshold: str, window: str, url: str) -> dict[str, str]:
-        """The entry for one alert to one webhook (``sent_at`` filled by ``record``)."""
+    def entry(scope: str, budget: str, threshold: str, window: str, channel: str) -> dict[str, str]:
+        """The entry for one alert to one channel, ``AlertTarget.channel_id`` (``sent_at``
+        filled by ``record``)."""
         return {
             "scope": scope,
             "budget": budget,
             "threshold": threshold,
             "window": window,
-            "webhook": webhook_id(url),
+            "webhook": webhook_id(channel),
             "sent_at": "",
         }
 

@@ -1,11 +1,13 @@
-"""Budget alerts to webhooks: a Slack-compatible ``{"text": ...}`` POST per webhook.
+"""Budget alerts to webhooks and email: every new crossing goes to each of its targets.
 
-Slack and Mattermost incoming webhooks take the body as it is; Discord takes it at its
-Slack-compatible address (the webhook URL with ``/slack`` appended). Each webhook gets
-one message listing its new crossings. A failed POST (connection error, timeout, HTTP
-5xx or 429) is retried with exponential backoff; it never stops the other webhooks, and
-an alert that could not be delivered is not recorded, so the next run tries again.
-Webhook URLs are secrets: only their host is ever printed.
+Webhooks get a Slack-compatible ``{"text": ...}`` POST: Slack and Mattermost incoming
+webhooks take the body as it is; Discord takes it at its Slack-compatible address (the
+webhook URL with ``/slack`` appended). Each webhook gets one message listing its new
+crossings. A failed POST (connection error, timeout, HTTP 5xx or 429) is retried with
+exponential backoff. Email gets one message per crossing (``spendtui.budgets.email``),
+to every address of that threshold not yet sent. A failed channel never stops the
+others, and an alert is recorded per channel only once delivered, so the next run tries
+again. Webhook URLs are secrets: only their host is ever printed; addresses are masked.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import httpx
 
 from spendtui.budgets.board import BudgetBoard
 from spendtui.budgets.config import BudgetSettings
+from spendtui.budgets.email import SmtpSession, alert_message, mask_address
 from spendtui.budgets.ledger import AlertLedger
 from spendtui.core.alerts import Crossing, crossings
 from spendtui.core.budget_eval import LEVEL_SYMBOL
@@ -35,13 +38,16 @@ MAX_RETRY_AFTER = 30.0
 
 @dataclass
 class Delivery:
-    """What happened to one webhook."""
+    """What happened to one webhook, or to one email message's recipients."""
 
     label: str
     alerts: int
     ok: bool
     attempts: int
     error: str | None = None
+    channel: str = "webhook"
+    #: Email: how many addresses (all delivered when ``ok``, all failed otherwise).
+    recipients: int = 0
 
 
 @dataclass
@@ -53,6 +59,10 @@ class NotifyResult:
     @property
     def failed(self) -> list[Delivery]:
         return [d for d in self.deliveries if not d.ok]
+
+    def of(self, channel: str, ok: bool) -> list[Delivery]:
+        """The deliveries of one channel (``webhook``, ``email``) that went, or failed."""
+        return [d for d in self.deliveries if d.channel == channel and d.ok == ok]
 
 
 def webhook_label(url: str) -> str:
@@ -132,7 +142,8 @@ def alert_text(items: list[Crossing], source: str) -> str:
 
 
 def targets_for(crossing: Crossing, settings: BudgetSettings) -> list[AlertTarget]:
-    """Webhooks for a crossing: the global ``budget_alerts`` plus the budget's own."""
+    """Channels for a crossing: the global ``budget_alerts`` plus the budget's own, each
+    channel once."""
     state = crossing.budget.state
     own: tuple[AlertTarget, ...] = ()
     if state.kind == "plan":
@@ -141,7 +152,11 @@ def targets_for(crossing: Crossing, settings: BudgetSettings) -> list[AlertTarge
         override = settings.override_for(state.kind, state.id, state.name)
         own = override.alerts if override else ()
     key = crossing.threshold.key
-    return [t for t in (*settings.alerts, *own) if t.threshold.key == key]
+    unique: dict[str, AlertTarget] = {}
+    for target in (*settings.alerts, *own):
+        if target.threshold.key == key:
+            unique.setdefault(target.channel_id, target)
+    return list(unique.values())
 
 
 def notify(
@@ -156,21 +171,27 @@ def notify(
     report: Callable[[str], None],
     backoff: float | None = None,
 ) -> NotifyResult:
-    """Send every crossing not yet sent in its window to its webhooks; record what went."""
+    """Send every crossing not yet sent in its window to its channels; record what went."""
     result = NotifyResult()
     pending: dict[str, list[tuple[Crossing, dict[str, str]]]] = {}
+    mail: list[tuple[Crossing, dict[str, dict[str, str]]]] = []
     current = crossings(board.budgets)
     for budget in board.budgets:
         if budget.window.start is None:
             ledger.rearm(scope, budget.state.uid, [t.key for t in budget.crossed])
     for crossing in current:
         b = crossing.budget
+        addresses: dict[str, dict[str, str]] = {}
         for target in targets_for(crossing, settings):
-            entry = ledger.entry(scope, b.state.uid, crossing.threshold.key, b.window.key, target.webhook)
+            entry = ledger.entry(scope, b.state.uid, crossing.threshold.key, b.window.key, target.channel_id)
             if ledger.has(entry):
                 result.already_sent += 1
-                continue
-            pending.setdefault(target.webhook, []).append((crossing, entry))
+            elif target.webhook is not None:
+                pending.setdefault(target.webhook, []).append((crossing, entry))
+            elif target.email is not None:
+                addresses[target.email] = entry
+        if addresses:
+            mail.append((crossing, addresses))
     for url, items in pending.items():
         label = webhook_label(url)
         text = alert_text([c for c, _ in items], source_label)
@@ -181,5 +202,41 @@ def notify(
                 ledger.record(entry, now)
         else:
             report(f"webhook {label}: {len(items)} alert(s) not delivered after {attempts} attempt(s): {error}")
+    if mail:
+        _send_mail(mail, settings, ledger, result, source_label=source_label, now=now, report=report)
     ledger.prune(now)
     return result
+
+
+def _send_mail(
+    mail: list[tuple[Crossing, dict[str, dict[str, str]]]],
+    settings: BudgetSettings,
+    ledger: AlertLedger,
+    result: NotifyResult,
+    *,
+    source_label: str,
+    now: datetime,
+    report: Callable[[str], None],
+) -> None:
+    """One message per crossing to its pending addresses, over one SMTP connection."""
+    smtp = settings.smtp
+    if smtp is None:  # the config check refuses email targets without smtp:
+        report("email: no smtp: block configured; email alerts not sent")
+        return
+    with SmtpSession(smtp) as session:
+        for crossing, addresses in mail:
+            recipients = list(addresses)
+            failed = session.send(alert_message(crossing, recipients, smtp.sender, source_label), recipients)
+            delivered = [a for a in recipients if a not in failed]
+            for address in delivered:
+                ledger.record(addresses[address], now)
+            if delivered:
+                label = ", ".join(mask_address(a) for a in delivered)
+                result.deliveries.append(Delivery(label, 1, True, 1, None, "email", len(delivered)))
+            problems: dict[str, list[str]] = {}
+            for address, problem in failed.items():
+                problems.setdefault(problem, []).append(address)
+            for problem, group in problems.items():
+                label = ", ".join(mask_address(a) for a in group)
+                result.deliveries.append(Delivery(label, 1, False, 1, problem, "email", len(group)))
+                report(f"email to {label} via {smtp.label}: {problem}")

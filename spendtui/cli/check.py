@@ -1,5 +1,5 @@
 """``spendtui check``: evaluate every budget once, print those at or over a threshold,
-optionally post alerts to webhooks, and exit with a monitoring-style code for cron."""
+optionally send alerts to webhooks and email, and exit with a monitoring-style code for cron."""
 
 from __future__ import annotations
 
@@ -34,9 +34,10 @@ members, tags and per-model budgets with a max or soft budget) plus the plans un
 `budgets:` in the config file. The "logs" column compares LiteLLM's stored counter with
 the request logs for the budget's window: "≠ $X" when they differ by more than a cent.
 Thresholds come from `alert_thresholds` (default 0.8 and 1.0) and `budget_alerts`.
---notify posts {"text": ...} to each webhook in `budget_alerts` once per budget,
-threshold and window (state file in the platform state directory, e.g.
-~/.local/state/spendtui/alerts.json). Email is not supported.
+--notify posts {"text": ...} to each webhook in `budget_alerts` and mails each
+`email:` address (through the config's `smtp:` server) once per budget, threshold and
+window (state file in the platform state directory, e.g.
+~/.local/state/spendtui/alerts.json).
 """
 
 
@@ -61,7 +62,7 @@ def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument(
         "--notify",
         action="store_true",
-        help="post new alerts to the webhooks in the config's budget_alerts (once per window)",
+        help="send new alerts to the webhooks and email addresses in the config's budget_alerts (once per window)",
     )
     p.add_argument(
         "--now",
@@ -116,8 +117,8 @@ def _notify(board: BudgetBoard, settings: BudgetSettings, source_label: str, sco
     def report(message: str) -> None:
         print(f"spendtui: {message}", file=sys.stderr)
 
-    if not settings.webhooks:
-        report("--notify: no webhook configured (budget_alerts in the config file); nothing sent")
+    if not settings.webhooks and not settings.emails:
+        report("--notify: no alert channel configured (webhook or email in budget_alerts); nothing sent")
         return
     ledger = AlertLedger().load()
     if ledger.problem:
@@ -137,8 +138,10 @@ def _notify(board: BudgetBoard, settings: BudgetSettings, source_label: str, sco
         ledger.save()
     except OSError as exc:
         report(f"cannot write {ledger.path} ({exc.strerror or exc}): alerts may be sent again")
-    sent = sum(d.alerts for d in result.deliveries if d.ok)
-    report(
-        f"--notify: {sent} alert(s) sent to {sum(1 for d in result.deliveries if d.ok)} webhook(s), "
-        f"{result.already_sent} already sent in their window, {len(result.failed)} webhook(s) failed"
-    )
+    hooks, mails = result.of("webhook", ok=True), result.of("email", ok=True)
+    sent = [f"{sum(d.alerts for d in hooks)} alert(s) sent to {len(hooks)} webhook(s)"]
+    failed = [f"{len(result.of('webhook', ok=False))} webhook(s) failed"]
+    if settings.emails:
+        sent.append(f"{len(mails)} email(s) sent to {sum(d.recipients for d in mails)} address(es)")
+        failed.append(f"{len(result.of('email', ok=False))} email(s) failed")
+    report(f"--notify: {', '.join(sent)}, {result.already_sent} already sent in their window, {', '.join(failed)}")

@@ -80,10 +80,33 @@ def normalise(thresholds: list[Threshold] | tuple[Threshold, ...]) -> tuple[Thre
     return tuple(sorted(unique.values(), key=Threshold.sort_key))
 
 
+#: The ledger's name for an email channel: ``email:ADDRESS`` (a webhook's is its URL).
+EMAIL_CHANNEL_PREFIX = "email:"
+
+
 @dataclass(frozen=True)
 class AlertTarget:
-    """Post to ``webhook`` when a budget crosses ``threshold`` (``where``: its config key)."""
+    """Tell one channel when a budget crosses ``threshold``: post to ``webhook``, or mail
+    ``email`` (exactly one of the two). ``where``: its config key."""
 
     threshold: Threshold
-    webhook: str
+    webhook: str | None = None
     where: str = ""
+    email: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.webhook is None) == (self.email is None):
+            raise ValueError("an alert target has exactly one channel: a webhook or an email address")
+
+    @property
+    def channel(self) -> str:
+        """``webhook`` or ``email``."""
+        return "webhook" if self.webhook is not None else "email"
+
+    @property
+    def channel_id(self) -> str:
+        """What the alert ledger hashes: the webhook URL itself (so state files written
+        before email existed still match), or ``email:ADDRESS``."""
+        if self.webhook is not None:
+            return self.webhook
+        return f"{EMAIL_CHANNEL_PREFIX}{self.email}"
