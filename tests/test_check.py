@@ -325,3 +325,25 @@ def test_kind_filter_leaves_out_notes_about_other_kinds(capsys, litellm_db, tmp_
     assert "no tag budgets" not in out
     _, out, _ = check(capsys, db, "--kind", "tag", "--kind", "organization", "--all")
     assert "no tag budgets" in out and "no organization budgets" in out
+
+
+def test_dry_run_prints_what_would_be_sent_and_sends_nothing(capsys, tmp_path, litellm_db, hooks) -> None:
+    config = write_config(
+        tmp_path,
+        {
+            "budget_alerts": [{"threshold": 0.8, "webhook": hooks.url("/warn")}],
+            "budgets": [{"name": "tiny daily", "amount": 0.01, "period": "daily"}],
+        },
+    )
+    args = ("--config", str(config), "--kind", "plan", "--notify")
+    code, _, err = check(capsys, litellm_db, *args, "--dry-run")
+    assert code == 2 and hooks.received == []
+    assert "would send plan tiny daily (all spend) 80% to webhook 127.0.0.1:" in err
+    assert "1 alert(s) would be sent; nothing sent or recorded" in err and "/warn" not in err
+    assert not (tmp_path / "state" / "spendtui" / "alerts.json").exists()
+    code, _, err = check(capsys, litellm_db, *args)  # the real run sends it, then a dry run has nothing
+    assert len(hooks.posts("/warn")) == 1
+    code, _, err = check(capsys, litellm_db, *args, "--dry-run")
+    assert "0 alert(s) would be sent" in err and len(hooks.received) == 1
+    assert main(["check", "--db", f"sqlite:///{litellm_db}", "--dry-run"]) == 2
+    assert "--dry-run shows what --notify would send: give both" in capsys.readouterr().err

@@ -159,6 +159,28 @@ def targets_for(crossing: Crossing, settings: BudgetSettings) -> list[AlertTarge
     return list(unique.values())
 
 
+def pending_alerts(
+    board: BudgetBoard, settings: BudgetSettings, ledger: AlertLedger, scope: str
+) -> list[tuple[Crossing, AlertTarget]]:
+    """What ``notify`` would send now: each crossing with each channel it has not been
+    sent to in its window (``check --dry-run``; nothing is sent or recorded)."""
+    out = []
+    for crossing in crossings(board.budgets):
+        b = crossing.budget
+        for target in targets_for(crossing, settings):
+            entry = ledger.entry(scope, b.state.uid, crossing.threshold.key, b.window.key, target.channel_id)
+            if not ledger.has(entry):
+                out.append((crossing, target))
+    return out
+
+
+def target_label(target: AlertTarget) -> str:
+    """``webhook hooks.slack.com`` or ``email a***@company.com``: never a secret."""
+    if target.webhook is not None:
+        return f"webhook {webhook_label(target.webhook)}"
+    return f"email {mask_address(target.email or '')}"
+
+
 def notify(
     board: BudgetBoard,
     settings: BudgetSettings,

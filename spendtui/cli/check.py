@@ -65,6 +65,11 @@ def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
         help="send new alerts to the webhooks and email addresses in the config's budget_alerts (once per window)",
     )
     p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with --notify: print the alerts that would be sent, and where, without sending or recording them",
+    )
+    p.add_argument(
         "--now",
         metavar="ISO",
         help="evaluate as if it were this UTC moment (demo data and tests; LiteLLM's counters are "
@@ -80,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     from spendtui.budgets.render import render_json, render_table
     from spendtui.cli.common import config_from_args, engine_for
 
+    if args.dry_run and not args.notify:
+        raise UsageError("--dry-run shows what --notify would send: give both")
     now = None
     if args.now:
         now = parse_timestamp(args.now)
@@ -103,9 +110,29 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_table(board, shown))
     sys.stdout.flush()
-    if args.notify:
+    if args.dry_run:
+        _dry_run(board, settings, scope)
+    elif args.notify:
         _notify(board, settings, config.active.name, scope)
     return exit_code
+
+
+def _dry_run(board: BudgetBoard, settings: BudgetSettings, scope: str) -> None:
+    from spendtui.budgets.ledger import AlertLedger
+    from spendtui.budgets.notify import pending_alerts, target_label
+
+    ledger = AlertLedger().load()
+    if ledger.problem:
+        print(f"spendtui: warning: {ledger.problem}", file=sys.stderr)
+    pending = pending_alerts(board, settings, ledger, scope)
+    for crossing, target in pending:
+        state = crossing.budget.state
+        what = f"{state.kind} {state.name}" + (f" ({state.scope})" if state.scope else "")
+        print(
+            f"spendtui: --dry-run: would send {what} {crossing.threshold.label} to {target_label(target)}",
+            file=sys.stderr,
+        )
+    print(f"spendtui: --dry-run: {len(pending)} alert(s) would be sent; nothing sent or recorded", file=sys.stderr)
 
 
 def _notify(board: BudgetBoard, settings: BudgetSettings, source_label: str, scope: str) -> None:
