@@ -70,7 +70,13 @@ _TOP_KEYS: dict[str, tuple[type, ...]] = {
     "budgets": (list,),
     "budget_alerts": (list,),
     "alert_thresholds": (list,),
+    "rules": (list,),
+    "slack_alerts": (dict,),
+    "litellm_settings": (dict,),
 }
+#: What spendtui reads of a pasted LiteLLM ``litellm_settings:`` block; the rest is LiteLLM's
+#: own business (ignored, with a warning: spendtui.budgets.config.budget_settings).
+LITELLM_SETTINGS_READ = ("budget_alerts", "slack_alerts")
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,11 @@ class Config:
     budgets: list[Any] = field(default_factory=list)
     budget_alerts: list[Any] = field(default_factory=list)
     alert_thresholds: list[Any] = field(default_factory=list)
+    #: Raw spend rules (validated by spendtui.budgets.rules_config) and LiteLLM's block as
+    #: pasted (only LITELLM_SETTINGS_READ is read).
+    rules: list[Any] = field(default_factory=list)
+    slack_alerts: dict[str, Any] | None = None
+    litellm_settings: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
     def with_profile(self, name: str, env: Mapping[str, str] | None = None) -> Config:
@@ -304,6 +315,9 @@ def _permission_warning(path: Path, data: dict[str, Any]) -> str | None:
     return None
 
 
+_WEBHOOK_KEYS = ("webhook", "webhook_url")  # (slack_alerts: webhook_url)
+
+
 def _literal_webhooks(node: object, where: str) -> list[str]:
     """Where the document holds a webhook URL itself (webhook URLs are secrets), not an
     ``os.environ/NAME`` reference."""
@@ -311,7 +325,7 @@ def _literal_webhooks(node: object, where: str) -> list[str]:
     if isinstance(node, dict):
         for key, value in node.items():
             here = f"{where}.{key}" if where else str(key)
-            if key == "webhook" and isinstance(value, str) and value and not value.startswith(ENV_PREFIX):
+            if key in _WEBHOOK_KEYS and isinstance(value, str) and value and not value.startswith(ENV_PREFIX):
                 found.append(here)
             else:
                 found += _literal_webhooks(value, here)
@@ -384,5 +398,8 @@ def load_config(overrides: Overrides = Overrides(), env: Mapping[str, str] | Non
         budgets=list(data.get("budgets") or []),
         budget_alerts=list(data.get("budget_alerts") or []),
         alert_thresholds=list(data.get("alert_thresholds") or []),
+        rules=list(data.get("rules") or []),
+        slack_alerts=data.get("slack_alerts"),
+        litellm_settings=dict(data.get("litellm_settings") or {}),
         warnings=(warning,) if warning else (),
     )
