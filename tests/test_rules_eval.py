@@ -312,6 +312,10 @@ def test_spikes_against_the_median_of_the_same_hour(url: str) -> None:
         and spiky.over_percent == Fraction(100, 3)
     )
     assert spiky.period.key == "2026-12-09T13" and spiky.key == ("spiky x3", "model spiky", "2026-12-09T13")
+    assert spiky.describe() == (
+        "spend of model spiky in hour 2026-12-09T13: $12.00, above $9.00 "
+        "(3 × the 7-day median $3.00 of that hour, floor $5.00) by $3.00 (+33%)"
+    )
     assert not got["spiky x5"].firing and got["spiky x5"].threshold == 15 * 10**12
     # days without requests count as 0: median 0, so only the floor stands between
     assert got["gappy"].median == 0 and got["gappy"].value == 4 * 10**12 and not got["gappy"].firing

@@ -22,7 +22,8 @@ spendtui's own form, a top-level list::
         kind: spike                          # the last full hour against its 7-day median
         measure: spend                       # spend or requests
         factor: 3                            # more than 3 × the median of the same hour
-        floor: 5.0                           # and more than $5 (required for spend)
+        floor: 5.0                           # and more than $5 (required for spend;
+                                             #   for requests a count, default 0)
 
 and LiteLLM's ``slack_alerts`` (at the top level or under ``litellm_settings:``), as the
 cost-tracking guide writes it: ``daily_spend`` (today's spend above ``threshold`` USD)

@@ -172,20 +172,22 @@ class RuleResult:
         return self.over * 100 / self.threshold if self.threshold else None
 
     def describe(self) -> str:
-        """``spend of all spend on 2026-12-07: $62.10, above $50.00 by $12.10 (+24%)``."""
+        """``spend of the whole proxy in day 2026-12-07: $62.10, above $50.00 by $12.10 (+24%)``
+        (a spike: ``... in hour 2026-12-07T13: $12.00, above $9.00 (3 × the 7-day median
+        $3.00 of that hour) by $3.00 (+33%)``); ``..., not above $50.00`` when it is not."""
         measure = self.rule.measure
-        value, limit = format_measure(measure, self.value), format_measure(measure, self.threshold)
+        scope = "the whole proxy" if not self.rule.scope else self.scope_text
+        head = f"{measure} of {scope} in {self.rule.period} {self.period.key}: {format_measure(measure, self.value)}"
+        limit = format_measure(measure, self.threshold)
         if isinstance(self.rule, SpikeRule) and self.median is not None:
-            head = f"{measure} of {self.scope_text} in hour {self.period.key}: {value}"
-            ref = f"{format_measure(measure, self.median)} median of the same hour over {SPIKE_DAYS} days"
-            head += f" ({ref}; threshold {limit})"
-        else:
-            head = f"{measure} of {self.scope_text} in {self.rule.period} {self.period.key}: {value} (above {limit})"
+            factor = format(float(self.rule.factor), "g")
+            limit += f" ({factor} × the {SPIKE_DAYS}-day median {format_measure(measure, self.median)} of that hour"
+            limit += f", floor {format_measure(measure, self.rule.floor)})"
         if not self.firing:
-            return f"{head}: ok"
+            return f"{head}, not above {limit}"
         pct = self.over_percent
         extra = "" if pct is None else f" (+{pct // 1}%)"
-        return f"{head}: over by {format_measure(measure, self.over)}{extra}"
+        return f"{head}, above {limit} by {format_measure(measure, self.over)}{extra}"
 
 
 @dataclass(frozen=True)
