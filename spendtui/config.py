@@ -71,7 +71,13 @@ _TOP_KEYS: dict[str, tuple[type, ...]] = {
     "budget_alerts": (list,),
     "alert_thresholds": (list,),
     "smtp": (dict,),
+    "rules": (list,),
+    "slack_alerts": (dict,),
+    "litellm_settings": (dict,),
 }
+#: What spendtui reads of a pasted LiteLLM ``litellm_settings:`` block; the rest is LiteLLM's
+#: own business (ignored, with a warning: spendtui.budgets.config.budget_settings).
+LITELLM_SETTINGS_READ = ("budget_alerts", "slack_alerts")
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,11 @@ class Config:
     alert_thresholds: list[Any] = field(default_factory=list)
     #: The raw ``smtp:`` block for email alerts (spendtui.budgets.smtp_config validates it).
     smtp: dict[str, Any] | None = None
+    #: Raw spend rules (validated by spendtui.budgets.rules_config) and LiteLLM's block as
+    #: pasted (only LITELLM_SETTINGS_READ is read).
+    rules: list[Any] = field(default_factory=list)
+    slack_alerts: dict[str, Any] | None = None
+    litellm_settings: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
     def with_profile(self, name: str, env: Mapping[str, str] | None = None) -> Config:
@@ -310,6 +321,9 @@ def _permission_warning(path: Path, data: dict[str, Any]) -> str | None:
     return None
 
 
+_WEBHOOK_KEYS = ("webhook", "webhook_url")  # (slack_alerts: webhook_url)
+
+
 def _literal_webhooks(node: object, where: str) -> list[str]:
     """Where the document holds a webhook URL itself (webhook URLs are secrets), not an
     ``os.environ/NAME`` reference."""
@@ -317,7 +331,7 @@ def _literal_webhooks(node: object, where: str) -> list[str]:
     if isinstance(node, dict):
         for key, value in node.items():
             here = f"{where}.{key}" if where else str(key)
-            if key == "webhook" and isinstance(value, str) and value and not value.startswith(ENV_PREFIX):
+            if key in _WEBHOOK_KEYS and isinstance(value, str) and value and not value.startswith(ENV_PREFIX):
                 found.append(here)
             else:
                 found += _literal_webhooks(value, here)
@@ -391,5 +405,8 @@ def load_config(overrides: Overrides = Overrides(), env: Mapping[str, str] | Non
         budget_alerts=list(data.get("budget_alerts") or []),
         alert_thresholds=list(data.get("alert_thresholds") or []),
         smtp=data.get("smtp"),
+        rules=list(data.get("rules") or []),
+        slack_alerts=data.get("slack_alerts"),
+        litellm_settings=dict(data.get("litellm_settings") or {}),
         warnings=(warning,) if warning else (),
     )

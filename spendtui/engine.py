@@ -97,9 +97,17 @@ class SpendEngine(LogReads):
     """Owns the cube for one source and a loaded range of days (and, through ``LogReads``,
     what else is read from the request logs: sessions and tools, latency, the cost audit)."""
 
-    def __init__(self, source: Source, clock: Clock = system_clock, cache: CubeCache | None = None) -> None:
+    def __init__(
+        self,
+        source: Source,
+        clock: Clock = system_clock,
+        cache: CubeCache | None = None,
+        hourly_days: int = HOURLY_DAYS,
+    ) -> None:
         self.source = source
         self.clock = clock
+        #: Days a load keeps by hour, today included (spike rules compare 8: spendtui.budgets.rules_eval).
+        self.hourly_days = hourly_days
         self.cube = Cube()
         self._names = Names()
         self.first_day: int | None = None
@@ -144,6 +152,10 @@ class SpendEngine(LogReads):
     def now(self) -> datetime:
         return self.clock()
 
+    def hourly_from_day(self) -> int:
+        """The first UTC day a load keeps by hour."""
+        return self.today() - (self.hourly_days - 1)
+
     def load(self, first_day: int) -> RefreshStats:
         """Cold load from ``first_day`` (UTC day number) to now; replaces the cube.
         With a cache: a warm restart instead, when the cache is valid."""
@@ -174,7 +186,7 @@ class SpendEngine(LogReads):
 
     def _build(self, first_day: int) -> tuple[LoadResultLike, Cube]:
         """The source's load for ``first_day`` on, and the cube built from it."""
-        result = self.source.load(first_day, self.today() - (HOURLY_DAYS - 1))
+        result = self.source.load(first_day, self.hourly_from_day())
         cube = Cube()
         # chunks aggregate separately (SQLite reads rowid ranges, 2,048 rows at a time under
         # a rollback journal), so a day's cells repeat once per chunk: merged as they
@@ -316,7 +328,7 @@ class SpendEngine(LogReads):
         # and caught up
         with ThreadPoolExecutor(1, thread_name_prefix="spendtui-tail") as pool:
             tail = pool.submit(self.source.recent, TAIL_SIZE)
-            restored = self.cache.restore(self.source, first_day, self.today() - (HOURLY_DAYS - 1))
+            restored = self.cache.restore(self.source, first_day, self.hourly_from_day())
             if restored is None:
                 tail.exception()  # a cold load follows and reads the tail again
                 return None
@@ -363,7 +375,7 @@ class SpendEngine(LogReads):
                 return True
         try:
             history = History(self.fact_cubes, self.live_first_day, self.partial_measures) if self.fact_cubes else None
-            self.cache.save(self.source, self.cube, self.first_day, self.today() - (HOURLY_DAYS - 1), history)
+            self.cache.save(self.source, self.cube, self.first_day, self.hourly_from_day(), history)
         except (OSError, ValueError, TypeError, SourceError) as exc:
             self.cache.status = f"cube cache not saved: {exc}"
             return False

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
@@ -40,13 +39,13 @@ from spendtui.core.names import Names
 from spendtui.core.plans import BudgetPlan, plan_dates, plan_state
 from spendtui.core.query import Filters, Query, Window
 from spendtui.core.questions import Questions
+from spendtui.core.scopes import scope_filters
 from spendtui.errors import ConfigError
 from spendtui.timeutil import day_number, day_of
 
 if TYPE_CHECKING:
     from spendtui.engine import SpendEngine
 
-_HASH = re.compile(r"^[0-9a-f]{64}$")
 #: ``spendtui check`` loads at most this many days back to compare counters with the logs.
 MAX_LOGS_DAYS = 400
 
@@ -121,42 +120,10 @@ def plans_first_day(settings: BudgetSettings, now: datetime) -> int:
     return first
 
 
-def _reverse(mapping: dict[str, str], wanted: str) -> list[str]:
-    return [ident for ident, label in mapping.items() if label == wanted]
-
-
-def _resolve(dim: str, value: str, names: Names) -> list[str]:
-    """A scope value as the records hold it: key alias -> hashes; team, customer,
-    organization or project alias, or agent name -> ids."""
-    aliases = {
-        "team": names.team_alias,
-        "customer": names.customer_alias,
-        "organization": names.organization_alias,
-        "project": names.project_alias,
-        "agent": names.agent_name,
-    }
-    if dim == "key" and not _HASH.match(value):
-        found = _reverse(names.key_alias, value) or _reverse(names.key_name, value)
-    elif dim in aliases:
-        found = _reverse(aliases[dim], value)
-    else:
-        found = []
-    return found or [value]
-
-
 def plan_filters(plan: BudgetPlan, names: Names, query: Questions) -> tuple[Filters, tuple[str, ...]]:
     """The plan's scope as query filters, with a note per value no loaded record has."""
-    filters = Filters()
-    notes: list[str] = []
-    for dim, values in plan.scope:
-        known = set(query.values(dim))
-        for value in values:
-            resolved = _resolve(dim, value, names)
-            for v in resolved:
-                filters = filters.with_value(dim, v)
-            if not known.intersection(resolved):
-                notes.append(f"plan {plan.name!r}: no loaded record has {dim} {value!r}")
-    return filters, tuple(notes)
+    filters, missing = scope_filters(plan.scope, names, query)
+    return filters, tuple(f"plan {plan.name!r}: no loaded record has {dim} {value!r}" for dim, value in missing)
 
 
 def hour_query(query: Questions) -> Query:

@@ -40,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -48,7 +48,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from spendtui.budgets.smtp_config import SmtpSettings, address_problem, parse_smtp
-from spendtui.config import Config, unknown_setting
+from spendtui.config import LITELLM_SETTINGS_READ, Config, unknown_setting
 from spendtui.core.budget_state import KINDS
 from spendtui.core.plans import MONTHS, PERIODS, QUARTERS, SCOPE_DIMENSIONS, BudgetPlan
 from spendtui.core.thresholds import DEFAULT_THRESHOLDS, AlertTarget, Threshold, normalise, parse_threshold
@@ -371,11 +371,30 @@ def parse_budget_settings(
 
 
 def budget_settings(config: Config, env: Mapping[str, str] | None = None) -> BudgetSettings:
-    """The validated budget settings of a loaded ``Config``."""
+    """The validated budget settings of a loaded ``Config``. A pasted LiteLLM block's
+    ``litellm_settings.budget_alerts`` joins ``budget_alerts``; its settings spendtui does
+    not read are ignored, each with a warning."""
     data = {
         "alert_thresholds": config.alert_thresholds if config.alert_thresholds else None,
         "budget_alerts": config.budget_alerts or None,
         "budgets": config.budgets or [],
         "smtp": config.smtp,
     }
-    return parse_budget_settings(data, config.path, env)
+    settings = parse_budget_settings(data, config.path, env)
+    pasted = config.litellm_settings
+    ignored = [key for key in pasted if key not in LITELLM_SETTINGS_READ]
+    warnings = [
+        f"{config.path or 'config'}: litellm_settings.{key}: not read by spendtui "
+        f"(it reads {', '.join(LITELLM_SETTINGS_READ)}); ignored"
+        for key in ignored
+    ]
+    if pasted.get("budget_alerts") is not None:
+        check = _Checker(config.path, os.environ if env is None else env, settings.smtp)
+        more = check.alerts(pasted["budget_alerts"], "litellm_settings.budget_alerts")
+        settings = replace(
+            settings,
+            thresholds=normalise([*settings.thresholds, *(a.threshold for a in more if not a.threshold.is_soft)]),
+            alerts=settings.alerts + more,
+            warnings=settings.warnings + tuple(check.warnings),
+        )
+    return replace(settings, warnings=settings.warnings + tuple(warnings)) if warnings else settings
