@@ -204,9 +204,8 @@ class _Checker:
         return value.strip()
 
     def emails(self, value: Any, key: str) -> list[str]:
-        """One address or a list of them; needs the ``smtp:`` block."""
-        if self.smtp is None:
-            raise self.fail(key, "email alerts need an SMTP server: add an smtp: block (host, from) to the config")
+        """One address or a list of them. Without the ``smtp:`` block they are checked, then
+        left out with a warning (LiteLLM's guide has ``email:`` entries and no server)."""
         many = isinstance(value, list)
         if many and not value:
             raise self.fail(key, "expected an email address or a list of them, got an empty list")
@@ -219,6 +218,12 @@ class _Checker:
             if problem:
                 raise self.fail(where, f"{problem}, got {item!r:.60}")
             out.append(item.strip())
+        if self.smtp is None:
+            self.warnings.append(
+                f"{self.path or 'config'}: {key}: no email is sent without an SMTP server: "
+                "add an smtp: block (host, from) to the config"
+            )
+            return []
         return list(dict.fromkeys(out))
 
     def alerts(self, value: Any, key: str) -> tuple[AlertTarget, ...]:
