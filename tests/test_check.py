@@ -347,3 +347,59 @@ def test_dry_run_prints_what_would_be_sent_and_sends_nothing(capsys, tmp_path, l
     assert "0 alert(s) would be sent" in err and len(hooks.received) == 1
     assert main(["check", "--db", f"sqlite:///{litellm_db}", "--dry-run"]) == 2
     assert "--dry-run shows what --notify would send: give both" in capsys.readouterr().err
+
+
+def test_rules_with_budgets_json_against_sql_and_notified_once(capsys, tmp_path, litellm_db, hooks) -> None:
+    """``check`` evaluates the spend rules with the budgets: values equal SQL sums, a firing
+    rule makes the exit code 2, ``--notify`` sends each rule event once per period."""
+    month = month_spend(litellm_db)
+    with sqlite3.connect(litellm_db) as conn:
+        (model, requests) = conn.execute(
+            'SELECT model_group, count(*) FROM "LiteLLM_SpendLogs" WHERE substr("startTime", 1, 10) = ? '
+            "GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
+            (TODAY.isoformat(),),
+        ).fetchone()
+    config = write_config(
+        tmp_path,
+        {
+            "rules": [
+                {
+                    "name": "monthly spend",
+                    "measure": "spend",
+                    "period": "month",
+                    "above": round(month * 0.9, 2),
+                    "channels": [{"webhook": hooks.url("/rules")}],
+                },
+                {
+                    "name": "busy model",
+                    "measure": "requests",
+                    "scope": {"model": model},
+                    "period": "day",
+                    "above": requests,
+                },
+            ]
+        },
+    )
+    code, out, _ = check(capsys, litellm_db, "--config", str(config), "--format", "json", "--all")
+    doc = json.loads(out)
+    got = {r["name"]: r for r in doc["rules"]}
+    assert code == 2 and doc["exit_code"] == 2 and doc["rules_firing"] == 1
+    assert got["monthly spend"]["state"] == "firing" and abs(got["monthly spend"]["value"] - month) <= 1e-6
+    assert got["monthly spend"]["period_key"] == "2026-11" and got["monthly spend"]["threshold"] == round(
+        month * 0.9, 2
+    )
+    assert abs(got["monthly spend"]["over"] - (month - round(month * 0.9, 2))) <= 1e-6
+    busy = got["busy model"]
+    assert busy["state"] == "ok" and busy["value"] == requests and busy["scope"] == f"model {model}"  # (not above)
+    code, out, _ = check(capsys, litellm_db, "--config", str(config), "--format", "json")
+    assert [r["name"] for r in json.loads(out)["rules"]] == ["monthly spend"]  # without --all: firing only
+    code, out, _ = check(capsys, litellm_db, "--config", str(config), "--kind", "team", "--format", "json")
+    assert json.loads(out)["rules"] == []  # --kind narrows to budgets
+
+    code, out, err = check(capsys, litellm_db, "--config", str(config), "--notify", "--dry-run")
+    assert "would send rule monthly spend firing to webhook 127.0.0.1:" in err and hooks.received == []
+    assert "▲ FIRING  monthly spend: spend of the whole proxy in month 2026-11" in out
+    check(capsys, litellm_db, "--config", str(config), "--notify")
+    check(capsys, litellm_db, "--config", str(config), "--notify")
+    [sent] = hooks.posts("/rules")
+    assert sent["text"].startswith("spendtui (default): ▲ rule monthly spend FIRING: spend of the whole proxy")

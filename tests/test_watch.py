@@ -94,16 +94,20 @@ def period_spend(db: Path) -> float:
     return total
 
 
-def add_spend(db: Path, usd: float) -> None:
-    """One more request, now, costing ``usd`` (a copy of the newest row with a new id)."""
+def add_spend(db: Path, usd: float, n: int = 1, model: str | None = None, status: str = "success") -> None:
+    """``n`` more requests, now, costing ``usd`` each (copies of the newest row with new
+    ids; of ``model`` when given, with ``status``)."""
     with sqlite3.connect(db) as conn:
         conn.execute('CREATE TEMP TABLE one AS SELECT * FROM "LiteLLM_SpendLogs" ORDER BY rowid DESC LIMIT 1')
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.000")
-        conn.execute(
-            'UPDATE one SET request_id = ?, spend = ?, "startTime" = ?, "endTime" = ?',
-            (f"watch-{uuid.uuid4()}", usd, stamp, stamp),
-        )
-        conn.execute('INSERT INTO "LiteLLM_SpendLogs" SELECT * FROM one')
+        if model is not None:
+            conn.execute("UPDATE one SET model = ?, model_group = ?", (model, model))
+        for _ in range(n):
+            stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.000")
+            conn.execute(
+                'UPDATE one SET request_id = ?, spend = ?, "startTime" = ?, "endTime" = ?, status = ?',
+                (f"watch-{uuid.uuid4()}", usd, stamp, stamp, status),
+            )
+            conn.execute('INSERT INTO "LiteLLM_SpendLogs" SELECT * FROM one')
 
 
 @pytest.fixture
@@ -242,3 +246,51 @@ def test_watch_survives_the_source_going_away_and_coming_back(tmp_path, pg_live,
     assert sorted(e["threshold"] for e in firing if e["budget"]["name"] == "tiny") == ["100%", "80%"]
     password = url.split("@")[0].split(":")[-1]
     assert f":{password}@" not in json.dumps(watch.events)  # (no password in the log)
+
+
+def test_a_rule_fires_once_and_resolves_once_across_a_restart(tmp_path, live_db, env, hooks) -> None:
+    """A failure-rate rule on a model of its own: 3 failures of 3 requests fire it (the
+    webhook gets it once), 9 successes bring it to 25 % and resolve it (once); a restart
+    sends and logs neither again."""
+    config = write_config(
+        tmp_path,
+        {
+            "rules": [
+                {
+                    "name": "canary failures",
+                    "measure": "failure_rate",
+                    "scope": {"model": "canary-model"},
+                    "period": "day",
+                    "above": "50%",
+                    "channels": [{"webhook": hooks.url("/rules")}],
+                }
+            ]
+        },
+    )
+    args = ("--config", str(config), "--db", f"sqlite:///{live_db}", "--interval", "0.3")
+    watch = Watch(*args, env=env)
+    watch.until(lambda e: e["event"] == "started")
+    watch.passes(2)
+    assert not [e for e in watch.events if e["event"] in ("firing", "resolved") and "rule" in e]
+    add_spend(live_db, 0.0, n=3, model="canary-model", status="failure")
+    fired = watch.until(lambda e: e["event"] == "firing" and "rule" in e)
+    rule = fired["rule"]
+    assert rule["name"] == "canary failures" and rule["state"] == "firing" and rule["value"] == 1.0
+    assert rule["scope"] == "model canary-model" and rule["period"] == "day"
+    assert fired["sent_to"] == [f"webhook 127.0.0.1:{hooks.server_address[1]}"]
+    [sent] = hooks.posts("/rules")
+    assert "rule canary failures FIRING: failure_rate of model canary-model" in sent["text"]
+    add_spend(live_db, 0.001, n=9, model="canary-model")
+    resolved = watch.until(lambda e: e["event"] == "resolved")
+    assert resolved["rule"]["value"] == 0.25 and resolved["rule"]["state"] == "ok"
+    watch.passes(3)
+    assert [p["text"].split(":")[1].strip() for p in hooks.posts("/rules")] == [
+        "▲ rule canary failures FIRING",
+        "✓ rule canary failures RESOLVED",
+    ]
+    assert watch.stop() == 0
+    again = Watch(*args, env=env)
+    again.until(lambda e: e["event"] == "started")
+    again.passes(3)
+    assert again.stop() == 0
+    assert [e["event"] for e in again.events] == ["started", "stopped"] and len(hooks.posts("/rules")) == 2

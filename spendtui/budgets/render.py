@@ -22,10 +22,13 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from fractions import Fraction
 from typing import Any
 
 from spendtui.budgets.board import BudgetBoard
 from spendtui.core.budget_eval import EvaluatedBudget
+from spendtui.core.rule_eval import RuleBoard
+from spendtui.core.rules import RuleResult
 from spendtui.core.thresholds import Threshold
 from spendtui.money import format_usd_auto, to_micro_decimal, used_percent
 from spendtui.timeutil import format_age
@@ -92,7 +95,12 @@ def budget_json(b: EvaluatedBudget) -> dict[str, Any]:
 
 
 def render_json(
-    board: BudgetBoard, shown: list[EvaluatedBudget], exit_code: int, thresholds: tuple[Threshold, ...]
+    board: BudgetBoard,
+    shown: list[EvaluatedBudget],
+    exit_code: int,
+    thresholds: tuple[Threshold, ...],
+    rules: RuleBoard | None = None,
+    all_rules: bool = False,
 ) -> str:
     doc = {
         "checked_at": _time(board.evaluated_at),
@@ -101,9 +109,56 @@ def render_json(
         "counts": board.counts(),
         "thresholds": [_fraction(t) for t in thresholds],
         "budgets": [budget_json(b) for b in shown],
-        "notes": list(board.notes),
+        "rules": [rule_json(r) for r in (rules.results if rules else ()) if all_rules or r.firing],
+        "rules_firing": len(rules.firing()) if rules else 0,
+        "notes": [*board.notes, *(rules.notes if rules else ())],
     }
-    return _NUMBER.sub(r"\1", json.dumps(doc, indent=1, ensure_ascii=False)) + "\n"
+    return dumps(doc, indent=1) + "\n"
+
+
+def dumps(doc: object, indent: int | None = None) -> str:
+    """JSON with money and rates as bare numbers of exactly six decimals."""
+    return _NUMBER.sub(r"\1", json.dumps(doc, indent=indent, ensure_ascii=False))
+
+
+def _measure_json(measure: str, value: Fraction) -> object:
+    """Spend in USD (six decimals), a failure rate as a fraction (six decimals), a count."""
+    if measure == "spend":
+        return _usd(round(value))
+    if measure == "failure_rate":
+        return f"\x00{round(value * 1_000_000) / 1_000_000:.6f}\x00"
+    return int(value) if value.denominator == 1 else float(value)
+
+
+def rule_json(r: RuleResult) -> dict[str, Any]:
+    """One rule's result: what ``check --format json`` lists under ``rules``."""
+    measure = r.rule.measure
+    return {
+        "name": r.rule.name,
+        "kind": r.rule.kind,
+        "measure": measure,
+        "scope": r.scope_text or "the whole proxy",
+        "period": r.rule.period,
+        "period_key": r.period_key,
+        "value": _measure_json(measure, r.value),
+        "threshold": _measure_json(measure, r.threshold),
+        "state": r.state,
+        "over": _measure_json(measure, r.over) if r.firing else None,
+        "over_percent": float(round(r.over_percent, 2)) if r.firing and r.over_percent is not None else None,
+        "median": _measure_json(measure, r.median) if r.median is not None else None,
+        "text": r.describe(),
+        "note": r.note,
+    }
+
+
+def rules_table(rules: RuleBoard, all_rules: bool) -> list[str]:
+    """The rules' lines of ``check``'s table: a head line, then firing rules (``all_rules``: every one)."""
+    firing = rules.firing()
+    lines = ["", f"rules: {len(firing)} firing, {len(rules.results) - len(firing)} ok"]
+    shown = [r for r in rules.results if all_rules or r.firing]
+    lines += [f"{'▲ FIRING' if r.firing else '  ok    '}  {r.rule.name}: {r.describe()}" for r in shown]
+    lines += [f"note: {n}" for n in rules.notes]
+    return lines
 
 
 def _money(pico: int | None) -> str:
@@ -158,7 +213,9 @@ def budget_row(b: EvaluatedBudget) -> list[str]:
     ]
 
 
-def render_table(board: BudgetBoard, shown: list[EvaluatedBudget]) -> str:
+def render_table(
+    board: BudgetBoard, shown: list[EvaluatedBudget], rules: RuleBoard | None = None, all_rules: bool = False
+) -> str:
     counts = board.counts()
     head = (
         f"budgets at {board.evaluated_at:%Y-%m-%d %H:%M} UTC: {counts['exceeded']} over, "
@@ -188,4 +245,6 @@ def render_table(board: BudgetBoard, shown: list[EvaluatedBudget]) -> str:
                 f"{_money(b.state.logs_spend)} this window (the limit is enforced on the counter)"
             )
     lines += [f"note: {n}" for n in board.notes]
+    if rules is not None and (rules.results or rules.notes):
+        lines += rules_table(rules, all_rules)
     return "\n".join(lines) + "\n"

@@ -16,7 +16,6 @@ addresses masked).
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +26,13 @@ from spendtui.budgets.board import BudgetBoard, budget_board
 from spendtui.budgets.config import BudgetSettings
 from spendtui.budgets.ledger import AlertLedger
 from spendtui.budgets.notify import NotifyResult, notify, pending_alerts, target_label
+from spendtui.budgets.render import dumps, rule_json
+from spendtui.budgets.rule_notify import events_for, notify_rules, record
+from spendtui.budgets.rules_config import RuleSettings
+from spendtui.budgets.rules_eval import rule_board
 from spendtui.core.alerts import Crossing, crossings
+from spendtui.core.rule_eval import RuleBoard
+from spendtui.core.rules import RuleEvent
 from spendtui.errors import SpendtuiError
 from spendtui.money import format_usd_auto, to_micro_decimal, used_percent
 
@@ -43,8 +48,9 @@ LOG_CHANNEL = "log:watch"
 
 @dataclass(frozen=True)
 class Event:
-    """One thing that happened: ``kind`` is ``started``, ``firing``, ``delivery-failed``,
-    ``source-down``, ``source-up`` or ``stopped``."""
+    """One thing that happened: ``kind`` is ``started``, ``firing`` (a budget crossed a
+    threshold, or a rule fired), ``resolved`` (a rule is back under in its period),
+    ``delivery-failed``, ``note``, ``source-down``, ``source-up`` or ``stopped``."""
 
     kind: str
     at: datetime
@@ -55,7 +61,7 @@ class Event:
         return f"{self.at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} {self.kind} {self.message}"
 
     def json(self) -> str:
-        return json.dumps({"time": self.at.astimezone(UTC).isoformat(), "event": self.kind, **self.fields})
+        return dumps({"time": self.at.astimezone(UTC).isoformat(), "event": self.kind, **self.fields})
 
 
 def crossing_fields(crossing: Crossing) -> dict[str, Any]:
@@ -70,6 +76,11 @@ def crossing_fields(crossing: Crossing) -> dict[str, Any]:
         "limit": str(to_micro_decimal(b.limit)) if b.limit is not None else None,
         "window": b.window.key,
     }
+
+
+def rule_fields(event: RuleEvent) -> dict[str, Any]:
+    """What a rule event carries in JSON (``render.rule_json``'s fields)."""
+    return {"rule": rule_json(event.result)}
 
 
 def crossing_text(crossing: Crossing) -> str:
@@ -91,6 +102,7 @@ class Watcher:
         ledger: AlertLedger,
         client: httpx.Client,
         *,
+        rules: RuleSettings | None = None,
         scope: str,
         source_label: str,
         tz: tzinfo = UTC,
@@ -99,6 +111,8 @@ class Watcher:
     ) -> None:
         self.make_engine = make_engine
         self.settings = settings
+        self.rules = rules or RuleSettings()
+        self._notes: set[str] = set()
         self.ledger = ledger
         self.client = client
         self.scope = scope
@@ -134,7 +148,7 @@ class Watcher:
         """Poll, evaluate, notify, log. A source problem is an event, never an exit."""
         self.passes += 1
         try:
-            board = self._evaluate()
+            board, rules = self._evaluate()
         except SpendtuiError as exc:
             if self.engine is not None and self.engine.first_day is None:
                 self.engine.close()
@@ -147,14 +161,55 @@ class Watcher:
             self.down = None
             self.emit(Event("source-up", self._now(), f"{self.source_label} answers again", {}))
         self._alert(board)
+        if rules is not None:
+            self._rule_events(rules)
+        self._save(board.evaluated_at)
         return board
 
-    def _evaluate(self) -> BudgetBoard:
+    def _evaluate(self) -> tuple[BudgetBoard, RuleBoard | None]:
         if self.engine is None:
             self.engine = self.make_engine()
         elif self.engine.first_day is not None:
             self.engine.refresh()  # (rows written since the last pass; the first load is budget_board's)
-        return budget_board(self.engine, self.settings, self.tz)
+        board = budget_board(self.engine, self.settings, self.tz)
+        return board, rule_board(self.engine, self.rules, self.tz) if self.rules.rules else None
+
+    def _rule_events(self, rules: RuleBoard) -> None:
+        """Send each rule's new events to its channels, and log each event once."""
+        delivered = notify_rules(
+            rules.results,
+            self.ledger,
+            scope=self.scope,
+            source_label=self.source_label,
+            now=rules.evaluated_at,
+            client=self.client,
+            smtp=self.settings.smtp,
+            report=lambda message: None,  # (each failure is an event below)
+        )
+        for result in rules.results:
+            for event in events_for(self.ledger, self.scope, result, LOG_CHANNEL):
+                sent = [d.channel for d in delivered if d.ok and d.event == event]
+                fields = {**rule_fields(event), "sent_to": sent}
+                text = f"rule {result.rule.name}: {result.describe()}" + (
+                    f"; sent to {', '.join(sent)}" if sent else ""
+                )
+                self.emit(Event(event.kind, rules.evaluated_at, text, fields))
+                record(self.ledger, self.scope, event, LOG_CHANNEL, rules.evaluated_at)
+        for d in delivered:
+            if not d.ok:
+                what = f"rule {d.event.result.rule.name} {d.event.kind} to {d.channel}"
+                self.emit(
+                    Event(
+                        "delivery-failed",
+                        rules.evaluated_at,
+                        f"{what}: {d.error} (retried next pass)",
+                        {"channel": d.channel, "rule": d.event.result.rule.name, "problem": d.error},
+                    )
+                )
+        for note in rules.notes:
+            if note not in self._notes:
+                self._notes.add(note)
+                self.emit(Event("note", rules.evaluated_at, note, {"note": note}))
 
     def _entry(self, crossing: Crossing, channel: str) -> dict[str, str]:
         b = crossing.budget
@@ -199,13 +254,15 @@ class Watcher:
                     {"channel": delivery.channel, "to": delivery.label, "problem": delivery.error},
                 )
             )
+
+    def _save(self, at: datetime) -> None:
         try:
             self.ledger.save()
         except OSError as exc:
             self.emit(
                 Event(
                     "delivery-failed",
-                    board.evaluated_at,
+                    at,
                     f"cannot write {self.ledger.path} ({exc.strerror or exc}): alerts may be sent again",
                     {"channel": "state", "problem": str(exc)},
                 )

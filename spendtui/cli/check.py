@@ -16,6 +16,7 @@ from spendtui.timeutil import fixed_clock, parse_timestamp
 if TYPE_CHECKING:
     from spendtui.budgets.board import BudgetBoard
     from spendtui.budgets.config import BudgetSettings
+    from spendtui.core.rule_eval import RuleBoard
 
 EXIT_OK, EXIT_WARNING, EXIT_EXCEEDED, EXIT_UNREACHABLE = 0, 1, 2, 3
 _EXIT_FOR_LEVEL = {"ok": EXIT_OK, "warning": EXIT_WARNING, "exceeded": EXIT_EXCEEDED}
@@ -83,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     from spendtui.budgets.board import budget_board, profile_zone
     from spendtui.budgets.config import budget_settings
     from spendtui.budgets.render import render_json, render_table
+    from spendtui.budgets.rules_config import rule_settings
+    from spendtui.budgets.rules_eval import rule_board
     from spendtui.cli.common import config_from_args, engine_for
 
     if args.dry_run and not args.notify:
@@ -98,28 +101,34 @@ def run(args: argparse.Namespace) -> int:
     engine = engine_for(config)
     if now is not None:
         engine.clock = fixed_clock(now)
+    rules = rule_settings(config)
     try:
         board = budget_board(engine, settings, tz, kinds=args.kind)
+        # (rules are not a budget kind: --kind narrows to budgets)
+        rule_results = rule_board(engine, rules, tz) if rules.rules and not args.kind else None
         scope = hashlib.sha256(f"{config.active.name}|{engine.source.display}".encode()).hexdigest()[:16]
     finally:
         engine.close()
     exit_code = _EXIT_FOR_LEVEL[board.level]
+    if rule_results is not None and rule_results.firing():
+        exit_code = max(exit_code, EXIT_EXCEEDED)
     shown = board.budgets if args.all else board.alerting()
     if args.format == "json":
-        sys.stdout.write(render_json(board, shown, exit_code, settings.thresholds))
+        sys.stdout.write(render_json(board, shown, exit_code, settings.thresholds, rule_results, args.all))
     else:
-        sys.stdout.write(render_table(board, shown))
+        sys.stdout.write(render_table(board, shown, rule_results, args.all))
     sys.stdout.flush()
     if args.dry_run:
-        _dry_run(board, settings, scope)
+        _dry_run(board, settings, scope, rule_results)
     elif args.notify:
-        _notify(board, settings, config.active.name, scope)
+        _notify(board, settings, config.active.name, scope, rule_results)
     return exit_code
 
 
-def _dry_run(board: BudgetBoard, settings: BudgetSettings, scope: str) -> None:
+def _dry_run(board: BudgetBoard, settings: BudgetSettings, scope: str, rules: RuleBoard | None) -> None:
     from spendtui.budgets.ledger import AlertLedger
     from spendtui.budgets.notify import pending_alerts, target_label
+    from spendtui.budgets.rule_notify import notify_rules
 
     ledger = AlertLedger().load()
     if ledger.problem:
@@ -132,20 +141,43 @@ def _dry_run(board: BudgetBoard, settings: BudgetSettings, scope: str) -> None:
             f"spendtui: --dry-run: would send {what} {crossing.threshold.label} to {target_label(target)}",
             file=sys.stderr,
         )
-    print(f"spendtui: --dry-run: {len(pending)} alert(s) would be sent; nothing sent or recorded", file=sys.stderr)
+    planned = []
+    if rules is not None:
+        planned = notify_rules(
+            rules.results,
+            ledger,
+            scope=scope,
+            source_label="",
+            now=rules.evaluated_at,
+            client=None,
+            smtp=None,
+            report=lambda message: None,
+            dry_run=True,
+        )
+    for d in planned:
+        print(
+            f"spendtui: --dry-run: would send rule {d.event.result.rule.name} {d.event.kind} to {d.channel}",
+            file=sys.stderr,
+        )
+    total = len(pending) + len(planned)
+    print(f"spendtui: --dry-run: {total} alert(s) would be sent; nothing sent or recorded", file=sys.stderr)
 
 
-def _notify(board: BudgetBoard, settings: BudgetSettings, source_label: str, scope: str) -> None:
+def _notify(
+    board: BudgetBoard, settings: BudgetSettings, source_label: str, scope: str, rules: RuleBoard | None
+) -> None:
     import httpx
 
     from spendtui.budgets.ledger import AlertLedger
     from spendtui.budgets.notify import TIMEOUT, notify
+    from spendtui.budgets.rule_notify import notify_rules
 
     def report(message: str) -> None:
         print(f"spendtui: {message}", file=sys.stderr)
 
-    if not settings.webhooks and not settings.emails:
-        report("--notify: no alert channel configured (webhook or email in budget_alerts); nothing sent")
+    rule_channels = rules is not None and any(r.rule.channels for r in rules.results)
+    if not settings.webhooks and not settings.emails and not rule_channels:
+        report("--notify: no alert channel configured (webhook or email in budget_alerts or rules); nothing sent")
         return
     ledger = AlertLedger().load()
     if ledger.problem:
@@ -161,6 +193,18 @@ def _notify(board: BudgetBoard, settings: BudgetSettings, source_label: str, sco
             client=client,
             report=report,
         )
+        sent_rules = []
+        if rules is not None:
+            sent_rules = notify_rules(
+                rules.results,
+                ledger,
+                scope=scope,
+                source_label=source_label,
+                now=rules.evaluated_at,
+                client=client,
+                smtp=settings.smtp,
+                report=report,
+            )
     try:
         ledger.save()
     except OSError as exc:
@@ -171,4 +215,7 @@ def _notify(board: BudgetBoard, settings: BudgetSettings, source_label: str, sco
     if settings.emails:
         sent.append(f"{len(mails)} email(s) sent to {sum(d.recipients for d in mails)} address(es)")
         failed.append(f"{len(result.of('email', ok=False))} email(s) failed")
+    if rules is not None:
+        sent.append(f"{sum(d.ok for d in sent_rules)} rule event(s) sent")
+        failed.append(f"{sum(not d.ok for d in sent_rules)} rule event(s) failed")
     report(f"--notify: {', '.join(sent)}, {result.already_sent} already sent in their window, {', '.join(failed)}")

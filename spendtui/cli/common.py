@@ -14,11 +14,21 @@ from spendtui.errors import ConfigError
 
 
 def load_checked_config(overrides: Overrides, env: Mapping[str, str] | None = None) -> Config:
-    """``load_config``, then its budget plans, thresholds and alert targets checked
-    strictly (a ConfigError naming the file and the key), their warnings joined to the
-    config's: every command refuses a broken ``budgets:`` section before it starts."""
+    """``load_config``, then its budget plans, thresholds, alert targets and spend rules
+    checked strictly (a ConfigError naming the file and the key), their warnings joined to
+    the config's: every command refuses a broken ``budgets:`` or ``rules:`` section before
+    it starts."""
+    from spendtui.budgets.rules_config import rule_settings
+
     config = load_config(overrides, env)
-    warnings = budget_settings(config, env).warnings
+    settings = budget_settings(config, env)
+    warnings = settings.warnings
+    rules = rule_settings(config, env)
+    if rules.emails and settings.smtp is None:
+        warnings += (
+            f"{config.path or 'config'}: rules: no email is sent without an SMTP server: "
+            "add an smtp: block (host, from) to the config",
+        )
     return replace(config, warnings=config.warnings + warnings) if warnings else config
 
 

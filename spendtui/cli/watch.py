@@ -17,11 +17,12 @@ MIN_INTERVAL = 0.2
 EPILOG = """\
 Every --interval seconds: poll the rows written since the last pass (the first pass loads
 the days the budgets need), re-read LiteLLM's budgets, evaluate every budget and plan,
-send new alerts to the channels in the config file (budget_alerts: webhook and email,
-smtp:), and print one line per event on stdout:
+evaluate the spend rules (rules:, slack_alerts:), send new alerts to the channels in the
+config file (webhook and email, smtp:), and print one line per event on stdout:
 
-  started, firing (a budget crossed a threshold; once per budget, threshold and window),
-  delivery-failed (retried next pass), source-down, source-up, stopped
+  started, firing (a budget crossed a threshold: once per budget, threshold and window;
+  a rule fired: once per rule, scope and period), resolved (a rule back under in its
+  period), delivery-failed (retried next pass), note, source-down, source-up, stopped
 
 Alerts sent and lines logged are kept in the same state file as `check --notify`
 (~/.local/state/spendtui/alerts.json), so a restart sends and logs nothing twice.
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from spendtui.budgets.config import budget_settings
     from spendtui.budgets.ledger import AlertLedger
     from spendtui.budgets.notify import TIMEOUT
+    from spendtui.budgets.rules_config import rule_settings
     from spendtui.budgets.watch import Event, Watcher
     from spendtui.cli.common import config_from_args, engine_for
 
@@ -67,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--interval {args.interval:g}: give at least {MIN_INTERVAL:g} seconds")
     config = config_from_args(args)
     settings = budget_settings(config)
+    rules = rule_settings(config)
     tz = profile_zone(config.active.name, config.active.timezone)
     ledger = AlertLedger().load()
     json_lines = args.log_format == "json"
@@ -91,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
                 settings,
                 ledger,
                 client,
+                rules=rules,
                 scope=hashlib.sha256(f"{config.active.name}|{display}".encode()).hexdigest()[:16],
                 source_label=config.active.name,
                 tz=tz,
