@@ -23,9 +23,9 @@ _EXIT_FOR_LEVEL = {"ok": EXIT_OK, "warning": EXIT_WARNING, "exceeded": EXIT_EXCE
 
 EPILOG = """\
 exit codes (monitoring-plugin style, for cron, Nagios and friends):
-  0  every budget is below every threshold
+  0  every budget is below every threshold, and no spend rule fires
   1  a warning threshold is crossed (default 80%), or a soft budget
-  2  a budget is exceeded (spend at or over max_budget)
+  2  a budget is exceeded (spend at or over max_budget), or a spend rule fires
   3  the source is unreachable or unreadable
 Note: 2 is also what every spendtui command returns for bad arguments or a bad config
 file; the message on stderr tells them apart.
