@@ -20,8 +20,12 @@ from typing import TYPE_CHECKING
 from spendtui.budgets.board import BudgetBoard, evaluate_board, first_log_day, plans_first_day, read_states
 from spendtui.budgets.config import BudgetSettings
 from spendtui.budgets.logs import with_logs_spend
+from spendtui.budgets.rules_config import RuleSettings
+from spendtui.budgets.rules_eval import rule_board
 from spendtui.core.alerts import Crossing, ThresholdTracker
 from spendtui.core.budget_state import CENT, BudgetState
+from spendtui.core.rule_eval import RuleBoard
+from spendtui.core.rules import RuleEvent, RuleKey, next_states, transitions
 from spendtui.errors import SpendtuiError
 
 if TYPE_CHECKING:
@@ -38,10 +42,17 @@ class BudgetMonitor:
         settings: BudgetSettings,
         tz: tzinfo = UTC,
         *,
+        rules: RuleSettings | None = None,
         read_every: float = READ_EVERY,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
+        self.rules = rules or RuleSettings()
+        #: The spend rules evaluated with the last board (None: no rules, or not yet).
+        self.rule_board: RuleBoard | None = None
+        #: The rules' events of the last evaluation (none on the first: they are on screen).
+        self.rule_events: list[RuleEvent] = []
+        self._rule_states: dict[RuleKey, str] | None = None
         self.tz = tz
         self.read_every = read_every
         self._monotonic = monotonic
@@ -154,8 +165,25 @@ class BudgetMonitor:
         except SpendtuiError as exc:  # e.g. a plan the proxy's tables cannot count exactly
             board = BudgetBoard(engine.now(), [], (*notes, f"budgets not evaluated: {exc}"))
         self.board = board
+        self._evaluate_rules(engine)
         self._evaluated_at = self._monotonic()
         return self.tracker.update(board.budgets)
+
+    def _evaluate_rules(self, engine: SpendEngine) -> None:
+        """The spend rules at the engine's now; their events since the last evaluation
+        (firing once per rule, scope and period; resolved once when back under)."""
+        self.rule_events = []
+        if not self.rules.rules:
+            return
+        try:
+            rules = rule_board(engine, self.rules, self.tz)
+        except SpendtuiError as exc:
+            self.rule_board = RuleBoard(engine.now(), (), (f"rules not evaluated: {exc}",))
+            return
+        if self._rule_states is not None:
+            self.rule_events = transitions(self._rule_states, rules.results)
+        self._rule_states = next_states(self._rule_states or {}, rules.results)
+        self.rule_board = rules
 
     def states_of(self, kind: str) -> list[BudgetState]:
         """The rows of one kind the source reported (keys with no spend included)."""

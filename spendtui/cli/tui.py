@@ -100,8 +100,14 @@ def demo_launch(
         else:
             _self_contained(path)
 
+    from spendtui.demo.rules import DEMO_RULES
+
     demo_config = Config(
-        path=config.path, profiles={}, active=Profile(name="demo"), refresh_interval=config.refresh_interval
+        path=config.path,
+        profiles={},
+        active=Profile(name="demo"),
+        refresh_interval=config.refresh_interval,
+        rules=list(DEMO_RULES),
     )
     return Launch(
         config=demo_config,

@@ -12,13 +12,27 @@ from spendtui.core.budget_eval import EvaluatedBudget
 from spendtui.core.budget_state import BudgetState
 from spendtui.core.measures import ZERO
 from spendtui.core.names import Names
+from spendtui.core.rules import RuleEvent
 from spendtui.dashboard import format as fmt
 from spendtui.dashboard.model import TableData, TableRow
 from spendtui.dashboard.state import BUDGET_DIMENSIONS, SCOPE_DRILL, scope_value
 from spendtui.money import used_percent
 
 #: The Budgets pane's kind filter, in the order ``c`` cycles through.
-KIND_ORDER = (None, "key", "team", "user", "customer", "organization", "project", "member", "tag", "model", "plan")
+KIND_ORDER = (
+    None,
+    "key",
+    "team",
+    "user",
+    "customer",
+    "organization",
+    "project",
+    "member",
+    "tag",
+    "model",
+    "plan",
+    "rule",
+)
 KIND_TITLES = {
     None: "all",
     "key": "keys",
@@ -31,6 +45,7 @@ KIND_TITLES = {
     "tag": "tags",
     "model": "models",
     "plan": "plans",
+    "rule": "rules",
 }
 #: Shorter titles for a narrow head line.
 KIND_TERSE = {"customer": "cust", "organization": "orgs", "project": "projs", "member": "membs"}
@@ -104,3 +119,11 @@ def crossing_text(crossing: Crossing) -> tuple[str, str]:
     if b.forecast.runs_out_at is not None and b.level != "exceeded":
         text += f", runs out {b.forecast.runs_out_at:%Y-%m-%d %H:%M} UTC"
     return crossing.level, text
+
+
+def rule_event_text(event: RuleEvent) -> tuple[str, str]:
+    """(level, one line) for a spend rule that fired or resolved while spendtui runs."""
+    result = event.result
+    if event.kind == "resolved":
+        return "information", f"✓ rule {result.rule.name} resolved: {result.describe()}"
+    return "warning", f"▲ rule {result.rule.name} firing: {result.describe()}"

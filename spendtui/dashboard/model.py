@@ -13,6 +13,7 @@ from spendtui.core.totals import Totals
 if TYPE_CHECKING:  # numpy-backed modules: the first frame does not wait for them
     from spendtui.budgets.board import BudgetBoard
     from spendtui.core.budget_eval import EvaluatedBudget
+    from spendtui.core.rule_eval import RuleBoard
     from spendtui.dashboard.costs import CostsData
 
 
@@ -148,6 +149,8 @@ class Snapshot:
     source_note: str = ""
     #: Every budget evaluated, most urgent first (None before the first evaluation).
     budgets: BudgetBoard | None = None
+    #: The spend rules evaluated with the budgets (None: no rules configured).
+    rules: RuleBoard | None = None
     #: (dimension, value, label) of each filter value: what the filter bar calls it.
     filter_labels: tuple[tuple[str, str, str], ...] = ()
     #: The Costs pane's audit (``dashboard.costs``), and the Overview's warning line.

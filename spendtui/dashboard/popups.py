@@ -17,6 +17,10 @@ POPUP_EVERY = 10.0
 SHOWN = 3
 
 
+#: How a spend rule's event starts (``dashboard.budgets.rule_event_text``).
+RULE_MARKS = ("▲ rule ", "✓ rule ")
+
+
 @dataclass(frozen=True)
 class Popup:
     title: str
@@ -53,12 +57,16 @@ class PopupPacer:
         pending, self._pending = self._pending, []
         self._last = now
         severity = "error" if any(level == "exceeded" for level, _ in pending) else "warning"
+        if all(level == "information" for level, _ in pending):
+            severity = "information"  # (only rules back under)
         if len(pending) == 1:
-            self._titles.add("Budget")
-            return Popup("Budget", pending[0][1], severity)
+            title = "Spend rule" if pending[0][1].startswith(RULE_MARKS) else "Budget"
+            self._titles.add(title)
+            return Popup(title, pending[0][1], severity)
         lines = [text for _, text in pending[:SHOWN]]
         if len(pending) > SHOWN:
             lines.append(f"and {len(pending) - SHOWN} more")
         lines.append("(0 shows every budget)")
-        self._titles.add(title := f"{len(pending)} budget alerts")
+        noun = "alerts" if any(text.startswith(RULE_MARKS) for _, text in pending) else "budget alerts"
+        self._titles.add(title := f"{len(pending)} {noun}")
         return Popup(title, "\n".join(lines), severity)

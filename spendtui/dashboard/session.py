@@ -318,10 +318,11 @@ class DashboardSession:
         from spendtui.budgets.board import profile_zone
         from spendtui.budgets.config import budget_settings
         from spendtui.budgets.monitor import BudgetMonitor
+        from spendtui.budgets.rules_config import rule_settings
 
         try:
             tz = profile_zone(self.profile.name, self.profile.timezone)
-            return BudgetMonitor(budget_settings(self.config), tz)
+            return BudgetMonitor(budget_settings(self.config), tz, rules=rule_settings(self.config))
         except SpendtuiError as exc:
             self.setup.report(Progress("budgets-off", str(exc)))
             return None
@@ -336,7 +337,7 @@ class DashboardSession:
         if quiet and self.budgets.board is not None and not self.budgets.evaluation_due():
             return None
         from spendtui.core.alerts import highest_per_budget
-        from spendtui.dashboard.budgets import crossing_text
+        from spendtui.dashboard.budgets import crossing_text, rule_event_text
 
         # LiteLLM's budget rows are re-read by polls, outside the engine lock; here only
         # the first time (or after a key change), and never while a poll reads the source
@@ -346,7 +347,8 @@ class DashboardSession:
         finally:
             if free:
                 self.io_lock.release()
-        return tuple(crossing_text(c) for c in highest_per_budget(crossings))
+        texts = tuple(crossing_text(c) for c in highest_per_budget(crossings))
+        return texts + tuple(rule_event_text(e) for e in self.budgets.rule_events)
 
     # ------------------------------------------------------------------ other worker calls
     def reset(self, config: Config) -> None:

@@ -315,6 +315,7 @@ def build(
         "quality": tuple(engine.cube.quality.describe()),
         "source_note": source_note(engine),
         "budgets": budgets.board if budgets is not None else None,
+        "rules": budgets.rule_board if budgets is not None else None,
         "filter_labels": tuple(
             (d, v, _label(engine, d, v, "(none)")) for d, values in state.filters.items() for v in sorted(values)
         ),

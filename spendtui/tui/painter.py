@@ -79,7 +79,7 @@ class Painter:
         elif pane == "tail" and snap.tail is not None:
             app.query_one(TailTable).show(snap.tail)
         elif pane == "budgets":
-            app.query_one(BudgetsPane).show(snap.budgets, app.state.budget_kind)
+            app.query_one(BudgetsPane).show(snap.budgets, app.state.budget_kind, snap.rules)
         elif pane == "costs":
             app.query_one(CostsPane).show(snap.costs)
 

@@ -19,6 +19,8 @@ from spendtui.tui.widgets.table import SpendTable
 if TYPE_CHECKING:
     from spendtui.budgets.board import BudgetBoard
     from spendtui.core.budget_eval import EvaluatedBudget
+    from spendtui.core.rule_eval import RuleBoard
+    from spendtui.core.rules import RuleResult
 
 COLUMNS = (
     ("state", "State"),
@@ -213,31 +215,49 @@ class BudgetsPane(Vertical):
     BudgetsPane #budget-empty { height: auto; padding: 1 2; display: none; }
     BudgetsPane.-empty #budget-empty { display: block; }
     BudgetsPane.-empty BudgetTable { display: none; }
+    BudgetsPane RuleTable { height: 1fr; display: none; }
+    BudgetsPane.-rules RuleTable { display: block; }
+    BudgetsPane.-rules BudgetTable { display: none; }
+    BudgetsPane.-rules.-empty RuleTable { display: none; }
     """
 
     def compose(self) -> ComposeResult:
+        from spendtui.tui.widgets.rules import RuleTable
+
         yield Static(id="budget-head")
         yield BudgetTable(id="budget-table")
+        yield RuleTable(id="rule-table")
         yield Static(id="budget-empty")
         yield Static(id="budget-notes")
 
-    _shown: tuple[BudgetBoard | None, str | None] | None = None
+    _shown: tuple[BudgetBoard | None, str | None, RuleBoard | None] | None = None
 
     def on_resize(self) -> None:
         """The head line fits the width it has (it may be drawn before the first layout)."""
         if self._shown is not None:
             self.show(*self._shown)
 
-    def show(self, board: BudgetBoard | None, kind: str | None) -> None:
+    def show(self, board: BudgetBoard | None, kind: str | None, rules: RuleBoard | None = None) -> None:
         from spendtui.dashboard.budgets import KIND_ORDER, KIND_TERSE, KIND_TITLES
 
-        self._shown = (board, kind)
+        self._shown = (board, kind, rules)
         if board is None:
             self.query_one("#budget-head", Static).update(Text("reading budgets…", style="dim"))
             return
+        results = list(rules.results) if rules is not None else []
+        self.set_class(kind == "rule", "-rules")
         shown = board.budgets if kind is None else board.of_kind(kind)
         counts = {level: sum(1 for b in shown if b.level == level) for level in ("exceeded", "warning", "ok")}
-        kinds = [(o, len(board.budgets) if o is None else len(board.of_kind(o))) for o in KIND_ORDER]
+        if kind == "rule":
+            firing = sum(r.firing for r in results)
+            counts = {"exceeded": 0, "warning": firing, "ok": len(results) - firing}
+
+        def count(option: str | None) -> int:
+            if option == "rule":
+                return len(results)
+            return len(board.budgets) if option is None else len(board.of_kind(option))
+
+        kinds = [(o, count(o)) for o in KIND_ORDER]
         # (kinds without a budget only while selected: ten kinds do not fit a head line)
         kinds = [(o, n) for o, n in kinds if n or o is None or o == kind]
         width = (self.size.width or 200) - 2
@@ -262,10 +282,13 @@ class BudgetsPane(Vertical):
                 head.append(f" +{len(kinds) - 2} kinds", style="dim")
             if head.cell_len <= width:
                 break
-        hint = "  c kind · e edit key"
+        hint = "  c kind · enter: the rule" if kind == "rule" else "  c kind · e edit key"
         if head.cell_len + len(hint) <= width:
             head.append(hint, style="dim")  # (dropped rather than cut when the counts are wide)
         self.query_one("#budget-head", Static).update(head)
+        if kind == "rule":
+            self._show_rules(rules, results)
+            return
         self.set_class(not shown, "-empty")
         if not shown:
             what = "budgets" if kind is None else KIND_TITLES[kind]
@@ -279,3 +302,21 @@ class BudgetsPane(Vertical):
             )
         self.query_one(BudgetTable).show(shown)
         self.query_one("#budget-notes", Static).update("\n".join(f"note: {n}" for n in board.notes))
+
+    def _show_rules(self, rules: RuleBoard | None, results: list[RuleResult]) -> None:
+        from spendtui.tui.widgets.rules import RuleTable
+
+        self.set_class(not results, "-empty")
+        if not results:
+            self.query_one("#budget-empty", Static).update(
+                Text(
+                    "No spend rules. Rules alert on spend, requests, tokens, failures or a failure rate "
+                    "of a model, tag, key, team… per hour, day, week or month, or on a spike against "
+                    "the same hour of the last 7 days: `rules:` (or LiteLLM's `slack_alerts:`) in the "
+                    "config file (see README).",
+                    style="dim",
+                )
+            )
+        self.query_one(RuleTable).show(results)
+        notes = rules.notes if rules is not None else ()
+        self.query_one("#budget-notes", Static).update("\n".join(f"note: {n}" for n in notes))
