@@ -186,7 +186,7 @@ class RuleResult:
         if not self.firing:
             return f"{head}, not above {limit}"
         pct = self.over_percent
-        extra = "" if pct is None else f" (+{pct // 1}%)"
+        extra = "" if pct is None else f" (+{pct // 1}%)" if pct >= 1 else " (+<1%)"
         return f"{head}, above {limit} by {format_measure(measure, self.over)}{extra}"
 
 

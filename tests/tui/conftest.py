@@ -29,12 +29,14 @@ def make_app(
     profiles: dict[str, Profile] | None = None,
     state: ViewState | None = None,
     writable: bool = False,
+    rules: list[dict] | None = None,
     **launch: object,
 ) -> SpendApp:
     """The dashboard on ``db`` (a relative path gives a relative URL: the same text on
-    every machine, for snapshots); ``writable``: key writes allowed, as in the demo."""
+    every machine, for snapshots); ``writable``: key writes allowed, as in the demo;
+    ``rules``: spend rules as written under ``rules:``."""
     profile = Profile(name="test", database_url=f"sqlite:///{db}", allow_db_writes=writable)
-    config = Config(path=None, profiles=profiles or {}, active=profile)
+    config = Config(path=None, profiles=profiles or {}, active=profile, rules=list(rules or []))
     options: dict[str, object] = {
         "autopoll": False,
         "source_label": f"sqlite: {db.name}",

@@ -46,8 +46,9 @@ def rule_cells(result: RuleResult) -> dict[str, Text]:
     over = ""
     if result.firing:
         over = format_measure(measure, result.over)
-        if result.over_percent is not None:
-            over += f" +{result.over_percent // 1}%"
+        pct = result.over_percent
+        if pct is not None:
+            over += f" +{pct // 1}%" if pct >= 1 else " +<1%"
     return {
         "state": Text("▲ FIRING" if result.firing else "✓ ok", style=style, no_wrap=True),
         "name": Text(rule.name, no_wrap=True),
