@@ -23,6 +23,8 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from spendtui.budgets.config import budget_settings
 from spendtui.budgets.email import alert_message, mask_address, subject
@@ -485,3 +487,72 @@ def test_defaults_and_seed_entry(tmp_path: Path) -> None:
     for text, port in (("ssl: true", 465), ("starttls: false", 25)):
         path.write_text(f"smtp: {{host: h, from: a@b.example, {text}}}\n")
         assert budget_settings(load_checked_config(Overrides(config_path=str(path)), env={})).smtp.port == port  # type: ignore[union-attr]
+
+
+def test_a_spend_rule_mails_its_event_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], litellm_db, plan
+) -> None:
+    """A rule's ``email`` channel gets one message per event, through the smtp: server;
+    the next run sends nothing (once per rule, scope and period)."""
+    above = round(Decimal(plan["spend"]) / PICO * Decimal("0.9"), 2)
+    with smtp_server() as (box, port):
+        doc = {
+            "smtp": {"host": "127.0.0.1", "port": port, "from": "spendtui@company.com", "starttls": False},
+            "rules": [
+                {
+                    "name": "november spend",
+                    "measure": "spend",
+                    "period": "month",
+                    "above": str(above),
+                    "channels": [{"email": [OPS, FINANCE]}],
+                }
+            ],
+        }
+        config = tmp_path / "config.yaml"
+        config.write_text(json.dumps(doc))
+        config.chmod(0o600)
+        args = ["check", "--db", f"sqlite:///{litellm_db}", "--now", NOW, "--config", str(config), "--notify"]
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert "1 rule event(s) sent" not in err and "2 rule event(s) sent" in err  # (one per address)
+        assert sorted(to for _, tos, _ in box.received for to in tos) == [FINANCE, OPS]
+        _, _, message = box.received[0]
+        assert message["Subject"] == "[spendtui] FIRING: rule november spend"
+        body = message.get_body(("plain",))
+        assert body is not None and "spend of the whole proxy in month 2026-11" in body.get_content()
+        assert format_usd(plan["spend"]) in body.get_content()
+        assert message.get_body(("html",)) is not None
+        assert main(args) == 2
+        assert len(box.received) == 2 and "0 rule event(s) sent" in capsys.readouterr().err
+
+
+SMTP_KEYS = ["host", "port", "from", "username", "password", "starttls", "ssl", "timeout", "cafile", "hots", "form"]
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 70_000),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["smtp.example.com", "a@b.example", "os.environ/NOPE", "", " ", "x\ny", "h:25", "Ann <a@b.c>"]),
+    st.text(max_size=12),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    block=st.one_of(st.dictionaries(st.sampled_from(SMTP_KEYS), _values, max_size=6), _values),
+    emails=st.one_of(st.none(), st.just("ops@example.com"), st.lists(_values, max_size=2), _values),
+)
+def test_any_smtp_block_is_accepted_or_one_error_naming_file_and_key(tmp_path: Path, block, emails) -> None:
+    doc: dict[str, Any] = {"smtp": block}
+    if emails is not None:
+        doc["budget_alerts"] = [{"threshold": 1.0, "email": emails}]
+    path = tmp_path / "fuzz.yaml"
+    path.write_text(json.dumps(doc, default=str))
+    path.chmod(0o600)
+    try:
+        load_checked_config(Overrides(config_path=str(path)), env={})
+    except ConfigError as exc:
+        message = str(exc)
+        assert message.startswith(f"{path}: ") and "\n" not in message
+        assert message[len(str(path)) + 2 :].startswith(("smtp", "budget_alerts[0]")), message
