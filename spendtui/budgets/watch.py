@@ -105,6 +105,7 @@ class Watcher:
         rules: RuleSettings | None = None,
         scope: str,
         source_label: str,
+        display: str = "",
         tz: tzinfo = UTC,
         emit: Callable[[Event], None],
         now: Callable[[], datetime] | None = None,
@@ -117,6 +118,8 @@ class Watcher:
         self.client = client
         self.scope = scope
         self.source_label = source_label
+        #: What is watched, as shown (a database URL without its password, a proxy URL).
+        self.display = display
         self.tz = tz
         self.emit = emit
         self._now = now or (lambda: datetime.now(UTC))
@@ -131,8 +134,8 @@ class Watcher:
             Event(
                 "started",
                 self._now(),
-                f"watching {self.source_label} every {interval:g} s",
-                {"source": self.source_label, "interval": interval},
+                f"watching {self.display or self.source_label} (profile {self.source_label}) every {interval:g} s",
+                {"source": self.display or self.source_label, "profile": self.source_label, "interval": interval},
             )
         )
         try:

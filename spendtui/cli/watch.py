@@ -97,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
                 rules=rules,
                 scope=hashlib.sha256(f"{config.active.name}|{display}".encode()).hexdigest()[:16],
                 source_label=config.active.name,
+                display=display,
                 tz=tz,
                 emit=emit,
             )
