@@ -28,6 +28,20 @@ NOW = datetime.now(UTC)
 START = (NOW - timedelta(days=20)).date()
 
 
+#: Every watch started by a test, killed at its end whatever happened (``_no_leftovers``).
+STARTED: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_leftovers() -> Iterator[None]:
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
 class Watch:
     """``spendtui watch --log-format json`` in its own process; its events as they come."""
 
@@ -40,6 +54,7 @@ class Watch:
             text=True,
             env=env,
         )
+        STARTED.append(self.proc)
         self.events: list[dict] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
