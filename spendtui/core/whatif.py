@@ -56,16 +56,15 @@ models bill no tokens: no cache saving.
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import Decimal
 
 from spendtui.core.audit import AuditRequest
 from spendtui.core.prices import ModelPrice, PriceMap, PriceMatch
 from spendtui.core.repricing import Usage, expected_pico, is_linear, rates_for
+from spendtui.core.whatif_pricing import Sums, Tally, bills_output, cuts, round_pico, sums_pico
 from spendtui.core.whatif_types import (
     DEFAULT_MODE,
     CacheSavings,
@@ -80,102 +79,6 @@ from spendtui.money import PICO, format_usd_auto
 #: ``--top``: automatic candidates per mode.
 DEFAULT_TOP = 15
 _PICO = Decimal(PICO)
-
-
-@dataclass
-class _Sums:
-    """Requests billed alike on every candidate: one mode and one prompt-size bucket
-    (``prompt``: a prompt size of the bucket; None for sums of unknown sizes)."""
-
-    prompt: int | None
-    requests: int = 0
-    uncached: int = 0
-    cache_read: int = 0
-    cache_creation: int = 0
-    output: int = 0
-    reasoning: int = 0
-    #: Milliseconds (per-second prices); None when not a whole number of them.
-    ms: int | None = 0
-    logged: int = 0
-    expected: int = 0
-    own_unpriced: int = 0
-
-
-@dataclass
-class _Tally:
-    """A candidate's cost, accumulated."""
-
-    spend: int = 0
-    logged: int = 0
-    expected: int = 0
-    own_unpriced: int = 0
-    priced: int = 0
-    #: The candidate's cost of the requests that have an expected cost.
-    compared: int = 0
-
-
-def _whole(rate: Decimal, per: int = 1) -> int | None:
-    """``rate / per`` in pico-dollars when that is a whole number, else None."""
-    with localcontext() as ctx:
-        ctx.prec = 60
-        value = rate * _PICO / per
-        return int(value) if value == value.to_integral_value() else None
-
-
-def _sums_pico(price: ModelPrice, provider: str | None, s: _Sums) -> int | None:
-    """The exact cost of the requests of ``s`` at ``price`` (the sum of what ``expected_pico``
-    gives each), or None when it cannot be had from sums: a tiered price without the
-    bucket's prompt size, or a rate used here that is not a whole number of pico-dollars."""
-    if s.prompt is None and price.tiered:
-        return None
-    r = rates_for(price, s.prompt or 0, provider)
-    per_request = _whole(r.per_request)
-    if per_request is None:
-        return None
-    total = per_request * s.requests
-    if r.per_second is not None:
-        if s.ms is None:
-            return None
-        per_ms = _whole(r.per_second, 1000) if s.ms else 0
-        return None if per_ms is None else total + per_ms * s.ms
-    for rate, count in (
-        (r.input, s.uncached),
-        (r.cache_read, s.cache_read),
-        (r.cache_creation, s.cache_creation),
-        (r.output, s.output),
-        (r.reasoning, s.reasoning),
-    ):
-        if count:
-            unit = _whole(rate)
-            if unit is None:
-                return None
-            total += unit * count
-    return total
-
-
-def _bills_output(price: ModelPrice) -> bool:
-    """Whether ``price`` bills output tokens (or time): an entry of a generating mode that
-    does not is not a model to move generation to (routers, embedding models listed as chat)."""
-    r = rates_for(price, 0)
-    return r.output > 0 or r.reasoning > 0 or r.per_second is not None or price.tiered
-
-
-def _cuts(prices: PriceMap) -> list[int]:
-    """The prompt sizes where some price of ``prices`` may change tier: a request's tier is
-    the same on every price for all prompt sizes between two cuts."""
-    cuts = {1}  # (range tiers do not apply to requests without prompt tokens)
-    for price in [*prices.entries.values(), *prices.deployments.values()]:
-        for t in price.thresholds:
-            cuts.update((t.above, t.above + 1))  # (``>=`` for some providers, ``>`` for the rest)
-        for tier in price.tiers:
-            cuts.update((math.floor(tier.start) + 1, math.floor(tier.end) + 1))
-    return sorted(cuts)
-
-
-def _round(value: Decimal) -> int:
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return int((value * _PICO).to_integral_value(ROUND_HALF_EVEN))
 
 
 class WhatIf:
@@ -193,11 +96,11 @@ class WhatIf:
         self.failed = 0
         self.unreadable = 0
         self.excluded_logged = 0
-        self._cuts = _cuts(prices)
+        self._cuts = cuts(prices)
         self._own: dict[tuple[str, str, str], PriceMatch | None] = {}
         #: (mode, prompt-size bucket, has an expected cost) -> sums
-        self._buckets: dict[tuple[str, int, bool], _Sums] = {}
-        self._named = [_Tally() for _ in self.models or ()]
+        self._buckets: dict[tuple[str, int, bool], Sums] = {}
+        self._named = [Tally() for _ in self.models or ()]
         #: Named candidates priced from sums that could not be (``add_usage``).
         self._named_gaps: list[int] = [0 for _ in self.models or ()]
         self._logged: dict[str, Candidate] = {}
@@ -269,7 +172,7 @@ class WhatIf:
         key = (mode, bisect_right(self._cuts, prompt), expected is not None)
         s = self._buckets.get(key)
         if s is None:
-            s = self._buckets[key] = _Sums(prompt)
+            s = self._buckets[key] = Sums(prompt)
         completion = max(request.completion_tokens, 0)
         reasoning = min(max(request.reasoning_tokens, 0), completion)
         s.requests += 1
@@ -291,7 +194,7 @@ class WhatIf:
                 self._count(tally, 1, cost, logged, expected)
 
     @staticmethod
-    def _count(tally: _Tally, requests: int, cost: int, logged: int, expected: int | None) -> None:
+    def _count(tally: Tally, requests: int, cost: int, logged: int, expected: int | None) -> None:
         tally.priced += requests
         tally.spend += cost
         tally.logged += logged
@@ -307,8 +210,8 @@ class WhatIf:
             return
         self.cache.cache_read_tokens += usage.cache_read_tokens
         self.cache.cache_creation_tokens += usage.cache_creation_tokens
-        self.cache.cache_read_saving += _round(usage.cache_read_tokens * (r.input - r.cache_read))
-        self.cache.cache_creation_saving += _round(usage.cache_creation_tokens * (r.input - r.cache_creation))
+        self.cache.cache_read_saving += round_pico(usage.cache_read_tokens * (r.input - r.cache_read))
+        self.cache.cache_creation_saving += round_pico(usage.cache_creation_tokens * (r.input - r.cache_creation))
 
     def add_usage(self, summed: ModelUsage) -> None:
         """One logged model's summed usage (see ``ModelUsage``): prices that depend on each
@@ -341,7 +244,7 @@ class WhatIf:
                 self._cache_tokens(match.price, 0, provider, u)
         reasoning = min(max(u.reasoning_tokens, 0), max(u.completion_tokens, 0))
         ms = u.seconds * 1000
-        s = _Sums(
+        s = Sums(
             None,
             requests=u.requests,
             uncached=max(u.prompt_tokens - u.cache_read_tokens - u.cache_creation_tokens, 0),
@@ -359,7 +262,7 @@ class WhatIf:
         for i, candidate in enumerate(self.models or ()):
             if candidate.mode != mode:
                 continue
-            cost = _sums_pico(candidate.price, candidate.provider, s)
+            cost = sums_pico(candidate.price, candidate.provider, s)
             if cost is None:
                 self._named_gaps[i] += u.requests
                 continue
@@ -367,17 +270,17 @@ class WhatIf:
 
     # -- the answer -----------------------------------------------------------------------
 
-    def _price_buckets(self, candidate: Candidate, buckets: list[_Sums]) -> _Tally | None:
+    def _price_buckets(self, candidate: Candidate, buckets: list[Sums]) -> Tally | None:
         """A candidate's cost over the buckets of its mode from sums; None when not exact."""
-        tally = _Tally()
+        tally = Tally()
         for s in buckets:
-            cost = _sums_pico(candidate.price, candidate.provider, s)
+            cost = sums_pico(candidate.price, candidate.provider, s)
             if cost is None:
                 return None
             self._count(tally, s.requests, cost, s.logged, None if s.own_unpriced else s.expected)
         return tally
 
-    def _row(self, candidate: Candidate, tally: _Tally, requests: int) -> CandidateCost:
+    def _row(self, candidate: Candidate, tally: Tally, requests: int) -> CandidateCost:
         return CandidateCost(
             model=candidate.model,
             provider=candidate.provider,
@@ -393,7 +296,7 @@ class WhatIf:
         )
 
     def result(self) -> WhatIfResult:
-        buckets_of: dict[str, list[_Sums]] = {}
+        buckets_of: dict[str, list[Sums]] = {}
         for (mode, _, _), s in self._buckets.items():
             buckets_of.setdefault(mode, []).append(s)
         counts = {m: sum(s.requests for s in b) for m, b in buckets_of.items()}
@@ -418,7 +321,7 @@ class WhatIf:
                     tally = self._price_buckets(candidate, buckets)
                     if tally is None:
                         inexact += 1
-                    elif tally.spend == 0 or (billed_output and not _bills_output(price)):
+                    elif tally.spend == 0 or (billed_output and not bills_output(price)):
                         free += 1
                     else:
                         pool.append(self._row(candidate, tally, requests))
