@@ -111,6 +111,17 @@ def refresh_numbers(url: str, runs: int, append: Callable[[int], None]) -> dict[
     """A refresh after 500 rows written by another process, and one with nothing new."""
     eng = engine(url)
     eng.load(window().first_day)
+    busy = timed_refreshes(eng, runs, append)
+    idle = median_ms(lambda: eng.refresh(deep=False), runs)
+    eng.close()
+    return {"refresh_500": busy, "refresh_idle": idle}
+
+
+def timed_refreshes(
+    eng: SpendEngine, runs: int, append: Callable[[int], None], after: Callable[[], None] | None = None
+) -> float:
+    """Median ms of a refresh after ``append(i)`` wrote 500 rows (``after``: a check of
+    the engine once each refresh is done)."""
     times = []
     for i in range(runs):
         append(i)
@@ -119,9 +130,9 @@ def refresh_numbers(url: str, runs: int, append: Callable[[int], None]) -> dict[
         times.append(time.perf_counter() - started)
         if stats.rows != 500:
             raise RuntimeError(f"refresh read {stats.rows} rows, expected 500")
-    idle = median_ms(lambda: eng.refresh(deep=False), runs)
-    eng.close()
-    return {"refresh_500": statistics.median(times) * 1000, "refresh_idle": idle}
+        if after is not None:
+            after()
+    return statistics.median(times) * 1000
 
 
 def start_process(url: str, days: int, cache: Path | None, history: str = "logs") -> dict:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from spendtui.config import Config, Profile
 from spendtui.demo.generator import create_demo_db
+from spendtui.demo.rules import DEMO_RULES
 from spendtui.timeutil import fixed_clock
 from spendtui.tui.app import SpendApp
 from spendtui.tui.launch import Launch
@@ -34,7 +35,7 @@ Step = Callable[[object], Awaitable[None]]
 
 def make_app(db: Path, size_name: str = "") -> SpendApp:
     profile = Profile(name="demo", database_url=f"sqlite:///{db}", allow_db_writes=True)
-    config = Config(path=None, profiles={}, active=profile)
+    config = Config(path=None, profiles={}, active=profile, rules=list(DEMO_RULES))  # (as spendtui --demo)
     return SpendApp(
         Launch(
             config=config,
@@ -83,6 +84,8 @@ SHOTS: list[tuple[str, list[str], tuple[int, int]]] = [
     ("costs", ["dollar_sign"], SIZE),
     ("cost-findings", ["dollar_sign", "enter"], SIZE),
     ("costs-80x24", ["dollar_sign"], (80, 24)),
+    ("rules", ["0", *["c"] * 11], SIZE),
+    ("rules-80x24", ["0", *["c"] * 11], (80, 24)),
 ]
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from spendtui.demo.generator import create_demo_db
 from tests.helpers import FIXED_NOW
+from tests.webhooks import Hooks
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +37,14 @@ def _isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+@pytest.fixture
+def hooks() -> Iterator[Hooks]:
+    """A webhook receiver on 127.0.0.1 (``tests.webhooks``), shut down after the test."""
+    server = Hooks()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

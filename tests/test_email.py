@@ -8,7 +8,6 @@ import hashlib
 import json
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,8 +37,8 @@ from spendtui.core.thresholds import Threshold
 from spendtui.errors import ConfigError
 from spendtui.money import PICO, format_usd, usd_to_pico, used_percent
 from tests.helpers import FIXED_NOW
-from tests.test_check import Hooks
 from tests.truth import Truth
+from tests.webhooks import Hooks
 
 NOW = FIXED_NOW.isoformat()
 USER, PASSWORD = "alerts", "Tr0ub4dor&3-not-in-logs"
@@ -108,16 +107,6 @@ def server_tls(ca: trustme.CA) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(context)
     return context
-
-
-@pytest.fixture
-def hooks() -> Iterator[Hooks]:
-    server = Hooks()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

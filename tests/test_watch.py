@@ -22,7 +22,7 @@ import pytest
 
 from spendtui.demo.generator import create_demo_db
 from tests.helpers import need, pg_admin_url, pg_copy_of
-from tests.test_check import Hooks, write_config
+from tests.test_check import write_config
 
 NOW = datetime.now(UTC)
 START = (NOW - timedelta(days=20)).date()
@@ -123,15 +123,6 @@ def add_spend(db: Path, usd: float, n: int = 1, model: str | None = None, status
                 (f"watch-{uuid.uuid4()}", usd, stamp, stamp, status),
             )
             conn.execute('INSERT INTO "LiteLLM_SpendLogs" SELECT * FROM one')
-
-
-@pytest.fixture
-def hooks() -> Iterator[Hooks]:
-    server = Hooks()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
