@@ -110,7 +110,7 @@ def _window_figure(
         return Figure(None, Seen("/key/info", reads.key_reason or NOT_VISIBLE))
     start, end = budget.window.start, budget.window.end
     if start is None:
-        return Figure(None, Seen("/key/info", "the key's budget has no reset window (no budget_duration)"))
+        return Figure(None, Seen("/key/info", "no window: the key's budget never resets (no budget_duration)"))
     if days is not None and reads.daily_days is not None and start == day_start(day_of(start)):
         first = day_of(start)
         last = day_of(end - timedelta(microseconds=1)) if end is not None else reads.daily_days[1]
@@ -120,8 +120,9 @@ def _window_figure(
         chosen = [r for r in reads.logs if r.start >= start and (end is None or r.start < end)]
         return Figure(sum(r.spend or 0 for r in chosen), Seen(LOGS_SOURCE), len(chosen))
     why = (
-        f"{daily_seen.reason or 'the daily table has whole UTC days only'}; "
-        f"the request log read does not reach back to the window's start ({start.isoformat()})"
+        f"{NOT_VISIBLE}: the window starts at {start.isoformat()}; the daily activity "
+        f"{'has whole UTC days only' if daily_seen.visible else 'is not shown'} and the request log read "
+        "does not reach back that far"
     )
     return Figure(None, Seen(daily_seen.source, why))
 
@@ -174,7 +175,9 @@ def build_view(
         if first_of_month >= period[0]:
             month_fig = _sum_days(days, first_of_month, today, activity_seen)
         else:
-            month_fig = Figure(None, Seen(activity_seen.source, "the request log covers yesterday and today only"))
+            month_fig = Figure(
+                None, Seen(activity_seen.source, f"{NOT_VISIBLE}: the request log read covers yesterday and today only")
+            )
         per_day = tuple(days.get(d, DaySpend(d, 0, 0, 0)) for d in range(period[0], period[1] + 1))
     else:
         today_fig = month_fig = Figure(None, daily_seen)

@@ -69,8 +69,8 @@ LOG_PAGE = 1000
 #: The furthest back the daily activity is read (a budget window longer than this is cut).
 MAX_DAYS = 400
 NO_USER = (
-    "LiteLLM shows daily activity and request logs only to keys bound to a user, or to admins "
-    "(this key has no user_id)"
+    f"{NOT_VISIBLE}: LiteLLM shows daily activity and request logs only to keys bound to a user, "
+    "or to admins (this key has no user_id)"
 )
 
 Obj = dict[str, Any]
@@ -177,6 +177,8 @@ class MyKeyReader:
 
     async def _read(self, now: datetime) -> MyKeyReads:
         where = f"{self.http.display}/key/info"
+        record: KeyRecord | None
+        reason: str | None
         try:
             answer = await self.http.aget("/key/info", {"key": self.token})
         except KeyRefused as exc:
@@ -226,6 +228,7 @@ class MyKeyReader:
 
     @staticmethod
     def _no_record(exc: FeatureMissing) -> str:
+        """No key row (404): the master key, or a key the proxy does not store."""
         return (
             f"{NOT_VISIBLE}: the proxy keeps no record of this key (its master key, or a key it does not "
             f"store): no budget or limits; its requests are read as LiteLLM logs them ({MASTER_LOG_KEY})"
@@ -324,4 +327,3 @@ class MyKeyReader:
 
 async def _none(reason: str | None) -> tuple[None, str | None]:
     return None, reason
-
