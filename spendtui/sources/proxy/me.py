@@ -33,10 +33,11 @@ and ``spendtui me`` says which (exit 3). The proxy's **master key** has no recor
 api_key ``litellm_proxy_master_key``, which is what is read for it. An admin's generated
 key sees the same as any key of its own here (the filter is always this key's hash).
 
-A request LiteLLM refuses is itself written to its request log as a failure row whose
-``call_type`` is the route (``/user/info``): endpoints a key is known not to be shown are
-therefore not asked (a key without a user: no daily activity, logs nor user), and such
-management rows are left out of the key's requests.
+LiteLLM writes some refused management calls to its request log as failure rows whose
+``call_type`` is the route (seen for ``/key/info``, ``/user/info``, ``/team/info``,
+``/key/list``, ``/model/info``): what a key is known not to be shown is therefore not
+asked (a key without a user: no daily activity, request log nor user), and rows of
+management routes are left out of the key's requests.
 """
 
 from __future__ import annotations
