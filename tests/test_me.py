@@ -380,3 +380,66 @@ def test_a_refused_team_is_not_visible_and_a_failing_part_exits_3(capsys) -> Non
         server.route("/user/daily/activity", Reply(502, "<html>bad gateway</html>", content_type="text/html"))
         code = main(["me", "--proxy", server.url, "--key", RAW])
         assert code == 3 and "/user/daily/activity" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------- the figures (pure)
+def _reads(state_kw: dict[str, Any], cells: list[tuple[int, int]], logs: list[tuple[datetime, int]], now: datetime):
+    from spendtui.core.budget_state import BudgetState
+    from spendtui.core.me_model import DailyCell, KeyLimits, KeyRecord, LoggedRequest, MyKeyReads
+
+    state = BudgetState(kind="key", id="t", name="k", **state_kw)
+    requests = tuple(LoggedRequest(f"r{i}", at, at, "gpt-4o", spend, 1, 1, False) for i, (at, spend) in enumerate(logs))
+    return MyKeyReads(
+        proxy="p",
+        key_name="sk-...abcd",
+        read_at=now,
+        key=KeyRecord(state, KeyLimits()),
+        key_reason=None,
+        daily=tuple(DailyCell(day, "gpt-4o", spend, 1, 1, 1, 0) for day, spend in cells),
+        daily_days=(min(d for d, _ in cells), day_of(now)),
+        logs=requests,
+        logs_from=day_start(day_of(now) - 1),
+    )
+
+
+def test_today_month_and_window_sum_exactly_the_days_they_cover() -> None:
+    from spendtui.core.me import build_view
+
+    now = datetime(2026, 12, 8, 15, 30, tzinfo=UTC)
+    today = day_of(now)
+    # one amount a day from 20 days back: each a distinct power of two, so any wrong day shows
+    cells = [(today - i, 2**i * PICO // 1000) for i in range(20)]
+    reset = datetime(2027, 1, 1, tzinfo=UTC)
+    reads = _reads({"spend": 5, "max_budget": PICO, "budget_duration": "30d", "budget_reset_at": reset}, cells, [], now)
+    view = build_view(reads, now)
+    by_day = dict(cells)
+    assert view.today.value == by_day[today]
+    assert view.month.value == sum(s for d, s in cells if d >= today - 7)  # 1 to 8 December
+    assert view.window.value == view.month.value and view.window.seen.source == "/user/daily/activity"
+    assert [d.day for d in view.per_day] == list(range(today - 19, today + 1))
+    # a window that starts mid-day (1h budgets): from the request log, by request start
+    hour = datetime(2026, 12, 8, 15, tzinfo=UTC)
+    logs = [(hour.replace(minute=59, second=59) - (hour - hour.replace(hour=14)), 7), (hour, 11), (now, 13)]
+    reads = _reads(
+        {"spend": 5, "max_budget": PICO, "budget_duration": "1h", "budget_reset_at": hour.replace(hour=16)},
+        cells,
+        logs,
+        now,
+    )
+    view = build_view(reads, now)
+    assert view.window.value == 24 and view.window.seen.source == "/spend/logs/v2" and view.window.requests == 2
+    assert view.budget is not None and view.budget.forecast.rate_last_hour is not None
+    # a mid-day window older than the log read: not visible, never a partial sum
+    reads = _reads(
+        {
+            "spend": 5,
+            "max_budget": PICO,
+            "budget_duration": "7d",
+            "budget_reset_at": datetime(2026, 12, 11, 6, tzinfo=UTC),
+        },
+        cells,
+        logs,
+        now,
+    )
+    view = build_view(reads, now)
+    assert view.window.value is None and (view.window.seen.reason or "").startswith(NOT_VISIBLE)
