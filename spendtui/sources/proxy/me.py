@@ -184,8 +184,8 @@ class MyKeyReader:
             answer = await self.http.aget("/key/info", {"key": self.token})
         except KeyRefused as exc:
             raise rejected(exc, self.key_name, where) from None
-        except FeatureMissing as exc:
-            record, reason, log_key = None, self._no_record(exc), MASTER_LOG_KEY
+        except FeatureMissing:
+            record, reason, log_key = None, self._no_record(), MASTER_LOG_KEY
         else:
             body = answer.body
             info = body.get("info") if isinstance(body, dict) else None
@@ -228,7 +228,7 @@ class MyKeyReader:
         )
 
     @staticmethod
-    def _no_record(exc: FeatureMissing) -> str:
+    def _no_record() -> str:
         """No key row (404): the master key, or a key the proxy does not store."""
         return (
             f"{NOT_VISIBLE}: the proxy keeps no record of this key (its master key, or a key it does not "
