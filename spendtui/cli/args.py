@@ -21,7 +21,7 @@ import argparse
 from collections.abc import Sequence
 
 from spendtui import __version__
-from spendtui.cli import audit, check, demo, keys, report, tui, watch
+from spendtui.cli import audit, check, demo, keys, me, report, tui, watch
 from spendtui.cli.flags import DEFAULTS, Parser
 
 PLACEMENT = """\
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_parser(sub)
     audit.add_parser(sub)
     watch.add_parser(sub)
+    me.add_parser(sub)
     return parser
 
 
@@ -63,7 +64,7 @@ def _applies_to(dest: str) -> str:
         return "the dashboard and keys create|update|block|unblock|delete"
     if dest in ("demo", "demo_db", "demo_rate", "refresh", "window", "no_mouse"):
         return "the dashboard (spendtui without a command)"
-    return "the dashboard, report, check, watch, audit and keys"
+    return "the dashboard, report, check, watch, audit, keys and me"
 
 
 def check_placement(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

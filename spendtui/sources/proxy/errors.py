@@ -8,6 +8,7 @@ validation problems. Both become a short message; no key ever appears in one.
 SourceError (spendtui.errors)
 ├── SourceUnavailable   connection refused, timeout, TLS failure, 5xx, body cut short
 ├── SourceAuthError     401/403: wrong key, or a key that may not read spend
+│   └── KeyRefused      the same, with the status and LiteLLM's own (redacted) words
 └── SourceDataError     not JSON (an HTML page), a shape we cannot read, redirects away
     ├── FeatureMissing  404/422: this proxy has no such endpoint (older LiteLLM)
     └── EnterpriseOnly  400/403 "You must be a LiteLLM Enterprise user"
@@ -37,6 +38,16 @@ class FeatureMissing(SourceDataError):
     def __init__(self, message: str, path: str) -> None:
         super().__init__(message)
         self.path = path
+
+
+class KeyRefused(SourceAuthError):
+    """401/403 from the proxy; ``status`` and ``detail`` (LiteLLM's message, the key
+    redacted) let a caller say why in its own words (``spendtui me``: expired, blocked)."""
+
+    def __init__(self, message: str, status: int, detail: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
 
 
 class EnterpriseOnly(SourceDataError):
@@ -123,7 +134,7 @@ def status_error(response: httpx.Response, where: str, secret: str | None) -> So
     if status in (400, 401, 403) and ENTERPRISE_MARKER in detail.lower():
         return EnterpriseOnly(f"{where}: needs a LiteLLM Enterprise licence (HTTP {status})", path)
     if status in (401, 403):
-        return SourceAuthError(f"{where}: the proxy refused the key (HTTP {status}: {detail}); {ADMIN_HINT}")
+        return KeyRefused(f"{where}: the proxy refused the key (HTTP {status}: {detail}); {ADMIN_HINT}", status, detail)
     if status in (404, 405, 422):
         return FeatureMissing(f"{where}: not available on this proxy (HTTP {status}: {detail})", path)
     if status >= 500 or status in (408, 429):

@@ -28,6 +28,7 @@ from typing import Any
 from spendtui.core.budget_state import BudgetList, KeyStates
 from spendtui.core.cube import CellChunk, RawRow
 from spendtui.core.facts import FactCube
+from spendtui.core.me_model import MyKeyReads
 from spendtui.core.names import Names
 from spendtui.errors import SourceAuthError, SourceDataError, SourceError
 from spendtui.sources.daily.history import build_history
@@ -180,6 +181,13 @@ class ProxySource:
     def health(self) -> admin.ProxyHealth:
         """Status, database state and LiteLLM version for the status line."""
         return self._admin.health()
+
+    def my_key(self, now: datetime) -> MyKeyReads:
+        """What this source's own key may see of itself (``spendtui me``; any key, admin
+        or not: see ``me.py`` for what LiteLLM shows to which)."""
+        from spendtui.sources.proxy.me import MyKeyReader
+
+        return MyKeyReader(self.http).read(now)
 
     # ------------------------------------------------------------------ cold load
     def load(self, first_day: int, hourly_from_day: int) -> ProxyLoad:
