@@ -40,6 +40,11 @@ class SourceAuthError(SourceError):
     transient = False
 
 
+class NotAdminKey(SourceAuthError):
+    """A proxy key that LiteLLM scopes to its own spend: the dashboard shows that key's
+    own view ("My key") instead of the proxy's."""
+
+
 class SourceDataError(SourceError):
     transient = False
 

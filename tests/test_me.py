@@ -443,3 +443,65 @@ def test_today_month_and_window_sum_exactly_the_days_they_cover() -> None:
     )
     view = build_view(reads, now)
     assert view.window.value is None and (view.window.seen.reason or "").startswith(NOT_VISIBLE)
+
+
+# ---------------------------------------------------------------------- the dashboard
+def _dashboard(key: str):  # type: ignore[no-untyped-def]
+    from spendtui.config import Config, Profile
+    from spendtui.tui.app import SpendApp
+    from spendtui.tui.launch import Launch
+
+    profile = Profile(name="peer", proxy_url=PEER_URL, api_key=key)
+    config = Config(path=None, profiles={}, active=profile)
+    return SpendApp(Launch(config=config, autopoll=False, source_label="the peer"))  # type: ignore[arg-type]
+
+
+async def _my_key_screen(app, pilot, wait: float = 60):  # type: ignore[no-untyped-def]
+    from spendtui.tui.screens.my_key import MyKeyScreen
+
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        await pilot.pause(0.2)
+        screen = app.screen
+        if isinstance(screen, MyKeyScreen) and (screen.view is not None or screen.failed is not None):
+            return screen
+    raise AssertionError(f"no My key screen with a view: {app.screen!r}")
+
+
+@pytest.mark.peer
+async def test_the_dashboard_opens_my_key_for_an_ordinary_key(world: World) -> None:
+    """An ordinary key opens the "My key" dashboard instead of a refusal: its gauge is the
+    key's counter (SQL), its requests are its own rows, the dashboard's keys do nothing."""
+    from textual.widgets import DataTable, Static
+
+    token = world.token("budgeted")
+    app = _dashboard(world.keys["budgeted"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _my_key_screen(app, pilot)
+        view = screen.view
+        assert view is not None and view.alias == world.name("budgeted")
+        (spend,) = sql('SELECT spend FROM "LiteLLM_VerificationToken" WHERE token = %s', token)[0]
+        assert view.budget is not None and abs(view.budget.spend - round(Decimal(repr(spend)) * PICO)) <= 10**6
+        budgets = str(screen.query_one("#me-budgets", Static).render())
+        assert "key " in budgets and "of $1.00" in budgets and "resets in" in budgets
+        head = str(screen.query_one("#me-head", Static).render())
+        assert f"My key {world.name('budgeted')}" in head and "rpm 100" in head and "parallel 5" in head
+        ids = {r[0] for r in sql('SELECT request_id FROM "LiteLLM_SpendLogs" WHERE api_key = %s', token)}
+        recent = screen.query_one("#me-recent", DataTable)
+        assert recent.row_count == len([r for r in view.recent]) and {r.request_id for r in view.recent} <= ids
+        await pilot.press("2", "n", "f")  # the admin dashboard's keys: nothing to act on here
+        await pilot.pause()
+        assert app.screen is screen and len(app.screen_stack) == 2
+        await pilot.press("q")
+
+
+@pytest.mark.peer
+async def test_the_dashboard_says_a_blocked_key_is_rejected(world: World) -> None:
+    app = _dashboard(world.keys["blocked"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _my_key_screen(app, pilot)
+        from textual.widgets import Static
+
+        head = str(screen.query_one("#me-head", Static).render())
+        assert "cannot read this key's view" in head and "is blocked" in head
+        assert world.keys["blocked"] not in head  # (the key is only ever shown masked)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from spendtui.config import Config, Profile
 from spendtui.dashboard.model import Snapshot
 from spendtui.dashboard.state import ViewState
-from spendtui.errors import SpendtuiError
+from spendtui.errors import NotAdminKey, SpendtuiError
 from spendtui.timeutil import Clock
 
 if TYPE_CHECKING:
@@ -117,6 +117,8 @@ class Failure:
     polled: bool
     #: Whether trying again later may help (``SourceError.transient``).
     transient: bool = True
+    #: The proxy key is not an admin's: what it may see is its own view (``my_key_source``).
+    own_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,11 @@ class DashboardSession:
         with self.io_lock:
             return engine.cost_findings(model, window, state.filters)
 
+    def my_key_source(self) -> object | None:
+        """The source to read a non-admin key's own view from (after a ``Failure`` with
+        ``own_key``): the engine's proxy source."""
+        return self.engine.source if self.engine is not None else None
+
     # ------------------------------------------------------------------ steps (worker thread)
     def step(self, mode: Mode, state: ViewState, version: int) -> Update | Failure | None:
         """One step for the view ``state`` (``version`` counts the view's changes: a
@@ -210,7 +217,8 @@ class DashboardSession:
         try:
             return self._step(mode, state, version)
         except SpendtuiError as exc:
-            return Failure(str(exc), polled, getattr(exc, "transient", False))
+            own_key = isinstance(exc, NotAdminKey)
+            return Failure(str(exc), polled, getattr(exc, "transient", False), own_key=own_key)
         except Exception as exc:  # a bug must not take the dashboard down
             return Failure(f"internal error: {type(exc).__name__}: {exc}", polled)
 

@@ -394,6 +394,25 @@ class SpendApp(App[int]):
 
         self.run_worker(reset, thread=True, group="engine", exit_on_error=False)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """On the "My key" screen only its own keys (r, q) and help work: the dashboard's
+        panes, filters and key writes have nothing to act on (and leave the footer)."""
+        from spendtui.tui.screens.my_key import MyKeyScreen
+
+        if isinstance(self.screen, MyKeyScreen) and action not in ("quit", "help", "command_palette"):
+            return False
+        return True
+
+    def open_my_key(self) -> None:
+        """The proxy key is not an admin's: show the key's own view instead (polls stop)."""
+        from spendtui.tui.screens.my_key import MyKeyScreen
+
+        source = self.session.my_key_source()
+        if source is None or isinstance(self.screen, MyKeyScreen):
+            return
+        self.polls.paused = True
+        self.push_screen(MyKeyScreen(source, self.polls.interval))
+
     # ------------------------------------------------------------------ help, quit, terminal loss
     def action_help(self) -> None:
         from spendtui.tui.screens.help import HelpScreen

@@ -175,6 +175,9 @@ class PollLoop:
     def _failed(self, failure: Failure) -> None:
         app = self.app
         app.status.busy = ""
+        if failure.own_key and app.applied is None:
+            app.open_my_key()  # (an ordinary key: its own view instead of a refusal)
+            return
         first = self.failures == 0
         app.status.mark_failed(failure.error)
         if first and app.applied is not None:  # (without data the start-up panel says it)

@@ -30,7 +30,7 @@ from spendtui.core.cube import CellChunk, RawRow
 from spendtui.core.facts import FactCube
 from spendtui.core.me_model import MyKeyReads
 from spendtui.core.names import Names
-from spendtui.errors import SourceAuthError, SourceDataError, SourceError
+from spendtui.errors import NotAdminKey, SourceAuthError, SourceDataError, SourceError
 from spendtui.sources.daily.history import build_history
 from spendtui.sources.proxy import admin
 from spendtui.sources.proxy.admin_reads import AdminReads
@@ -204,7 +204,7 @@ class ProxySource:
         try:
             await self.http.aget("/user/list", {"page": 1, "page_size": 1})
         except SourceAuthError as exc:
-            raise SourceAuthError(
+            raise NotAdminKey(
                 f"{self.display}: this key may only read its own spend (LiteLLM scopes every spend "
                 f"view to a non-admin key's rows); {ADMIN_HINT}"
             ) from exc
