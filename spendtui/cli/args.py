@@ -21,7 +21,7 @@ import argparse
 from collections.abc import Sequence
 
 from spendtui import __version__
-from spendtui.cli import audit, check, demo, keys, report, tui, watch
+from spendtui.cli import audit, check, demo, keys, metrics, report, tui, watch
 from spendtui.cli.flags import DEFAULTS, Parser
 
 PLACEMENT = """\
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_parser(sub)
     audit.add_parser(sub)
     watch.add_parser(sub)
+    metrics.add_parser(sub)
     return parser
 
 
