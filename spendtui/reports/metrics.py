@@ -280,7 +280,7 @@ def _rule_value(measure: str, value: Fraction) -> float:
 def rule_families(rules: RuleBoard | None) -> list[Family]:
     """The spend rules (``rules:``, ``slack_alerts:``) as of the last evaluation."""
     results = sorted(rules.results if rules is not None else (), key=lambda r: r.rule.name)
-    rows = [((r.rule.name, r.rule.measure, r.scope_text or "the whole proxy", r.rule.period), r) for r in results]
+    rows = [((r.rule.name, r.rule.measure, r.scope_text, r.rule.period), r) for r in results]
     unit = "spend in USD, requests, tokens, failures, or failure_rate as a fraction"
     return [
         Family(
