@@ -305,7 +305,7 @@ def test_a_scrape_while_the_database_is_locked_serves_the_last_snapshot(live_db,
     assert m.stop() == 0
 
 
-def test_bad_listen_is_refused(live_db, env) -> None:
+def test_bad_listen_and_a_misplaced_window_are_refused(live_db, env) -> None:
     def run(listen: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "spendtui", "metrics", "--db", f"sqlite:///{live_db}", "--listen", listen],
@@ -331,6 +331,15 @@ def test_bad_listen_is_refused(live_db, env) -> None:
         bad = run(f"127.0.0.1:{port}")
     assert bad.returncode == 3 and f"--listen 127.0.0.1:{port}: cannot listen there" in bad.stderr
     assert "in use" in bad.stderr and "Traceback" not in bad.stderr
+    # the dashboard's --window before the command is not taken for the command's own
+    bad = subprocess.run(
+        [sys.executable, "-m", "spendtui", "--window", "7d", "metrics", "--db", f"sqlite:///{live_db}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "`spendtui metrics --window …`" in bad.stderr
 
 
 # ---------------------------------------------------------------------- PostgreSQL
@@ -359,3 +368,66 @@ def test_postgres_figures_match_sql_and_new_rows_arrive(pg_live, env, running) -
     assert abs(by_label(after, "litellm_spend_metric_total", "model")["pg-canary"] - 0.654321) < MICRO
     check_against_sql(after, pg_live)
     assert m.stop() == 0
+
+
+# ---------------------------------------------------------------------- the pure part, in process
+def test_usage_marginals_are_exact_for_every_dimension_with_a_small_top(litellm_db) -> None:
+    """``reports.metrics``: with --top 3, each label summed on its own gives SQL's figure
+    for each kept value and the exact rest under "(other)" (organization: LiteLLM's
+    attribution, ``Truth.owners``); the status gauges follow the refresher's state."""
+    from spendtui.core.query import Query, Window
+    from spendtui.engine import SpendEngine
+    from spendtui.reports.metrics import Status, status_families, usage_families
+    from spendtui.reports.metrics_usage import usage
+    from spendtui.sources.db.source import DatabaseSource
+    from spendtui.sources.db.urls import parse_database_url
+    from spendtui.timeutil import fixed_clock
+    from tests.helpers import FIXED_NOW
+
+    url = f"sqlite:///{litellm_db}"
+    engine = SpendEngine(DatabaseSource(parse_database_url(url)), clock=fixed_clock(FIXED_NOW))
+    window = Window.month_to_date(FIXED_NOW.date())
+    engine.ensure_loaded(window.first_day)
+    found = usage(Query(engine.cube), window, 3)
+    [spend, *_] = usage_families(found, engine.names, "mtd")
+    samples: Samples = {spend.name: [(dict(zip(spend.labels, lab, strict=True)), v) for lab, v in spend.samples]}
+    truth = Truth(url)
+    first, last = window.first, window.last
+    wanted = {
+        "model": truth.model(first, last),
+        "team": truth.by("team_id", first, last),
+        "hashed_api_key": truth.by("api_key", first, last),
+        "end_user": truth.by("end_user", first, last),
+        "org_id": truth.owners("organization", first, last),
+    }
+    for label, rows in wanted.items():
+        got = by_label(samples, spend.name, label)
+        assert len(got) == 4 and OTHER in got, label  # (every dimension has more than 3 values here)
+        kept = set(got) - {OTHER}
+        close({k: got[k] for k in kept}, {k: rows[k][0] for k in kept})
+        assert abs(got[OTHER] - sum(v[0] for k, v in rows.items() if k not in kept)) < MICRO, label
+        ranked = sorted(rows, key=lambda k: -rows[k][0])
+        assert kept == set(ranked[:3]), label
+    assert found.distinct["model"] == len(wanted["model"])
+    engine.close()
+
+    names = [f.name for f in status_families(Status(None, None, None, "mtd"))]
+    assert names == []  # (nothing said about the source before the first pass)
+    down = status_families(Status(False, FIXED_NOW, 0.5, "mtd", "2026-11-01", "2026-11-27"))
+    assert [(f.name, f.samples[0][1]) for f in down][:2] == [
+        ("spendtui_source_up", 0.0),
+        ("spendtui_last_refresh_timestamp_seconds", FIXED_NOW.timestamp()),
+    ]
+
+
+def test_a_value_called_other_is_folded_in_rather_than_duplicated() -> None:
+    """Two series with one label set would make Prometheus reject the whole scrape."""
+    import numpy as np
+
+    from spendtui.reports.metrics_usage import _ranked
+
+    m = np.zeros((9, 3), dtype=np.int64)
+    m[0] = [5, 9, 1]  # spend per cell
+    m[1] = 1
+    codes = _ranked(np.array([0, 1, 2]), ["a", OTHER, "b"], m, 100, 2)
+    assert codes.tolist() == [0, 2, 1]  # "(other)" folded in (code 2 = the rest), a then b kept

@@ -8,7 +8,6 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import datetime
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -184,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
             refresher.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        say(f"stopped at {datetime.now().astimezone():%H:%M:%S} after {refresher.passes} refresh(es)")
+        say(f"stopped after {refresher.passes} refresh(es)")
     return 0
 
 
