@@ -83,7 +83,9 @@ class MetricsRefresher:
         started = time.perf_counter()
         try:
             data, window = self._evaluate()
-        except SpendtuiError as exc:
+        except Exception as exc:  # (a bug must not stop the refreshes either: said once, tried again)
+            if not isinstance(exc, SpendtuiError):
+                exc = SpendtuiError(f"refresh failed: {type(exc).__name__}: {exc}")
             if self.engine is not None and self.engine.first_day is None:
                 self.engine.close()  # (never loaded: built again next pass)
                 self.engine = None

@@ -59,7 +59,7 @@ def usage_query(query: Questions, window: Window, live_first_day: int | None) ->
     raise NotExact(
         f"the source's daily tables do not cross key, model, team, user and customer before "
         f"{'its request logs start' if live_first_day is None else 'the days it reads by request'}: "
-        "usage series need the database source (--history logs)"
+        "usage series need LiteLLM's database (--db, --history logs); budgets and rules are served"
     )
 
 
