@@ -21,7 +21,7 @@ import argparse
 from collections.abc import Sequence
 
 from spendtui import __version__
-from spendtui.cli import audit, check, demo, keys, me, report, tui, watch
+from spendtui.cli import audit, check, demo, keys, me, metrics, report, tui, watch
 from spendtui.cli.flags import DEFAULTS, Parser
 
 PLACEMENT = """\
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser(sub)
     watch.add_parser(sub)
     me.add_parser(sub)
+    metrics.add_parser(sub)
     return parser
 
 
@@ -77,6 +78,12 @@ def check_placement(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     for level in (parser, group):
         for action in level._actions if level is not None else ():
             if action.option_strings and action.dest in vars(args) and action.dest not in accepted:
+                option = _option(action)
+                if option in command_parser._option_string_actions:  # (metrics --window: its own flag)
+                    command_parser.error(
+                        f"{option} before the command is the dashboard's; give `{command_parser.prog}` its own "
+                        f"after it: `{command_parser.prog} {option} …`"
+                    )
                 command_parser.error(
                     f"{_option(action)} only applies to {_applies_to(action.dest)}, not to `{command_parser.prog}`"
                 )
