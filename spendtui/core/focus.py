@@ -70,6 +70,9 @@ class FocusGroups:
     unpriced_models: set[str] = field(default_factory=set)
     _index: dict[FocusKey, int] = field(default_factory=dict, repr=False)
     _tags: dict[object, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    #: The group of each combination of raw values read (tags as stored: two texts may
+    #: hold one tag set).
+    _raw: dict[tuple[object, ...], int] = field(default_factory=dict, repr=False)
 
     def add(
         self,
@@ -101,19 +104,21 @@ class FocusGroups:
             out[:, j] = np.where(usable, np.asarray(column, np.int64), 0)
         for i in np.flatnonzero(unpriced).tolist():
             self.unpriced_models.add(models[i])
-        index, parse = self._index, self._tags
+        raw, index, parse = self._raw, self._index, self._tags
         ids = np.empty(n, np.intp)
-        for i, (period, model, provider, key, team, raw) in enumerate(
-            zip(periods, models, cols.provider, keys, teams, tags, strict=True)
-        ):
-            tagset = parse.get(raw)
-            if tagset is None:
-                tagset = parse[raw] = request_tags(raw)
-            found = FocusKey(str(period), model, provider, str(key or ""), str(team or ""), tagset)
-            at = index.get(found)
-            if at is None:
-                at = index[found] = len(self.keys)
-                self.keys.append(found)
+        for i, seen in enumerate(zip(periods, models, cols.provider, keys, teams, tags, strict=True)):
+            at = raw.get(seen)
+            if at is None:  # (a new combination of raw values: its group, by canonical key)
+                period, model, provider, key, team, text = seen
+                tagset = parse.get(text)
+                if tagset is None:
+                    tagset = parse[text] = request_tags(text)
+                found = FocusKey(str(period), model, provider, str(key or ""), str(team or ""), tagset)
+                at = index.get(found)
+                if at is None:
+                    at = index[found] = len(self.keys)
+                    self.keys.append(found)
+                raw[seen] = at
             ids[i] = at
         keep = np.flatnonzero(usable)
         if len(self.keys) > len(self.sums):

@@ -23,12 +23,12 @@ an empty file or a FOCUS export spendtui wrote (its first line is this header).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -98,6 +98,14 @@ def _moment(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@functools.lru_cache(maxsize=4096)
+def _period_cells(text: str) -> tuple[str, str, str, str]:
+    """Charge period start and end, billing period start and end, of a bucket."""
+    start, end = _period(text)
+    month_start, month_end = _month(start)
+    return _moment(start), _moment(end), _moment(month_start), _moment(month_end)
+
+
 def _period(text: str) -> tuple[datetime, datetime]:
     """A bucket (``YYYY-MM-DD`` or ``YYYY-MM-DD HH``) as its start and exclusive end."""
     if len(text) == 13:
@@ -113,7 +121,8 @@ def _month(at: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
-def focus_tags(tags: Iterable[str]) -> str:
+@functools.lru_cache(maxsize=65536)
+def focus_tags(tags: tuple[str, ...]) -> str:
     """The Tags cell of a tag set (see the module's rule); '' for none."""
     by_key: dict[str, list[str | None]] = {}
     for tag in tags:
@@ -147,8 +156,7 @@ def render_focus_csv(groups: FocusGroups, names: Names, account: str) -> str:
 
 
 def _row(k: FocusKey, s: dict[str, int], names: Names, account: str) -> list[object]:
-    start, end = _period(k.period)
-    month_start, month_end = _month(start)
+    start, end, month_start, month_end = _period_cells(k.period)
     model = k.model or NO_MODEL
     provider = k.provider or NO_PROVIDER
     billed, listed = usd(s["billed"]), usd(s["listed"])
@@ -158,14 +166,14 @@ def _row(k: FocusKey, s: dict[str, int], names: Names, account: str) -> list[obj
         "BillingAccountId": account,
         "BillingAccountName": account,
         "BillingCurrency": "USD",
-        "BillingPeriodEnd": _moment(month_end),
-        "BillingPeriodStart": _moment(month_start),
+        "BillingPeriodEnd": month_end,
+        "BillingPeriodStart": month_start,
         "ChargeCategory": "Usage",
         "ChargeClass": "",
         "ChargeDescription": f"{model} tokens through LiteLLM ({provider})",
         "ChargeFrequency": "Usage-Based",
-        "ChargePeriodEnd": _moment(end),
-        "ChargePeriodStart": _moment(start),
+        "ChargePeriodEnd": end,
+        "ChargePeriodStart": start,
         "ConsumedQuantity": tokens,
         "ConsumedUnit": TOKENS,
         "ContractedCost": billed,
