@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from spendtui.cli.common import config_from_args, engine_for, price_file
 from spendtui.core.audit import pricer
 from spendtui.core.focus import NO_FOCUS, FocusSource
 from spendtui.core.price_files import price_sources
+from spendtui.core.query import Window
 from spendtui.errors import SourceDataError, UsageError
 from spendtui.reports.focus import billing_account, check_writable, focus_notes, render_focus_csv, write_export
 
@@ -64,9 +66,8 @@ def _refuse_others(args: argparse.Namespace) -> None:
         raise UsageError("--billing-account is empty: give the id finance knows this proxy by")
 
 
-def run_focus(args: argparse.Namespace) -> int:
-    from spendtui.cli.report import _window
-
+def run_focus(args: argparse.Namespace, window_of: Callable[[argparse.Namespace, int], Window]) -> int:
+    """``report focus``; ``window_of`` reads --start and --end as every report does."""
     _refuse_others(args)
     output = None if args.output in (None, "-") else str(args.output)
     if output is not None:
@@ -75,7 +76,7 @@ def run_focus(args: argparse.Namespace) -> int:
     path = price_file(args, config)
     engine = engine_for(config)
     try:
-        window = _window(args, engine.today())
+        window = window_of(args, engine.today())
         source = engine.source
         if not isinstance(source, FocusSource):
             raise SourceDataError(NO_FOCUS)

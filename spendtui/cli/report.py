@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     if args.no_latency and REPORT_KINDS.get(args.kind) not in LATENCY_KINDS:
         raise UsageError("--no-latency only applies to `report models`, `report keys` and `report teams`")
     if args.kind == "focus":
-        return run_focus(args)
+        return run_focus(args, _window)
     refuse_focus_flags(args)
     if args.kind == "whatif":
         return _run_whatif(args)

@@ -170,7 +170,7 @@ def _row(k: FocusKey, s: dict[str, int], names: Names, account: str) -> list[obj
         "BillingPeriodStart": month_start,
         "ChargeCategory": "Usage",
         "ChargeClass": "",
-        "ChargeDescription": f"{model} tokens through LiteLLM ({provider})",
+        "ChargeDescription": f"{model} tokens through LiteLLM" + (f" ({k.provider})" if k.provider else ""),
         "ChargeFrequency": "Usage-Based",
         "ChargePeriodEnd": end,
         "ChargePeriodStart": start,
