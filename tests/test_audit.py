@@ -4,6 +4,8 @@ file in LiteLLM's layout and on LiteLLM's real PostgreSQL schema."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import random
 import sqlite3
@@ -534,3 +536,51 @@ def test_spend_columns_round_as_to_pico() -> None:
     values += [0.0, -0.0, float("nan"), float("inf"), 1e6, 1e6 + 1, -5.0, 0.5e-12, 1.5e-12, 2.5e-12]
     assert _picos(values) == [to_pico(v) for v in values]
     assert _picos([1, "0.5", None, 0.25]) == [to_pico(v) for v in (1, "0.5", None, 0.25)]
+
+
+@pytest.mark.parametrize(
+    ("by", "table", "id_col", "alias"),
+    [
+        ("team", "LiteLLM_TeamTable", "team_id", "team_alias"),
+        ("key", "LiteLLM_VerificationToken", "token", "key_alias"),
+        ("user", "LiteLLM_UserTable", "user_id", "user_alias"),
+        ("customer", "LiteLLM_EndUserTable", "user_id", "alias"),
+    ],
+)
+def test_rows_by_an_id_carry_its_name(capsys, litellm_db: Path, by: str, table: str, id_col: str, alias: str) -> None:
+    """``--by key|team|user|customer``: JSON rows add ``id`` and ``name`` (the alias, else
+    the id), CSV a last ``name`` column; the columns before stay as they were."""
+    with sqlite3.connect(litellm_db) as conn:
+        aliases = {str(k): v for k, v in conn.execute(f'SELECT {id_col}, {alias} FROM "{table}"').fetchall()}
+    conn.close()
+    db = ("--db", f"sqlite:///{litellm_db}", "--by", by, "--start", "2026-11-20", "--end", "2026-11-26")
+    code, out, err = run(capsys, *db, "--format", "json")
+    assert code in (0, 2), err
+    rows = json.loads(out)["rows"]
+    assert list(rows[0])[:2] == [by, "requests"] and list(rows[0])[-2:] == ["id", "name"]
+    for r in rows:
+        assert r["id"] == (r[by] or None)
+        if r[by] in aliases and by != "key":
+            assert r["name"] == (aliases[r[by]] or r[by]), r
+    named = [r for r in rows if aliases.get(r[by])]
+    assert (named or by == "customer") and all(r["name"] == aliases[r[by]] for r in named)  # (no customer aliases)
+    code, out, _ = run(capsys, *db, "--format", "csv")
+    lines = list(csv.reader(io.StringIO(out)))
+    assert lines[0] == [
+        by,
+        "requests",
+        "logged_spend",
+        "expected_spend",
+        "difference",
+        "difference_percent",
+        "zero_cost_requests",
+        "drifted_requests",
+        "unpriced_requests",
+        "unpriced_spend",
+        "unreadable_spend",
+        "unpriced_models",
+        "name",
+    ]
+    by_csv = {line[0]: line[-1] for line in lines[1:-1]}
+    assert all(by_csv[r[by]] == r["name"] for r in rows)
+    assert lines[-1][0] == lines[-1][-1] == "(total)"

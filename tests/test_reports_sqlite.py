@@ -224,6 +224,14 @@ def test_csv_and_json_name_every_hash_and_id(capsys, litellm_db) -> None:
     }
     assert any(r["label"] != r["name"] for r in doc["rows"])  # the demo's teams have aliases
     assert all("key_alias" not in r for r in doc["rows"])
+    # users: the alias from LiteLLM_UserTable beside the id
+    with sqlite3.connect(litellm_db) as conn:
+        users = dict(conn.execute('SELECT user_id, user_alias FROM "LiteLLM_UserTable"').fetchall())
+    conn.close()
+    doc = run_json(capsys, "report", "users", *window_args(litellm_db))
+    named = [r for r in doc["rows"] if r["id"] in users]
+    assert named and all(r["label"] == (users[r["id"]] or r["id"]) for r in named)
+    assert any(r["label"] != r["id"] for r in named)  # the demo's users have aliases
 
 
 def test_no_latency_skips_the_aggregate_and_keeps_the_fields(capsys, litellm_db) -> None:

@@ -98,13 +98,14 @@ def run(args: argparse.Namespace) -> int:
         prices = price_sources(path, source.prices)
         audit = Audit(tolerance=args.tolerance, examples=args.examples)
         source.audit(args.by, window.first_day, window.last_day, pricer(prices), audit)
+        names = engine.source.names() if args.format != "table" else None
     finally:
         engine.close()
     first, last = day_date(window.first_day), day_date(window.last_day)
     if args.format == "json":
-        sys.stdout.write(render_audit_json(audit, prices, args.by, first, last))
+        sys.stdout.write(render_audit_json(audit, prices, args.by, first, last, names))
     elif args.format == "csv":
-        sys.stdout.write(render_audit_csv(audit, args.by))
+        sys.stdout.write(render_audit_csv(audit, args.by, names))
     else:
         sys.stdout.write(render_audit_table(audit, prices, args.by, first, last))
     if args.format != "table":

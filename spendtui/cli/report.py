@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from spendtui.cli.common import config_from_args, engine_for, price_file
 from spendtui.cli.flags import Parser, add_source_flags, command, whole_number
+from spendtui.cli.focus import EPILOG as FOCUS_EPILOG
+from spendtui.cli.focus import add_focus_flags, refuse_focus_flags, run_focus
 from spendtui.core.audit_cells import AuditSource
 from spendtui.core.dims import Dimensions
 from spendtui.core.facts import NotExact
@@ -78,10 +80,10 @@ def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
         "report",
         help="print a spend report (table, CSV or JSON)",
         description="Spend for a range of UTC days, in total or broken down.",
-        epilog=EPILOG,
+        epilog=EPILOG + FOCUS_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("kind", choices=[*REPORT_KINDS, *TOP_KINDS, "whatif", "user"], help="what to report")
+    p.add_argument("kind", choices=[*REPORT_KINDS, *TOP_KINDS, "whatif", "focus", "user"], help="what to report")
     p.add_argument("user_id", nargs="?", help="the user, for `report user USER_ID`")
     p.add_argument("--start", metavar="YYYY-MM-DD", help="first UTC day (default: 29 days before --end)")
     p.add_argument("--end", metavar="YYYY-MM-DD", help="last UTC day, inclusive (default: today)")
@@ -95,7 +97,8 @@ def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
         f"whatif: candidates per mode (default {WHATIF_TOP})",
     )
     p.add_argument("--models", metavar="A,B,C", help="whatif: the candidate models (default: the cheapest, --top)")
-    p.add_argument("--prices", metavar="FILE", help="whatif: prices in LiteLLM's price-map format (see `audit`)")
+    p.add_argument("--prices", metavar="FILE", help="whatif, focus: prices in LiteLLM's price-map format (see `audit`)")
+    add_focus_flags(p)
     p.add_argument(
         "--no-latency",
         action="store_true",
@@ -124,13 +127,17 @@ _positive = whole_number(1, 100_000)
 def run(args: argparse.Namespace) -> int:
     if args.no_latency and REPORT_KINDS.get(args.kind) not in LATENCY_KINDS:
         raise UsageError("--no-latency only applies to `report models`, `report keys` and `report teams`")
+    if args.kind == "focus":
+        return run_focus(args, _window)
+    refuse_focus_flags(args)
     if args.kind == "whatif":
         return _run_whatif(args)
     if args.top is not None and args.kind not in TOP_KINDS:
         raise UsageError("--top only applies to `report sessions`, `report tools` and `report whatif`")
     for given, name in ((args.models, "--models"), (args.prices, "--prices")):
         if given is not None:
-            raise UsageError(f"{name} only applies to `report whatif`")
+            also = " and `report focus`" if name == "--prices" else ""
+            raise UsageError(f"{name} only applies to `report whatif`{also}")
     if args.kind in TOP_KINDS:
         return _run_top(args)
     if args.kind == "user" and not args.user_id:

@@ -4,7 +4,10 @@ CSV and JSON forms of its answer.
 JSON: ``{"prices": {"source", "date", "notes"}, "by", "start", "end", "tolerance_percent",
 "rows": [{<by>, "requests", "logged_spend", "expected_spend", "difference",
 "difference_percent", "zero_cost_requests", "drifted_requests", "unpriced_requests",
-"unpriced_spend", "unreadable_spend", "unpriced_models", "examples": [...]}], "total": {...}}``.
+"unpriced_spend", "unreadable_spend", "unpriced_models", "examples": [...], "id", "name"}],
+"total": {...}}``: ``id`` is the row's value (null for requests without one), ``name`` what
+people call it (``group_name``: the key, team, user or customer alias, else the id). CSV
+has the same columns, ``name`` last (added later: columns read by position stay put).
 Money is USD with 6 decimals (bare JSON numbers, exact); ``expected_spend`` and the
 difference cover the requests with a price (``unpriced_spend`` is what the others logged).
 """
@@ -18,6 +21,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from spendtui.core.audit import Audit, AuditRow, Example
+from spendtui.core.names import Names
 from spendtui.core.prices import PriceMap
 from spendtui.money import format_usd_auto
 from spendtui.reports.render import exact_json, spend_value
@@ -79,7 +83,25 @@ def _numbers(row: AuditRow) -> dict[str, Any]:
     }
 
 
-def render_audit_json(audit: Audit, prices: PriceMap, by: str, first: date, last: date) -> str:
+def group_name(by: str, value: str, names: Names | None) -> str:
+    """What people call an audit row's value: the alias of a key (else LiteLLM's
+    ``sk-...abcd`` key name), team, user or customer, else the value; ``(none)`` for none."""
+    if not value:
+        return "(none)"
+    if names is None:
+        return value
+    found = {
+        "key": names.key_alias.get(value) or names.key_name.get(value),
+        "team": names.team_alias.get(value),
+        "user": names.user_alias.get(value),
+        "customer": names.customer_alias.get(value),
+    }.get(by)
+    return found or value
+
+
+def render_audit_json(
+    audit: Audit, prices: PriceMap, by: str, first: date, last: date, names: Names | None = None
+) -> str:
     doc = {
         "prices": {"source": prices.source, "date": prices.date, "notes": list(prices.notes)},
         "by": by,
@@ -87,7 +109,13 @@ def render_audit_json(audit: Audit, prices: PriceMap, by: str, first: date, last
         "end": last.isoformat(),
         "tolerance_percent": float(audit.tolerance),
         "rows": [
-            {by: row.name, **_numbers(row), "examples": [_example(e) for e in row.examples()]}
+            {
+                by: row.name,
+                **_numbers(row),
+                "examples": [_example(e) for e in row.examples()],
+                "id": row.name or None,
+                "name": group_name(by, row.name, names),
+            }
             for row in audit.ordered()
         ],
         "total": {**_numbers(audit.total), "examples": [_example(e) for e in audit.total.examples()]},
@@ -95,15 +123,16 @@ def render_audit_json(audit: Audit, prices: PriceMap, by: str, first: date, last
     return exact_json(doc) + "\n"
 
 
-def render_audit_csv(audit: Audit, by: str) -> str:
+def render_audit_csv(audit: Audit, by: str, names: Names | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([by, *_FIELDS, "unpriced_models"])
+    writer.writerow([by, *_FIELDS, "unpriced_models", "name"])
     for row in [*audit.ordered(), audit.total]:
         numbers = _numbers(row)
         cells = [str(v).strip("\x00") if v is not None else "" for v in (numbers[f] for f in _FIELDS)]
-        name = row.name if row is not audit.total else "(total)"
-        writer.writerow([name, *cells, " ".join(numbers["unpriced_models"])])
+        total = row is audit.total
+        label = "(total)" if total else group_name(by, row.name, names)
+        writer.writerow([row.name if not total else "(total)", *cells, " ".join(numbers["unpriced_models"]), label])
     return out.getvalue()
 
 

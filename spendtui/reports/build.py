@@ -82,6 +82,8 @@ def _rows(
         elif base == "key":
             alias, key_name = names.key_alias.get(g.value, ""), names.key_name.get(g.value, "")
             rows.append(ReportRow(g.name, names.label(base, g.value), g.totals, alias, key_name, id=g.value))
+        elif base == "user":  # (reports only: the dashboard shows user ids)
+            rows.append(ReportRow(g.name, names.user_alias.get(g.value) or g.value, g.totals, id=g.value))
         else:
             rows.append(ReportRow(g.name, names.label(base, g.value), g.totals, id=g.value))
     return rows, groups.caveats

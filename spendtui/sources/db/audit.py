@@ -158,32 +158,55 @@ def read_audit_columns(
         if not batch:
             continue
         rows = list(zip(*batch, strict=True))
-        request_id, ts, grp, model, group, provider, p, c, spend, cache_hit, status, duration, usage = rows[:13]
-        prompt, completion, read, write, reasoning = _token_columns(p, c, usage)
-        logged = _picos(spend)
-        ids = [str(r) for r in request_id]
+        cols = _audit_columns(rows[:13])
         if mark is not None and since is not None:
-            mark.ids.update(i for i, fresh in zip(ids, rows[15], strict=True) if fresh)
-        cols = AuditColumns(
-            request_id=ids,
-            start=[str(t) for t in ts],
-            model=[str(m) for m in model],
-            model_group=[str(g) for g in group],
-            provider=[str(v) for v in provider],
-            prompt=prompt,
-            completion=completion,
-            cache_read=read,
-            cache_creation=write,
-            reasoning=reasoning,
-            logged=np.array([-1 if v is None else v for v in logged], np.int64),
-            hit=np.array([isinstance(h, str) and h.lower() == "true" for h in cache_hit], bool),
-            failed=np.array([s == "failure" for s in status], bool),
-            duration_ms=np.array([-1 if d is None else _int(d) for d in duration], np.int64),
-        )
+            mark.ids.update(i for i, fresh in zip(cols.request_id, rows[15], strict=True) if fresh)
+        grp = [str(g) for g in rows[2]]
         if mark is None:
-            yield cols, [str(g) for g in grp], [], []
+            yield cols, grp, [], []
         else:
-            yield cols, [str(g) for g in grp], [str(d) for d in rows[13]], [str(k) for k in rows[14]]
+            yield cols, grp, [str(d) for d in rows[13]], [str(k) for k in rows[14]]
+
+
+def read_audit_columns_with(
+    source: DatabaseAccess, first_day: int, last_day: int, extra: Sequence[str], params: dict[str, Any]
+) -> Iterator[tuple[AuditColumns, list[str], list[tuple[Any, ...]]]]:
+    """The requests of UTC days ``first_day``..``last_day`` as ``read_audit_columns`` reads
+    them (grouped by model), batch by batch, each with the values of the ``extra`` SQL
+    expressions (one tuple per expression, a value per request); ``params`` are bound
+    over the range's own (``:hourly_from`` may be one: ``SpendSql.bucket_expr``)."""
+    sql = source.sql
+    where, bound = day_range_where(sql, first_day, last_day)
+    columns = ", ".join([_columns(source, "model"), *extra])
+    select = f"SELECT {columns} FROM {sql.table}"  # noqa: S608
+    for batch in _batches(source, select, where, {**bound, **params}, first_day, None):
+        if not batch:
+            continue
+        rows = list(zip(*batch, strict=True))
+        yield _audit_columns(rows[:13]), [str(g) for g in rows[2]], rows[13:]
+
+
+def _audit_columns(rows: Sequence[Sequence[Any]]) -> AuditColumns:
+    """The 13 columns ``_columns`` selects (one sequence each) as ``AuditColumns``."""
+    request_id, ts, _, model, group, provider, p, c, spend, cache_hit, status, duration, usage = rows
+    prompt, completion, read, write, reasoning = _token_columns(p, c, usage)
+    logged = _picos(spend)
+    return AuditColumns(
+        request_id=[str(r) for r in request_id],
+        start=[str(t) for t in ts],
+        model=[str(m) for m in model],
+        model_group=[str(g) for g in group],
+        provider=[str(v) for v in provider],
+        prompt=prompt,
+        completion=completion,
+        cache_read=read,
+        cache_creation=write,
+        reasoning=reasoning,
+        logged=np.array([-1 if v is None else v for v in logged], np.int64),
+        hit=np.array([isinstance(h, str) and h.lower() == "true" for h in cache_hit], bool),
+        failed=np.array([s == "failure" for s in status], bool),
+        duration_ms=np.array([-1 if d is None else _int(d) for d in duration], np.int64),
+    )
 
 
 def _keyed(r: Sequence[Any], keyed: tuple[ReadMark, object] | None) -> AuditRequest:

@@ -1,4 +1,4 @@
-"""Display names from the database (key, team, customer, organization, project and agent
+"""Display names from the database (key, team, user, customer, organization, project and agent
 aliases) and what keys and teams belong to (``Names.key_organization``...)."""
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ def read_names(conn: Connection, schema: SpendSchema, d: Dialect) -> Names:
         _rows(conn, d, schema.teams, "team_id", team_columns),
         _rows(conn, d, schema.deleted_teams, "team_id", team_columns),
     )
+    for user, row in _select(conn, d, schema.users, "user_id", ["user_alias"]):
+        _keep(names.user_alias, user, row.get("user_alias"))
     for customer, row in _select(conn, d, schema.end_users, "user_id", ["alias"]):
         _keep(names.customer_alias, customer, row.get("alias"))
     for org, row in _select(conn, d, schema.organizations, "organization_id", ["organization_alias"]):

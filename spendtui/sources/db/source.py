@@ -30,6 +30,7 @@ from spendtui.core.audit_cells import AuditGroups
 from spendtui.core.audit_vector import audit_of, grouped
 from spendtui.core.budget_state import BudgetState, KeyStates
 from spendtui.core.cube import RawRow
+from spendtui.core.focus import FocusGroups
 from spendtui.core.latency_cells import LatencyGroups, LatencyReport
 from spendtui.core.names import Names
 from spendtui.core.prices import PriceMap
@@ -40,6 +41,7 @@ from spendtui.sources.db import continuity
 from spendtui.sources.db.audit import read_audit_columns, read_audit_requests
 from spendtui.sources.db.connect import make_engine, source_error
 from spendtui.sources.db.cursor import COMMIT_OVERLAP, START_OVERLAP, WRITTEN_OVERLAP, Cursor
+from spendtui.sources.db.focus import read_focus_groups
 from spendtui.sources.db.latency import read_latency_by, read_latency_groups, read_latency_sqlite
 from spendtui.sources.db.load import LoadResult, load_postgres, load_sqlite
 from spendtui.sources.db.names import read_names
@@ -244,6 +246,11 @@ class DatabaseSource:
         grouped ``by`` (``spendtui audit``), priced in columns (``core.audit_vector``)."""
         batches = read_audit_columns(self, first_day, last_day, None, by=by)
         return audit_of(((cols, groups) for cols, groups, _, _ in batches), price, audit)
+
+    def focus_groups(self, first_day: int, last_day: int, hourly: bool, pricing: Pricing) -> FocusGroups:
+        """Every request of UTC days ``first_day``..``last_day`` summed for a FOCUS export
+        (``core.focus``): per day, or per hour with ``hourly``."""
+        return read_focus_groups(self, first_day, last_day, hourly, pricing)
 
     def audit_model_requests(self, model: str, first_day: int, last_day: int) -> list[AuditRequest]:
         """Every request of ``model`` in UTC days ``first_day``..``last_day``, with its day
