@@ -31,6 +31,19 @@ flags (report --format, --start, …) may come before it too. Dashboard flags
 (--demo, --demo-db, --demo-rate, --refresh, --window, --no-mouse) only apply without a
 command, and --allow-db-writes to the dashboard and `keys create|update|block|unblock|delete`:
 elsewhere they are refused (exit 2), never ignored.
+
+examples:
+  spendtui --demo                                  the dashboard on live demo data
+  spendtui --db postgresql://…/litellm             the dashboard on LiteLLM's database
+  spendtui --proxy https://litellm.example.com     the proxy (admin key: everything; any
+                                                   other key: that key's own view)
+  spendtui report models --start 2026-11-01 --format csv
+  spendtui report focus --start 2026-11-01 --end 2026-11-30 --output nov-focus.csv
+  spendtui check --notify                          budgets and rules once, for cron
+  spendtui watch --log-format json                 the same as a service
+  spendtui audit --by team                         logged costs against the price map
+  spendtui me --format line                        $3.21 / $10.00 (32 %), resets in 4 d
+  spendtui metrics --listen 127.0.0.1:9464         Prometheus /metrics
 """
 
 

@@ -59,8 +59,9 @@ def add_source_flags(parser: argparse.ArgumentParser) -> None:
         "--key",
         metavar="KEY",
         dest="api_key",
-        help="the proxy's admin key (prefer env LITELLM_PROXY_API_KEY or LITELLM_MASTER_KEY: "
-        "a flag is visible to other users in the process list)",
+        help="the proxy key: an admin key reads the whole proxy, any other key its own view "
+        "(prefer env LITELLM_PROXY_API_KEY or LITELLM_MASTER_KEY: a flag is visible to other "
+        "users in the process list)",
     )
     flag(
         group,
