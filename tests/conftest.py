@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,3 +49,14 @@ def hooks() -> Iterator[Hooks]:
     yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a spendtui started as its own process: the isolated config,
+    cache and state directories of the test, no source from the developer's shell."""
+    out = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "LITELLM_PROXY_URL")}
+    out["XDG_STATE_HOME"] = str(tmp_path / "state")
+    out["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    out["SPENDTUI_CONFIG"] = str(tmp_path / "no-config.yaml")
+    return out

@@ -8,7 +8,6 @@ PostgreSQL, bad --listen refused, and SIGTERM/SIGINT exiting 0."""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import sqlite3
@@ -130,15 +129,6 @@ def close(got: dict[str, float], want: dict[str, float]) -> None:
     assert set(got) == set(want)
     bad = {k: (got[k], want[k]) for k in want if abs(got[k] - want[k]) >= MICRO}
     assert not bad
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    out = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "LITELLM_PROXY_URL")}
-    out["XDG_STATE_HOME"] = str(tmp_path / "state")
-    out["XDG_CACHE_HOME"] = str(tmp_path / "cache")
-    out["SPENDTUI_CONFIG"] = str(tmp_path / "no-config.yaml")
-    return out
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ away and comes back (PostgreSQL refusing connections, then accepting them again)
 from __future__ import annotations
 
 import json
-import os
 import queue
 import signal
 import sqlite3
@@ -131,15 +130,6 @@ def live_db(tmp_path: Path) -> Path:
     path = tmp_path / "live.db"
     create_demo_db(path, rows=4000, days=12, layout="litellm", seed=21, now=NOW)
     return path
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    out = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "LITELLM_PROXY_URL")}
-    out["XDG_STATE_HOME"] = str(tmp_path / "state")
-    out["XDG_CACHE_HOME"] = str(tmp_path / "cache")
-    out["SPENDTUI_CONFIG"] = str(tmp_path / "no-config.yaml")
-    return out
 
 
 def test_watch_alerts_once_polls_new_spend_and_survives_a_restart(tmp_path, live_db, env, hooks) -> None:
