@@ -30,7 +30,6 @@ from spendtui.dashboard.model import Snapshot
 from spendtui.dashboard.popups import PopupPacer
 from spendtui.dashboard.session import DashboardSession, Mode, Progress, SessionSetup
 from spendtui.dashboard.state import ENTITY_PANE, PANE_KEYS, PANES, ViewState
-from spendtui.errors import SpendtuiError
 from spendtui.sources.db.urls import mask_url
 from spendtui.tui.commands import SpendCommands
 from spendtui.tui.key_control import KeyControl
@@ -39,7 +38,7 @@ from spendtui.tui.launch import Launch
 from spendtui.tui.painter import Painter
 from spendtui.tui.panes import Pane, pane_widgets
 from spendtui.tui.poll_loop import PollLoop, SessionReport, StepDone
-from spendtui.tui.screens.dialogs import ChoiceDialog
+from spendtui.tui.source_control import SourceControl
 from spendtui.tui.tabs import PANE_TITLES, PaneTabs
 from spendtui.tui.view_control import ViewControl
 from spendtui.tui.widgets.breakdown import BreakdownTable
@@ -111,6 +110,7 @@ class SpendApp(App[int]):
         self.painter = Painter(self)
         self.views = ViewControl(self)
         self.keys = KeyControl(self)
+        self.sources = SourceControl(self)
         self.hold = KeyHold(self)
         #: Budget crossings become at most one popup every few seconds (popups.py).
         self.popups = PopupPacer()
@@ -362,37 +362,10 @@ class SpendApp(App[int]):
 
     # ------------------------------------------------------------------ profiles
     def action_pick_profile(self) -> None:
-        if not self.config.profiles:
-            self.notify("no profiles in the config file", severity="warning", timeout=3)
-            return
-        choices = [
-            (name, f"{name}  {mask_url(p.database_url or p.proxy_url or '')}")
-            for name, p in self.config.profiles.items()
-        ]
-        self.push_screen(
-            ChoiceDialog("Switch profile", choices, self.profile.name),
-            lambda name: self.switch_profile(name) if name else None,
-        )
+        self.sources.pick_profile()
 
     def switch_profile(self, name: str) -> None:
-        try:
-            config = self.config.with_profile(name)
-        except SpendtuiError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        if not config.active.configured:
-            self.notify(f"profile {name} has no database_url or proxy_url", severity="error")
-            return
-        self.status.profile = name
-        self.applied = None
-        self.version += 1
-        session = self.session
-
-        def reset() -> None:
-            session.reset(config)
-            self.call_from_thread(self._start)
-
-        self.run_worker(reset, thread=True, group="engine", exit_on_error=False)
+        self.sources.switch_profile(name)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """On the "My key" screen only its own keys (r, q) and help work: the dashboard's
@@ -404,14 +377,7 @@ class SpendApp(App[int]):
         return True
 
     def open_my_key(self) -> None:
-        """The proxy key is not an admin's: show the key's own view instead (polls stop)."""
-        from spendtui.tui.screens.my_key import MyKeyScreen
-
-        source = self.session.my_key_source()
-        if source is None or isinstance(self.screen, MyKeyScreen):
-            return
-        self.polls.paused = True
-        self.push_screen(MyKeyScreen(source, self.polls.interval))
+        self.sources.open_my_key()
 
     # ------------------------------------------------------------------ help, quit, terminal loss
     def action_help(self) -> None:
