@@ -22,57 +22,25 @@ import numpy as np
 
 from spendtui.demo import catalog, costs, schema
 from spendtui.demo.accounts import SpendIndex, assign_budgets, write_world
+from spendtui.demo.files import DEMO_APPLICATION_ID, NotADemoDatabase, check_replaceable, is_demo_database
 from spendtui.demo.owners import choose_deleted, owner_columns
+from spendtui.demo.usage import cache_tokens, reasoning_tokens, usage_objects
 from spendtui.demo.world import DemoKey, DemoWorld, build_world
-from spendtui.errors import UsageError
+
+__all__ = [
+    "DEMO_APPLICATION_ID",
+    "NotADemoDatabase",
+    "check_replaceable",
+    "create_demo_db",
+    "generate_rows",
+    "is_demo_database",
+    "write_rows",
+]
+
 
 MASTER_KEY_ALIAS = "litellm_proxy_master_key"
 LAYOUTS = ("litellm", "compact")
 _MS = 1000
-#: ``PRAGMA application_id`` of every database ``create_demo_db`` writes ("SPTD"): the mark
-#: by which spendtui knows a file is its own demo database, the only kind it replaces.
-DEMO_APPLICATION_ID = 0x53505444
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-class NotADemoDatabase(UsageError):
-    """The path holds a file that spendtui's demo generator did not write."""
-
-
-def is_demo_database(path: str | Path) -> bool:
-    """Whether ``path`` is a SQLite file carrying the demo generator's application id
-    (read from the 100-byte file header; the file is not opened as a database)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(100)
-    except OSError:
-        return False
-    return len(head) == 100 and head[:16] == _SQLITE_MAGIC and int.from_bytes(head[68:72], "big") == DEMO_APPLICATION_ID
-
-
-def check_replaceable(path: str | Path) -> None:
-    """NotADemoDatabase unless ``path`` is free: absent, an empty file, or a spendtui demo database."""
-    path = Path(path)
-    refuse = "refusing to replace it (delete it yourself if you mean it, or choose another path)"
-    if path.is_dir():
-        raise NotADemoDatabase(f"{path} is a directory: give a file path for the demo database")
-    if not path.exists():
-        return
-    try:
-        with open(path, "rb") as f:
-            head = f.read(100)
-    except OSError as exc:
-        raise NotADemoDatabase(
-            f"{path}: cannot read it to check that it is a spendtui demo database ({exc.strerror or exc})"
-        ) from None
-    if not head or is_demo_database(path):
-        return
-    if head.startswith(_SQLITE_MAGIC):
-        raise NotADemoDatabase(
-            f"{path} is a SQLite database without the mark of spendtui's demo generator "
-            f"(nor do demo databases written before the mark existed): {refuse}"
-        )
-    raise NotADemoDatabase(f"{path} exists and is not a spendtui demo database: {refuse}")
 
 
 @dataclass
@@ -103,94 +71,6 @@ class _KeyTables:
         self.cust_offset = np.concatenate([[0], np.cumsum(self.cust_count)[:-1]]).astype(np.int64)
         self.cust_flat = [c for k in keys for c in k.customers]
         self.metadata = [json.dumps({"user_api_key_alias": k.alias}) for k in keys]
-
-
-#: Prompt caching by model: (usage shape, share of requests that read the cache, share of
-#: the prompt read, share of requests that write it). Anthropic logs its own fields;
-#: OpenAI-style providers ``prompt_tokens_details.cached_tokens`` (OpenAI caches prompts
-#: of 1,024 tokens and more, in steps of 128). Other models: no caching.
-CACHING: dict[str, tuple[str, float, tuple[float, float], float]] = {
-    "claude-sonnet-4-5": ("anthropic", 0.6, (0.5, 0.9), 0.15),
-    "claude-haiku-4-5": ("anthropic", 0.5, (0.4, 0.85), 0.12),
-    "claude-opus-4-1": ("anthropic", 0.55, (0.5, 0.9), 0.2),
-    "gpt-4o": ("openai", 0.4, (0.3, 0.8), 0.0),
-    "gpt-4o-mini": ("openai", 0.35, (0.3, 0.8), 0.0),
-    "gpt-4.1": ("openai", 0.45, (0.3, 0.85), 0.0),
-    "gpt-4.1-mini": ("openai", 0.4, (0.3, 0.8), 0.0),
-    "o4-mini": ("openai", 0.3, (0.3, 0.7), 0.0),
-    "grok-code-fast-1": ("openai", 0.6, (0.5, 0.9), 0.0),
-}
-
-
-#: Reasoning by model: (share of requests that reason, share of the completion that is
-#: reasoning), logged as OpenAI's ``completion_tokens_details.reasoning_tokens`` (part of
-#: the completion tokens, as LiteLLM counts them).
-REASONING: dict[str, tuple[float, tuple[float, float]]] = {
-    "o4-mini": (1.0, (0.4, 0.85)),
-    "grok-4-1-fast-reasoning": (1.0, (0.3, 0.8)),
-    "perplexity-sonar-deep-research": (1.0, (0.5, 0.9)),
-    "gemini-2.5-flash": (0.5, (0.2, 0.7)),
-}
-
-
-def _cache_tokens(
-    rng: np.random.Generator, model: np.ndarray, prompt: np.ndarray, failed: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per request, its prompt-cache reads and writes (part of its prompt tokens, as LiteLLM
-    logs them) for the models in ``CACHING``, from a random stream of their own (the other
-    columns do not change)."""
-    n = len(model)
-    draw, share, write_draw, write_share = rng.random(n), rng.random(n), rng.random(n), rng.random(n)
-    reads = np.zeros(n, dtype=np.int64)
-    writes = np.zeros(n, dtype=np.int64)
-    by_name = {m.name: i for i, m in enumerate(catalog.MODELS)}
-    for name, (style, p_read, (lo, hi), p_write) in CACHING.items():
-        mine = (model == by_name[name]) & ~failed
-        read = np.where(mine & (draw < p_read), (prompt * (lo + (hi - lo) * share)).astype(np.int64), 0)
-        if style == "openai":
-            read = np.where(prompt >= 1024, read // 128 * 128, 0)
-        write = np.where(mine & (write_draw < p_write), (prompt * (0.2 + 0.5 * write_share)).astype(np.int64), 0)
-        write = np.minimum(write, prompt - read)
-        reads = np.where(mine, read, reads)
-        writes = np.where(mine, write, writes)
-    return reads, writes
-
-
-def _reasoning_tokens(
-    rng: np.random.Generator, model: np.ndarray, completion: np.ndarray, failed: np.ndarray
-) -> np.ndarray:
-    """Per request, its reasoning tokens (part of its completion tokens) for the models in
-    ``REASONING``, from a random stream of their own."""
-    n = len(model)
-    draw, share = rng.random(n), rng.random(n)
-    out = np.zeros(n, dtype=np.int64)
-    by_name = {m.name: i for i, m in enumerate(catalog.MODELS)}
-    for name, (p_reason, (lo, hi)) in REASONING.items():
-        mine = (model == by_name[name]) & ~failed & (draw < p_reason)
-        out = np.where(mine, (completion * (lo + (hi - lo) * share)).astype(np.int64), out)
-    return out
-
-
-def _usage_objects(
-    model: np.ndarray, prompt: np.ndarray, reads: np.ndarray, writes: np.ndarray, reasoning: np.ndarray
-) -> list[str]:
-    """Per request, the ``"usage_object": {...}`` member its metadata gets ('' for none):
-    Anthropic's own cache fields for Claude, OpenAI's ``prompt_tokens_details.cached_tokens``
-    for the other caching models, and ``completion_tokens_details.reasoning_tokens``."""
-    out = [""] * len(model)
-    anthropic = np.array([CACHING.get(m.name, ("",))[0] == "anthropic" for m in catalog.MODELS])[model]
-    for i in np.flatnonzero((reads > 0) | (writes > 0) | (reasoning > 0)).tolist():
-        p, r, w, z = int(prompt[i]), int(reads[i]), int(writes[i]), int(reasoning[i])
-        fields = [f'"prompt_tokens": {p}']
-        if r or w:
-            if anthropic[i]:
-                fields.append(f'"cache_read_input_tokens": {r}, "cache_creation_input_tokens": {w}')
-            else:
-                fields.append(f'"prompt_tokens_details": {{"cached_tokens": {r}}}')
-        if z:
-            fields.append(f'"completion_tokens_details": {{"reasoning_tokens": {z}}}')
-        out[i] = f'"usage_object": {{{", ".join(fields)}}}'
-    return out
 
 
 def _tag_values(key: DemoKey, sprint: int) -> list[str]:
@@ -305,9 +185,9 @@ def generate_rows(
     failed, cached = failed[order], cached[order]
     has_cust, cust_idx, n_tags, master = has_cust[order], cust_idx[order], n_tags[order], master[order]
 
-    reads, writes = _cache_tokens(np.random.default_rng([world.seed, 10, lo_ms, n]), model, prompt, failed)
-    reasoning = _reasoning_tokens(np.random.default_rng([world.seed, 12, lo_ms, n]), model, completion, failed)
-    usage = _usage_objects(model, prompt, reads, writes, reasoning)
+    reads, writes = cache_tokens(np.random.default_rng([world.seed, 10, lo_ms, n]), model, prompt, failed)
+    reasoning = reasoning_tokens(np.random.default_rng([world.seed, 12, lo_ms, n]), model, completion, failed)
+    usage = usage_objects(model, prompt, reads, writes, reasoning)
     spend = costs.request_spend(model, prompt, completion, reads, writes, reasoning, ts, failed | cached, incidents)
     ttft_rng = np.random.default_rng([world.seed, 11, lo_ms, n])
     first_token = _first_token(ttft_rng, model, prompt, duration, failed | cached)
