@@ -26,6 +26,7 @@ from spendtui.demo.generator import generate_rows
 from spendtui.demo.world import build_world
 from spendtui.tui.app import SpendApp
 from spendtui.tui.launch import Launch
+from spendtui.tui.screens.my_key import MyKeyScreen
 from tests.helpers import FIXED_NOW, ROOT, create_pg_database, insert_pg_rows, load_real_schema, need, pg_admin_url
 from tests.peer import MASTER, PEER_URL, call, peer_problem
 from tests.proxy_server import FixtureServer, Reply
@@ -97,6 +98,7 @@ def test_cli_sessions_with_every_library_logging_at_debug(tmp_path, pg_role) -> 
     outputs: list[str] = []
     with FixtureServer() as revoked:
         revoked.route("/user/list", Reply(401, REVOKED))
+        revoked.route("/key/info", Reply(401, REVOKED))  # (a revoked key is refused everywhere)
         cases = [
             (0, ["report", "models", "--proxy", PEER_URL], key_env),
             (0, ["report", "keys", "--proxy", PEER_URL, "--format", "json"], key_env),
@@ -144,6 +146,7 @@ async def test_dashboard_with_textual_log_and_debug_logging(tmp_path, pg_role, m
     seen: list[str] = []
     with FixtureServer() as revoked:
         revoked.route("/user/list", Reply(401, REVOKED))
+        revoked.route("/key/info", Reply(401, REVOKED))  # (a revoked key is refused everywhere)
         profiles = [
             Profile(name="peer", proxy_url=PEER_URL, api_key=MASTER),
             Profile(name="revoked", proxy_url=revoked.url, api_key=MASTER),
@@ -158,6 +161,8 @@ async def test_dashboard_with_textual_log_and_debug_logging(tmp_path, pg_role, m
                     await pilot.pause(0.2)
                     if app.applied is not None or app.query_one("StatusBar").stale_since is not None:
                         break
+                    if isinstance(app.screen, MyKeyScreen) and (app.screen.view or app.screen.failed):
+                        break
                 for key in "1234567890":
                     await pilot.press(key)
                     await pilot.pause(0.1)
@@ -168,7 +173,11 @@ async def test_dashboard_with_textual_log_and_debug_logging(tmp_path, pg_role, m
                 seen.extend(str(n.message) for n in app._notifications)
                 status = app.query_one("StatusBar")
                 seen.append(str(status.render()))
-                if profile.name in ("revoked", "pg-wrong"):
+                if profile.name == "revoked":
+                    # 401 to the admin check: the key's own view, which the proxy refuses too
+                    my_key = next(s for s in app.screen_stack if isinstance(s, MyKeyScreen))
+                    assert my_key.failed is not None and "rejected" in my_key.failed  # the failure was shown
+                elif profile.name == "pg-wrong":
                     assert status.stale_since is not None  # the failure was shown
                 else:
                     assert app.applied is not None and status.stale_since is None
