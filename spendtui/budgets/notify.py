@@ -26,6 +26,7 @@ from spendtui.budgets.email import SmtpSession, alert_message, mask_address
 from spendtui.budgets.ledger import AlertLedger
 from spendtui.core.alerts import Crossing, crossings
 from spendtui.core.budget_eval import LEVEL_SYMBOL
+from spendtui.core.budget_state import BudgetState
 from spendtui.core.thresholds import AlertTarget
 from spendtui.money import format_usd_auto, used_percent
 
@@ -112,13 +113,18 @@ def _retry_after(response: httpx.Response, default: float) -> float:
         return default
 
 
+def budget_label(state: BudgetState) -> str:
+    """``team Alpha`` or ``plan web-app (tag project:web-app)``: a budget in one message line."""
+    return f"{state.kind} {state.name}" + (f" ({state.scope})" if state.scope else "")
+
+
 def _line(group: list[Crossing]) -> str:
     """One budget's new crossings (for one webhook) as one line."""
     b = group[0].budget
     state = b.state
     level = "exceeded" if any(c.level == "exceeded" for c in group) else "warning"
     head = f"{LEVEL_SYMBOL[level]} {'EXCEEDED' if level == 'exceeded' else 'WARNING'}"
-    what = f"{state.kind} {state.name}" + (f" ({state.scope})" if state.scope else "")
+    what = budget_label(state)
     crossed = ", ".join(c.threshold.label for c in group)
     limit = format_usd_auto(b.limit) if b.limit is not None else "no limit"
     percent = f" ({used_percent(b.spend, b.limit, 1)})" if b.percent is not None and b.limit else ""

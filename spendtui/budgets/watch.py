@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from spendtui.budgets.board import BudgetBoard, budget_board
 from spendtui.budgets.config import BudgetSettings
 from spendtui.budgets.ledger import AlertLedger
-from spendtui.budgets.notify import NotifyResult, notify, pending_alerts, target_label
+from spendtui.budgets.notify import NotifyResult, budget_label, notify, pending_alerts, target_label
 from spendtui.budgets.render import dumps, rule_json
 from spendtui.budgets.rule_notify import events_for, notify_rules, record
 from spendtui.budgets.rules_config import RuleSettings
@@ -86,7 +86,7 @@ def rule_fields(event: RuleEvent) -> dict[str, Any]:
 def crossing_text(crossing: Crossing) -> str:
     b = crossing.budget
     state = b.state
-    what = f"{state.kind} {state.name}" + (f" ({state.scope})" if state.scope else "")
+    what = budget_label(state)
     limit = format_usd_auto(b.limit) if b.limit is not None else "no limit"
     percent = f" ({used_percent(b.spend, b.limit, 1)})" if b.limit else ""
     return f"{what} crossed {crossing.threshold.label}: {format_usd_auto(b.spend)} of {limit}{percent}"

@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _dry_run(board: BudgetBoard, settings: BudgetSettings, scope: str, rules: RuleBoard | None) -> None:
     from spendtui.budgets.ledger import AlertLedger
-    from spendtui.budgets.notify import pending_alerts, target_label
+    from spendtui.budgets.notify import budget_label, pending_alerts, target_label
     from spendtui.budgets.rule_notify import notify_rules
 
     ledger = AlertLedger().load()
@@ -136,7 +136,7 @@ def _dry_run(board: BudgetBoard, settings: BudgetSettings, scope: str, rules: Ru
     pending = pending_alerts(board, settings, ledger, scope)
     for crossing, target in pending:
         state = crossing.budget.state
-        what = f"{state.kind} {state.name}" + (f" ({state.scope})" if state.scope else "")
+        what = budget_label(state)
         print(
             f"spendtui: --dry-run: would send {what} {crossing.threshold.label} to {target_label(target)}",
             file=sys.stderr,
